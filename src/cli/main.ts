@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// `hardneg <command> [options]`: dispatches to src/cli/<command>.ts, each exporting run(argv) → exit code.
+const commands: Record<string, string> = {
+  train: 'Train a model (no arguments: the built-in synthetic example)',
+  eval: 'Evaluate a saved run on a split',
+  recommend: 'Top-K recommendations for users from a saved run',
+  data: 'Dataset tools: stats, split, download',
+  sweep: 'Grid over config keys × seeds',
+  compare: 'Compare runs in a paper-style table',
+};
+
+function usage(): string {
+  const lines = ['usage: hardneg <command> [options]', '', 'commands:'];
+  for (const [k, v] of Object.entries(commands)) lines.push(`  ${k.padEnd(10)} ${v}`);
+  lines.push('', 'Run `hardneg <command> --help` for the options of one command.');
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  if (!(cmd in commands)) {
+    console.error(`hardneg: unknown command '${cmd}'\n\n${usage()}`);
+    return 2;
+  }
+  const mod = (await import(`./${cmd}.js`)) as { run(argv: string[]): Promise<number> };
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const e = err as Error;
+    console.error(`hardneg: ${e?.message ?? String(err)}`);
+    if (process.env.HARDNEG_DEBUG) console.error(e?.stack);
+    process.exit(1);
+  },
+);

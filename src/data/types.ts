@@ -1,0 +1,41 @@
+// The Dataset contract every other module reads. Users and items are integers 0..n−1; `userIds[u]` and
+// `itemIds[i]` give back the original ids. Interaction sets are user-major CSR with sorted item indices, so
+// "is i a training positive of u" is a binary search (see csr.ts).
+import type { CsrMatrix } from '../engine/kernels/types.js';
+
+export type { CsrMatrix };
+
+/** One split's interactions, user-major (rows = users, cols = items). */
+export interface InteractionSet extends CsrMatrix {
+  /** Per-interaction timestamps (seconds), aligned with `indices`, when the source has them. */
+  readonly timestamps?: Float64Array;
+  /** Per-interaction ratings or weights, aligned with `indices`, when the source has them. */
+  readonly ratings?: Float32Array;
+}
+
+/** What a loader, filter or splitter changed or dropped, so nothing is lost silently. */
+export interface DataReportEntry {
+  readonly step: string; // e.g. "load gowalla/train.txt", "k-core(10)", "split ratio 8:1:1"
+  readonly message: string; // human sentence: "collapsed 12 duplicate (user, item) pairs"
+  readonly count?: number;
+}
+
+export interface Dataset {
+  readonly name: string;
+  readonly numUsers: number;
+  readonly numItems: number;
+  /** Original ids (as strings) of users 0..numUsers−1 and items 0..numItems−1. */
+  readonly userIds: readonly string[];
+  readonly itemIds: readonly string[];
+  readonly train: InteractionSet;
+  /** Absent when the source has no validation split (the trainer then carves one, or warns). */
+  readonly valid?: InteractionSet;
+  readonly test: InteractionSet;
+  /** Items shown to a user and not interacted with (RecNS exposure), user-major. */
+  readonly exposure?: InteractionSet;
+  /** Training interactions per item. */
+  readonly itemPopularity: Int32Array;
+  /** Hex hash of the splits' contents (ids and interactions); recorded by every run. */
+  readonly fingerprint: string;
+  readonly report: readonly DataReportEntry[];
+}

@@ -1,0 +1,64 @@
+// The backend seam: every hot numeric loop of the engine goes through one `Kernels` object.
+// `js` (plain loops, the reference) and `wasm` (WebAssembly SIMD on a worker pool over the shared heap) implement
+// it; a GPU backend would be a third. All arrays are row-major. Implementations must give bit-identical results
+// whatever the thread count: work is split by output rows, and any reduction runs in a fixed order.
+
+/** Compressed sparse rows; `indices` sorted within each row; `values` absent means all ones. */
+export interface CsrMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly indptr: Int32Array; // length rows + 1
+  readonly indices: Int32Array; // length nnz
+  readonly values?: Float32Array; // length nnz
+}
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1-based step count used for bias correction. */
+  step: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+  /** Worker threads + the calling thread used by kernels (1 for `js`). */
+  readonly threads: number;
+
+  /** C[m×n] (+)= op(A)·op(B); op(A) is m×k, op(B) is k×n; transA/transB read A/B transposed. */
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean): void;
+
+  /** Y[rows×d] (+)= S·X with S a CSR matrix (rows×cols) and X cols×d. */
+  spmm(s: CsrMatrix, x: Float32Array, d: number, y: Float32Array, accumulate: boolean): void;
+
+  /** out[r×d] = src[idx[r]×d]. */
+  gatherRows(src: Float32Array, d: number, idx: Int32Array, out: Float32Array): void;
+
+  /** target[idx[r]] += rows[r] for every r, in increasing r (deterministic even with repeated indices). */
+  scatterAddRows(rows: Float32Array, d: number, idx: Int32Array, target: Float32Array): void;
+
+  /** out[r] = Σ_d a[r,d]·b[r,d]. */
+  rowDot(a: Float32Array, b: Float32Array, rows: number, d: number, out: Float32Array): void;
+
+  /**
+   * For each of `nu` user rows: scores = users[u]·itemsᵀ (+ itemBias), masked items (CSR row u of `mask`, whose
+   * row index is `maskRowOffset + u`) set to −∞, then the top k by score, ties broken by lower item id.
+   * Writes outIdx[u×k], outScore[u×k] in descending order (−1 / −∞ when fewer than k items remain).
+   */
+  scoreTopK(users: Float32Array, items: Float32Array, nu: number, ni: number, d: number, k: number,
+    mask: CsrMatrix | null, maskRowOffset: number, itemBias: Float32Array | null,
+    outIdx: Int32Array, outScore: Float32Array): void;
+
+  /** Dense Adam (PyTorch semantics, L2 weight decay added to the gradient) over n numbers. */
+  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): void;
+
+  /**
+   * Lazy (sparse) Adam on the rows `rows` (unique) of a table with d columns; `grad` holds one d-row per entry of
+   * `rows`, in that order. Untouched rows keep their moments (PyTorch SparseAdam semantics).
+   */
+  adamRows(param: Float32Array, grad: Float32Array, rows: Int32Array, d: number,
+    m: Float32Array, v: Float32Array, h: AdamHyper): void;
+}

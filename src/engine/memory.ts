@@ -1,0 +1,134 @@
+// The engine's heap: one shared WebAssembly.Memory that holds every tensor's numbers, so WASM SIMD kernels
+// on every worker thread read and write tensors in place, with no copies between JS, WASM and threads.
+//
+// Allocation is explicit (allocF32 / allocI32 / free); `tidy` scopes in tensor.ts free step temporaries, and a
+// FinalizationRegistry returns anything forgotten to the free lists when its view is garbage-collected.
+// Blocks are 64-byte aligned (cache line, SIMD). Small blocks use power-of-two size classes; large blocks
+// (> 64 KiB) are rounded to 64 KiB and reused by exact size, which suits training loops that allocate the
+// same shapes every step. Freed memory is never returned to the OS (WebAssembly memories cannot shrink).
+
+export const PAGE_BYTES = 65536;
+const ALIGN = 64;
+/** Bytes below this offset are left to the WASM modules' own static data (they use none at run time). */
+const HEAP_BASE = 1 << 20;
+const SMALL_LIMIT = 65536;
+/** wasm32 addresses at most 4 GiB. */
+const MAX_PAGES = 65536;
+
+interface Block {
+  offset: number;
+  bytes: number;
+  live: boolean;
+}
+
+export class Heap {
+  readonly memory: WebAssembly.Memory;
+  private top = HEAP_BASE;
+  private readonly small = new Map<number, number[]>();
+  private readonly large = new Map<number, number[]>();
+  private readonly blocks = new WeakMap<ArrayBufferView, Block>();
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b));
+  private liveBytes = 0;
+  private peakBytes = 0;
+
+  constructor(initialPages = 64) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** A Float32Array of n zeros on the heap. */
+  allocF32(n: number): Float32Array {
+    const b = this.take(n * 4);
+    const view = new Float32Array(this.memory.buffer, b.offset, n);
+    this.track(view, b);
+    view.fill(0);
+    return view;
+  }
+
+  /** An Int32Array of n zeros on the heap. */
+  allocI32(n: number): Int32Array {
+    const b = this.take(n * 4);
+    const view = new Int32Array(this.memory.buffer, b.offset, n);
+    this.track(view, b);
+    view.fill(0);
+    return view;
+  }
+
+  /** Returns a view from allocF32/allocI32 to the heap. Freeing twice or freeing a sub-view throws. */
+  free(view: ArrayBufferView): void {
+    const b = this.blocks.get(view);
+    if (!b) throw new Error('heap.free: not a view returned by allocF32/allocI32 (sub-views cannot be freed)');
+    if (!b.live) throw new Error('heap.free: block already freed');
+    this.registry.unregister(b);
+    this.blocks.delete(view);
+    this.release(b);
+  }
+
+  /** True when the view's numbers live in this heap (so kernels can address them by byteOffset). */
+  owns(view: ArrayBufferView): boolean {
+    return this.buffers.has(view.buffer);
+  }
+
+  stats(): { liveBytes: number; peakBytes: number; heapBytes: number } {
+    return { liveBytes: this.liveBytes, peakBytes: this.peakBytes, heapBytes: this.memory.buffer.byteLength };
+  }
+
+  private track(view: ArrayBufferView, b: Block): void {
+    this.blocks.set(view, b);
+    this.registry.register(view, b, b);
+  }
+
+  private take(requested: number): Block {
+    const bytes = blockSize(Math.max(requested, 1));
+    const lists = bytes <= SMALL_LIMIT ? this.small : this.large;
+    const free = lists.get(bytes);
+    let offset: number;
+    if (free && free.length > 0) {
+      offset = free.pop()!;
+    } else {
+      offset = this.top;
+      this.top += bytes;
+      this.ensure(this.top);
+    }
+    this.liveBytes += bytes;
+    if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
+    return { offset, bytes, live: true };
+  }
+
+  private release(b: Block): void {
+    if (!b.live) return;
+    b.live = false;
+    this.liveBytes -= b.bytes;
+    const lists = b.bytes <= SMALL_LIMIT ? this.small : this.large;
+    let free = lists.get(b.bytes);
+    if (!free) lists.set(b.bytes, (free = []));
+    free.push(b.offset);
+  }
+
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    const needPages = Math.ceil(end / PAGE_BYTES);
+    if (needPages > MAX_PAGES) {
+      throw new RangeError(`hardneg engine heap: ${(end / 2 ** 30).toFixed(2)} GiB requested, above the 4 GiB wasm32 limit`);
+    }
+    // Grow geometrically so repeated growth stays amortised.
+    const havePages = have / PAGE_BYTES;
+    const target = Math.min(MAX_PAGES, Math.max(needPages, Math.ceil(havePages * 1.5)));
+    this.memory.grow(target - havePages);
+    this.buffers.add(this.memory.buffer);
+  }
+}
+
+function blockSize(bytes: number): number {
+  if (bytes <= SMALL_LIMIT) {
+    let s = ALIGN;
+    while (s < bytes) s <<= 1;
+    return s;
+  }
+  return Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
+}
+
+/** The process-wide heap every tensor and kernel uses (one per thread; workers import `heap.memory`). */
+export const heap = new Heap();
