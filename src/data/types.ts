@@ -33,6 +33,18 @@ export interface Dataset {
   readonly test: InteractionSet;
   /** Items shown to a user and not interacted with (RecNS exposure), user-major. */
   readonly exposure?: InteractionSet;
+  /**
+   * Simulation studies only (PDNS §4.2): held-out positives of each user that stay unlabelled in training, so a
+   * sampler can draw them as (false) negatives; never used for evaluation.
+   */
+  readonly falseNegatives?: InteractionSet;
+  /**
+   * Fixed sampled negatives for sampled-ranking evaluation (NCF `.test.negative`): `n` item ids per test
+   * interaction, row-major in the order of `test.indices`.
+   */
+  readonly testNegatives?: { readonly n: number; readonly items: Int32Array };
+  /** Where the data came from (format name, path), for run records. */
+  readonly source?: { readonly format: string; readonly path?: string };
   /** Training interactions per item. */
   readonly itemPopularity: Int32Array;
   /** Hex hash of the splits' contents (ids and interactions); recorded by every run. */

@@ -1,0 +1,169 @@
+// Filters on an InteractionLog: duplicate collapsing, a rating threshold (sub-threshold ratings become exposure
+// records), and iterative k-core. Each returns a new log and appends what it dropped to the report.
+import type { InteractionLog } from './log.js';
+
+function subset(log: InteractionLog, keep: Uint8Array): InteractionLog {
+  let m = 0;
+  for (let k = 0; k < keep.length; k++) m += keep[k];
+  const users = new Int32Array(m);
+  const items = new Int32Array(m);
+  const ts = log.timestamps ? new Float64Array(m) : undefined;
+  const rt = log.ratings ? new Float32Array(m) : undefined;
+  let w = 0;
+  for (let k = 0; k < keep.length; k++) {
+    if (!keep[k]) continue;
+    users[w] = log.users[k];
+    items[w] = log.items[k];
+    if (ts) ts[w] = log.timestamps![k];
+    if (rt) rt[w] = log.ratings![k];
+    w++;
+  }
+  return { ...log, users, items, timestamps: ts, ratings: rt, report: [...log.report] };
+}
+
+/** Collapses repeated (user, item) records, keeping the first in input order; reports how many. */
+export function dedupeLog(log: InteractionLog): InteractionLog {
+  const n = log.users.length;
+  // Group by user (counting sort), then mark repeats with a per-item stamp array.
+  const indptr = new Int32Array(log.numUsers + 1);
+  for (let k = 0; k < n; k++) indptr[log.users[k] + 1]++;
+  for (let u = 0; u < log.numUsers; u++) indptr[u + 1] += indptr[u];
+  const next = indptr.slice(0, log.numUsers);
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[next[log.users[k]]++] = k;
+  const stamp = new Int32Array(log.numItems).fill(-1);
+  const keep = new Uint8Array(n).fill(1);
+  let dups = 0;
+  for (let u = 0; u < log.numUsers; u++) {
+    for (let p = indptr[u]; p < indptr[u + 1]; p++) {
+      const k = order[p];
+      const i = log.items[k];
+      if (stamp[i] === u) {
+        keep[k] = 0;
+        dups++;
+      } else stamp[i] = u;
+    }
+  }
+  if (dups === 0) return log;
+  const out = subset(log, keep);
+  out.report.push({ step: 'dedupe', message: `collapsed ${dups} duplicate (user, item) records (first occurrence kept)`, count: dups });
+  return out;
+}
+
+/**
+ * Keeps records with rating ≥ min as positives. The rest become the user's exposure records (items the user saw
+ * and did not like, e.g. ML-100K ratings 1–3), unless `exposure` is false (then they are dropped, reported).
+ */
+export function ratingThreshold(log: InteractionLog, min: number, opts: { exposure?: boolean } = {}): InteractionLog {
+  if (!log.ratings) throw new Error(`rating threshold: '${log.name}' has no ratings`);
+  const n = log.users.length;
+  const keep = new Uint8Array(n);
+  let below = 0;
+  for (let k = 0; k < n; k++) {
+    if (log.ratings[k] >= min) keep[k] = 1;
+    else below++;
+  }
+  const out = subset(log, keep);
+  if (opts.exposure !== false) {
+    const eu = new Int32Array(below);
+    const ei = new Int32Array(below);
+    let w = 0;
+    for (let k = 0; k < n; k++)
+      if (!keep[k]) {
+        eu[w] = log.users[k];
+        ei[w] = log.items[k];
+        w++;
+      }
+    const prev = log.exposure;
+    out.exposure = prev
+      ? { users: concat(prev.users, eu), items: concat(prev.items, ei) }
+      : { users: eu, items: ei };
+    out.report.push({ step: `rating ≥ ${min}`, message: `kept ${n - below} positives; ${below} ratings below ${min} became exposure records`, count: below });
+  } else {
+    out.report.push({ step: `rating ≥ ${min}`, message: `kept ${n - below} positives; dropped ${below} ratings below ${min}`, count: below });
+  }
+  return out;
+}
+
+function concat(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Iterative k-core: repeatedly drops users with fewer than `userMin` records and items with fewer than `itemMin`
+ * until every remaining user and item meets its bound. Ids are compacted (dropped users/items leave the id space);
+ * exposure records of dropped users/items go too. Duplicates should be collapsed first (dedupeLog).
+ */
+export function kCore(log: InteractionLog, userMin: number, itemMin = userMin): InteractionLog {
+  const n = log.users.length;
+  const alive = new Uint8Array(n).fill(1);
+  const du = new Int32Array(log.numUsers);
+  const di = new Int32Array(log.numItems);
+  for (let k = 0; k < n; k++) {
+    du[log.users[k]]++;
+    di[log.items[k]]++;
+  }
+  let rounds = 0;
+  for (;;) {
+    rounds++;
+    let changed = false;
+    for (let k = 0; k < n; k++) {
+      if (!alive[k]) continue;
+      const u = log.users[k];
+      const i = log.items[k];
+      if (du[u] < userMin || di[i] < itemMin) {
+        alive[k] = 0;
+        du[u]--;
+        di[i]--;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  const userMap = new Int32Array(log.numUsers).fill(-1);
+  const itemMap = new Int32Array(log.numItems).fill(-1);
+  const userIds: string[] = [];
+  const itemIds: string[] = [];
+  for (let u = 0; u < log.numUsers; u++) if (du[u] > 0) {
+    userMap[u] = userIds.length;
+    userIds.push(log.userIds[u]);
+  }
+  for (let i = 0; i < log.numItems; i++) if (di[i] > 0) {
+    itemMap[i] = itemIds.length;
+    itemIds.push(log.itemIds[i]);
+  }
+  const out = subset(log, alive);
+  for (let k = 0; k < out.users.length; k++) {
+    out.users[k] = userMap[out.users[k]];
+    out.items[k] = itemMap[out.items[k]];
+  }
+  let droppedExposure = 0;
+  if (log.exposure) {
+    const eu: number[] = [];
+    const ei: number[] = [];
+    for (let k = 0; k < log.exposure.users.length; k++) {
+      const u = userMap[log.exposure.users[k]];
+      const i = itemMap[log.exposure.items[k]];
+      if (u < 0 || i < 0) droppedExposure++;
+      else {
+        eu.push(u);
+        ei.push(i);
+      }
+    }
+    out.exposure = { users: Int32Array.from(eu), items: Int32Array.from(ei) };
+  }
+  out.numUsers = userIds.length;
+  out.numItems = itemIds.length;
+  out.userIds = userIds;
+  out.itemIds = itemIds;
+  const dropped = n - out.users.length;
+  out.report.push({
+    step: `k-core (users ≥ ${userMin}, items ≥ ${itemMin})`,
+    message: `${rounds} rounds: dropped ${log.numUsers - userIds.length} users, ${log.numItems - itemIds.length} items, ${dropped} interactions${log.exposure ? ` and ${droppedExposure} exposure records` : ''}; ${userIds.length} users × ${itemIds.length} items remain`,
+    count: dropped,
+  });
+  return out;
+}

@@ -1,0 +1,18 @@
+// The data layer's public surface.
+export type { CsrMatrix, DataReportEntry, Dataset, InteractionSet } from './types.js';
+export { DataError, isDataError } from './errors.js';
+export {
+  buildCsr, colCounts, countOverlap, emptySet, hasInteraction, itemMajor, nnz, rowCounts, rowOf, selectEntries, transpose, union,
+  validSplitFromTrain,
+} from './csr.js';
+export { assembleDataset, sequentialIds, withSplits, type DatasetParts, type Pairs } from './build.js';
+export { fingerprint } from './fingerprint.js';
+export type { InteractionLog } from './log.js';
+export { dedupeLog, kCore, ratingThreshold } from './filter.js';
+export { describeSplit, parseSplit, splitLog, type SplitSpec } from './split.js';
+export { syntheticDataset, syntheticLog, type SyntheticOptions } from './synthetic.js';
+export { loadLightGcn, parseAdjacency } from './loaders/lightgcn.js';
+export { loadLastFm } from './loaders/lastfm.js';
+export { loadMovieLensLog } from './loaders/movielens.js';
+export { NAMED_DATASETS, FORMATS, dataRoots, defaultDataDir, resolveNamed, type Format } from './registry.js';
+export { datasetToLog, loadDataset, loadLog, resolveSpec, type DatasetSpec } from './load.js';

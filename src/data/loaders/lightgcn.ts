@@ -1,0 +1,156 @@
+// LightGCN / NGCF adjacency-list files: one line per user, `user item item …`, space separated, 0-based ids
+// used as they are (numUsers = max user id + 1, numItems = max item id + 1 over all splits, as in the reference
+// code). `user_list.txt` / `item_list.txt` (`org_id remap_id`), when present, give the original ids.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { assembleDataset, sequentialIds, type Pairs } from '../build.js';
+import { DataError } from '../errors.js';
+import { IntList, Lines, parseId, readBytes } from '../scan.js';
+import type { DataReportEntry, Dataset } from '../types.js';
+
+export interface AdjacencyFile {
+  users: Int32Array;
+  items: Int32Array;
+  maxUser: number;
+  maxItem: number;
+  /** Lines that name a user and no items. */
+  emptyUsers: number;
+  blankLines: number;
+}
+
+const SPACE = 32;
+const TAB = 9;
+
+/** Parses one `user item item …` file (spaces or tabs between fields). */
+export function parseAdjacency(file: string, buf: Uint8Array = readBytes(file)): AdjacencyFile {
+  const lines = new Lines(buf, file);
+  const guess = Math.max(16, Math.floor(buf.length / 5));
+  const us = new IntList(guess);
+  const is = new IntList(guess);
+  let maxUser = -1;
+  let maxItem = -1;
+  let emptyUsers = 0;
+  let blankLines = 0;
+  while (lines.next()) {
+    let p = lines.start;
+    const e = lines.end;
+    let user = -1;
+    let count = 0;
+    while (p < e) {
+      const c = buf[p];
+      if (c === SPACE || c === TAB) {
+        p++;
+        continue;
+      }
+      const s = p;
+      while (p < e && buf[p] !== SPACE && buf[p] !== TAB) p++;
+      if (user < 0) {
+        user = parseId(buf, s, p, lines, 'user');
+        if (user > maxUser) maxUser = user;
+      } else {
+        const item = parseId(buf, s, p, lines, `item ${count + 1}`);
+        if (item > maxItem) maxItem = item;
+        us.push(user);
+        is.push(item);
+        count++;
+      }
+    }
+    if (user < 0) blankLines++;
+    else if (count === 0) emptyUsers++;
+  }
+  return { users: us.toArray(), items: is.toArray(), maxUser, maxItem, emptyUsers, blankLines };
+}
+
+/** Reads `org_id remap_id` lists; returns null (with a reason) when absent or inconsistent with n. */
+function readIdList(file: string, n: number, report: DataReportEntry[]): string[] | null {
+  if (!existsSync(file)) return null;
+  const buf = readBytes(file);
+  const lines = new Lines(buf, file);
+  const ids = new Array<string | undefined>(n);
+  let seen = 0;
+  let first = true;
+  while (lines.next()) {
+    if (lines.blank()) continue;
+    const parts = lines.text().trim().split(/\s+/);
+    if (first) {
+      first = false;
+      if (parts[0] === 'org_id') continue;
+    }
+    const remap = Number(parts[parts.length - 1]);
+    if (parts.length < 2 || !Number.isInteger(remap) || remap < 0 || remap >= n || ids[remap] !== undefined) {
+      report.push({ step: `load ${file}`, message: `ignored: line ${lines.line} is not a valid 'org_id remap_id' row for ${n} ids; original ids fall back to the dense ids` });
+      return null;
+    }
+    ids[remap] = parts.slice(0, -1).join(' ');
+    seen++;
+  }
+  if (seen !== n) {
+    report.push({ step: `load ${file}`, message: `ignored: it maps ${seen} ids, the interaction files have ${n}; original ids fall back to the dense ids` });
+    return null;
+  }
+  return ids as string[];
+}
+
+export interface LightGcnOptions {
+  name?: string;
+  /** File names inside the directory (defaults train.txt, test.txt, and valid.txt/val.txt when present). */
+  train?: string;
+  test?: string;
+  valid?: string | null;
+  /** Read user_list.txt / item_list.txt for original ids (default true). */
+  originalIds?: boolean;
+  /** Reject ids above this (dense formats allocate per id); default 50,000,000. */
+  maxId?: number;
+}
+
+export function loadLightGcn(dir: string, opts: LightGcnOptions = {}): Dataset {
+  const report: DataReportEntry[] = [];
+  const trainFile = join(dir, opts.train ?? 'train.txt');
+  const testFile = join(dir, opts.test ?? 'test.txt');
+  let validFile: string | null = null;
+  if (opts.valid !== null) {
+    if (opts.valid) validFile = join(dir, opts.valid);
+    else for (const f of ['valid.txt', 'val.txt']) if (existsSync(join(dir, f))) validFile = join(dir, f);
+  }
+  const files: Array<[string, string]> = [['train', trainFile], ['test', testFile]];
+  if (validFile) files.push(['valid', validFile]);
+  const parsed = new Map<string, AdjacencyFile>();
+  let maxUser = -1;
+  let maxItem = -1;
+  for (const [split, f] of files) {
+    const a = parseAdjacency(f);
+    if (a.users.length === 0 && split === 'train') throw new DataError(f, 0, 'file', 'no interactions in the training file');
+    if (a.blankLines > 0) report.push({ step: `load ${f}`, message: `skipped ${a.blankLines} blank lines`, count: a.blankLines });
+    if (a.emptyUsers > 0) report.push({ step: `load ${f}`, message: `${a.emptyUsers} lines name a user with no items`, count: a.emptyUsers });
+    maxUser = Math.max(maxUser, a.maxUser);
+    maxItem = Math.max(maxItem, a.maxItem);
+    parsed.set(split, a);
+  }
+  const limit = opts.maxId ?? 50_000_000;
+  if (maxUser > limit) throw new DataError(trainFile, 0, 'user', `largest user id ${maxUser} exceeds ${limit}: this format uses ids as array indices (0-based, contiguous); raise maxId or use the csv loader, which remaps ids`);
+  if (maxItem > limit) throw new DataError(trainFile, 0, 'item', `largest item id ${maxItem} exceeds ${limit}: this format uses ids as array indices (0-based, contiguous); raise maxId or use the csv loader, which remaps ids`);
+  const numUsers = maxUser + 1;
+  const numItems = maxItem + 1;
+  let userIds: string[] | null = null;
+  let itemIds: string[] | null = null;
+  if (opts.originalIds !== false) {
+    userIds = readIdList(join(dir, 'user_list.txt'), numUsers, report);
+    itemIds = readIdList(join(dir, 'item_list.txt'), numItems, report);
+  }
+  const pairs = (split: string, f: string): Pairs | undefined => {
+    const a = parsed.get(split);
+    return a ? { users: a.users, items: a.items, label: f } : undefined;
+  };
+  return assembleDataset({
+    name: opts.name ?? 'lightgcn',
+    numUsers,
+    numItems,
+    userIds: userIds ?? sequentialIds(numUsers),
+    itemIds: itemIds ?? sequentialIds(numItems),
+    train: pairs('train', trainFile)!,
+    test: pairs('test', testFile)!,
+    valid: validFile ? pairs('valid', validFile) : undefined,
+    source: { format: 'lightgcn', path: dir },
+    report,
+  });
+}

@@ -1,0 +1,101 @@
+// An interaction log: one unsplit list of (user, item[, timestamp, rating]) records with dense ids, the form
+// single-file sources (MovieLens, CSV, RecBole .inter) take before filters and splitters turn them into a
+// Dataset. Optional exposure records (shown, not interacted) travel with it.
+import type { DataReportEntry } from './types.js';
+
+export interface InteractionLog {
+  name: string;
+  numUsers: number;
+  numItems: number;
+  userIds: string[];
+  itemIds: string[];
+  users: Int32Array;
+  items: Int32Array;
+  timestamps?: Float64Array;
+  ratings?: Float32Array;
+  /** Exposure records (user, item), e.g. the sub-threshold ratings of an explicit-feedback log. */
+  exposure?: { users: Int32Array; items: Int32Array };
+  source?: { format: string; path?: string };
+  report: DataReportEntry[];
+}
+
+export function logSize(log: InteractionLog): number {
+  return log.users.length;
+}
+
+/**
+ * Dense ids for raw non-negative integer ids, in increasing numeric order (so 1-based contiguous ids become
+ * id − 1). Returns the dense array and the original ids as strings.
+ */
+export function compactNumericIds(raw: Int32Array): { dense: Int32Array; ids: string[] } {
+  const n = raw.length;
+  let max = -1;
+  for (let k = 0; k < n; k++) if (raw[k] > max) max = raw[k];
+  const dense = new Int32Array(n);
+  if (max < 8 * n + 1_000_000) {
+    const map = new Int32Array(max + 1).fill(-1);
+    for (let k = 0; k < n; k++) map[raw[k]] = 0;
+    const ids: string[] = [];
+    for (let v = 0; v <= max; v++) if (map[v] === 0) {
+      map[v] = ids.length;
+      ids.push(String(v));
+    }
+    for (let k = 0; k < n; k++) dense[k] = map[raw[k]];
+    return { dense, ids };
+  }
+  // Sparse huge ids: sort the distinct values and binary-search.
+  const sorted = raw.slice().sort();
+  let m = 0;
+  for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[m++] = sorted[k];
+  const uniq = sorted.subarray(0, m);
+  for (let k = 0; k < n; k++) {
+    const v = raw[k];
+    let lo = 0;
+    let hi = m - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (uniq[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    dense[k] = lo;
+  }
+  return { dense, ids: Array.from(uniq, String) };
+}
+
+/** Maps string tokens to dense ids. Ids are ordered numerically when every token is a canonical non-negative
+ * integer, else by code-unit string order, so the numbering does not depend on row order. */
+export class TokenMap {
+  private readonly map = new Map<string, number>();
+  readonly tokens: string[] = [];
+  get size(): number {
+    return this.tokens.length;
+  }
+  id(token: string): number {
+    let v = this.map.get(token);
+    if (v === undefined) {
+      v = this.tokens.length;
+      this.map.set(token, v);
+      this.tokens.push(token);
+    }
+    return v;
+  }
+  /** The sorted order: returns [remap (old → new), ids in new order]. */
+  finish(): { remap: Int32Array; ids: string[] } {
+    const n = this.tokens.length;
+    const numeric = this.tokens.every((t) => /^(0|[1-9][0-9]{0,14})$/.test(t));
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (numeric) order.sort((a, b) => Number(this.tokens[a]) - Number(this.tokens[b]));
+    else order.sort((a, b) => (this.tokens[a] < this.tokens[b] ? -1 : this.tokens[a] > this.tokens[b] ? 1 : 0));
+    const remap = new Int32Array(n);
+    const ids = new Array<string>(n);
+    for (let k = 0; k < n; k++) {
+      remap[order[k]] = k;
+      ids[k] = this.tokens[order[k]];
+    }
+    return { remap, ids };
+  }
+}
+
+export function applyRemap(a: Int32Array, remap: Int32Array): void {
+  for (let k = 0; k < a.length; k++) a[k] = remap[a[k]];
+}

@@ -1,0 +1,57 @@
+// The one table of named datasets: short name → format, where it lives under a data root, and (for
+// `hardneg data download`) where it comes from. Data roots, in order: an explicit dir, $HARDNEG_DATA,
+// ../shared/data beside the working directory or the package, ~/.cache/hardneg/data (the download default).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Format = 'lightgcn' | 'lastfm' | 'movielens' | 'mixgcf' | 'ncf' | 'recbole' | 'csv' | 'synthetic';
+export const FORMATS: readonly Format[] = ['lightgcn', 'lastfm', 'movielens', 'mixgcf', 'ncf', 'recbole', 'csv', 'synthetic'];
+
+export interface NamedDataset {
+  format: Format;
+  /** Candidate folders under a data root, first match wins. */
+  dirs: string[];
+  description: string;
+  /** Options passed to the loader (e.g. a default rating threshold). */
+  defaults?: Record<string, unknown>;
+}
+
+export const NAMED_DATASETS: Record<string, NamedDataset> = {
+  gowalla: { format: 'lightgcn', dirs: ['gowalla/light_gcn_gowalla', 'gowalla'], description: 'Gowalla, LightGCN/NGCF 10-core 80/20 split' },
+  yelp2018: { format: 'lightgcn', dirs: ['yelp2018'], description: 'Yelp2018, LightGCN split' },
+  'amazon-book': { format: 'lightgcn', dirs: ['amazon-book'], description: 'Amazon-book, LightGCN split' },
+  lastfm: { format: 'lastfm', dirs: ['lastfm'], description: 'LastFM (HetRec 2k), LightGCN-PyTorch split' },
+  'ml-100k': { format: 'movielens', dirs: ['ml-100k'], description: 'MovieLens-100K ratings (u.data), unsplit' },
+  'ml-1m': { format: 'movielens', dirs: ['ml-1m'], description: 'MovieLens-1M ratings (ratings.dat), unsplit' },
+  synthetic: { format: 'synthetic', dirs: [], description: 'built-in seeded synthetic dataset (no files)' },
+};
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** Default download folder. */
+export function defaultDataDir(): string {
+  return process.env.HARDNEG_DATA ?? join(homedir(), '.cache', 'hardneg', 'data');
+}
+
+export function dataRoots(explicit?: string): string[] {
+  const roots: string[] = [];
+  if (explicit) roots.push(resolve(explicit));
+  if (process.env.HARDNEG_DATA) roots.push(resolve(process.env.HARDNEG_DATA));
+  roots.push(resolve('..', 'shared', 'data'), resolve(packageRoot, '..', 'shared', 'data'), join(homedir(), '.cache', 'hardneg', 'data'));
+  return [...new Set(roots)];
+}
+
+/** The folder of a named dataset, or null when no data root has it. */
+export function resolveNamed(name: string, dataDir?: string): { entry: NamedDataset; path: string | null } | null {
+  const entry = NAMED_DATASETS[name];
+  if (!entry) return null;
+  if (entry.format === 'synthetic') return { entry, path: null };
+  for (const root of dataRoots(dataDir))
+    for (const d of entry.dirs) {
+      const p = join(root, d);
+      if (existsSync(p)) return { entry, path: p };
+    }
+  return { entry, path: null };
+}
