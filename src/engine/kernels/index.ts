@@ -1,0 +1,106 @@
+// Backend selection. Default: the WASM SIMD backend on `os.availableParallelism()` threads; env HARDNEG_BACKEND
+// ('js' | 'wasm') and HARDNEG_THREADS override. If the WASM backend cannot start, the engine falls back to the
+// plain-JS backend and says so once on stderr.
+
+import { availableParallelism } from 'node:os';
+import { jsKernels } from './js.js';
+import { createWasmKernels } from './wasm.js';
+import type { Kernels } from './types.js';
+
+export type BackendName = 'js' | 'wasm';
+
+let active: Kernels | null = null;
+let requested: BackendName | null = null;
+let threads: number | null = null;
+let fallbackReason: string | null = null;
+let warned = false;
+
+function envBackend(): BackendName {
+  const e = process.env.HARDNEG_BACKEND;
+  if (e === undefined || e === '') return 'wasm';
+  if (e !== 'js' && e !== 'wasm') throw new Error(`HARDNEG_BACKEND must be 'js' or 'wasm', got '${e}'`);
+  return e;
+}
+
+function envThreads(): number {
+  const e = process.env.HARDNEG_THREADS;
+  if (e === undefined || e === '') return Math.max(1, availableParallelism());
+  const n = Number(e);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`HARDNEG_THREADS must be a positive integer, got '${e}'`);
+  return n;
+}
+
+function release(k: Kernels | null): void {
+  // A backend with a worker pool may expose a disposer; the interface does not require one.
+  const d = (k as { dispose?: () => void } | null)?.dispose;
+  if (k && k !== jsKernels && typeof d === 'function') d.call(k);
+}
+
+function start(name: BackendName, n: number, strict: boolean): Kernels {
+  if (name === 'js') return jsKernels;
+  try {
+    const k = createWasmKernels(n);
+    fallbackReason = null;
+    return k;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (strict) throw new Error(`setBackend('wasm'): the WASM backend could not start: ${msg}`);
+    fallbackReason = msg;
+    if (!warned) {
+      warned = true;
+      process.stderr.write(`hardneg: WASM kernels unavailable (${msg}); using the plain-JS backend\n`);
+    }
+    return jsKernels;
+  }
+}
+
+/** The active kernel backend (started on first use). */
+export function kernels(): Kernels {
+  if (active) return active;
+  requested ??= envBackend();
+  threads ??= envThreads();
+  active = start(requested, threads, false);
+  return active;
+}
+
+/**
+ * Switches backend. 'wasm' throws if the WASM backend cannot start (an explicit request is not silently
+ * downgraded; only the default falls back).
+ */
+export function setBackend(name: BackendName): void {
+  if (name !== 'js' && name !== 'wasm') throw new Error(`setBackend: unknown backend '${String(name)}' (use 'js' or 'wasm')`);
+  threads ??= envThreads();
+  const next = start(name, threads, true);
+  if (next !== active) release(active);
+  active = next;
+  requested = name;
+}
+
+/** Sets the thread count (restarts the WASM backend with that many threads; the JS backend is single-threaded). */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setThreads: expected a positive integer, got ${n}`);
+  threads = n;
+  if (active && active !== jsKernels) {
+    release(active);
+    active = start('wasm', n, false);
+  }
+}
+
+/** Whether the WASM backend can be started here (tries once; does not change the active backend). */
+export function wasmAvailable(): boolean {
+  if (active && active.name !== 'js') return true;
+  try {
+    release(createWasmKernels(1));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function backendInfo(): { name: string; threads: number; requested: BackendName; fallbackReason: string | null } {
+  const k = kernels();
+  return { name: k.name, threads: k.threads, requested: requested!, fallbackReason };
+}
+
+export type { Kernels, CsrMatrix, AdamHyper } from './types.js';
+export { jsKernels } from './js.js';

@@ -1,0 +1,201 @@
+// The plain-JS reference backend: straightforward loops, one thread. Every other backend is tested against it.
+// Sums run in float64 (JS numbers) in a fixed order and are rounded to float32 once when stored.
+
+import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
+
+function matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
+  transA: boolean, transB: boolean, accumulate: boolean): void {
+  // op(A)[i,p] = a[i*sai + p*sap]; op(B)[p,j] = b[p*sbp + j*sbj]
+  const sai = transA ? 1 : k, sap = transA ? m : 1;
+  const sbp = transB ? 1 : n, sbj = transB ? k : 1;
+  if (!transB) {
+    // i-p-j: the inner loop walks rows of B and C contiguously; a float64 row accumulator keeps precision.
+    const acc = new Float64Array(n);
+    for (let i = 0; i < m; i++) {
+      const ci = i * n;
+      if (accumulate) for (let j = 0; j < n; j++) acc[j] = c[ci + j];
+      else acc.fill(0);
+      for (let p = 0; p < k; p++) {
+        const av = a[i * sai + p * sap];
+        if (av === 0) continue;
+        const bp = p * sbp;
+        for (let j = 0; j < n; j++) acc[j] += av * b[bp + j];
+      }
+      for (let j = 0; j < n; j++) c[ci + j] = acc[j];
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const ci = i * n;
+      for (let j = 0; j < n; j++) {
+        let s = accumulate ? c[ci + j] : 0;
+        const bj = j * sbj;
+        for (let p = 0; p < k; p++) s += a[i * sai + p * sap] * b[bj + p * sbp];
+        c[ci + j] = s;
+      }
+    }
+  }
+}
+
+function spmm(s: CsrMatrix, x: Float32Array, d: number, y: Float32Array, accumulate: boolean): void {
+  const { indptr, indices, values } = s;
+  const acc = new Float64Array(d);
+  for (let r = 0; r < s.rows; r++) {
+    const yr = r * d;
+    if (accumulate) for (let j = 0; j < d; j++) acc[j] = y[yr + j];
+    else acc.fill(0);
+    for (let e = indptr[r]; e < indptr[r + 1]; e++) {
+      const v = values ? values[e] : 1;
+      const xr = indices[e] * d;
+      for (let j = 0; j < d; j++) acc[j] += v * x[xr + j];
+    }
+    for (let j = 0; j < d; j++) y[yr + j] = acc[j];
+  }
+}
+
+function gatherRows(src: Float32Array, d: number, idx: Int32Array, out: Float32Array): void {
+  const n = src.length / d;
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r];
+    if (i < 0 || i >= n) throw new RangeError(`gatherRows: index ${i} out of range [0, ${n})`);
+    out.set(src.subarray(i * d, i * d + d), r * d);
+  }
+}
+
+function scatterAddRows(rows: Float32Array, d: number, idx: Int32Array, target: Float32Array): void {
+  const n = target.length / d;
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r];
+    if (i < 0 || i >= n) throw new RangeError(`scatterAddRows: index ${i} out of range [0, ${n})`);
+    const t = i * d, s = r * d;
+    for (let j = 0; j < d; j++) target[t + j] += rows[s + j];
+  }
+}
+
+function rowDot(a: Float32Array, b: Float32Array, rows: number, d: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    const o = r * d;
+    for (let j = 0; j < d; j++) s += a[o + j] * b[o + j];
+    out[r] = s;
+  }
+}
+
+function scoreTopK(users: Float32Array, items: Float32Array, nu: number, ni: number, d: number, k: number,
+  mask: CsrMatrix | null, maskRowOffset: number, itemBias: Float32Array | null,
+  outIdx: Int32Array, outScore: Float32Array): void {
+  // A size-k min-heap (root = the worst kept item: lowest score, then highest id) per user.
+  const hs = new Float32Array(k);
+  const hi = new Int32Array(k);
+  for (let u = 0; u < nu; u++) {
+    let size = 0;
+    let mp = 0, mEnd = 0;
+    if (mask) {
+      mp = mask.indptr[maskRowOffset + u];
+      mEnd = mask.indptr[maskRowOffset + u + 1];
+    }
+    const uo = u * d;
+    for (let i = 0; i < ni; i++) {
+      if (mp < mEnd) {
+        while (mp < mEnd && mask!.indices[mp] < i) mp++;
+        if (mp < mEnd && mask!.indices[mp] === i) continue;
+      }
+      let s = 0;
+      const io = i * d;
+      for (let j = 0; j < d; j++) s += users[uo + j] * items[io + j];
+      const sc = Math.fround(itemBias ? Math.fround(s) + itemBias[i] : s);
+      if (size < k) {
+        // sift up
+        let c = size++;
+        while (c > 0) {
+          const p = (c - 1) >> 1;
+          if (worse(sc, i, hs[p], hi[p])) {
+            hs[c] = hs[p];
+            hi[c] = hi[p];
+            c = p;
+          } else break;
+        }
+        hs[c] = sc;
+        hi[c] = i;
+      } else if (k > 0 && worse(hs[0], hi[0], sc, i)) {
+        siftDown(hs, hi, size, sc, i);
+      }
+    }
+    // Pop the heap into descending order: the worst goes last.
+    const o = u * k;
+    for (let r = size; r < k; r++) {
+      outIdx[o + r] = -1;
+      outScore[o + r] = -Infinity;
+    }
+    for (let r = size - 1; r >= 0; r--) {
+      outIdx[o + r] = hi[0];
+      outScore[o + r] = hs[0];
+      const ls = hs[r], li = hi[r];
+      if (r > 0) siftDown(hs, hi, r, ls, li);
+    }
+  }
+}
+
+/** (sa, ia) ranks below (sb, ib): lower score, or equal score and higher item id. */
+function worse(sa: number, ia: number, sb: number, ib: number): boolean {
+  return sa < sb || (sa === sb && ia > ib);
+}
+
+/** Places (s, i) at the root of a heap of `size` entries and sifts it down. */
+function siftDown(hs: Float32Array, hi: Int32Array, size: number, s: number, i: number): void {
+  let c = 0;
+  for (;;) {
+    const l = 2 * c + 1;
+    if (l >= size) break;
+    const r = l + 1;
+    const m = r < size && worse(hs[r], hi[r], hs[l], hi[l]) ? r : l;
+    if (worse(hs[m], hi[m], s, i)) {
+      hs[c] = hs[m];
+      hi[c] = hi[m];
+      c = m;
+    } else break;
+  }
+  hs[c] = s;
+  hi[c] = i;
+}
+
+function adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): void {
+  adamRange(param, grad, m, v, 0, 0, n, h);
+}
+
+// PyTorch Adam: g += wd·p; m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
+// p −= lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps).
+function adamRange(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
+  po: number, go: number, n: number, h: AdamHyper): void {
+  const { lr, beta1, beta2, eps, weightDecay } = h;
+  const bc1 = 1 - Math.pow(beta1, h.step);
+  const bc2sqrt = Math.sqrt(1 - Math.pow(beta2, h.step));
+  const stepSize = lr / bc1;
+  for (let j = 0; j < n; j++) {
+    const pi = po + j;
+    let g = grad[go + j];
+    if (weightDecay !== 0) g += weightDecay * param[pi];
+    // Moments are read back after the float32 store, as a float32 implementation would see them.
+    m[pi] = beta1 * m[pi] + (1 - beta1) * g;
+    v[pi] = beta2 * v[pi] + (1 - beta2) * g * g;
+    const mi = m[pi], vi = v[pi];
+    param[pi] -= stepSize * mi / (Math.sqrt(vi) / bc2sqrt + eps);
+  }
+}
+
+function adamRows(param: Float32Array, grad: Float32Array, rows: Int32Array, d: number,
+  m: Float32Array, v: Float32Array, h: AdamHyper): void {
+  for (let r = 0; r < rows.length; r++) adamRange(param, grad, m, v, rows[r] * d, r * d, d, h);
+}
+
+export const jsKernels: Kernels = {
+  name: 'js',
+  threads: 1,
+  matmul,
+  spmm,
+  gatherRows,
+  scatterAddRows,
+  rowDot,
+  scoreTopK,
+  adam,
+  adamRows,
+};
