@@ -1,0 +1,164 @@
+// Named starting configurations. A run's config = preset + overrides (deep merge), then validated.
+// Values come from /work/shared/docs/methods.md (DINS/PDNS defaults, LightGCN-PyTorch protocol).
+import { type RunConfig, ConfigError, deepMerge, normaliseConfig, validateConfig } from './config.js';
+
+/** Shared defaults every preset starts from. */
+const BASE: RunConfig = {
+  dataset: 'synthetic',
+  encoder: { name: 'mf', dim: 64, layers: 0, init: 'xavier' },
+  sampler: { name: 'uniform' },
+  loss: null,
+  optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
+  l2: 1e-4,
+  batchSize: 2048,
+  batching: 'interactions',
+  stepsPerEpoch: null,
+  epochs: 100,
+  evalEvery: 1,
+  patience: 10,
+  metric: 'recall@20',
+  ks: [20],
+  seed: 2024,
+  selectOn: 'valid',
+  validFraction: 0.1,
+  maskValidWhenTesting: true,
+};
+
+export const PRESETS: Record<string, { description: string; config: Partial<RunConfig> & Record<string, unknown> }> = {
+  quickstart: {
+    description: 'The built-in synthetic example: 20-dim MF + BPR with uniform negatives, a few seconds',
+    config: {
+      dataset: 'synthetic',
+      encoder: { name: 'mf', dim: 20, layers: 0, init: 'normal' },
+      sampler: { name: 'uniform' },
+      optimizer: { name: 'adam', lr: 0.01, lazy: false, weightDecay: 0 },
+      l2: 1e-4,
+      batchSize: 256,
+      epochs: 20,
+      evalEvery: 2,
+      patience: 3,
+      ks: [10, 20],
+      metric: 'recall@20',
+    },
+  },
+  'lightgcn-pytorch': {
+    description:
+      'Official LightGCN-PyTorch protocol: normal(0.1) init, lr 1e-3, L2 1e-4, batch 2048 by users, one uniform ' +
+      'negative, no validation (selects on test, with a warning), test every 10 epochs, 1000 epochs',
+    config: {
+      dataset: 'gowalla',
+      encoder: { name: 'lightgcn', dim: 64, layers: 3, init: 'normal' },
+      sampler: { name: 'uniform' },
+      loss: { name: 'bpr' },
+      optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
+      l2: 1e-4,
+      batchSize: 2048,
+      batching: 'users',
+      epochs: 1000,
+      evalEvery: 10,
+      patience: 0,
+      ks: [20],
+      metric: 'recall@20',
+      selectOn: 'test',
+    },
+  },
+  'mf-bpr-gowalla': {
+    description: 'MF (dim 64) + BPR with uniform negatives on Gowalla, Adam lr 1e-3, L2 1e-4, batch 2048',
+    config: {
+      dataset: 'gowalla',
+      encoder: { name: 'mf', dim: 64, layers: 0, init: 'xavier' },
+      sampler: { name: 'uniform' },
+      loss: { name: 'bpr' },
+      optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
+      l2: 1e-4,
+      batchSize: 2048,
+      epochs: 400,
+      evalEvery: 5,
+      patience: 10,
+      ks: [20, 50],
+      metric: 'recall@20',
+    },
+  },
+  'dins-lightgcn': {
+    description: 'DINS on LightGCN (released defaults): dim 64, 3 layers, layers 1..L, lr 1e-3, L2 1e-4, batch 2048, M 32, β 2',
+    config: {
+      dataset: 'gowalla',
+      encoder: { name: 'lightgcn', dim: 64, layers: 3, init: 'xavier', includeEgoLayer: false },
+      sampler: { name: 'dins', M: 32, beta: 2, K: 1 },
+      loss: { name: 'bpr' },
+      optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
+      l2: 1e-4,
+      batchSize: 2048,
+      epochs: 1000,
+      evalEvery: 5,
+      patience: 10,
+      ks: [20, 50],
+      metric: 'recall@20',
+    },
+  },
+  'pdns-mf': {
+    description: 'PDNS on MF (Table 6, Gowalla): dim 64, H 64, soft BPR β 0.2, lr 1e-3, λ 1e-2, batch 2048; Recall@50',
+    config: {
+      dataset: 'gowalla',
+      encoder: { name: 'mf', dim: 64, layers: 0, init: 'xavier' },
+      sampler: { name: 'pdns', H: 64, beta: 0.2 },
+      loss: null,
+      optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
+      l2: 1e-2,
+      batchSize: 2048,
+      epochs: 500,
+      evalEvery: 5,
+      patience: 10,
+      ks: [20, 50],
+      metric: 'recall@50',
+    },
+  },
+};
+
+export const DEFAULT_PRESET = 'quickstart';
+
+export function presetNames(): string[] {
+  return Object.keys(PRESETS);
+}
+
+const GRAPH_LAYERS: Record<string, number> = { lightgcn: 3, ngcf: 3 };
+
+/**
+ * Merges overrides into a config. Switching a method (`sampler.name`, `loss.name`, `encoder.name`) drops the old
+ * method's own options, so e.g. DINS's `M`/`beta` never reach a uniform sampler; the encoder keeps `dim` and
+ * `init`, and its `layers` default to the new encoder's (3 for graph encoders, 0 otherwise) unless given.
+ */
+export function mergeConfig(c: RunConfig, o: Record<string, unknown>): RunConfig {
+  const base = structuredClone(c) as unknown as Record<string, unknown>;
+  for (const key of ['sampler', 'loss', 'encoder'] as const) {
+    const ov = o[key];
+    const cur = base[key] as Record<string, unknown> | null;
+    const newName = typeof ov === 'string' ? ov : ov && typeof ov === 'object' ? (ov as { name?: unknown }).name : undefined;
+    if (typeof newName !== 'string' || (cur && cur.name === newName)) continue;
+    if (key === 'encoder') {
+      const keep = cur ? { dim: cur.dim, init: cur.init } : {};
+      const given = typeof ov === 'object' ? (ov as Record<string, unknown>) : {};
+      base.encoder = { ...keep, layers: GRAPH_LAYERS[newName] ?? 0, name: newName, ...given };
+    } else {
+      base[key] = typeof ov === 'string' ? { name: ov } : structuredClone(ov);
+    }
+  }
+  const rest = { ...o };
+  for (const key of ['sampler', 'loss', 'encoder']) if (typeof rest[key] === 'string') delete rest[key];
+  return deepMerge(base, rest) as unknown as RunConfig;
+}
+
+/** preset (default quickstart) + overrides (applied in order), validated and normalised. */
+export function resolveConfig(
+  preset: string | undefined,
+  ...overrides: Array<Record<string, unknown> | undefined>
+): RunConfig {
+  const fromFile = overrides.find((o) => o && typeof o.preset === 'string')?.preset as string | undefined;
+  const name = preset ?? fromFile ?? DEFAULT_PRESET;
+  const p = PRESETS[name];
+  if (!p) throw new ConfigError([`preset: unknown preset '${name}' (known: ${presetNames().join(', ')})`]);
+  let c: RunConfig = deepMerge(BASE, p.config);
+  for (const o of overrides) if (o) c = mergeConfig(c, o);
+  c.preset = name;
+  return normaliseConfig(validateConfig(c));
+}

@@ -1,0 +1,177 @@
+// The run store: one folder per run.
+//   config.json        resolved config (+ the loss actually used)
+//   dataset.json       dataset name, fingerprint, sizes, the spec that loads it, loader report
+//   metrics.jsonl      one JSON object per epoch ({type:'epoch', loss, diagnostics…}) and per evaluation
+//   summary.json       best epoch, selection/test metrics at it, timings, warnings
+//   summary.md         the same for people
+//   model.safetensors  encoder parameters (`param.<name>`) and final pooled embeddings at the best epoch
+//                      (`embeddings.users`, `embeddings.items`, `embeddings.item_bias`), metadata: config, fingerprint
+//   per_user.safetensors  per-user test metrics at the best epoch (`users` I32, `test.<metric>` F32), for paired tests
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { summaryMarkdown } from '../report/markdown.js';
+import type { RunResult } from '../training/trainer.js';
+import type { RunConfig } from './config.js';
+import { configSlug } from './config.js';
+
+/** JSON with NaN/Infinity as null and typed arrays left out (they go to safetensors). */
+export function toJson(v: unknown, indent = 2): string {
+  return JSON.stringify(v, (_k, x) => {
+    if (typeof x === 'number' && !Number.isFinite(x)) return null;
+    if (ArrayBuffer.isView(x)) return undefined;
+    return x;
+  }, indent);
+}
+
+export function defaultRunDir(config: RunConfig, base = 'runs', when = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const ts = `${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}`;
+  let dir = join(base, `${ts}-${configSlug(config)}-s${config.seed}`);
+  for (let i = 2; existsSync(dir); i++) dir = join(base, `${ts}-${configSlug(config)}-s${config.seed}-${i}`);
+  return dir;
+}
+
+export class RunWriter {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'metrics.jsonl'), '');
+  }
+
+  writeConfig(config: unknown): void {
+    writeFileSync(join(this.dir, 'config.json'), toJson(config) + '\n');
+  }
+
+  writeDataset(info: unknown): void {
+    writeFileSync(join(this.dir, 'dataset.json'), toJson(info) + '\n');
+  }
+
+  appendMetrics(record: unknown): void {
+    appendFileSync(join(this.dir, 'metrics.jsonl'), toJson(record, 0) + '\n');
+  }
+
+  writeResult(r: RunResult): void {
+    writeFileSync(join(this.dir, 'summary.json'), toJson(summaryOf(r)) + '\n');
+    writeFileSync(join(this.dir, 'summary.md'), summaryMarkdown(r));
+    if (r.weights) {
+      const t: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {};
+      for (const p of r.weights.params) t[`param.${p.name}`] = { shape: p.shape, data: p.data };
+      const e = r.weights.embeddings;
+      t['embeddings.users'] = { shape: [r.dataset.numUsers, e.dim], data: e.users };
+      t['embeddings.items'] = { shape: [r.dataset.numItems, e.dim], data: e.items };
+      if (e.itemBias) t['embeddings.item_bias'] = { shape: [r.dataset.numItems], data: e.itemBias };
+      writeSafetensors(join(this.dir, 'model.safetensors'), t, {
+        format: 'hardneg-run',
+        config: JSON.stringify(r.config),
+        fingerprint: r.dataset.fingerprint,
+        best_epoch: String(r.bestEpoch),
+      });
+    }
+    if (r.perUserTest) {
+      const t: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {
+        users: { shape: [r.perUserTest.users.length], data: r.perUserTest.users },
+      };
+      for (const [k, v] of Object.entries(r.perUserTest.values)) t[`test.${k}`] = { shape: [v.length], data: v };
+      writeSafetensors(join(this.dir, 'per_user.safetensors'), t, { fingerprint: r.dataset.fingerprint });
+    }
+  }
+}
+
+export interface RunSummary {
+  runDir?: string;
+  dataset: RunResult['dataset'];
+  encoder: string;
+  sampler: string;
+  seed: number;
+  selectOn: string;
+  carvedValid: boolean;
+  metric: string;
+  bestEpoch: number;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  best: Record<string, number>;
+  test: Record<string, number>;
+  randomRecall: Record<string, number>;
+  warnings: string[];
+  seconds: RunResult['seconds'];
+  lastDiagnostics: RunResult['epochs'][number]['diagnostics'] | null;
+}
+
+export function summaryOf(r: RunResult): RunSummary {
+  return {
+    runDir: r.runDir,
+    dataset: r.dataset,
+    encoder: r.config.encoder.name,
+    sampler: r.config.sampler.name,
+    seed: r.config.seed,
+    selectOn: r.selectOn,
+    carvedValid: r.carvedValid,
+    metric: r.metric,
+    bestEpoch: r.bestEpoch,
+    epochsRun: r.epochsRun,
+    stoppedEarly: r.stoppedEarly,
+    best: r.best,
+    test: r.test,
+    randomRecall: r.randomRecall,
+    warnings: r.warnings,
+    seconds: r.seconds,
+    lastDiagnostics: r.epochs.length ? r.epochs[r.epochs.length - 1].diagnostics : null,
+  };
+}
+
+// ---------------------------------------------------------------- reading runs back
+export interface StoredRun {
+  dir: string;
+  config: RunConfig;
+  dataset: { name: string; fingerprint: string; numUsers: number; numItems: number; spec: unknown; carvedValid: boolean; validFraction: number | null };
+  summary: RunSummary;
+}
+
+function readJson(path: string, what: string): unknown {
+  if (!existsSync(path)) throw new Error(`${path}: missing (${what}); is this a hardneg run folder?`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export function readRun(dir: string): StoredRun {
+  if (!existsSync(dir)) throw new Error(`run folder '${dir}' does not exist`);
+  return {
+    dir,
+    config: readJson(join(dir, 'config.json'), 'resolved config') as RunConfig,
+    dataset: readJson(join(dir, 'dataset.json'), 'dataset fingerprint') as StoredRun['dataset'],
+    summary: readJson(join(dir, 'summary.json'), 'final summary') as RunSummary,
+  };
+}
+
+/** Final embeddings saved with a run. */
+export function readRunEmbeddings(dir: string): { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null; fingerprint: string } {
+  const path = join(dir, 'model.safetensors');
+  if (!existsSync(path)) throw new Error(`${path}: missing (model weights)`);
+  const f = readSafetensors(path);
+  const u = f.tensors['embeddings.users'];
+  const i = f.tensors['embeddings.items'];
+  if (!u || !i) throw new Error(`${path}: no embeddings.users / embeddings.items tensors`);
+  const b = f.tensors['embeddings.item_bias'];
+  return {
+    users: u.data as Float32Array,
+    items: i.data as Float32Array,
+    dim: u.shape[1],
+    itemBias: b ? (b.data as Float32Array) : null,
+    fingerprint: f.metadata.fingerprint ?? '',
+  };
+}
+
+/** Per-user test metrics saved with a run. */
+export function readPerUser(dir: string): { users: Int32Array; values: Record<string, Float32Array> } {
+  const path = join(dir, 'per_user.safetensors');
+  if (!existsSync(path)) throw new Error(`${path}: missing (per-user test metrics)`);
+  const f = readSafetensors(path);
+  const users = f.tensors.users?.data;
+  if (!(users instanceof Int32Array)) throw new Error(`${path}: no I32 'users' tensor`);
+  const values: Record<string, Float32Array> = {};
+  for (const [k, t] of Object.entries(f.tensors)) if (k.startsWith('test.')) values[k.slice(5)] = t.data as Float32Array;
+  return { users, values };
+}

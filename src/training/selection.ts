@@ -1,0 +1,34 @@
+// Model selection: track the selection metric over evaluations, remember the best one, and decide when to stop
+// (patience = evaluations without a strict improvement; 0 disables early stopping). Pure logic, no I/O, so it is
+// tested with scripted metric sequences.
+
+export interface SelectionStep {
+  /** True when this evaluation is a new best (strictly greater; the first evaluation always is). */
+  improved: boolean;
+  /** True when training should stop now (patience exhausted). */
+  stop: boolean;
+}
+
+export class ModelSelector {
+  bestValue = -Infinity;
+  bestEpoch = -1;
+  private sinceBest = 0;
+  evaluations = 0;
+
+  constructor(readonly patience: number) {
+    if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`patience must be an integer ≥ 0, got ${patience}`);
+  }
+
+  /** Records the selection metric of the evaluation after `epoch`. NaN never counts as an improvement. */
+  update(epoch: number, value: number): SelectionStep {
+    this.evaluations++;
+    if (value > this.bestValue || (this.bestEpoch < 0 && !Number.isNaN(value))) {
+      this.bestValue = value;
+      this.bestEpoch = epoch;
+      this.sinceBest = 0;
+      return { improved: true, stop: false };
+    }
+    this.sinceBest++;
+    return { improved: false, stop: this.patience > 0 && this.sinceBest >= this.patience };
+  }
+}

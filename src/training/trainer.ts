@@ -1,0 +1,384 @@
+// The training loop: batches → encoder pass → sampler → scores → loss (+ batch L2) → backward → optimiser step,
+// with evaluation every `evalEvery` epochs on the selection split, early stopping with patience, and test metrics
+// reported at the best selection epoch. Every random draw comes from Rng.stream(seed, name): 'init' (encoder),
+// 'split' (carved validation), 'batch' (order / user draws), 'sampler' (prepare + sample), 'dropout' (encoder pass).
+import type { Dataset } from '../data/types.js';
+import type { RunConfig } from '../experiments/config.js';
+import { metricK } from '../experiments/config.js';
+import { RunWriter } from '../experiments/runStore.js';
+import { type Batcher, interactionBatcher, userBatcher } from './batching.js';
+import { DiagnosticsAccumulator, type EpochDiagnostics } from './diagnostics.js';
+import { type ProgressSink, formatDuration, silentProgress } from './progress.js';
+import { ModelSelector } from './selection.js';
+import {
+  AdaGrad, Adam, type Encoder, type EvalEmbeddings, type EvalResult, type LossFn, type Negatives, type Sampler,
+  type SampleContext, SGD, Rng, add, createEncoder, createLoss, createSampler, evaluateFullRanking, gatherRows, heap,
+  reshape, scale, tidy, validSplitFromTrain,
+} from './deps.js';
+
+export type Split = 'valid' | 'test';
+
+/** Evaluates final embeddings on a split (default: evaluateFullRanking); injectable for tests. */
+export type Evaluator = (emb: EvalEmbeddings, dataset: Dataset,
+  opts: { split: Split; ks: readonly number[]; maskValidWhenTesting: boolean; epoch: number }) => EvalResult;
+
+export interface EvalRecord {
+  epoch: number;
+  split: Split;
+  metrics: Record<string, number>;
+  /** The selection metric's value at this evaluation. */
+  value: number;
+  improved: boolean;
+  /** Test metrics, computed when this evaluation is a new best (and selection is on valid). */
+  test?: Record<string, number>;
+  seconds: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  pairsPerSec: number;
+  diagnostics: EpochDiagnostics;
+}
+
+export type TrainEvent =
+  | { type: 'warning'; message: string }
+  | { type: 'start'; stepsPerEpoch: number; pairsPerEpoch: number; selectSplit: Split; carvedValid: boolean }
+  | { type: 'epoch'; record: EpochRecord }
+  | { type: 'eval'; record: EvalRecord }
+  | { type: 'end'; result: RunResult };
+
+export interface RunResult {
+  config: RunConfig;
+  dataset: { name: string; fingerprint: string; numUsers: number; numItems: number; train: number; valid: number; test: number };
+  selectOn: Split;
+  /** True when the validation split was carved from training (the dataset had none). */
+  carvedValid: boolean;
+  metric: string;
+  bestEpoch: number;
+  /** Selection-split metrics at the best epoch. */
+  best: Record<string, number>;
+  /** Test metrics at the best epoch. */
+  test: Record<string, number>;
+  /** Expected Recall@K of a random ranking (K / #candidate items per user, averaged over test users). */
+  randomRecall: Record<string, number>;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  evaluations: EvalRecord[];
+  epochs: EpochRecord[];
+  warnings: string[];
+  seconds: { total: number; train: number; eval: number };
+  /** Per-user test metrics at the best epoch (for paired tests). */
+  perUserTest: { users: Int32Array; values: Record<string, Float32Array> } | null;
+  /** Encoder parameters and final embeddings at the best epoch (plain arrays, off the engine heap). */
+  weights: { params: Array<{ name: string; shape: number[]; data: Float32Array }>; embeddings: EvalEmbeddings } | null;
+  runDir?: string;
+}
+
+export interface TrainOptions {
+  /** Write the run folder here (config.json, dataset.json, metrics.jsonl, summary.*, model.safetensors). */
+  runDir?: string;
+  onEvent?: (e: TrainEvent) => void;
+  progress?: ProgressSink;
+  evaluator?: Evaluator;
+  /** What produced the dataset (recorded in dataset.json so eval/recommend can reload it). */
+  datasetSpec?: unknown;
+  /** Keep best weights in the result (default true; the run folder needs them). */
+  keepWeights?: boolean;
+}
+
+const now = (): number => performance.now();
+
+export function countOf(s: { indices: Int32Array } | undefined): number {
+  return s ? s.indices.length : 0;
+}
+
+/** Checks a sampler's declared needs against the encoder and dataset; throws a message naming the mismatch. */
+export function checkCompatibility(sampler: Sampler, encoder: Encoder, dataset: Dataset): void {
+  const n = sampler.needs;
+  if (!n) return;
+  const who = `sampler '${sampler.name}'`;
+  if (n.graph && encoder.numLayers === 0) {
+    throw new Error(`${who} needs a graph encoder with propagation layers (lightgcn, ngcf); encoder '${encoder.name}' has none`);
+  }
+  if (n.exposure && !dataset.exposure) {
+    throw new Error(`${who} needs exposure data (items shown and not interacted with); dataset '${dataset.name}' has none`);
+  }
+  if (n.scorer && !n.scorer.includes(encoder.scorerKind)) {
+    throw new Error(`${who} works with scorer ${n.scorer.join(' or ')}; encoder '${encoder.name}' scores with '${encoder.scorerKind}'`);
+  }
+  const nn = n as { meanPooling?: boolean };
+  if (nn.meanPooling && encoder.pooling !== 'mean') {
+    throw new Error(`${who} needs mean layer pooling; encoder '${encoder.name}' pools by ${encoder.pooling}`);
+  }
+}
+
+/** Expected Recall@K of a uniformly random ranking: mean over users with test items of min(1, K / #candidates). */
+export function randomRecall(dataset: Dataset, ks: readonly number[], maskValid: boolean): Record<string, number> {
+  const out: Record<string, number> = {};
+  const { train, valid, test } = dataset;
+  for (const k of ks) {
+    let sum = 0;
+    let n = 0;
+    for (let u = 0; u < test.rows; u++) {
+      if (test.indptr[u + 1] === test.indptr[u]) continue;
+      let masked = u < train.rows ? train.indptr[u + 1] - train.indptr[u] : 0;
+      if (maskValid && valid && u < valid.rows) masked += valid.indptr[u + 1] - valid.indptr[u];
+      const cand = dataset.numItems - masked;
+      sum += cand > 0 ? Math.min(1, k / cand) : 0;
+      n++;
+    }
+    out[`recall@${k}`] = n ? sum / n : NaN;
+  }
+  return out;
+}
+
+function copyEmbeddings(e: EvalEmbeddings): EvalEmbeddings {
+  return {
+    users: Float32Array.from(e.users),
+    items: Float32Array.from(e.items),
+    dim: e.dim,
+    itemBias: e.itemBias ? Float32Array.from(e.itemBias) : null,
+  };
+}
+
+function freeEmbeddings(e: EvalEmbeddings): void {
+  for (const v of [e.users, e.items, e.itemBias]) if (v && heap.owns(v)) heap.free(v);
+}
+
+function makeOptimizer(config: RunConfig, encoder: Encoder) {
+  const o = config.optimizer;
+  const params = encoder.parameters();
+  switch (o.name) {
+    case 'adam':
+      return new Adam(params, { lr: o.lr, lazy: o.lazy, weightDecay: o.weightDecay });
+    case 'adagrad':
+      return new AdaGrad(params, { lr: o.lr, weightDecay: o.weightDecay });
+    case 'sgd':
+      return new SGD(params, { lr: o.lr, weightDecay: o.weightDecay });
+    default:
+      throw new Error(`optimizer.name: unknown optimizer '${String((o as { name: unknown }).name)}'`);
+  }
+}
+
+/** Encoder options from the config block: everything but `name`; `layers: 0` is the MF family's default. */
+export function encoderOptions(config: RunConfig): Record<string, unknown> {
+  const { name: _name, ...opts } = config.encoder as Record<string, unknown>;
+  if (opts.layers === 0) delete opts.layers;
+  return opts;
+}
+
+export function samplerOptions(config: RunConfig): Record<string, unknown> {
+  const { name: _name, ...opts } = config.sampler;
+  return opts;
+}
+
+/** Index map repeating each of B rows K times: [0,…,0, 1,…,1, …]. */
+function repeatIndex(b: number, k: number, src?: Int32Array): Int32Array {
+  const out = new Int32Array(b * k);
+  for (let r = 0; r < b; r++) out.fill(src ? src[r] : r, r * k, (r + 1) * k);
+  return out;
+}
+
+/** Trains one run. See the module comment for the loop; the result holds the best-epoch metrics and weights. */
+export async function train(config: RunConfig, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
+  const t0 = now();
+  const progress = opts.progress ?? silentProgress();
+  const warnings: string[] = [];
+  const writer = opts.runDir ? new RunWriter(opts.runDir) : null;
+  const emit = (e: TrainEvent): void => {
+    opts.onEvent?.(e);
+    if (e.type === 'warning') progress.message(`warning: ${e.message}`);
+  };
+  const warn = (message: string): void => {
+    warnings.push(message);
+    emit({ type: 'warning', message });
+  };
+  const seed = config.seed;
+
+  // Selection split: the dataset's validation split; else carve one from training (seeded) unless the config
+  // explicitly opts into selecting on test.
+  let carvedValid = false;
+  const selectOn: Split = config.selectOn;
+  if (selectOn === 'valid' && !dataset.valid) {
+    dataset = validSplitFromTrain(dataset, config.validFraction, Rng.stream(seed, 'split'));
+    carvedValid = true;
+  }
+  if (selectOn === 'test') {
+    warn('model selection uses the TEST split (selectOn: test): the reported test metrics are optimistic, ' +
+      'because the epoch was chosen on the same data' + (dataset.valid ? '' : ' (the dataset has no validation split)'));
+  }
+  const stats = {
+    name: dataset.name, fingerprint: dataset.fingerprint, numUsers: dataset.numUsers, numItems: dataset.numItems,
+    train: countOf(dataset.train), valid: countOf(dataset.valid), test: countOf(dataset.test),
+  };
+
+  const encoder = createEncoder(config.encoder.name, dataset, encoderOptions(config), Rng.stream(seed, 'init'));
+  const sampler = createSampler(config.sampler.name, samplerOptions(config)) as Sampler;
+  checkCompatibility(sampler, encoder, dataset);
+  const lossSpec = config.loss ?? sampler.preferredLoss ?? { name: 'bpr' };
+  const lossFn: LossFn = createLoss(lossSpec as { name: string });
+  const samplerRng = Rng.stream(seed, 'sampler');
+  const batchRng = Rng.stream(seed, 'batch');
+  const dropoutRng = Rng.stream(seed, 'dropout');
+  sampler.prepare?.(dataset, samplerRng);
+  const optimizer = makeOptimizer(config, encoder);
+  const batcher: Batcher = config.batching === 'users'
+    ? userBatcher(dataset.train, config.batchSize, config.stepsPerEpoch)
+    : interactionBatcher(dataset.train, config.batchSize);
+  const evaluator: Evaluator = opts.evaluator ??
+    ((emb, ds, o) => evaluateFullRanking(emb, ds, { split: o.split, ks: o.ks, maskValidWhenTesting: o.maskValidWhenTesting }));
+  const maskValid = config.maskValidWhenTesting;
+  const rnd = randomRecall(dataset, config.ks, maskValid);
+
+  if (writer) {
+    writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec });
+    writer.writeDataset({ ...stats, spec: opts.datasetSpec ?? config.dataset, carvedValid, validFraction: carvedValid ? config.validFraction : null, report: dataset.report });
+  }
+  emit({ type: 'start', stepsPerEpoch: batcher.stepsPerEpoch, pairsPerEpoch: batcher.pairsPerEpoch, selectSplit: selectOn, carvedValid });
+
+  const selector = new ModelSelector(config.patience);
+  const diag = new DiagnosticsAccumulator(dataset);
+  const evaluations: EvalRecord[] = [];
+  const epochs: EpochRecord[] = [];
+  let bestSel: Record<string, number> = {};
+  let bestTest: Record<string, number> = {};
+  let perUserTest: RunResult['perUserTest'] = null;
+  let bestWeights: RunResult['weights'] = null;
+  let stoppedEarly = false;
+  let epochsRun = 0;
+  let trainMs = 0;
+  let evalMs = 0;
+  let pairsDone = 0;
+  const keepWeights = opts.keepWeights ?? true;
+
+  const evaluate = (epoch: number): boolean => {
+    const te = now();
+    const emb = encoder.embeddings();
+    let stop = false;
+    try {
+      const sel = evaluator(emb, dataset, { split: selectOn, ks: config.ks, maskValidWhenTesting: maskValid, epoch });
+      const value = sel.metrics[config.metric];
+      const step = selector.update(epoch, value);
+      stop = step.stop;
+      const rec: EvalRecord = { epoch, split: selectOn, metrics: sel.metrics, value, improved: step.improved, seconds: 0 };
+      if (step.improved) {
+        const test = selectOn === 'test' ? sel
+          : evaluator(emb, dataset, { split: 'test', ks: config.ks, maskValidWhenTesting: maskValid, epoch });
+        if (selectOn !== 'test') rec.test = test.metrics;
+        bestSel = sel.metrics;
+        bestTest = test.metrics;
+        perUserTest = test.perUser;
+        if (keepWeights) {
+          bestWeights = {
+            params: encoder.parameters().map((p) => ({ name: p.name, shape: [...p.shape], data: Float32Array.from(p.data) })),
+            embeddings: copyEmbeddings(emb),
+          };
+        }
+      }
+      rec.seconds = (now() - te) / 1000;
+      evaluations.push(rec);
+      writer?.appendMetrics({ type: 'eval', ...rec });
+      emit({ type: 'eval', record: rec });
+      const shown = Object.entries(sel.metrics).filter(([k]) => k.startsWith('recall') || k.startsWith('ndcg'))
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+      progress.epochEnd(`eval epoch ${epoch} (${selectOn}): ${shown}${step.improved ? ' *' : ''}`, true);
+    } finally {
+      freeEmbeddings(emb);
+      evalMs += now() - te;
+    }
+    return stop;
+  };
+
+  const totalPairs = batcher.pairsPerEpoch * config.epochs;
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    const te = now();
+    sampler.onEpochStart?.(epoch, encoder);
+    diag.reset();
+    let lossSum = 0;
+    let lossCount = 0;
+    let step = 0;
+    for (const batch of batcher.epoch(batchRng)) {
+      const ts = now();
+      const { users, pos } = batch;
+      const b = users.length;
+      let sampleMs = 0;
+      const lossValue = tidy(() => {
+        const pass = encoder.forward({ training: true, rng: dropoutRng });
+        const u = pass.pool(pass.userLayers(users));
+        const p = pass.pool(pass.itemLayers(pos));
+        const ctx: SampleContext = { users, pos, pass, encoder, dataset, rng: samplerRng, epoch, step };
+        const tsm = now();
+        const neg: Negatives = sampler.sample(ctx);
+        sampleMs = now() - tsm;
+        const k = neg.k;
+        const uK = k === 1 ? u : gatherRows(u, repeatIndex(b, k));
+        const usersK = k === 1 ? users : repeatIndex(b, k, users);
+        const negIds = neg.kind === 'items' ? neg.items : null;
+        const nRows = neg.kind === 'items' ? pass.pool(pass.itemLayers(neg.items)) : neg.pooled;
+        const sPos = pass.score(u, p, pos, users);
+        const sNeg = pass.score(uK, nRows, negIds ?? undefined, usersK);
+        let loss = lossFn(sPos, k === 1 ? sNeg : reshape(sNeg, [b, k]));
+        if (config.l2 > 0) {
+          const l2Items = [pos];
+          const real = negIds ?? (neg.kind === 'synthetic' ? neg.hardItems : undefined);
+          if (real) l2Items.push(real);
+          loss = add(loss, scale(pass.egoL2(users, l2Items, b), config.l2));
+        }
+        const lv = loss.item();
+        if (!Number.isFinite(lv)) {
+          throw new Error(`loss became ${lv} at epoch ${epoch}, step ${step}: lower optimizer.lr or check the data`);
+        }
+        diag.add(users, sPos.data, sNeg.data, k, negIds ?? (neg.kind === 'synthetic' ? neg.hardItems ?? null : null));
+        sampler.observe?.(ctx, neg);
+        loss.backward();
+        optimizer.step();
+        optimizer.zeroGrad();
+        return lv;
+      });
+      lossSum += lossValue * b;
+      lossCount += b;
+      step++;
+      pairsDone += b;
+      const stepMs = now() - ts;
+      trainMs += stepMs;
+      diag.addTime(sampleMs, stepMs);
+      const rate = pairsDone / (trainMs / 1000);
+      progress.step(epoch, step, batcher.stepsPerEpoch, lossSum / lossCount, rate, (totalPairs - pairsDone) / rate);
+      if ((step & 7) === 0) await new Promise<void>((r) => setImmediate(r)); // let signals and output through
+    }
+    epochsRun = epoch;
+    const rec: EpochRecord = {
+      epoch, loss: lossSum / Math.max(1, lossCount), seconds: (now() - te) / 1000,
+      pairsPerSec: lossCount / Math.max(1e-9, (now() - te) / 1000), diagnostics: diag.summary(),
+    };
+    epochs.push(rec);
+    writer?.appendMetrics({ type: 'epoch', ...rec });
+    emit({ type: 'epoch', record: rec });
+    const eta = (config.epochs - epoch) * (now() - t0) / 1000 / epoch;
+    progress.epochEnd(`epoch ${epoch}/${config.epochs} loss ${rec.loss.toFixed(4)} ${rec.seconds.toFixed(2)}s ` +
+      `gap ${rec.diagnostics.scoreGap.toFixed(3)} ETA ${formatDuration(eta)}`);
+    if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
+      if (evaluate(epoch)) {
+        stoppedEarly = epoch < config.epochs;
+        break;
+      }
+    }
+  }
+  if (evaluations.length === 0) evaluate(epochsRun);
+  progress.done();
+
+  const result: RunResult = {
+    config, dataset: stats, selectOn, carvedValid, metric: config.metric, bestEpoch: selector.bestEpoch,
+    best: bestSel, test: bestTest, randomRecall: rnd, epochsRun, stoppedEarly, evaluations, epochs, warnings,
+    seconds: { total: (now() - t0) / 1000, train: trainMs / 1000, eval: evalMs / 1000 },
+    perUserTest, weights: bestWeights, runDir: opts.runDir,
+  };
+  if (writer) writer.writeResult(result);
+  emit({ type: 'end', result });
+  return result;
+}
+
+/** The K of the selection metric (re-exported for callers formatting tables). */
+export { metricK };
