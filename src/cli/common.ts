@@ -5,6 +5,9 @@ import type { Dataset } from '../data/types.js';
 import { loadDataset, type DatasetSpec } from '../data/index.js';
 import { type RunConfig, ConfigError, parseConfigText, parseOverrides, parseValue, setPath } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
+import { readRun, readRunEmbeddings, type StoredRun } from '../experiments/runStore.js';
+import { validSplitFromTrain } from '../data/csr.js';
+import { Rng } from '../engine/rng.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -107,4 +110,23 @@ export async function datasetFromConfig(spec: RunConfig['dataset']): Promise<Dat
 
 export function writeOut(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** A saved run made usable again: its config, the dataset it was trained on (validation carved the same way), and
+ *  its final embeddings. Fails when the data no longer has the recorded fingerprint. */
+export async function openRun(dir: string): Promise<{ run: StoredRun; dataset: Dataset; emb: ReturnType<typeof readRunEmbeddings> }> {
+  const run = readRun(dir);
+  let dataset = await datasetFromConfig((run.dataset.spec ?? run.config.dataset) as RunConfig['dataset']);
+  if (run.dataset.carvedValid && !dataset.valid) {
+    dataset = validSplitFromTrain(dataset, run.dataset.validFraction ?? run.config.validFraction, Rng.stream(run.config.seed, 'split'));
+  }
+  if (run.dataset.fingerprint && dataset.fingerprint !== run.dataset.fingerprint) {
+    throw new Error(`${dir}: the dataset now has fingerprint ${dataset.fingerprint}, the run was trained on ` +
+      `${run.dataset.fingerprint}; the data changed since training`);
+  }
+  const emb = readRunEmbeddings(dir);
+  if (emb.users.length !== dataset.numUsers * emb.dim || emb.items.length !== dataset.numItems * emb.dim) {
+    throw new Error(`${dir}: saved embeddings do not match the dataset's ${dataset.numUsers} users × ${dataset.numItems} items`);
+  }
+  return { run, dataset, emb };
 }

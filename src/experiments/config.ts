@@ -51,7 +51,7 @@ export class ConfigError extends Error {
 // ---------------------------------------------------------------- schema
 type Rule =
   | { kind: 'int'; min?: number; max?: number; nullable?: boolean }
-  | { kind: 'number'; min?: number; max?: number; exclusiveMin?: boolean; nullable?: boolean }
+  | { kind: 'number'; min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; nullable?: boolean }
   | { kind: 'string' }
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
@@ -102,7 +102,7 @@ const SCHEMA: Rule = {
     ks: { kind: 'intList', min: 1 },
     seed: S.int(0, 2 ** 53 - 1),
     selectOn: S.oneOf('valid', 'test'),
-    validFraction: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
+    validFraction: { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
     maskValidWhenTesting: S.bool,
   },
 };
@@ -156,10 +156,10 @@ function check(rule: Rule, v: unknown, path: string, out: string[]): void {
       if (v === null && rule.nullable) return;
       let range = '';
       if (rule.min !== undefined) range += rule.exclusiveMin ? ` > ${rule.min}` : ` ≥ ${rule.min}`;
-      if (rule.max !== undefined) range += `${range ? ' and' : ''} ≤ ${rule.max}`;
+      if (rule.max !== undefined) range += `${range ? ' and' : ''} ${rule.exclusiveMax ? '<' : '≤'} ${rule.max}`;
       const bad = typeof v !== 'number' || !Number.isFinite(v) ||
         (rule.min !== undefined && (rule.exclusiveMin ? v <= rule.min : v < rule.min)) ||
-        (rule.max !== undefined && v > rule.max);
+        (rule.max !== undefined && (rule.exclusiveMax ? v >= rule.max : v > rule.max));
       if (bad) out.push(`${at}: expected a number${range}, got ${show(v)}`);
       return;
     }

@@ -1,0 +1,64 @@
+// `hardneg eval RUN_DIR`: evaluates a saved run's best-epoch embeddings on a split (full ranking).
+import { evaluateFullRanking } from '../evaluation/fullRanking.js';
+import { toJson } from '../experiments/runStore.js';
+import { fmt, table } from '../report/markdown.js';
+import { UsageError, openRun, parseFlags, writeOut } from './common.js';
+
+const USAGE = `usage: hardneg eval RUN_DIR [options]
+
+Evaluates the saved model of a run (its best epoch) by full ranking, training items masked.
+
+  --split test|valid    split to evaluate (default test)
+  --ks 20,50            cut-offs (default: the run's ks)
+  --no-mask-valid       when testing, do not mask validation items
+  --json                print metrics as JSON
+  -h, --help`;
+
+const OPTIONS = {
+  split: { type: 'string' },
+  ks: { type: 'string' },
+  'no-mask-valid': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseFlags(argv, OPTIONS, true));
+    if (!values.help && positionals.length !== 1) throw new UsageError('expected one RUN_DIR');
+    if (values.split !== undefined && values.split !== 'test' && values.split !== 'valid') {
+      throw new UsageError(`--split: expected test or valid, got '${String(values.split)}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`hardneg eval: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (values.help) {
+    writeOut(USAGE);
+    return 0;
+  }
+  const { run: stored, dataset, emb } = await openRun(positionals[0]);
+  const split = (values.split as 'test' | 'valid' | undefined) ?? 'test';
+  if (split === 'valid' && !dataset.valid) throw new Error(`dataset '${dataset.name}' has no validation split`);
+  const ks = values.ks ? String(values.ks).split(',').map((x) => {
+    const k = Number(x);
+    if (!Number.isInteger(k) || k < 1) throw new UsageError(`--ks: expected positive integers, got '${x}'`);
+    return k;
+  }) : stored.config.ks;
+  const res = evaluateFullRanking(emb, dataset, {
+    split, ks, maskValidWhenTesting: values['no-mask-valid'] ? false : stored.config.maskValidWhenTesting,
+  });
+  if (values.json) {
+    writeOut(toJson({ run: stored.dir, split, usersEvaluated: res.usersEvaluated, usersSkipped: res.usersSkipped, metrics: res.metrics }));
+  } else {
+    const keys = Object.keys(res.metrics);
+    writeOut(`${stored.dir}: ${dataset.name} ${split}, ${res.usersEvaluated} users (${res.usersSkipped} without ${split} items skipped)\n\n` +
+      table(['metric', 'value'], keys.map((k) => [k, fmt(res.metrics[k])])));
+  }
+  return 0;
+}
