@@ -1,0 +1,124 @@
+// Helpers shared by the encoders: option checking, parameter creation and initialisation, heap copies.
+import { heap } from '../engine/memory.js';
+import { Parameter } from '../engine/param.js';
+import type { Rng } from '../engine/rng.js';
+import type { Dataset } from '../data/types.js';
+import type { EncoderOptions } from './types.js';
+
+/** Keys every encoder tolerates (the trainer passes the whole `encoder` config block). */
+const ALWAYS_ALLOWED = new Set(['name']);
+
+/** Throws on option keys the encoder does not understand (a typo must not silently fall back to a default). */
+export function checkOptionKeys(encoder: string, opts: EncoderOptions, allowed: readonly string[]): void {
+  for (const k of Object.keys(opts)) {
+    if (ALWAYS_ALLOWED.has(k) || opts[k] === undefined) continue;
+    if (!allowed.includes(k)) {
+      throw new Error(`encoder '${encoder}': unknown option '${k}' (accepted: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+export function intOption(encoder: string, opts: EncoderOptions, key: string, def: number, min: number, max = Infinity): number {
+  const v = opts[key] ?? def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const range = max === Infinity ? `≥ ${min}` : `in ${min}..${max}`;
+    throw new Error(`encoder '${encoder}': option '${key}' must be an integer ${range}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+export function numberOption(encoder: string, opts: EncoderOptions, key: string, def: number,
+  ok: (x: number) => boolean, what: string): number {
+  const v = opts[key] ?? def;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
+    throw new Error(`encoder '${encoder}': option '${key}' must be ${what}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+export function boolOption(encoder: string, opts: EncoderOptions, key: string, def: boolean): boolean {
+  const v = opts[key] ?? def;
+  if (typeof v !== 'boolean') throw new Error(`encoder '${encoder}': option '${key}' must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function enumOption<T extends string>(encoder: string, opts: EncoderOptions, key: string, def: T, values: readonly T[]): T {
+  const v = opts[key] ?? def;
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+    throw new Error(`encoder '${encoder}': option '${key}' must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
+
+export function checkDataset(encoder: string, dataset: Pick<Dataset, 'numUsers' | 'numItems'>): void {
+  if (!(dataset.numUsers > 0) || !(dataset.numItems > 0)) {
+    throw new Error(`encoder '${encoder}': the dataset has ${dataset.numUsers} users and ${dataset.numItems} items; both must be > 0`);
+  }
+}
+
+/** A zero-initialised Parameter. */
+export function newParam(name: string, shape: readonly number[], sparse: boolean): Parameter {
+  return new Parameter(shape, { name, sparse });
+}
+
+export interface EmbeddingInit {
+  init: 'xavier' | 'normal';
+  std: number;
+}
+
+export function readInit(encoder: string, opts: EncoderOptions): EmbeddingInit {
+  const init = enumOption(encoder, opts, 'init', 'xavier', ['xavier', 'normal'] as const);
+  const std = numberOption(encoder, opts, 'initStd', 0.1, (x) => x > 0, 'a positive number');
+  if (opts.initStd !== undefined && init !== 'normal') {
+    throw new Error(`encoder '${encoder}': option 'initStd' only applies to init 'normal' (init is '${init}')`);
+  }
+  return { init, std };
+}
+
+/**
+ * Initialises the user and item embedding tables as if they were one stacked (U+I)×d table (the reference
+ * codes' layout): Xavier uniform bound √(6/(U+I+d)), or N(0, std). Users are drawn first, then items, so MF and
+ * LightGCN with the same seed start from the same ego embeddings.
+ */
+export function initEmbeddings(users: Float32Array, items: Float32Array, numUsers: number, numItems: number,
+  dim: number, how: EmbeddingInit, rng: Rng): void {
+  if (how.init === 'xavier') {
+    const bound = Math.sqrt(6 / (numUsers + numItems + dim));
+    rng.fillUniform(users, -bound, bound);
+    rng.fillUniform(items, -bound, bound);
+  } else {
+    rng.fillNormal(users, 0, how.std);
+    rng.fillNormal(items, 0, how.std);
+  }
+}
+
+/** Xavier (Glorot) uniform for an r×c matrix, PyTorch's convention: bound √(6/(r+c)). */
+export function xavierFill(data: Float32Array, rows: number, cols: number, rng: Rng): void {
+  const bound = Math.sqrt(6 / (rows + cols));
+  rng.fillUniform(data, -bound, bound);
+}
+
+/** A heap copy of `src` (evaluation arrays that kernels address by offset; the caller frees them). */
+export function heapCopy(src: Float32Array): Float32Array {
+  const out = heap.allocF32(src.length);
+  out.set(src);
+  return out;
+}
+
+/** ids + offset as a new Int32Array (item ids → rows of a stacked [users; items] table). */
+export function offsetIds(ids: Int32Array, offset: number, limit: number, what: string): Int32Array {
+  const out = new Int32Array(ids.length);
+  for (let r = 0; r < ids.length; r++) {
+    const v = ids[r];
+    if (v < 0 || v >= limit) throw new Error(`${what}: id ${v} at position ${r} is outside 0..${limit - 1}`);
+    out[r] = v + offset;
+  }
+  return out;
+}
+
+export function checkIds(ids: Int32Array, limit: number, what: string): void {
+  for (let r = 0; r < ids.length; r++) {
+    const v = ids[r];
+    if (v < 0 || v >= limit) throw new Error(`${what}: id ${v} at position ${r} is outside 0..${limit - 1}`);
+  }
+}

@@ -1,0 +1,139 @@
+// Shared machinery of the graph encoders (LightGCN, NGCF): one stacked ego table [users; items] (rows 0..U−1 are
+// users, U..U+I−1 items), per-layer full tables computed once per step by `propagate`, and a pass that gathers
+// batch rows from them. Gradients of gathered rows flow back through the propagation (spmm) into the ego table,
+// so its gradient is dense.
+import { add, concatCols, gatherRows, meanOf, rowDot, scale, square, sum } from '../engine/ops.js';
+import type { Parameter } from '../engine/param.js';
+import type { Rng } from '../engine/rng.js';
+import { noGrad, tidy, type Tensor } from '../engine/tensor.js';
+import type { CsrMatrix } from '../engine/kernels/types.js';
+import type { Dataset } from '../data/types.js';
+import { boolOption, checkIds, heapCopy, intOption, offsetIds } from './common.js';
+import { checkBatchSize, checkScoreShapes } from './mf.js';
+import type { Encoder, EncoderEmbeddings, EncoderOptions, EncoderPass, Pooling, ScorerKind } from './types.js';
+
+/** Reads `layers`, `includeEgoLayer` and `layerSet` into (L, layerSet). */
+export function readLayers(encoder: string, opts: EncoderOptions): { numLayers: number; layerSet: number[] } {
+  const numLayers = intOption(encoder, opts, 'layers', 3, 0, 64);
+  if (opts.layerSet !== undefined && opts.includeEgoLayer !== undefined) {
+    throw new Error(`encoder '${encoder}': give either 'layerSet' or 'includeEgoLayer', not both`);
+  }
+  if (opts.layerSet !== undefined) {
+    const ls = opts.layerSet;
+    if (!Array.isArray(ls) || ls.length === 0) {
+      throw new Error(`encoder '${encoder}': option 'layerSet' must be a non-empty array of layer numbers, got ${JSON.stringify(ls)}`);
+    }
+    for (let k = 0; k < ls.length; k++) {
+      const l = ls[k];
+      if (!Number.isInteger(l) || l < 0 || l > numLayers || (k > 0 && l <= ls[k - 1])) {
+        throw new Error(`encoder '${encoder}': option 'layerSet' must list distinct layers in 0..${numLayers} in ` +
+          `increasing order, got ${JSON.stringify(ls)}`);
+      }
+    }
+    return { numLayers, layerSet: ls.slice() };
+  }
+  const includeEgo = boolOption(encoder, opts, 'includeEgoLayer', true);
+  if (!includeEgo && numLayers === 0) {
+    throw new Error(`encoder '${encoder}': includeEgoLayer false with 0 layers leaves nothing to pool`);
+  }
+  const layerSet: number[] = [];
+  for (let l = includeEgo ? 0 : 1; l <= numLayers; l++) layerSet.push(l);
+  return { numLayers, layerSet };
+}
+
+export abstract class GraphEncoder implements Encoder {
+  abstract readonly name: string;
+  readonly dim: number;
+  readonly numLayers: number;
+  abstract readonly pooling: Pooling;
+  readonly layerSet: readonly number[];
+  readonly scorerKind: ScorerKind = 'dot';
+  readonly numUsers: number;
+  readonly numItems: number;
+  /** Â over the stacked node set (symmetric: it is its own transpose). */
+  readonly adjacency: CsrMatrix;
+  /** Stacked ego embeddings [(U+I)×dim]: layer 0. */
+  abstract readonly ego: Parameter;
+
+  protected constructor(dataset: Pick<Dataset, 'numUsers' | 'numItems'>, dim: number, numLayers: number,
+    layerSet: number[], adjacency: CsrMatrix) {
+    this.numUsers = dataset.numUsers;
+    this.numItems = dataset.numItems;
+    this.dim = dim;
+    this.numLayers = numLayers;
+    this.layerSet = Object.freeze(layerSet.slice());
+    this.adjacency = adjacency;
+  }
+
+  abstract parameters(): Parameter[];
+
+  /**
+   * Full [(U+I)×dim] tables of the layers in layerSet (index-aligned with it). Only layers up to max(layerSet)
+   * are computed. `rng` is used by stochastic encoders (dropout) when `training`.
+   */
+  abstract propagate(training: boolean, rng: Rng | null): Tensor[];
+
+  /** Pooled width. */
+  get pooledDim(): number {
+    return this.pooling === 'concat' ? this.dim * this.layerSet.length : this.dim;
+  }
+
+  forward(ctx: { training: boolean; rng: Rng }): EncoderPass {
+    return new GraphPass(this, this.propagate(ctx.training, ctx.rng));
+  }
+
+  poolTensors(layers: Tensor[]): Tensor {
+    if (layers.length !== this.layerSet.length) {
+      throw new Error(`${this.name}.pool: expected ${this.layerSet.length} layers (layerSet ${JSON.stringify(this.layerSet)}), got ${layers.length}`);
+    }
+    if (layers.length === 1) return layers[0];
+    return this.pooling === 'concat' ? concatCols(layers) : meanOf(layers);
+  }
+
+  embeddings(): EncoderEmbeddings {
+    const nu = this.numUsers;
+    const D = this.pooledDim;
+    // Inference: no graph, no dropout; every temporary is freed by tidy, the results are plain heap copies.
+    return noGrad(() => tidy(() => {
+      const pooled = this.poolTensors(this.propagate(false, null));
+      const users = heapCopy(pooled.data.subarray(0, nu * D));
+      const items = heapCopy(pooled.data.subarray(nu * D, (nu + this.numItems) * D));
+      return { users, items, dim: D, itemBias: null };
+    }));
+  }
+}
+
+class GraphPass implements EncoderPass {
+  constructor(private readonly enc: GraphEncoder, private readonly tables: Tensor[]) {}
+
+  userLayers(users: Int32Array): Tensor[] {
+    checkIds(users, this.enc.numUsers, `${this.enc.name}.userLayers`);
+    return this.tables.map((t) => gatherRows(t, users));
+  }
+
+  itemLayers(items: Int32Array): Tensor[] {
+    const rows = offsetIds(items, this.enc.numUsers, this.enc.numItems, `${this.enc.name}.itemLayers`);
+    return this.tables.map((t) => gatherRows(t, rows));
+  }
+
+  pool(layers: Tensor[]): Tensor {
+    return this.enc.poolTensors(layers);
+  }
+
+  score(users: Tensor, items: Tensor, _itemIds?: Int32Array, _userIds?: Int32Array): Tensor {
+    checkScoreShapes(this.enc.name, users, items, this.enc.pooledDim);
+    return rowDot(users, items);
+  }
+
+  egoL2(users: Int32Array, items: Int32Array[], batchSize: number): Tensor {
+    const enc = this.enc;
+    checkBatchSize(enc.name, batchSize);
+    checkIds(users, enc.numUsers, `${enc.name}.egoL2 users`);
+    let total = sum(square(gatherRows(enc.ego, users)));
+    for (const ids of items) {
+      const rows = offsetIds(ids, enc.numUsers, enc.numItems, `${enc.name}.egoL2 items`);
+      total = add(total, sum(square(gatherRows(enc.ego, rows))));
+    }
+    return scale(total, 0.5 / batchSize);
+  }
+}

@@ -1,0 +1,155 @@
+// Matrix-factorisation family: MF (<p_u, q_i>), BPR-MF (with user, item and global biases) and GMF (wᵀ(p_u ⊙ q_i)).
+// Tables are sparse Parameters: a step gathers only its batch rows, so the gradient (and a lazy optimiser's update)
+// touches only those rows; nothing is ever materialised for the whole table during training.
+import { add, gatherRows, mul, reshape, rowDot, scale, square, sum } from '../engine/ops.js';
+import type { Parameter } from '../engine/param.js';
+import type { Rng } from '../engine/rng.js';
+import { Tensor } from '../engine/tensor.js';
+import type { Dataset } from '../data/types.js';
+import {
+  checkDataset, checkIds, checkOptionKeys, enumOption, heapCopy, initEmbeddings, intOption, newParam, readInit,
+  xavierFill,
+} from './common.js';
+import type { Encoder, EncoderEmbeddings, EncoderOptions, EncoderPass, Pooling, ScorerKind } from './types.js';
+
+export type MfKind = 'mf' | 'bprmf' | 'gmf';
+
+const OPTION_KEYS: Record<MfKind, string[]> = {
+  mf: ['dim', 'init', 'initStd'],
+  bprmf: ['dim', 'init', 'initStd'],
+  gmf: ['dim', 'init', 'initStd', 'gmfWeightInit'],
+};
+
+export class MfEncoder implements Encoder {
+  readonly name: MfKind;
+  readonly dim: number;
+  readonly numLayers = 0;
+  readonly pooling: Pooling = 'mean';
+  readonly layerSet: readonly number[] = Object.freeze([0]);
+  readonly scorerKind: ScorerKind;
+  readonly numUsers: number;
+  readonly numItems: number;
+  /** p_u rows. */
+  readonly userEmb: Parameter;
+  /** q_i rows. */
+  readonly itemEmb: Parameter;
+  /** BPR-MF biases ([U×1], [I×1], [1×1]). */
+  readonly userBias: Parameter | null = null;
+  readonly itemBias: Parameter | null = null;
+  readonly globalBias: Parameter | null = null;
+  /** GMF output weights w as a [1×d] row. */
+  readonly gmfWeight: Parameter | null = null;
+
+  constructor(kind: MfKind, dataset: Pick<Dataset, 'numUsers' | 'numItems'>, opts: EncoderOptions, rng: Rng) {
+    checkOptionKeys(kind, opts, OPTION_KEYS[kind]);
+    checkDataset(kind, dataset);
+    this.name = kind;
+    this.dim = intOption(kind, opts, 'dim', 64, 1);
+    const how = readInit(kind, opts);
+    this.numUsers = dataset.numUsers;
+    this.numItems = dataset.numItems;
+    this.scorerKind = kind === 'bprmf' ? 'dot+bias' : kind === 'gmf' ? 'gmf' : 'dot';
+    const d = this.dim;
+    this.userEmb = newParam('user_embedding', [this.numUsers, d], true);
+    this.itemEmb = newParam('item_embedding', [this.numItems, d], true);
+    initEmbeddings(this.userEmb.data, this.itemEmb.data, this.numUsers, this.numItems, d, how, rng);
+    if (kind === 'bprmf') {
+      // Biases start at zero (BPR-MF convention): the initial ranking is the MF one.
+      this.userBias = newParam('user_bias', [this.numUsers, 1], true);
+      this.itemBias = newParam('item_bias', [this.numItems, 1], true);
+      this.globalBias = newParam('global_bias', [1, 1], false);
+    }
+    if (kind === 'gmf') {
+      const wInit = enumOption(kind, opts, 'gmfWeightInit', 'ones', ['ones', 'xavier'] as const);
+      this.gmfWeight = newParam('gmf_weight', [1, d], false);
+      if (wInit === 'ones') this.gmfWeight.data.fill(1);
+      else xavierFill(this.gmfWeight.data, d, 1, rng);
+    }
+  }
+
+  parameters(): Parameter[] {
+    const ps: Parameter[] = [this.userEmb, this.itemEmb];
+    if (this.userBias) ps.push(this.userBias, this.itemBias!, this.globalBias!);
+    if (this.gmfWeight) ps.push(this.gmfWeight);
+    return ps;
+  }
+
+  forward(_ctx: { training: boolean; rng: Rng }): EncoderPass {
+    return new MfPass(this);
+  }
+
+  embeddings(): EncoderEmbeddings {
+    const users = heapCopy(this.userEmb.data);
+    if (this.gmfWeight) {
+      // wᵀ(p ⊙ q) = <p ⊙ w, q>: fold w into the user vectors so evaluation is a plain dot product.
+      const d = this.dim;
+      const w = this.gmfWeight.data;
+      for (let u = 0; u < this.numUsers; u++) {
+        const o = u * d;
+        for (let k = 0; k < d; k++) users[o + k] *= w[k];
+      }
+    }
+    const items = heapCopy(this.itemEmb.data);
+    const itemBias = this.itemBias ? heapCopy(this.itemBias.data) : null;
+    return { users, items, dim: this.dim, itemBias };
+  }
+}
+
+class MfPass implements EncoderPass {
+  constructor(private readonly enc: MfEncoder) {}
+
+  userLayers(users: Int32Array): Tensor[] {
+    checkIds(users, this.enc.numUsers, `${this.enc.name}.userLayers`);
+    return [gatherRows(this.enc.userEmb, users)];
+  }
+
+  itemLayers(items: Int32Array): Tensor[] {
+    checkIds(items, this.enc.numItems, `${this.enc.name}.itemLayers`);
+    return [gatherRows(this.enc.itemEmb, items)];
+  }
+
+  pool(layers: Tensor[]): Tensor {
+    if (layers.length !== 1) throw new Error(`${this.enc.name}.pool: expected 1 layer, got ${layers.length}`);
+    return layers[0];
+  }
+
+  score(users: Tensor, items: Tensor, itemIds?: Int32Array, userIds?: Int32Array): Tensor {
+    const enc = this.enc;
+    checkScoreShapes(enc.name, users, items, enc.dim);
+    const n = users.rows;
+    let s: Tensor;
+    if (enc.gmfWeight) s = rowDot(mul(users, enc.gmfWeight), items);
+    else s = rowDot(users, items);
+    if (enc.itemBias) {
+      if (itemIds) s = add(s, biasRows(enc.itemBias, itemIds, n, enc.numItems, 'itemIds'));
+      if (userIds) s = add(s, biasRows(enc.userBias!, userIds, n, enc.numUsers, 'userIds'));
+      s = add(s, enc.globalBias!); // a one-element tensor broadcasts as a scalar
+    }
+    return s;
+  }
+
+  egoL2(users: Int32Array, items: Int32Array[], batchSize: number): Tensor {
+    checkBatchSize(this.enc.name, batchSize);
+    let total = sum(square(this.userLayers(users)[0]));
+    for (const ids of items) total = add(total, sum(square(this.itemLayers(ids)[0])));
+    return scale(total, 0.5 / batchSize);
+  }
+}
+
+function biasRows(bias: Parameter, ids: Int32Array, n: number, limit: number, what: string): Tensor {
+  if (ids.length !== n) throw new Error(`score: ${what} has ${ids.length} ids for ${n} score rows`);
+  checkIds(ids, limit, `score ${what}`);
+  return reshape(gatherRows(bias, ids), [n]);
+}
+
+export function checkScoreShapes(encoder: string, users: Tensor, items: Tensor, pooledDim: number): void {
+  if (users.shape.length !== 2 || items.shape.length !== 2 || users.rows !== items.rows ||
+    users.cols !== pooledDim || items.cols !== pooledDim) {
+    throw new Error(`${encoder}.score: expected row-aligned [n×${pooledDim}] user and item rows, got ` +
+      `[${users.shape.join(', ')}] and [${items.shape.join(', ')}]`);
+  }
+}
+
+export function checkBatchSize(encoder: string, batchSize: number): void {
+  if (!(batchSize > 0)) throw new Error(`${encoder}.egoL2: batchSize must be > 0, got ${batchSize}`);
+}

@@ -1,0 +1,76 @@
+// The Encoder seam (docs/contracts.md "Encoders"): an encoder owns its parameters and turns them, once per
+// training step, into per-layer user and item rows that samplers, losses and the trainer work with.
+import type { Parameter } from '../engine/param.js';
+import type { Rng } from '../engine/rng.js';
+import type { Tensor } from '../engine/tensor.js';
+
+export type ScorerKind = 'dot' | 'gmf' | 'dot+bias';
+export type Pooling = 'mean' | 'concat';
+
+export interface EncoderEmbeddings {
+  /** numUsers × dim, row-major, on the engine heap (`heap.allocF32`); the caller frees it (`heap.free`). */
+  users: Float32Array;
+  /** numItems × dim, row-major, on the engine heap; the caller frees it. */
+  items: Float32Array;
+  /** Pooled dimension (dim × |layerSet| for concat pooling). */
+  dim: number;
+  /** Per-item score offset (BPR-MF item bias), on the heap, or null. */
+  itemBias: Float32Array | null;
+}
+
+export interface Encoder {
+  readonly name: string;
+  /** Per-layer dimension. */
+  readonly dim: number;
+  /** L: propagation layers (0 for the MF family). */
+  readonly numLayers: number;
+  readonly pooling: Pooling;
+  /** Layers pooled into the final vectors, e.g. [0, 1, 2, 3] or [1, 2, 3]. */
+  readonly layerSet: readonly number[];
+  readonly scorerKind: ScorerKind;
+  parameters(): Parameter[];
+  /** One forward pass for a training step (graph propagation happens here; MF does nothing). */
+  forward(ctx: { training: boolean; rng: Rng }): EncoderPass;
+  /** Final (pooled) user and item vectors for evaluation, no grad; biases folded into itemBias. */
+  embeddings(): EncoderEmbeddings;
+}
+
+export interface EncoderPass {
+  /** Per-layer rows for the layers in layerSet (index-aligned with layerSet): each [n×dim]. */
+  userLayers(users: Int32Array): Tensor[];
+  itemLayers(items: Int32Array): Tensor[];
+  /** Pool per-layer rows: mean over the list, or concat. */
+  pool(layers: Tensor[]): Tensor;
+  /** Scores of pooled user rows against pooled item rows, row-aligned: [n]. itemIds adds item biases. */
+  score(users: Tensor, items: Tensor, itemIds?: Int32Array, userIds?: Int32Array): Tensor;
+  /**
+   * ½(Σ‖u⁰‖² + Σ‖i⁰‖² + …)/batchSize over the ego (layer-0) rows of `users` and of every id array in `items`
+   * (repeated ids count each time, as the reference codes do). The trainer multiplies by λ.
+   */
+  egoL2(users: Int32Array, items: Int32Array[], batchSize: number): Tensor;
+}
+
+/** Options shared by every encoder; each encoder accepts the subset listed in its `optionKeys`. */
+export interface EncoderOptions {
+  /** Per-layer embedding size (default 64). */
+  dim?: number;
+  /** Graph encoders: propagation layers L (default 3). */
+  layers?: number;
+  /** 'xavier' (uniform, DINS/MixGCF) or 'normal' (N(0, initStd), LightGCN-PyTorch). */
+  init?: 'xavier' | 'normal';
+  /** Standard deviation for init 'normal' (default 0.1). */
+  initStd?: number;
+  /** Graph encoders: false pools layers 1..L (DINS's released LightGCN); default true (0..L). */
+  includeEgoLayer?: boolean;
+  /** Graph encoders: explicit layers to pool (overrides includeEgoLayer). */
+  layerSet?: number[];
+  /** NGCF: message dropout rate on every layer output while training (default 0.1). */
+  messageDropout?: number;
+  /** NGCF: L2-normalise each propagated layer's output before pooling (NGCF/MixGCF code); default per variant. */
+  normalizeLayers?: boolean;
+  /** NGCF: 'paper' = LeakyReLU((Â+I)EW1 + (ÂE⊙E)W2), no normalisation; 'code' = the released code's ÂEW1, normalised. */
+  variant?: 'paper' | 'code';
+  /** GMF: initial value of w: 'ones' (default: starts as MF) or 'xavier'. */
+  gmfWeightInit?: 'ones' | 'xavier';
+  [key: string]: unknown;
+}
