@@ -1,0 +1,149 @@
+// DINS (dins.md; methods.md "DINS"), area-wise hard negatives. Per pair (and per pool when K > 1):
+//  1. Hard boundary, per pooled layer l: b_l = argmax_{c∈C} <q, e_c^(l)>, q = mean over layers of the user rows
+//     (the index is not differentiated). Alternative rules: 'random' (ablation A), 'minVolume' / 'maxVolume'
+//     (volume Π_d |p_d − c_d| of the box between positive and candidate, compared in log space).
+//  2. Dimension-independent mixup with p = e_i^(l), n = e_{b_l}^(l):
+//        w_d = exp(q_d n_d) / (β exp(q_d p_d) + exp(q_d n_d)) = σ(q_d (n_d − p_d) − ln β),
+//        e⁻_d = (1 − w_d) p_d + w_d n_d = p_d + w_d (n_d − p_d);
+//     β = 0 means w = 1 (the boundary item itself). Gradients flow through w into q, p and n.
+//     Ablation B ('scalar' mixup): one weight per pair and layer, the same softmax form on whole vectors,
+//        w = exp(<q,n>) / (β exp(<q,p>) + exp(<q,n>)) = σ(<q, n − p> − ln β),
+//     i.e. classic (line-wise) mixup whose weight is set the way DINS sets its per-dimension weights.
+//  3. Multi-hop pooling: the per-layer negatives are pooled like the encoder pools item layers (mean / concat).
+//     Ablation C ('first' layer only): the negative of the first pooled layer stands in for the pooled one (no
+//     pooling), which needs mean pooling (a concat-pooled user has |layers|·d dims).
+import { add, addScalar, meanOf, mul, rowDot, sigmoid, sub } from '../engine/ops.js';
+import type { Tensor } from '../engine/tensor.js';
+import { drawCandidates } from './candidates.js';
+import { DedupCache, Options, argmaxRow, dotPools, repeatEach, withItemLayers } from './common.js';
+import type { Negatives, SampleContext, Sampler, SamplerNeeds } from './types.js';
+
+export type DinsBoundary = 'dot' | 'random' | 'minVolume' | 'maxVolume';
+export type DinsVariant = 'full' | 'A' | 'B' | 'C';
+
+export interface DinsOptions {
+  /** Candidates per pool M (default 32). */
+  m?: number;
+  /** Synthetic negatives per pair, each from its own pool (default 1). */
+  k?: number;
+  /** Mixup strength β ≥ 0 (default 2; 0 = pure boundary item). Larger β pulls the negative toward the positive. */
+  beta?: number;
+  /** Paper ablations: A = random boundary, B = scalar mixup, C = first layer only. 'full' (default) = none. */
+  variant?: DinsVariant;
+  boundary?: DinsBoundary;
+  mixup?: 'dimension' | 'scalar';
+  layers?: 'all' | 'first';
+}
+
+export class DinsSampler implements Sampler {
+  readonly name = 'dins';
+  readonly needs: SamplerNeeds;
+  readonly m: number;
+  readonly k: number;
+  readonly beta: number;
+  readonly boundary: DinsBoundary;
+  readonly mixup: 'dimension' | 'scalar';
+  readonly layers: 'all' | 'first';
+  private readonly dedup = new DedupCache();
+
+  constructor(opts: DinsOptions = {}) {
+    const o = new Options('dins', opts as Record<string, unknown>);
+    this.m = o.int('m', 32);
+    this.k = o.int('k', 1);
+    this.beta = o.num('beta', 2, 0);
+    const variant = o.oneOf<DinsVariant>('variant', 'full', ['full', 'A', 'B', 'C']);
+    const raw = opts as Record<string, unknown>;
+    // A variant sets one of the three switches; an explicit, different value for that switch is a contradiction.
+    const pick = <T extends string>(key: string, def: T, values: readonly T[], forced: T | null): T => {
+      const v = o.oneOf<T>(key, forced ?? def, values);
+      if (forced !== null && raw[key] !== undefined && raw[key] !== forced) {
+        throw new RangeError(`dins: variant ${variant} means ${key} = ${forced}, but ${key} = ${JSON.stringify(raw[key])} was given`);
+      }
+      return v;
+    };
+    this.boundary = pick<DinsBoundary>('boundary', 'dot', ['dot', 'random', 'minVolume', 'maxVolume'], variant === 'A' ? 'random' : null);
+    this.mixup = pick<'dimension' | 'scalar'>('mixup', 'dimension', ['dimension', 'scalar'], variant === 'B' ? 'scalar' : null);
+    this.layers = pick<'all' | 'first'>('layers', 'all', ['all', 'first'], variant === 'C' ? 'first' : null);
+    o.done();
+    this.needs = this.layers === 'first' ? { layers: true, scorer: ['dot'], meanPooling: true } : { layers: true, scorer: ['dot'] };
+  }
+
+  sample(ctx: SampleContext): Negatives {
+    const { pass } = ctx;
+    if (this.layers === 'first' && ctx.encoder.pooling !== 'mean') {
+      throw new Error(`dins: layers 'first' (variant C) needs an encoder with mean pooling; ${ctx.encoder.name} pools by ${ctx.encoder.pooling}`);
+    }
+    const B = ctx.users.length;
+    const K = this.k;
+    const M = this.m;
+    const R = B * K;
+    const rowUsers = repeatEach(ctx.users, K);
+    const rowPos = repeatEach(ctx.pos, K);
+    const cands = drawCandidates(ctx.dataset.train, rowUsers, M, ctx.rng);
+    // q with gradient (w depends on it); its values also drive the boundary choice.
+    const userLayers = pass.userLayers(rowUsers);
+    const q = userLayers.length === 1 ? userLayers[0] : meanOf(userLayers);
+    const posLayers = pass.itemLayers(rowPos);
+    const nAll = posLayers.length;
+    const nL = this.layers === 'first' ? 1 : nAll;
+    const d = q.shape[1];
+    const chosen = new Int32Array(R * nL);
+    if (this.boundary === 'random') {
+      for (let t = 0; t < R * nL; t++) chosen[t] = cands[Math.floor(t / nL) * M + ctx.rng.int(M)];
+    } else {
+      const { ids, slot } = this.dedup.get(ctx.dataset.numItems).run(cands);
+      const boundary = this.boundary;
+      withItemLayers(ctx, ids, (layers) => {
+        const s = new Float64Array(R * M);
+        const s32 = boundary === 'dot' ? new Float32Array(R * M) : null;
+        for (let l = 0; l < nL; l++) {
+          if (s32) {
+            dotPools(q.data, layers[l], slot, R, M, d, s32);
+          } else {
+            logVolumes(posLayers[l].data, layers[l], slot, R, M, d, boundary === 'minVolume', s);
+          }
+          const src = s32 ?? s;
+          for (let r = 0; r < R; r++) chosen[r * nL + l] = cands[r * M + argmaxRow(src, r * M, M)];
+        }
+      });
+    }
+    const negs: Tensor[] = [];
+    const layerChoice = new Int32Array(R);
+    const logBeta = Math.log(this.beta);
+    for (let l = 0; l < nL; l++) {
+      for (let r = 0; r < R; r++) layerChoice[r] = chosen[r * nL + l];
+      const n = pass.itemLayers(layerChoice)[l];
+      if (this.beta === 0) {
+        negs.push(n);
+        continue;
+      }
+      const p = posLayers[l];
+      const diff = sub(n, p);
+      const w = this.mixup === 'dimension'
+        ? sigmoid(addScalar(mul(q, diff), -logBeta))
+        : sigmoid(addScalar(rowDot(q, diff), -logBeta));
+      negs.push(add(p, mul(diff, w)));
+    }
+    const pooled = this.layers === 'first' ? negs[0] : pass.pool(negs);
+    const hardItems = new Int32Array(R);
+    for (let r = 0; r < R; r++) hardItems[r] = chosen[r * nL];
+    return { kind: 'synthetic', pooled, k: K, hardItems, hardItemsByLayer: chosen };
+  }
+}
+
+/**
+ * Per-candidate log box volume Σ_d log|p_d − c_d| (the volume itself under/overflows in float for d = 64),
+ * negated for minVolume so that the argmax picks the smallest box. A zero side gives −∞ (a degenerate box).
+ */
+function logVolumes(p: Float32Array, layer: Float32Array, slot: Int32Array, R: number, M: number, d: number,
+  negate: boolean, out: Float64Array): void {
+  for (let r = 0; r < R; r++) {
+    const po = r * d;
+    for (let m = 0; m < M; m++) {
+      const co = slot[r * M + m] * d;
+      let acc = 0;
+      for (let k = 0; k < d; k++) acc += Math.log(Math.abs(p[po + k] - layer[co + k]));
+      out[r * M + m] = negate ? -acc : acc;
+    }
+  }
+}

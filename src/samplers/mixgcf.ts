@@ -1,0 +1,89 @@
+// MixGCF (Huang et al. 2021), methods.md "MixGCF": for each pair and each of its K pools, and for each pooled
+// layer l, draw α_l ~ U(0,1) (one number shared by every candidate and dimension of that layer), mix the positive
+// into every candidate, e'_c = α_l e_i^(l) + (1−α_l) e_c^(l), pick c_l = argmax_c <q, e'_c^(l)> with q the mean over
+// layers of the user rows, and pool the chosen mixes like the encoder pools layers (mean or concat). MF has one
+// layer, so no hop mixing. α is a constant: gradients flow into the positive and the chosen candidates.
+//
+// Because α_l is shared across candidates, <q, e'_c> = α<q, e_i> + (1−α)<q, e_c> with 1−α > 0 is a monotone
+// function of <q, e_c>: the argmax is computed on <q, e_c^(l)> directly (identical choice, less work).
+import { add, mul, sub } from '../engine/ops.js';
+import { Tensor } from '../engine/tensor.js';
+import { drawCandidates } from './candidates.js';
+import { DedupCache, Options, argmaxRow, dotPools, meanUserLayers, repeatEach, withItemLayers } from './common.js';
+import type { Negatives, SampleContext, Sampler } from './types.js';
+
+export interface MixGcfOptions {
+  /** Candidates per pool (default 32). */
+  m?: number;
+  /** Synthetic negatives per pair, each from its own pool and its own α draws (default 1). */
+  k?: number;
+}
+
+export class MixGcfSampler implements Sampler {
+  readonly name = 'mixgcf';
+  readonly needs = { layers: true, scorer: ['dot' as const] };
+  readonly m: number;
+  readonly k: number;
+  private readonly dedup = new DedupCache();
+  /** The last step's α draws, [B·K × layers] row-major (tests, diagnostics). */
+  lastAlpha: Float32Array | null = null;
+
+  constructor(opts: MixGcfOptions = {}) {
+    const o = new Options('mixgcf', opts as Record<string, unknown>);
+    this.m = o.int('m', 32);
+    this.k = o.int('k', 1);
+    o.done();
+  }
+
+  sample(ctx: SampleContext): Negatives {
+    const { pass } = ctx;
+    const B = ctx.users.length;
+    const K = this.k;
+    const M = this.m;
+    const R = B * K;
+    const rowUsers = repeatEach(ctx.users, K);
+    const rowPos = repeatEach(ctx.pos, K);
+    const cands = drawCandidates(ctx.dataset.train, rowUsers, M, ctx.rng);
+    const q = meanUserLayers(ctx, ctx.users);
+    const { ids, slot } = this.dedup.get(ctx.dataset.numItems).run(cands);
+    // Per-layer choice: chosen[r·nL + l].
+    const chosen = withItemLayers(ctx, ids, (layers, d) => {
+      const nL = layers.length;
+      const out = new Int32Array(R * nL);
+      const s = new Float32Array(R * M);
+      const qRows = K === 1 ? q : repeatRowsF32(q, B, d, K);
+      for (let l = 0; l < nL; l++) {
+        dotPools(qRows, layers[l], slot, R, M, d, s);
+        for (let r = 0; r < R; r++) out[r * nL + l] = cands[r * M + argmaxRow(s, r * M, M)];
+      }
+      return out;
+    });
+    const posLayers = pass.itemLayers(rowPos);
+    const nL = posLayers.length;
+    const alpha = new Float32Array(R * nL);
+    for (let t = 0; t < R * nL; t++) alpha[t] = ctx.rng.float();
+    this.lastAlpha = alpha;
+    const mixed: Tensor[] = [];
+    const col = new Float32Array(R);
+    const layerChoice = new Int32Array(R);
+    for (let l = 0; l < nL; l++) {
+      for (let r = 0; r < R; r++) {
+        layerChoice[r] = chosen[r * nL + l];
+        col[r] = alpha[r * nL + l];
+      }
+      const n = pass.itemLayers(layerChoice)[l];
+      // α p + (1−α) n = n + α (p − n), α a constant per row.
+      mixed.push(add(n, mul(sub(posLayers[l], n), Tensor.from(col, [R]))));
+    }
+    const hardItems = new Int32Array(R);
+    for (let r = 0; r < R; r++) hardItems[r] = chosen[r * nL];
+    return { kind: 'synthetic', pooled: pass.pool(mixed), k: K, hardItems, hardItemsByLayer: chosen };
+  }
+}
+
+/** Rows of a [n × d] matrix repeated k times each. */
+export function repeatRowsF32(x: Float32Array, n: number, d: number, k: number): Float32Array {
+  const out = new Float32Array(n * k * d);
+  for (let b = 0; b < n; b++) for (let j = 0; j < k; j++) out.set(x.subarray(b * d, (b + 1) * d), (b * k + j) * d);
+  return out;
+}

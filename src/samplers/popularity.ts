@@ -1,0 +1,36 @@
+// PNS: K items per pair drawn ∝ pop(j)^γ over the user's non-positives (training popularity).
+import { PopularityPool } from './candidates.js';
+import { Options } from './common.js';
+import type { Dataset } from '../data/types.js';
+import type { Negatives, SampleContext, Sampler } from './types.js';
+
+export interface PopularityOptions {
+  /** Negatives per pair (default 1). */
+  k?: number;
+  /** Exponent on training popularity (default 1; 0.75 is common; 0 = uniform). */
+  gamma?: number;
+}
+
+export class PopularitySampler implements Sampler {
+  readonly name = 'popularity';
+  readonly k: number;
+  readonly gamma: number;
+  private pool: PopularityPool | null = null;
+
+  constructor(opts: PopularityOptions = {}) {
+    const o = new Options('popularity', opts as Record<string, unknown>);
+    this.k = o.int('k', 1);
+    this.gamma = o.num('gamma', 1, 0);
+    o.done();
+  }
+
+  prepare(dataset: Dataset): void {
+    this.pool = new PopularityPool(dataset.train, dataset.itemPopularity, this.gamma);
+  }
+
+  sample(ctx: SampleContext): Negatives {
+    if (!this.pool || this.pool.train !== ctx.dataset.train) this.prepare(ctx.dataset);
+    const items = this.pool!.draw(ctx.users, this.k, ctx.rng);
+    return { kind: 'items', items, k: this.k };
+  }
+}

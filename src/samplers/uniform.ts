@@ -1,0 +1,25 @@
+// RNS: K uniform non-positive items per pair (the default candidate pool with M = K).
+import { drawCandidates } from './candidates.js';
+import { Options } from './common.js';
+import type { Negatives, SampleContext, Sampler } from './types.js';
+
+export interface UniformOptions {
+  /** Negatives per pair (default 1). */
+  k?: number;
+}
+
+export class UniformSampler implements Sampler {
+  readonly name = 'uniform';
+  readonly k: number;
+
+  constructor(opts: UniformOptions = {}) {
+    const o = new Options('uniform', opts as Record<string, unknown>);
+    this.k = o.int('k', 1);
+    o.done();
+  }
+
+  sample(ctx: SampleContext): Negatives {
+    const items = drawCandidates(ctx.dataset.train, ctx.users, this.k, ctx.rng);
+    return { kind: 'items', items, k: this.k };
+  }
+}
