@@ -114,26 +114,35 @@ export interface SampledEvalResult extends EvalResult {
   numNegatives: number;
 }
 
+/** Negatives as stored by a loader (`Dataset.testNegatives`: `{ n, items }`, test split) or drawn here. */
+export type NegativeLists = Int32Array | { readonly n: number; readonly items: Int32Array; readonly split?: 'valid' | 'test' };
+
 /**
- * Sampled-ranking evaluation. `negatives`: a SampledNegatives, or a flat Int32Array holding N ids per positive of
- * the split (N = length / number of positives).
+ * Sampled-ranking evaluation. `negatives`: a SampledNegatives / `{ n, items }` (split defaults to 'test'), a flat
+ * Int32Array holding N ids per positive of the split (N = length / number of positives), or null for the dataset's
+ * own `testNegatives` (e.g. from an NCF `.test.negative` file).
  */
-export function evaluateSampled(emb: EvalEmbeddings, dataset: Dataset, negatives: Int32Array | SampledNegatives,
+export function evaluateSampled(emb: EvalEmbeddings, dataset: Dataset, negatives: NegativeLists | null,
   opts: SampledOptions): SampledEvalResult {
   const { ks, metrics } = normalizeMetricArgs(opts.ks, opts.metrics);
-  const split = opts.split ?? (negatives instanceof Int32Array ? 'test' : negatives.split);
-  if (!(negatives instanceof Int32Array) && negatives.split !== split) {
-    throw new Error(`evaluateSampled: negatives were drawn for '${negatives.split}', asked to evaluate '${split}'`);
+  let given: NegativeLists;
+  if (negatives) given = negatives;
+  else if (dataset.testNegatives) given = dataset.testNegatives;
+  else throw new Error(`evaluateSampled: no negatives given and dataset '${dataset.name}' has no testNegatives; draw them with drawSampledNegatives`);
+  const listSplit = given instanceof Int32Array ? undefined : given.split ?? 'test';
+  const split = opts.split ?? listSplit ?? 'test';
+  if (listSplit && listSplit !== split) {
+    throw new Error(`evaluateSampled: negatives were drawn for '${listSplit}', asked to evaluate '${split}'`);
   }
   const target = splitOf(dataset, split);
   const numPos = target.indices.length;
-  const negs = negatives instanceof Int32Array ? negatives : negatives.items;
+  const negs = given instanceof Int32Array ? given : given.items;
   if (numPos === 0) throw new Error(`evaluateSampled: split '${split}' has no positives`);
   const n = negs.length / numPos;
   if (!Number.isInteger(n) || n < 1) {
     throw new Error(`evaluateSampled: ${negs.length} negatives do not divide evenly over the ${numPos} positives of '${split}'`);
   }
-  if (!(negatives instanceof Int32Array) && negatives.n !== n) throw new Error(`evaluateSampled: negatives say n = ${negatives.n}, data hold ${n} per positive`);
+  if (!(given instanceof Int32Array) && given.n !== n) throw new Error(`evaluateSampled: negatives say n = ${given.n}, data hold ${n} per positive`);
   const d = emb.dim;
   const ni = dataset.numItems;
   if (emb.users.length !== dataset.numUsers * d || emb.items.length !== ni * d) {

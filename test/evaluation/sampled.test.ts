@@ -68,6 +68,11 @@ test('sampled metrics with pessimistic ties, worked by hand', () => {
   // An item bias of +1 on i1 breaks u0's tie in favour of the positive: rank 0.
   const rb = evaluateSampled({ ...emb, itemBias: Float32Array.of(0, 1, 0, 0, 0, 0) }, ds, negs, { ks: [1] });
   assert.equal(rb.ranks[0], 0);
+  // The dataset's own testNegatives (as the NCF loader stores them) are used when no list is given.
+  const withNegs = { ...ds, testNegatives: { n: 3, items: negs } };
+  assert.deepEqual([...evaluateSampled(emb, withNegs, null, { ks: [1] }).ranks], [1, 1, 0]);
+  assert.throws(() => evaluateSampled(emb, ds, null, { ks: [1] }), /has no testNegatives/);
+  assert.throws(() => evaluateSampled(emb, ds, { n: 3, items: negs, split: 'test' }, { ks: [1], split: 'valid' }), /drawn for 'test'/);
   assert.throws(() => evaluateSampled(emb, ds, Int32Array.of(1, 2), { ks: [1] }), /do not divide evenly/);
   assert.throws(() => evaluateSampled(emb, ds, Int32Array.of(2, 3, 4, 0, 1, 9, 0, 1, 5), { ks: [1] }), /negative item 9 out of range/);
 });
