@@ -1,13 +1,533 @@
-// WebAssembly SIMD kernels. Pointers are byte offsets into the shared heap (see src/engine/memory.ts).
-export function axpy(n: i32, alpha: f32, x: usize, y: usize): void {
-  const va = f32x4.splat(alpha);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(va, v128.load(x + o))));
+// WebAssembly SIMD kernels of the hardneg engine (AssemblyScript, `--runtime stub`, imported shared memory).
+//
+// Conventions (the JS side, src/engine/kernels/wasm.ts, relies on them):
+// - Pointers are byte offsets into the shared heap (src/engine/memory.ts); 0 means "absent" (the heap starts at
+//   1 MiB, so no array lives at 0). Sizes and strides are in elements unless named *Bytes.
+// - Every exported kernel ends with (start, end, tid): it does the slice [start, end) of its output rows (or of
+//   the unit the JS side documents) and may use the scratch slot of thread `tid`. A row's numbers never depend
+//   on the slice it falls in, so results are bit-identical for any thread count.
+// - No allocation: scratch memory is passed in by the caller.
+// - Summation orders (documented because the JS reference may sum in another order):
+//   matmul / scoring / spmm: each output element is one sequential f32 sum over the reduction index, starting at
+//   0, in increasing order (c = Σ_p a_p·b_p; accumulate adds the old value last: c_old + Σ). No FMA, so SIMD lanes
+//   and scalar tails round identically.
+//   rowDot: four lane sums over p ≡ 0,1,2,3 (mod 4) for p < d & ~3, then (l0 + l1) + (l2 + l3), then the tail
+//   p ≥ d & ~3 added in order.
+
+const NEG_INF: f32 = -Infinity;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dense matmul: register-blocked 4×8 micro-kernel, C = op(A)·B with B row-major (k×n, row stride ldb).
+// op(A)[i,p] lives at a + i·rsa + p·psa (bytes), which covers A (rsa = 4k, psa = 4) and Aᵀ (rsa = 4, psa = 4m).
+
+// @ts-ignore: decorator
+@inline function mk4x8(pa: usize, rsa: usize, psa: usize, pb: usize, psb: usize, k: i32, pc: usize, rsc: usize,
+  acc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let a = pa, b = pb;
+  const r2 = rsa << 1, r3 = rsa * 3;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    const a0 = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(a + rsa);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(a + r2);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(a + r3);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    a += psa;
+    b += psb;
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
+  if (acc) {
+    c00 = f32x4.add(v128.load(pc), c00); c01 = f32x4.add(v128.load(pc, 16), c01);
+    c10 = f32x4.add(v128.load(pc + rsc), c10); c11 = f32x4.add(v128.load(pc + rsc, 16), c11);
+    c20 = f32x4.add(v128.load(pc + 2 * rsc), c20); c21 = f32x4.add(v128.load(pc + 2 * rsc, 16), c21);
+    c30 = f32x4.add(v128.load(pc + 3 * rsc), c30); c31 = f32x4.add(v128.load(pc + 3 * rsc, 16), c31);
+  }
+  v128.store(pc, c00); v128.store(pc, c01, 16);
+  v128.store(pc + rsc, c10); v128.store(pc + rsc, c11, 16);
+  v128.store(pc + 2 * rsc, c20); v128.store(pc + 2 * rsc, c21, 16);
+  v128.store(pc + 3 * rsc, c30); v128.store(pc + 3 * rsc, c31, 16);
+}
+
+// @ts-ignore: decorator
+@inline function mk1x8(pa: usize, psa: usize, pb: usize, psb: usize, k: i32, pc: usize, acc: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  let a = pa, b = pb;
+  for (let p = 0; p < k; p++) {
+    const a0 = v128.load32_splat(a);
+    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(b)));
+    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(b, 16)));
+    a += psa;
+    b += psb;
+  }
+  if (acc) {
+    c0 = f32x4.add(v128.load(pc), c0);
+    c1 = f32x4.add(v128.load(pc, 16), c1);
+  }
+  v128.store(pc, c0);
+  v128.store(pc, c1, 16);
+}
+
+// @ts-ignore: decorator
+@inline function mk1x4(pa: usize, psa: usize, pb: usize, psb: usize, k: i32, pc: usize, acc: i32): void {
+  let c0 = f32x4.splat(0);
+  let a = pa, b = pb;
+  for (let p = 0; p < k; p++) {
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(b)));
+    a += psa;
+    b += psb;
+  }
+  if (acc) c0 = f32x4.add(v128.load(pc), c0);
+  v128.store(pc, c0);
+}
+
+// @ts-ignore: decorator
+@inline function mk1x1(pa: usize, psa: usize, pb: usize, psb: usize, k: i32, pc: usize, acc: i32): void {
+  let s: f32 = 0;
+  let a = pa, b = pb;
+  for (let p = 0; p < k; p++) {
+    s += load<f32>(a) * load<f32>(b);
+    a += psa;
+    b += psb;
+  }
+  store<f32>(pc, acc ? load<f32>(pc) + s : s);
+}
+
+/** One row of C (columns [0, n)) from op(A) row pointer pa. */
+function mmRow(pa: usize, psa: usize, b: usize, psb: usize, k: i32, pc: usize, j0: i32, j1: i32, acc: i32): void {
+  let j = j0;
+  for (; j + 8 <= j1; j += 8) mk1x8(pa, psa, b + (<usize>j << 2), psb, k, pc + (<usize>j << 2), acc);
+  for (; j + 4 <= j1; j += 4) mk1x4(pa, psa, b + (<usize>j << 2), psb, k, pc + (<usize>j << 2), acc);
+  for (; j < j1; j++) mk1x1(pa, psa, b + (<usize>j << 2), psb, k, pc + (<usize>j << 2), acc);
+}
+
+/**
+ * Rows [i0, i1) of C (m×n, row-major) (+)= op(A)·B, B row-major k×n with row stride ldb (elements);
+ * op(A)[i,p] at a + 4·(i·rsa + p·psa). Columns are blocked by 256 so a k×256 panel of B stays in cache.
+ */
+export function mm(a: usize, rsa: i32, psa: i32, b: usize, ldb: i32, c: usize, n: i32, k: i32, acc: i32,
+  i0: i32, i1: i32, tid: i32): void {
+  const rsaB = <usize>rsa << 2, psaB = <usize>psa << 2, psb = <usize>ldb << 2, rsc = <usize>n << 2;
+  for (let jb = 0; jb < n; jb += 256) {
+    const je = min(n, jb + 256);
+    let i = i0;
+    for (; i + 4 <= i1; i += 4) {
+      const pa = a + <usize>i * rsaB;
+      const pc = c + <usize>i * rsc;
+      let j = jb;
+      for (; j + 8 <= je; j += 8) mk4x8(pa, rsaB, psaB, b + (<usize>j << 2), psb, k, pc + (<usize>j << 2), rsc, acc);
+      if (j < je) {
+        for (let r = 0; r < 4; r++) mmRow(pa + <usize>r * rsaB, psaB, b, psb, k, pc + <usize>r * rsc, j, je, acc);
+      }
+    }
+    for (; i < i1; i++) mmRow(a + <usize>i * rsaB, psaB, b, psb, k, c + <usize>i * rsc, jb, je, acc);
+  }
+}
+
+/** dst (cols×rows) = srcᵀ for src rows×cols; does dst rows [p0, p1). */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize, p0: i32, p1: i32, tid: i32): void {
+  const sRow = <usize>cols << 2;
+  for (let p = p0; p < p1; p++) {
+    let s = src + (<usize>p << 2);
+    let o = dst + <usize>p * (<usize>rows << 2);
+    for (let j = 0; j < rows; j++) {
+      store<f32>(o, load<f32>(s));
+      s += sRow;
+      o += 4;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sparse × dense: y[r] (+)= Σ_e v_e · x[col_e] over the CSR row r, vectorised along d, 8 vectors at a time.
+
+export function spmm(indptr: usize, indices: usize, values: usize, x: usize, d: i32, y: usize, acc: i32,
+  r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  for (let r = r0; r < r1; r++) {
+    const e0 = load<i32>(indptr + (<usize>r << 2)), e1 = load<i32>(indptr + (<usize>(r + 1) << 2));
+    const py = y + <usize>r * rowB;
+    let j = 0;
+    for (; j + 32 <= d; j += 32) {
+      const off = <usize>j << 2;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+      if (values) {
+        for (let e = e0; e < e1; e++) {
+          const px = x + <usize>load<i32>(indices + (<usize>e << 2)) * rowB + off;
+          const v = v128.load32_splat(values + (<usize>e << 2));
+          s0 = f32x4.add(s0, f32x4.mul(v, v128.load(px)));
+          s1 = f32x4.add(s1, f32x4.mul(v, v128.load(px, 16)));
+          s2 = f32x4.add(s2, f32x4.mul(v, v128.load(px, 32)));
+          s3 = f32x4.add(s3, f32x4.mul(v, v128.load(px, 48)));
+          s4 = f32x4.add(s4, f32x4.mul(v, v128.load(px, 64)));
+          s5 = f32x4.add(s5, f32x4.mul(v, v128.load(px, 80)));
+          s6 = f32x4.add(s6, f32x4.mul(v, v128.load(px, 96)));
+          s7 = f32x4.add(s7, f32x4.mul(v, v128.load(px, 112)));
+        }
+      } else {
+        for (let e = e0; e < e1; e++) {
+          const px = x + <usize>load<i32>(indices + (<usize>e << 2)) * rowB + off;
+          s0 = f32x4.add(s0, v128.load(px));
+          s1 = f32x4.add(s1, v128.load(px, 16));
+          s2 = f32x4.add(s2, v128.load(px, 32));
+          s3 = f32x4.add(s3, v128.load(px, 48));
+          s4 = f32x4.add(s4, v128.load(px, 64));
+          s5 = f32x4.add(s5, v128.load(px, 80));
+          s6 = f32x4.add(s6, v128.load(px, 96));
+          s7 = f32x4.add(s7, v128.load(px, 112));
+        }
+      }
+      const q = py + off;
+      if (acc) {
+        s0 = f32x4.add(v128.load(q), s0); s1 = f32x4.add(v128.load(q, 16), s1);
+        s2 = f32x4.add(v128.load(q, 32), s2); s3 = f32x4.add(v128.load(q, 48), s3);
+        s4 = f32x4.add(v128.load(q, 64), s4); s5 = f32x4.add(v128.load(q, 80), s5);
+        s6 = f32x4.add(v128.load(q, 96), s6); s7 = f32x4.add(v128.load(q, 112), s7);
+      }
+      v128.store(q, s0); v128.store(q, s1, 16); v128.store(q, s2, 32); v128.store(q, s3, 48);
+      v128.store(q, s4, 64); v128.store(q, s5, 80); v128.store(q, s6, 96); v128.store(q, s7, 112);
+    }
+    for (; j + 4 <= d; j += 4) {
+      const off = <usize>j << 2;
+      let s0 = f32x4.splat(0);
+      for (let e = e0; e < e1; e++) {
+        const px = x + <usize>load<i32>(indices + (<usize>e << 2)) * rowB + off;
+        const xv = v128.load(px);
+        s0 = f32x4.add(s0, values ? f32x4.mul(v128.load32_splat(values + (<usize>e << 2)), xv) : xv);
+      }
+      const q = py + off;
+      if (acc) s0 = f32x4.add(v128.load(q), s0);
+      v128.store(q, s0);
+    }
+    for (; j < d; j++) {
+      const off = <usize>j << 2;
+      let s: f32 = 0;
+      for (let e = e0; e < e1; e++) {
+        const xv = load<f32>(x + <usize>load<i32>(indices + (<usize>e << 2)) * rowB + off);
+        s += values ? load<f32>(values + (<usize>e << 2)) * xv : xv;
+      }
+      const q = py + off;
+      store<f32>(q, acc ? load<f32>(q) + s : s);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Row gather / scatter-add / row dot / row scaling.
+
+/** out[r] = src[idx[r]] for r in [r0, r1). */
+export function gather(src: usize, d: i32, idx: usize, out: usize, r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  for (let r = r0; r < r1; r++) {
+    const s = src + <usize>load<i32>(idx + (<usize>r << 2)) * rowB;
+    const o = out + <usize>r * rowB;
+    let j: usize = 0;
+    for (; j + 16 <= rowB; j += 16) v128.store(o + j, v128.load(s + j));
+    for (; j < rowB; j += 4) store<f32>(o + j, load<f32>(s + j));
+  }
+}
+
+/**
+ * target[idx[r]] += rows[r] for every r in [0, n), in increasing r, for the columns [4·c0, min(d, 4·c1)): the
+ * work is split over column groups of 4, so repeated indices never race and every element sums in order of r.
+ */
+export function scatterAdd(rows: usize, d: i32, idx: usize, n: i32, target: usize, c0: i32, c1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  const jb = <usize>(c0 << 2) << 2;
+  const je = <usize>min(d, c1 << 2) << 2;
+  for (let r = 0; r < n; r++) {
+    const t = target + <usize>load<i32>(idx + (<usize>r << 2)) * rowB;
+    const s = rows + <usize>r * rowB;
+    let j = jb;
+    for (; j + 16 <= je; j += 16) v128.store(t + j, f32x4.add(v128.load(t + j), v128.load(s + j)));
+    for (; j < je; j += 4) store<f32>(t + j, load<f32>(t + j) + load<f32>(s + j));
+  }
+}
+
+/** out[r] = Σ_p a[r,p]·b[r,p] (order: see the header). */
+export function rowDot(a: usize, b: usize, d: i32, out: usize, r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  const d4 = <usize>(d & ~3) << 2;
+  for (let r = r0; r < r1; r++) {
+    const pa = a + <usize>r * rowB, pb = b + <usize>r * rowB;
+    let acc = f32x4.splat(0);
+    let j: usize = 0;
+    for (; j < d4; j += 16) acc = f32x4.add(acc, f32x4.mul(v128.load(pa + j), v128.load(pb + j)));
+    let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) +
+      (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+    for (; j < rowB; j += 4) s += load<f32>(pa + j) * load<f32>(pb + j);
+    store<f32>(out + (<usize>r << 2), s);
+  }
+}
+
+/** out[r] = (acc ? out[r] : 0) + (alpha·coef[r])·src[r] for rows [r0, r1) (row-scaling, e.g. BPR backward). */
+export function scaleRows(src: usize, coef: usize, d: i32, out: usize, alpha: f32, acc: i32, r0: i32, r1: i32,
+  tid: i32): void {
+  const rowB = <usize>d << 2;
+  for (let r = r0; r < r1; r++) {
+    const c: f32 = alpha * load<f32>(coef + (<usize>r << 2));
+    const cv = f32x4.splat(c);
+    const s = src + <usize>r * rowB, o = out + <usize>r * rowB;
+    let j: usize = 0;
+    if (acc) {
+      for (; j + 16 <= rowB; j += 16) v128.store(o + j, f32x4.add(v128.load(o + j), f32x4.mul(cv, v128.load(s + j))));
+      for (; j < rowB; j += 4) store<f32>(o + j, load<f32>(o + j) + c * load<f32>(s + j));
+    } else {
+      for (; j + 16 <= rowB; j += 16) v128.store(o + j, f32x4.mul(cv, v128.load(s + j)));
+      for (; j < rowB; j += 4) store<f32>(o + j, c * load<f32>(s + j));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Optimisers.
+
+/**
+ * Dense Adam (PyTorch 1.x/2.x single-tensor semantics) over elements [i0, i1):
+ *   g = grad + wd·param (when wd ≠ 0); m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g·g;
+ *   param += −stepSize · m / (√v / bc2sqrt + eps), with stepSize = lr / (1 − b1^t), bc2sqrt = √(1 − b2^t).
+ */
+export function adam(param: usize, grad: usize, m: usize, v: usize, b1: f32, b2: f32, omb1: f32, omb2: f32,
+  negStep: f32, bc2sqrt: f32, eps: f32, wd: f32, i0: i32, i1: i32, tid: i32): void {
+  const o = <usize>i0 << 2;
+  adamSpan(param + o, grad + o, m + o, v + o, <usize>(i1 - i0) << 2, b1, b2, omb1, omb2, negStep, bc2sqrt, eps, wd);
+}
+
+// @ts-ignore: decorator
+@inline function adamSpan(param: usize, grad: usize, m: usize, v: usize, bytes: usize, b1: f32, b2: f32,
+  omb1: f32, omb2: f32, negStep: f32, bc2sqrt: f32, eps: f32, wd: f32): void {
+  const vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vo1 = f32x4.splat(omb1), vo2 = f32x4.splat(omb2);
+  const vns = f32x4.splat(negStep), vbc = f32x4.splat(bc2sqrt), veps = f32x4.splat(eps), vwd = f32x4.splat(wd);
+  const hasWd = wd != 0;
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) {
+    const p = v128.load(param + o);
+    let g = v128.load(grad + o);
+    if (hasWd) g = f32x4.add(g, f32x4.mul(vwd, p));
+    const mm = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vo1, g));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(f32x4.mul(vo2, g), g));
+    v128.store(m + o, mm);
+    v128.store(v + o, vv);
+    const den = f32x4.add(f32x4.div(f32x4.sqrt(vv), vbc), veps);
+    v128.store(param + o, f32x4.add(p, f32x4.mul(vns, f32x4.div(mm, den))));
+  }
+  for (; o < bytes; o += 4) {
+    const p = load<f32>(param + o);
+    let g = load<f32>(grad + o);
+    if (hasWd) g = g + wd * p;
+    const mm = b1 * load<f32>(m + o) + omb1 * g;
+    const vv = b2 * load<f32>(v + o) + (omb2 * g) * g;
+    store<f32>(m + o, mm);
+    store<f32>(v + o, vv);
+    const den = sqrt<f32>(vv) / bc2sqrt + eps;
+    store<f32>(param + o, p + negStep * (mm / den));
+  }
+}
+
+/**
+ * Lazy Adam on rows rows[r] for r in [r0, r1) (the rows are unique; untouched rows keep their moments, as in
+ * PyTorch SparseAdam): the dense Adam update above applied to those rows, grad[r] being row rows[r]'s gradient.
+ */
+export function adamRows(param: usize, grad: usize, rows: usize, d: i32, m: usize, v: usize, b1: f32, b2: f32,
+  omb1: f32, omb2: f32, negStep: f32, bc2sqrt: f32, eps: f32, wd: f32, r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  for (let r = r0; r < r1; r++) {
+    const t = <usize>load<i32>(rows + (<usize>r << 2)) * rowB;
+    adamSpan(param + t, grad + <usize>r * rowB, m + t, v + t, rowB, b1, b2, omb1, omb2, negStep, bc2sqrt, eps, wd);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scoring + masked top-k. Items are first packed into panels of 8 (panel q holds items 8q..8q+7 as d rows of 8
+// floats, zero-padded), so the 4×8 micro-kernel streams one contiguous panel per 8 items.
+
+/** Packs item panels [q0, q1) of items (ni×d) into packed (⌈ni/8⌉·d·8 floats). */
+export function packPanels(items: usize, ni: i32, d: i32, packed: usize, q0: i32, q1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  for (let q = q0; q < q1; q++) {
+    const base = packed + <usize>q * (rowB << 3);
+    for (let l = 0; l < 8; l++) {
+      const it = (q << 3) + l;
+      let o = base + (<usize>l << 2);
+      if (it < ni) {
+        const s = items + <usize>it * rowB;
+        for (let p = 0; p < d; p++) {
+          store<f32>(o, load<f32>(s + (<usize>p << 2)));
+          o += 32;
+        }
+      } else {
+        for (let p = 0; p < d; p++) {
+          store<f32>(o, 0);
+          o += 32;
+        }
+      }
+    }
+  }
+}
+
+/** Items per block (a multiple of 8): the block's packed panels (NB·d floats) stay in L2 across a user block. */
+const NB: i32 = 512;
+/** Users per block: their rows stay in L1 while one item block is scored against them. */
+const MB: i32 = 64;
+/** Scratch bytes one thread needs: a 4×NB score buffer and MB mask cursors. */
+export const SCORE_SCRATCH_BYTES: i32 = 4 * NB * 4 + MB * 4;
+
+export function scoreScratchBytes(): i32 {
+  return SCORE_SCRATCH_BYTES;
+}
+
+// A per-user min-heap of k (score, item) entries kept in that user's rows of outScore/outIdx; the root is the
+// worst entry: lower score, or equal score and higher item id (ties go to the lower id).
+// @ts-ignore: decorator
+@inline function worse(sa: f32, ia: i32, sb: f32, ib: i32): bool {
+  return sa < sb || (sa == sb && ia > ib);
+}
+
+function siftDown(ps: usize, pi: usize, start: i32, n: i32): void {
+  let i = start;
+  const s = load<f32>(ps + (<usize>i << 2)), id = load<i32>(pi + (<usize>i << 2));
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    let cs = load<f32>(ps + (<usize>c << 2)), ci = load<i32>(pi + (<usize>c << 2));
+    if (c + 1 < n) {
+      const rs = load<f32>(ps + (<usize>(c + 1) << 2)), ri = load<i32>(pi + (<usize>(c + 1) << 2));
+      if (worse(rs, ri, cs, ci)) {
+        c++;
+        cs = rs;
+        ci = ri;
+      }
+    }
+    if (!worse(cs, ci, s, id)) break;
+    store<f32>(ps + (<usize>i << 2), cs);
+    store<i32>(pi + (<usize>i << 2), ci);
+    i = c;
+  }
+  store<f32>(ps + (<usize>i << 2), s);
+  store<i32>(pi + (<usize>i << 2), id);
+}
+
+/**
+ * Offers the scores buf[0..cnt) (items j0..j0+cnt) to the heap of one user. Items arrive in increasing id, so an
+ * item enters only with a strictly higher score than the root (an equal score loses the tie to the older item).
+ * Masked items carry −∞ and never enter. 8 scores are compared against the root at once.
+ */
+function offer(buf: usize, cnt: i32, j0: i32, ps: usize, pi: usize, k: i32): void {
+  let thr = load<f32>(ps);
+  let tv = f32x4.splat(thr);
+  let j = 0;
+  for (; j + 8 <= cnt; j += 8) {
+    const o = buf + (<usize>j << 2);
+    if (!v128.any_true(v128.or(f32x4.gt(v128.load(o), tv), f32x4.gt(v128.load(o, 16), tv)))) continue;
+    for (let l = 0; l < 8; l++) {
+      const s = load<f32>(o + (<usize>l << 2));
+      if (s > thr) {
+        store<f32>(ps, s);
+        store<i32>(pi, j0 + j + l);
+        siftDown(ps, pi, 0, k);
+        thr = load<f32>(ps);
+      }
+    }
+    tv = f32x4.splat(thr);
+  }
+  for (; j < cnt; j++) {
+    const s = load<f32>(buf + (<usize>j << 2));
+    if (s > thr) {
+      store<f32>(ps, s);
+      store<i32>(pi, j0 + j);
+      siftDown(ps, pi, 0, k);
+      thr = load<f32>(ps);
+    }
+  }
+}
+
+/**
+ * Users [u0, u1): scores = users[u]·itemsᵀ (+ bias), the user's mask row (CSR row maskOff + u; indices sorted)
+ * set to −∞, top k into outIdx/outScore rows (descending, ties by lower id; −1/−∞ fill). `packed` comes from
+ * packPanels; scratch + tid·SCORE_SCRATCH_BYTES is this thread's buffer.
+ */
+export function scoreTopK(users: usize, packed: usize, ni: i32, d: i32, k: i32, mIndptr: usize, mIndices: usize,
+  mOff: i32, bias: usize, outIdx: usize, outScore: usize, scratch: usize, u0: i32, u1: i32, tid: i32): void {
+  if (k <= 0) return;
+  const buf = scratch + <usize>tid * <usize>SCORE_SCRATCH_BYTES;
+  const cursors = buf + <usize>(4 * NB * 4);
+  const rowB = <usize>d << 2;
+  const panelB = rowB << 3;
+  const bufRowB = <usize>NB << 2;
+  const kB = <usize>k << 2;
+  for (let ub = u0; ub < u1; ub += MB) {
+    const ue = min(u1, ub + MB);
+    for (let u = ub; u < ue; u++) {
+      const ps = outScore + <usize>u * kB, pi = outIdx + <usize>u * kB;
+      for (let t = 0; t < k; t++) {
+        store<f32>(ps + (<usize>t << 2), NEG_INF);
+        store<i32>(pi + (<usize>t << 2), -1);
+      }
+      if (mIndptr) store<i32>(cursors + (<usize>(u - ub) << 2), load<i32>(mIndptr + (<usize>(mOff + u) << 2)));
+    }
+    for (let jb = 0; jb < ni; jb += NB) {
+      const cnt = min(NB, ni - jb);
+      const panels = (cnt + 7) >> 3;
+      const pb0 = packed + <usize>(jb >> 3) * panelB;
+      let u = ub;
+      while (u < ue) {
+        const rows = ue - u >= 4 ? 4 : 1;
+        const pa = users + <usize>u * rowB;
+        if (rows == 4) {
+          for (let q = 0; q < panels; q++) {
+            mk4x8(pa, rowB, 4, pb0 + <usize>q * panelB, 32, d, buf + (<usize>q << 5), bufRowB, 0);
+          }
+        } else {
+          for (let q = 0; q < panels; q++) mk1x8(pa, 4, pb0 + <usize>q * panelB, 32, d, buf + (<usize>q << 5), 0);
+        }
+        for (let r = 0; r < rows; r++) {
+          const uu = u + r;
+          const br = buf + <usize>r * bufRowB;
+          if (bias) {
+            const pbias = bias + (<usize>jb << 2);
+            let j: usize = 0;
+            const cntB = <usize>cnt << 2;
+            for (; j + 16 <= cntB; j += 16) v128.store(br + j, f32x4.add(v128.load(br + j), v128.load(pbias + j)));
+            for (; j < cntB; j += 4) store<f32>(br + j, load<f32>(br + j) + load<f32>(pbias + j));
+          }
+          if (mIndptr) {
+            const pc = cursors + (<usize>(uu - ub) << 2);
+            let e = load<i32>(pc);
+            const eEnd = load<i32>(mIndptr + (<usize>(mOff + uu + 1) << 2));
+            const je = jb + cnt;
+            while (e < eEnd) {
+              const it = load<i32>(mIndices + (<usize>e << 2));
+              if (it >= je) break;
+              if (it >= jb) store<f32>(br + (<usize>(it - jb) << 2), NEG_INF);
+              e++;
+            }
+            store<i32>(pc, e);
+          }
+          offer(br, cnt, jb, outScore + <usize>uu * kB, outIdx + <usize>uu * kB, k);
+        }
+        u += rows;
+      }
+    }
+    // Heap-sort each user's entries: repeatedly move the worst to the end, giving best-first order.
+    for (let u = ub; u < ue; u++) {
+      const ps = outScore + <usize>u * kB, pi = outIdx + <usize>u * kB;
+      for (let e = k - 1; e > 0; e--) {
+        const o = <usize>e << 2;
+        const s0 = load<f32>(ps), i0 = load<i32>(pi);
+        store<f32>(ps, load<f32>(ps + o));
+        store<i32>(pi, load<i32>(pi + o));
+        store<f32>(ps + o, s0);
+        store<i32>(pi + o, i0);
+        siftDown(ps, pi, 0, e);
+      }
+    }
   }
 }

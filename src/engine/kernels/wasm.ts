@@ -1,6 +1,337 @@
-// Placeholder until the WASM SIMD backend lands (owned by the kernels work): see docs/contracts.md.
-import type { Kernels } from './types.js';
+// The WebAssembly SIMD backend: kernels from assembly/kernels.ts (compiled to wasm/kernels.wasm) run on the
+// calling thread plus `threads − 1` workers (pool.ts), all over the one shared heap memory. Work is split by
+// output rows (columns for scatter-add), so every number is computed the same way whatever the thread count.
+// Arrays that are not on the heap are copied in (and out) around the call: correct, only slower. CSR matrices
+// off the heap are copied once and cached by the identity of their arrays (CSR data are treated as immutable).
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { heap } from '../memory.js';
+import { WorkerPool } from './pool.js';
+import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
-export function createWasmKernels(_threads: number): Kernels {
-  throw new Error('wasm kernels not built yet');
+const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
+  'packPanels', 'scoreTopK'] as const;
+type Name = (typeof NAMES)[number];
+const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
+type Fn = (...a: number[]) => void;
+
+/** Below this much work (multiply-adds or elements touched) a kernel runs on the calling thread alone. */
+const PAR_MIN_WORK = 1 << 15;
+
+// dist-NAME/src/engine/kernels/ → dist-NAME/wasm/kernels.wasm, else <repo>/dist/wasm/kernels.wasm.
+export function locateKernelsWasm(): string {
+  const candidates = [
+    fileURLToPath(new URL('../../../wasm/kernels.wasm', import.meta.url)),
+    fileURLToPath(new URL('../../../../dist/wasm/kernels.wasm', import.meta.url)),
+  ];
+  for (const p of candidates) if (existsSync(p)) return p;
+  throw new Error(`wasm kernels: kernels.wasm not found (looked in ${candidates.join(', ')}); run \`npm run build:wasm\``);
+}
+
+let compiled: WebAssembly.Module | null = null;
+function kernelsModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(locateKernelsWasm()));
+  return compiled;
+}
+
+type View = Float32Array | Int32Array;
+
+export interface WasmKernelOptions {
+  /** Work (multiply-adds or elements) below which a kernel stays on the calling thread; tests set 0. */
+  minParallelWork?: number;
+}
+
+export class WasmKernels implements Kernels {
+  readonly name = 'wasm';
+  readonly threads: number;
+  private readonly fns: Fn[];
+  private readonly pool: WorkerPool | null;
+  private readonly scoreScratchBytes: number;
+  /** Heap copies of views that were not on the heap, for the current call. */
+  private staged: { tmp: View; orig: View; back: boolean }[] = [];
+  private readonly csrCache = new WeakMap<View, View>();
+
+  private readonly minParallelWork: number;
+
+  constructor(threads: number, opts: WasmKernelOptions = {}) {
+    this.minParallelWork = opts.minParallelWork ?? PAR_MIN_WORK;
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(`createWasmKernels: threads must be a positive integer, got ${threads}`);
+    }
+    this.threads = threads;
+    const module = kernelsModule();
+    const inst = new WebAssembly.Instance(module, {
+      env: { memory: heap.memory, abort: () => { throw new Error('wasm abort'); } },
+    });
+    this.fns = NAMES.map((n) => {
+      const f = inst.exports[n];
+      if (typeof f !== 'function') throw new Error(`wasm kernels: export '${n}' missing; rebuild kernels.wasm`);
+      return f as Fn;
+    });
+    this.scoreScratchBytes = (inst.exports.scoreScratchBytes as () => number)();
+    this.pool = threads > 1 ? new WorkerPool(module, heap.memory, threads, [...NAMES]) : null;
+  }
+
+  /** Stops the worker threads; the object must not be used afterwards. */
+  dispose(): void {
+    this.pool?.close();
+  }
+
+  // ------------------------------------------------------------------------------------------------ dispatch
+
+  /** Runs kernel `name` over [0, total) split in `grain`-aligned slices, or on this thread for small work. */
+  private par(name: Name, args: number[], total: number, grain: number, work: number, bounds?: number[]): void {
+    if (total <= 0) return;
+    const f = this.fns[OP[name]]!;
+    if (!this.pool || work < this.minParallelWork || total <= grain) {
+      f(...args, 0, total, 0);
+      return;
+    }
+    const t = this.threads;
+    const b = bounds ?? evenBounds(total, t, grain);
+    this.pool.run(OP[name], args, b, (s, e) => f(...args, s, e, 0));
+  }
+
+  /** Heap byte offset of `v`, staging a copy when it is not on the heap (copied back after when `back`). */
+  private p(v: View, back: boolean): number {
+    if (heap.owns(v)) return v.byteOffset;
+    const tmp = v instanceof Float32Array ? heap.allocF32(v.length) : heap.allocI32(v.length);
+    tmp.set(v as never);
+    this.staged.push({ tmp, orig: v, back });
+    return tmp.byteOffset;
+  }
+
+  /** Heap offset of a constant CSR array, copied once and cached when off the heap. */
+  private pc(v: View): number {
+    if (heap.owns(v)) return v.byteOffset;
+    let c = this.csrCache.get(v);
+    if (!c) {
+      c = v instanceof Float32Array ? heap.allocF32(v.length) : heap.allocI32(v.length);
+      c.set(v as never);
+      this.csrCache.set(v, c);
+    }
+    return c.byteOffset;
+  }
+
+  private done(): void {
+    for (const s of this.staged) {
+      if (s.back) s.orig.set(s.tmp as never);
+      heap.free(s.tmp);
+    }
+    this.staged = [];
+  }
+
+  // ------------------------------------------------------------------------------------------------- kernels
+
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean): void {
+    need('matmul', 'a', a, m * k);
+    need('matmul', 'b', b, k * n);
+    need('matmul', 'c', c, m * n);
+    if (m === 0 || n === 0) return;
+    let bt: Float32Array | null = null;
+    try {
+      const pa = this.p(a, false), pcc = this.p(c, true);
+      let pb = this.p(b, false);
+      if (transB) {
+        // op(B) = Bᵀ with B n×k: transpose it into a k×n scratch so the micro-kernel reads rows of 8 columns.
+        bt = heap.allocF32(k * n);
+        this.par('transpose', [pb, n, k, bt.byteOffset], k, 1, k * n);
+        pb = bt.byteOffset;
+      }
+      const rsa = transA ? 1 : k, psa = transA ? m : 1;
+      this.par('mm', [pa, rsa, psa, pb, n, pcc, n, k, accumulate ? 1 : 0], m, 4, m * n * k);
+    } finally {
+      if (bt) heap.free(bt);
+      this.done();
+    }
+  }
+
+  spmm(s: CsrMatrix, x: Float32Array, d: number, y: Float32Array, accumulate: boolean): void {
+    checkCsr('spmm', s);
+    need('spmm', 'x', x, s.cols * d);
+    need('spmm', 'y', y, s.rows * d);
+    try {
+      const args = [this.pc(s.indptr), this.pc(s.indices), s.values ? this.pc(s.values) : 0, this.p(x, false), d,
+        this.p(y, true), accumulate ? 1 : 0];
+      const nnz = s.indptr[s.rows]!;
+      // Balance the slices by non-zeros rather than rows (degrees are skewed).
+      const bounds = this.pool ? nnzBounds(s.indptr, s.rows, this.threads) : undefined;
+      this.par('spmm', args, s.rows, 1, (nnz + s.rows) * d, bounds);
+    } finally {
+      this.done();
+    }
+  }
+
+  gatherRows(src: Float32Array, d: number, idx: Int32Array, out: Float32Array): void {
+    const n = idx.length;
+    need('gatherRows', 'out', out, n * d);
+    checkIndices('gatherRows', idx, n, Math.floor(src.length / Math.max(d, 1)));
+    try {
+      this.par('gather', [this.p(src, false), d, this.p(idx, false), this.p(out, true)], n, 1, n * d);
+    } finally {
+      this.done();
+    }
+  }
+
+  scatterAddRows(rows: Float32Array, d: number, idx: Int32Array, target: Float32Array): void {
+    const n = idx.length;
+    need('scatterAddRows', 'rows', rows, n * d);
+    checkIndices('scatterAddRows', idx, n, Math.floor(target.length / Math.max(d, 1)));
+    try {
+      // Split over groups of 4 columns: each thread adds every row r in order, to its own columns.
+      this.par('scatterAdd', [this.p(rows, false), d, this.p(idx, false), n, this.p(target, true)],
+        Math.ceil(d / 4), 1, n * d);
+    } finally {
+      this.done();
+    }
+  }
+
+  rowDot(a: Float32Array, b: Float32Array, rows: number, d: number, out: Float32Array): void {
+    need('rowDot', 'a', a, rows * d);
+    need('rowDot', 'b', b, rows * d);
+    need('rowDot', 'out', out, rows);
+    try {
+      this.par('rowDot', [this.p(a, false), this.p(b, false), d, this.p(out, true)], rows, 1, rows * d);
+    } finally {
+      this.done();
+    }
+  }
+
+  /** Extra (not in the Kernels seam): out[r] = (accumulate ? out[r] : 0) + (alpha·coef[r])·src[r]. */
+  scaleRows(src: Float32Array, coef: Float32Array, rows: number, d: number, out: Float32Array, alpha: number,
+    accumulate: boolean): void {
+    need('scaleRows', 'src', src, rows * d);
+    need('scaleRows', 'coef', coef, rows);
+    need('scaleRows', 'out', out, rows * d);
+    try {
+      this.par('scaleRows', [this.p(src, false), this.p(coef, false), d, this.p(out, true), alpha,
+        accumulate ? 1 : 0], rows, 1, rows * d);
+    } finally {
+      this.done();
+    }
+  }
+
+  scoreTopK(users: Float32Array, items: Float32Array, nu: number, ni: number, d: number, k: number,
+    mask: CsrMatrix | null, maskRowOffset: number, itemBias: Float32Array | null,
+    outIdx: Int32Array, outScore: Float32Array): void {
+    need('scoreTopK', 'users', users, nu * d);
+    need('scoreTopK', 'items', items, ni * d);
+    need('scoreTopK', 'outIdx', outIdx, nu * k);
+    need('scoreTopK', 'outScore', outScore, nu * k);
+    if (itemBias) need('scoreTopK', 'itemBias', itemBias, ni);
+    if (mask) {
+      checkCsr('scoreTopK mask', mask);
+      if (maskRowOffset < 0 || maskRowOffset + nu > mask.rows) {
+        throw new RangeError(`scoreTopK: mask rows ${maskRowOffset}..${maskRowOffset + nu} outside the mask's ${mask.rows} rows`);
+      }
+    }
+    if (nu === 0 || k <= 0) return;
+    const panels = Math.ceil(ni / 8);
+    let packed: Float32Array | null = null;
+    let scratch: Float32Array | null = null;
+    try {
+      const pu = this.p(users, false), pi = this.p(items, false);
+      packed = heap.allocF32(Math.max(1, panels * 8 * d));
+      this.par('packPanels', [pi, ni, d, packed.byteOffset], panels, 1, panels * 8 * d);
+      scratch = heap.allocF32((this.threads * this.scoreScratchBytes) / 4);
+      const args = [pu, packed.byteOffset, ni, d, k,
+        mask ? this.pc(mask.indptr) : 0, mask ? this.pc(mask.indices) : 0, maskRowOffset,
+        itemBias ? this.p(itemBias, false) : 0, this.p(outIdx, true), this.p(outScore, true), scratch.byteOffset];
+      this.par('scoreTopK', args, nu, 4, nu * ni * d);
+    } finally {
+      if (packed) heap.free(packed);
+      if (scratch) heap.free(scratch);
+      this.done();
+    }
+  }
+
+  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): void {
+    for (const [nm, arr] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) need('adam', nm, arr, n);
+    checkStep('adam', h);
+    const bc1 = 1 - h.beta1 ** h.step, bc2 = 1 - h.beta2 ** h.step;
+    try {
+      this.par('adam', [this.p(param, true), this.p(grad, false), this.p(m, true), this.p(v, true),
+        h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, -(h.lr / bc1), Math.sqrt(bc2), h.eps, h.weightDecay],
+      n, 16, n * 8);
+    } finally {
+      this.done();
+    }
+  }
+
+  adamRows(param: Float32Array, grad: Float32Array, rows: Int32Array, d: number,
+    m: Float32Array, v: Float32Array, h: AdamHyper): void {
+    const n = rows.length;
+    need('adamRows', 'grad', grad, n * d);
+    const tableRows = Math.floor(param.length / Math.max(d, 1));
+    need('adamRows', 'm', m, tableRows * d);
+    need('adamRows', 'v', v, tableRows * d);
+    checkIndices('adamRows', rows, n, tableRows);
+    checkStep('adamRows', h);
+    const bc1 = 1 - h.beta1 ** h.step, bc2 = 1 - h.beta2 ** h.step;
+    try {
+      this.par('adamRows', [this.p(param, true), this.p(grad, false), this.p(rows, false), d, this.p(m, true),
+        this.p(v, true), h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, -(h.lr / bc1), Math.sqrt(bc2), h.eps,
+        h.weightDecay], n, 1, n * d * 8);
+    } finally {
+      this.done();
+    }
+  }
+}
+
+/** Slice bounds of [0, total) for t threads, each a multiple of `grain` (except the end). */
+export function evenBounds(total: number, t: number, grain: number): number[] {
+  const units = Math.ceil(total / grain);
+  const b = [0];
+  for (let i = 1; i < t; i++) b.push(Math.min(total, Math.round((units * i) / t) * grain));
+  b.push(total);
+  return b;
+}
+
+/** Row bounds giving each thread about the same number of non-zeros plus rows. */
+function nnzBounds(indptr: Int32Array, rows: number, t: number): number[] {
+  const total = indptr[rows]! + rows;
+  const b = [0];
+  for (let i = 1; i < t; i++) {
+    const target = (total * i) / t;
+    let lo = b[i - 1]!, hi = rows;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (indptr[mid]! + mid < target) lo = mid + 1;
+      else hi = mid;
+    }
+    b.push(lo);
+  }
+  b.push(rows);
+  return b;
+}
+
+function need(fn: string, name: string, v: ArrayLike<number>, n: number): void {
+  if (v.length < n) throw new RangeError(`${fn}: '${name}' has ${v.length} numbers, needs ${n}`);
+}
+
+function checkIndices(fn: string, idx: Int32Array, n: number, limit: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = idx[i]!;
+    if (x < 0 || x >= limit) throw new RangeError(`${fn}: index ${x} at position ${i} outside [0, ${limit})`);
+  }
+}
+
+function checkCsr(fn: string, s: CsrMatrix): void {
+  if (s.indptr.length !== s.rows + 1) {
+    throw new RangeError(`${fn}: CSR indptr has length ${s.indptr.length}, expected rows + 1 = ${s.rows + 1}`);
+  }
+  const nnz = s.indptr[s.rows]!;
+  if (s.indices.length < nnz) throw new RangeError(`${fn}: CSR has ${s.indices.length} indices, indptr says ${nnz}`);
+  if (s.values && s.values.length < nnz) throw new RangeError(`${fn}: CSR has ${s.values.length} values, needs ${nnz}`);
+}
+
+function checkStep(fn: string, h: AdamHyper): void {
+  if (!(h.step >= 1)) throw new RangeError(`${fn}: step must be ≥ 1 (1-based, for bias correction), got ${h.step}`);
+}
+
+/** The WASM SIMD backend on `threads` threads (the caller plus threads − 1 workers). Synchronous. */
+export function createWasmKernels(threads: number = availableParallelism(), opts: WasmKernelOptions = {}): WasmKernels {
+  return new WasmKernels(threads, opts);
 }
