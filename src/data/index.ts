@@ -14,5 +14,9 @@ export { syntheticDataset, syntheticLog, type SyntheticOptions } from './synthet
 export { loadLightGcn, parseAdjacency } from './loaders/lightgcn.js';
 export { loadLastFm } from './loaders/lastfm.js';
 export { loadMovieLensLog } from './loaders/movielens.js';
+export { loadMixGcf } from './loaders/mixgcf.js';
+export { loadNcf } from './loaders/ncf.js';
+export { loadRecBole } from './loaders/recbole.js';
+export { loadCsv } from './loaders/csv.js';
 export { NAMED_DATASETS, FORMATS, dataRoots, defaultDataDir, resolveNamed, type Format } from './registry.js';
 export { datasetToLog, loadDataset, loadLog, resolveSpec, type DatasetSpec } from './load.js';

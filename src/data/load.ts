@@ -8,6 +8,10 @@ import type { InteractionLog } from './log.js';
 import { loadLastFm } from './loaders/lastfm.js';
 import { loadLightGcn } from './loaders/lightgcn.js';
 import { loadMovieLensLog } from './loaders/movielens.js';
+import { loadMixGcf } from './loaders/mixgcf.js';
+import { loadNcf } from './loaders/ncf.js';
+import { loadRecBole } from './loaders/recbole.js';
+import { loadCsv } from './loaders/csv.js';
 import { FORMATS, NAMED_DATASETS, resolveNamed, type Format } from './registry.js';
 import { parseSplit, splitLog, type SplitSpec } from './split.js';
 import { syntheticLog, type SyntheticOptions } from './synthetic.js';
@@ -55,11 +59,24 @@ function loadSource(format: Format, path: string | undefined, name: string | und
       return { kind: 'dataset', dataset: loadLastFm(need(), { ...o, name }) };
     case 'movielens':
       return { kind: 'log', log: loadMovieLensLog(need(), { name }) };
+    case 'mixgcf':
+      return { kind: 'dataset', dataset: loadMixGcf(need(), { ...o, name }) };
+    case 'ncf':
+      return { kind: 'dataset', dataset: loadNcf(need(), { name }) };
+    case 'recbole': {
+      const r = loadRecBole(need(), { ...o, name: spec.name ? name : undefined });
+      return 'log' in r ? { kind: 'log', log: r.log } : { kind: 'dataset', dataset: r.dataset };
+    }
+    case 'csv': {
+      const r = loadCsv(path === undefined ? undefined : need(), { ...o, name });
+      return 'log' in r ? { kind: 'log', log: r.log } : { kind: 'dataset', dataset: r.dataset };
+    }
     case 'synthetic': {
       const so = { seed: spec.seed, ...spec.synthetic };
       return { kind: 'log', log: syntheticLog(so) };
     }
     default:
+      format satisfies never;
       throw new Error(`dataset format '${format}' is not supported (formats: ${FORMATS.join(', ')})`);
   }
 }
