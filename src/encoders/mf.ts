@@ -15,9 +15,9 @@ import type { Encoder, EncoderEmbeddings, EncoderOptions, EncoderPass, Pooling, 
 export type MfKind = 'mf' | 'bprmf' | 'gmf';
 
 const OPTION_KEYS: Record<MfKind, string[]> = {
-  mf: ['dim', 'init', 'initStd'],
-  bprmf: ['dim', 'init', 'initStd'],
-  gmf: ['dim', 'init', 'initStd', 'gmfWeightInit'],
+  mf: ['dim', 'layers', 'init', 'initStd'],
+  bprmf: ['dim', 'layers', 'init', 'initStd'],
+  gmf: ['dim', 'layers', 'init', 'initStd', 'gmfWeightInit'],
 };
 
 export class MfEncoder implements Encoder {
@@ -45,6 +45,10 @@ export class MfEncoder implements Encoder {
     checkDataset(kind, dataset);
     this.name = kind;
     this.dim = intOption(kind, opts, 'dim', 64, 1);
+    // `layers: 0` is accepted so one config shape fits every encoder; MF has no propagation layers.
+    if (opts.layers !== undefined && opts.layers !== 0) {
+      throw new Error(`encoder '${kind}': has no propagation layers; option 'layers' must be 0 or absent, got ${JSON.stringify(opts.layers)}`);
+    }
     const how = readInit(kind, opts);
     this.numUsers = dataset.numUsers;
     this.numItems = dataset.numItems;

@@ -143,7 +143,9 @@ test('createEncoder: clear errors for bad names and options', () => {
   assert.throws(() => createEncoder('mff', ds, {}, rng()), /unknown encoder 'mff'; known: mf, bprmf, gmf, lightgcn, ngcf/);
   assert.throws(() => createEncoder('mf', ds, { dim: 0 }, rng()), /'dim' must be an integer ≥ 1, got 0/);
   assert.throws(() => createEncoder('mf', ds, { dim: 2.5 }, rng()), /'dim' must be an integer/);
-  assert.throws(() => createEncoder('mf', ds, { layers: 2 }, rng()), /encoder 'mf': unknown option 'layers'/);
+  assert.throws(() => createEncoder('mf', ds, { layers: 2 }, rng()), /encoder 'mf': has no propagation layers; option 'layers' must be 0/);
+  assert.throws(() => createEncoder('mf', ds, { includeEgoLayer: false }, rng()), /encoder 'mf': unknown option 'includeEgoLayer'/);
+  createEncoder('mf', ds, { layers: 0 }, rng());
   assert.throws(() => createEncoder('mf', ds, { init: 'uniform' as 'xavier' }, rng()), /'init' must be one of 'xavier', 'normal'/);
   assert.throws(() => createEncoder('mf', ds, { initStd: 0.1 }, rng()), /'initStd' only applies to init 'normal'/);
   assert.throws(() => createEncoder('gmf', ds, { gmfWeightInit: 'zeros' as 'ones' }, rng()), /'gmfWeightInit' must be one of/);
