@@ -1,0 +1,124 @@
+// `hardneg compare RUN_DIR...`: a table across runs like the papers' tables: test Recall/NDCG@K, relative
+// improvement over a baseline run, and a paired t-test over users (Holm–Bonferroni adjusted).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { type ComparedRun, averagePerUser, compareRuns, comparisonRows, configKey } from '../experiments/compare.js';
+import { readPerUser, readRun, toJson, type StoredRun } from '../experiments/runStore.js';
+import { table } from '../report/markdown.js';
+import { UsageError, parseFlags, writeOut } from './common.js';
+
+const USAGE = `usage: hardneg compare RUN_DIR... [options]
+
+Compares runs on their test metrics at the best epoch. A folder holding run folders (e.g. a sweep) expands to
+its runs. Paired t-tests use the per-user test metrics each run saved (per_user.safetensors).
+
+  -b, --baseline X      the baseline row: a run folder, a row label, or a 1-based row number (default 1)
+  --metrics M,M,...     metrics (default recall@K and ndcg@K for the first run's ks)
+  --group-seeds         one row per config: runs differing only by seed are averaged (per user, too)
+  --markdown            a Markdown table
+  --json                the comparison as JSON
+  -h, --help`;
+
+const OPTIONS = {
+  baseline: { type: 'string', short: 'b' },
+  metrics: { type: 'string' },
+  'group-seeds': { type: 'boolean' },
+  markdown: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Run folders named on the command line; a folder without summary.json expands to its run subfolders. */
+export function expandRunDirs(dirs: string[]): string[] {
+  const out: string[] = [];
+  for (const d of dirs) {
+    if (!existsSync(d)) throw new UsageError(`'${d}' does not exist`);
+    if (existsSync(join(d, 'summary.json'))) {
+      out.push(d);
+      continue;
+    }
+    const subs = readdirSync(d).map((s) => join(d, s))
+      .filter((s) => statSync(s).isDirectory() && existsSync(join(s, 'summary.json'))).sort();
+    if (subs.length === 0) throw new UsageError(`'${d}' is not a run folder and holds none`);
+    out.push(...subs);
+  }
+  return out;
+}
+
+function labelOf(r: StoredRun, grouped: boolean): string {
+  const c = r.config;
+  const s = c.sampler as Record<string, unknown>;
+  const opts = Object.entries(s).filter(([k]) => k !== 'name').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
+  return `${c.encoder.name}+${c.sampler.name}${opts ? `(${opts})` : ''}${grouped ? '' : ` s${c.seed}`}`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseFlags(argv, OPTIONS, true));
+    if (!values.help && positionals.length < 1) throw new UsageError('expected at least one RUN_DIR');
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`hardneg compare: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (values.help) {
+    writeOut(USAGE);
+    return 0;
+  }
+  const dirs = expandRunDirs(positionals);
+  const stored = dirs.map((d) => readRun(d));
+  const group = Boolean(values['group-seeds']);
+  // Rows: one per run, or one per config when grouping seeds (in first-seen order).
+  const groups = new Map<string, StoredRun[]>();
+  stored.forEach((r, i) => {
+    const key = group ? configKey(r.config) : String(i);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  });
+  const rows: ComparedRun[] = [...groups.values()].map((rs) => {
+    const metrics: Record<string, number> = {};
+    for (const k of Object.keys(rs[0].summary.test)) {
+      metrics[k] = rs.reduce((a, r) => a + (r.summary.test[k] ?? NaN), 0) / rs.length;
+    }
+    const labels = new Set(rs.map((r) => labelOf(r, group)));
+    let label = [...labels].join(' / ');
+    if (!group && [...stored].filter((r) => labelOf(r, false) === label).length > 1) label += ` [${basename(rs[0].dir)}]`;
+    if (group) label += ` (${rs.length} seed${rs.length > 1 ? 's' : ''})`;
+    return {
+      label, dirs: rs.map((r) => r.dir), fingerprint: rs[0].dataset.fingerprint, metrics,
+      perUser: averagePerUser(rs.map((r) => readPerUser(r.dir))),
+    };
+  });
+  let baseline = 0;
+  if (values.baseline !== undefined) {
+    const b = String(values.baseline);
+    const n = Number(b);
+    const byDir = rows.findIndex((r) => r.dirs.some((d) => d === b || basename(d) === basename(b)));
+    const byLabel = rows.findIndex((r) => r.label === b);
+    baseline = Number.isInteger(n) && n >= 1 && n <= rows.length ? n - 1 : byDir >= 0 ? byDir : byLabel;
+    if (baseline < 0) throw new UsageError(`--baseline: '${b}' is not a row number, run folder or row label`);
+  }
+  const ks = stored[0].config.ks;
+  const metrics = values.metrics ? String(values.metrics).split(',').map((s) => s.trim())
+    : [...ks.map((k) => `recall@${k}`), ...ks.map((k) => `ndcg@${k}`)];
+  for (const m of metrics) {
+    if (!rows.every((r) => m in r.metrics)) throw new UsageError(`--metrics: '${m}' is not in every run's test metrics`);
+  }
+  const cmp = compareRuns(rows, baseline, metrics);
+  if (values.json) {
+    writeOut(toJson({
+      metrics, baseline: rows[baseline].label, warnings: cmp.warnings,
+      rows: cmp.rows.map((r) => ({ label: r.run.label, dirs: r.run.dirs, cells: r.cells })),
+    }));
+    return 0;
+  }
+  const t = comparisonRows(cmp);
+  const lines = [table(t.header, t.rows, Boolean(values.markdown)), '',
+    'Δ: relative improvement over the baseline; p: paired t-test over users (two-sided), Holm–Bonferroni adjusted per metric; * p < 0.05'];
+  for (const w of cmp.warnings) lines.push(`warning: ${w}`);
+  writeOut(lines.join('\n'));
+  return 0;
+}

@@ -1,0 +1,149 @@
+// Paper-style comparison of runs: Recall/NDCG@K per run (or per group of seeds), relative improvement over a
+// chosen baseline, and a paired t-test over users on the per-user test metrics each run saved, with
+// Holm–Bonferroni adjustment across the compared runs for each metric.
+import { holmBonferroni, pairedTTest, relativeImprovement } from '../evaluation/stats.js';
+import type { RunConfig } from './config.js';
+
+export interface ComparedRun {
+  label: string;
+  /** Folders of the runs in this row (several when seeds are grouped). */
+  dirs: string[];
+  fingerprint: string;
+  /** Mean test metrics over the row's runs. */
+  metrics: Record<string, number>;
+  /** Per-user test metrics (averaged over the row's runs, on the users all of them evaluated). */
+  perUser: { users: Int32Array; values: Record<string, Float32Array> };
+}
+
+export interface ComparisonCell {
+  value: number;
+  /** Relative improvement over the baseline row; NaN for the baseline. */
+  improvement: number;
+  t: number;
+  p: number;
+  /** Holm–Bonferroni-adjusted p over the non-baseline rows (per metric). */
+  pAdjusted: number;
+  /** Users paired. */
+  n: number;
+}
+
+export interface Comparison {
+  metrics: string[];
+  baseline: number;
+  rows: Array<{ run: ComparedRun; cells: Record<string, ComparisonCell> }>;
+  warnings: string[];
+}
+
+/** Pairs two per-user tables by user id: the metric values of the users both have. */
+export function pairByUser(a: ComparedRun['perUser'], b: ComparedRun['perUser'], metric: string): { xa: Float64Array; xb: Float64Array } {
+  const va = a.values[metric];
+  const vb = b.values[metric];
+  if (!va || !vb) throw new Error(`per-user metric '${metric}' missing`);
+  const pos = new Map<number, number>();
+  b.users.forEach((u, i) => pos.set(u, i));
+  const xa: number[] = [];
+  const xb: number[] = [];
+  a.users.forEach((u, i) => {
+    const j = pos.get(u);
+    if (j !== undefined) {
+      xa.push(va[i]);
+      xb.push(vb[j]);
+    }
+  });
+  return { xa: Float64Array.from(xa), xb: Float64Array.from(xb) };
+}
+
+/** Averages per-user tables over runs, keeping the users every run has. */
+export function averagePerUser(tables: Array<ComparedRun['perUser']>): ComparedRun['perUser'] {
+  if (tables.length === 1) return tables[0];
+  const counts = new Map<number, number>();
+  for (const t of tables) for (const u of t.users) counts.set(u, (counts.get(u) ?? 0) + 1);
+  const users = Int32Array.from([...counts.entries()].filter(([, c]) => c === tables.length).map(([u]) => u).sort((x, y) => x - y));
+  const index = new Map<number, number>();
+  users.forEach((u, i) => index.set(u, i));
+  const keys = Object.keys(tables[0].values).filter((k) => tables.every((t) => k in t.values));
+  const values: Record<string, Float32Array> = {};
+  for (const k of keys) {
+    const acc = new Float64Array(users.length);
+    for (const t of tables) {
+      const v = t.values[k];
+      t.users.forEach((u, i) => {
+        const j = index.get(u);
+        if (j !== undefined) acc[j] += v[i];
+      });
+    }
+    values[k] = Float32Array.from(acc, (x) => x / tables.length);
+  }
+  return { users, values };
+}
+
+/** Config identity without the seed (runs that differ only by seed group together). */
+export function configKey(c: RunConfig): string {
+  const { seed: _s, ...rest } = c;
+  return canonicalJson(rest);
+}
+
+/** JSON with object keys sorted at every level (so key order does not change identity). */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+export function compareRuns(runs: ComparedRun[], baseline: number, metrics: string[]): Comparison {
+  if (runs.length === 0) throw new Error('compare: no runs');
+  if (baseline < 0 || baseline >= runs.length) throw new Error(`compare: baseline index ${baseline} out of range`);
+  const warnings: string[] = [];
+  const base = runs[baseline];
+  const rows = runs.map((run) => ({ run, cells: {} as Record<string, ComparisonCell> }));
+  for (const m of metrics) {
+    const pIdx: number[] = [];
+    const ps: number[] = [];
+    rows.forEach((row, i) => {
+      const value = row.run.metrics[m];
+      const cell: ComparisonCell = { value, improvement: NaN, t: NaN, p: NaN, pAdjusted: NaN, n: 0 };
+      row.cells[m] = cell;
+      if (i === baseline) return;
+      cell.improvement = relativeImprovement(base.metrics[m], value);
+      if (row.run.fingerprint !== base.fingerprint) {
+        if (m === metrics[0]) warnings.push(`${row.run.label}: trained on different data than the baseline (fingerprint); no paired test`);
+        return;
+      }
+      const { xa, xb } = pairByUser(row.run.perUser, base.perUser, m);
+      cell.n = xa.length;
+      if (xa.length < 2) return;
+      const tt = pairedTTest(xa, xb);
+      cell.t = tt.t;
+      cell.p = tt.p;
+      pIdx.push(i);
+      ps.push(tt.p);
+    });
+    const adj = holmBonferroni(ps);
+    pIdx.forEach((i, j) => (rows[i].cells[m].pAdjusted = adj[j]));
+  }
+  return { metrics, baseline, rows, warnings };
+}
+
+function pStr(p: number): string {
+  if (!Number.isFinite(p)) return '';
+  return p < 1e-4 ? 'p<1e-4' : `p=${p.toFixed(4)}`;
+}
+
+/** Table rows: run label, then per metric the value, the improvement over the baseline and the adjusted p. */
+export function comparisonRows(c: Comparison): { header: string[]; rows: string[][] } {
+  const header = ['run'];
+  for (const m of c.metrics) header.push(m, `Δ ${m}`, 'p (Holm)');
+  const rows = c.rows.map((r, i) => {
+    const row = [`${i === c.baseline ? '(baseline) ' : ''}${r.run.label}`];
+    for (const m of c.metrics) {
+      const cell = r.cells[m];
+      row.push(Number.isFinite(cell.value) ? cell.value.toFixed(4) : '–');
+      row.push(i === c.baseline || !Number.isFinite(cell.improvement) ? '' : `${cell.improvement >= 0 ? '+' : ''}${(cell.improvement * 100).toFixed(2)}%`);
+      row.push(i === c.baseline ? '' : pStr(cell.pAdjusted) + (cell.pAdjusted < 0.05 ? ' *' : ''));
+    }
+    return row;
+  });
+  return { header, rows };
+}
