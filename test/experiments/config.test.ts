@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, parseConfigText, parseOverrides, setPath, validateConfig } from '../../src/experiments/config.js';
+import { PRESETS, resolveConfig } from '../../src/experiments/presets.js';
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+    return e.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('wrong types and ranges name the key path and the value', () => {
+  assert.deepEqual(problems(() => resolveConfig(undefined, { encoder: { layers: 'three' } })),
+    ['encoder.layers: expected an integer ≥ 0, got "three"']);
+  assert.deepEqual(problems(() => resolveConfig(undefined, { optimizer: { lr: -1 } })),
+    ['optimizer.lr: expected a number > 0, got -1']);
+  assert.deepEqual(problems(() => resolveConfig(undefined, { validFraction: 1 })),
+    ['validFraction: expected a number > 0 and < 1, got 1']);
+  assert.deepEqual(problems(() => resolveConfig(undefined, { batching: 'pairs' })),
+    [`batching: expected one of 'interactions', 'users', got "pairs"`]);
+  assert.deepEqual(problems(() => resolveConfig(undefined, { ks: [20, 0] })),
+    ['ks: expected a non-empty list of integers ≥ 1, got a list [20,0]']);
+  assert.match(problems(() => resolveConfig(undefined, { metric: 'recal@20' }))[0], /^metric: expected <name>@<K>/);
+  // Several problems are all reported.
+  assert.equal(problems(() => resolveConfig(undefined, { epochs: 1.5, seed: 'x' })).length, 2);
+});
+
+test('unknown keys are rejected with a suggestion', () => {
+  assert.deepEqual(problems(() => resolveConfig(undefined, { optimiser: { lr: 0.1 } })),
+    [`optimiser: unknown key (did you mean 'optimizer'?)`]);
+  assert.match(problems(() => resolveConfig(undefined, { optimizer: { momentum: 0.9 } }))[0],
+    /^optimizer\.momentum: unknown key \(known keys: name, lr, lazy, weightDecay\)/);
+  assert.match(problems(() => resolveConfig('nope'))[0], /^preset: unknown preset 'nope'/);
+});
+
+test('every preset is valid; the LightGCN-PyTorch preset follows the reference protocol', () => {
+  for (const name of Object.keys(PRESETS)) assert.doesNotThrow(() => resolveConfig(name), name);
+  const c = resolveConfig('lightgcn-pytorch');
+  assert.equal(c.encoder.init, 'normal');
+  assert.equal(c.optimizer.lr, 1e-3);
+  assert.equal(c.l2, 1e-4);
+  assert.equal(c.batchSize, 2048);
+  assert.equal(c.batching, 'users');
+  assert.equal(c.selectOn, 'test');
+  assert.equal(c.evalEvery, 10);
+  assert.equal(c.epochs, 1000);
+  const p = resolveConfig('pdns-mf');
+  assert.equal(p.metric, 'recall@50');
+  assert.deepEqual(p.ks, [20, 50]);
+});
+
+test('switching a method drops its old options; the selection K joins ks', () => {
+  const c = resolveConfig('dins-lightgcn', { sampler: { name: 'uniform' }, encoder: { name: 'mf' } });
+  assert.deepEqual(c.sampler, { name: 'uniform' });
+  assert.equal(c.encoder.layers, 0);
+  assert.equal(c.encoder.dim, 64);
+  assert.equal((c.encoder as Record<string, unknown>).includeEgoLayer, undefined);
+  const g = resolveConfig(undefined, { encoder: { name: 'lightgcn' } });
+  assert.equal(g.encoder.layers, 3);
+  const d = resolveConfig('dins-lightgcn', { sampler: { M: 64 } });
+  assert.deepEqual(d.sampler, { name: 'dins', M: 64, beta: 2, K: 1 });
+  assert.deepEqual(resolveConfig(undefined, { metric: 'ndcg@50' }).ks, [10, 20, 50]);
+});
+
+test('key=value overrides and YAML/JSON files', () => {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of parseOverrides(['encoder.dim=32', 'ks=[20, 50]', 'optimizer.lazy=true', 'sampler.name=dns'])) setPath(o, k, v);
+  assert.deepEqual(o, { encoder: { dim: 32 }, ks: [20, 50], optimizer: { lazy: true }, sampler: { name: 'dns' } });
+  assert.throws(() => parseOverrides(['epochs']), /expected key\.path=value/);
+  const y = parseConfigText('encoder:\n  name: lightgcn\n  layers: 2\nepochs: 3\n', 'x.yaml');
+  assert.equal(resolveConfig(undefined, y).encoder.layers, 2);
+  assert.throws(() => parseConfigText('{ bad json', 'x.json'), /invalid config \(x\.json\): cannot parse/);
+  assert.throws(() => parseConfigText('- 1\n- 2\n', 'x.yaml'), /expected a mapping/);
+  assert.throws(() => validateConfig({ ...resolveConfig(undefined), dataset: 5 }), /dataset: expected a dataset name/);
+});
