@@ -8,7 +8,8 @@ import type { Rng } from '../engine/rng.js';
 import { noGrad, tidy, type Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';
-import { boolOption, checkIds, heapCopy, intOption, offsetIds } from './common.js';
+import { heap } from '../engine/memory.js';
+import { boolOption, checkIds, intOption, offsetIds } from './common.js';
 import { checkBatchSize, checkScoreShapes } from './mf.js';
 import type { Encoder, EncoderEmbeddings, EncoderOptions, EncoderPass, Pooling, ScorerKind } from './types.js';
 
@@ -94,12 +95,41 @@ export abstract class GraphEncoder implements Encoder {
     const nu = this.numUsers;
     const D = this.pooledDim;
     // Inference: no graph, no dropout; every temporary is freed by tidy, the results are plain heap copies.
+    // Pooled straight into the output arrays (no full pooled temporary).
     return noGrad(() => tidy(() => {
-      const pooled = this.poolTensors(this.propagate(false, null));
-      const users = heapCopy(pooled.data.subarray(0, nu * D));
-      const items = heapCopy(pooled.data.subarray(nu * D, (nu + this.numItems) * D));
+      const layers = this.propagate(false, null);
+      const users = heap.allocF32(nu * D);
+      const items = heap.allocF32(this.numItems * D);
+      this.poolInto(layers, 0, nu, users);
+      this.poolInto(layers, nu, this.numItems, items);
       return { users, items, dim: D, itemBias: null };
     }));
+  }
+
+  /** Pools rows [start, start+n) of the full layer tables into `out` [n×pooledDim]. */
+  private poolInto(layers: Tensor[], start: number, n: number, out: Float32Array): void {
+    const d = this.dim;
+    const nl = layers.length;
+    if (this.pooling === 'concat') {
+      const D = d * nl;
+      for (let k = 0; k < nl; k++) {
+        const src = layers[k].data;
+        for (let r = 0; r < n; r++) out.set(src.subarray((start + r) * d, (start + r + 1) * d), r * D + k * d);
+      }
+      return;
+    }
+    // Mean in float64 in layer order, as ops.meanOf does, so evaluation equals training's pooled rows.
+    const acc = new Float64Array(d);
+    const f = 1 / nl;
+    for (let r = 0; r < n; r++) {
+      acc.fill(0);
+      const o = (start + r) * d;
+      for (let k = 0; k < nl; k++) {
+        const src = layers[k].data;
+        for (let j = 0; j < d; j++) acc[j] += src[o + j];
+      }
+      for (let j = 0; j < d; j++) out[r * d + j] = acc[j] * f;
+    }
   }
 }
 

@@ -114,3 +114,15 @@ test('lightgcn: gradient of scores w.r.t. the ego table through propagation matc
     coef.dispose();
   }
 });
+
+test('lightgcn: embeddings() equal the training pass pooled rows exactly', () => {
+  const e = encoder();
+  const emb = e.embeddings();
+  tidy(() => {
+    const pass = e.forward(ctx);
+    assert.deepEqual(Array.from(pass.pool(pass.userLayers(ALL_USERS)).data), Array.from(emb.users));
+    assert.deepEqual(Array.from(pass.pool(pass.itemLayers(ALL_ITEMS)).data), Array.from(emb.items));
+  });
+  heap.free(emb.users);
+  heap.free(emb.items);
+});

@@ -131,3 +131,17 @@ test('ngcf: gradients of scores through 2 layers w.r.t. ego, W and b match finit
     coef.dispose();
   }
 });
+
+test('ngcf: embeddings() equal the eval-mode pass pooled (concat) rows exactly', () => {
+  const ds = tinyDataset(4, 5, GRAPH_4x5);
+  const e = createEncoder('ngcf', ds, { dim: 3, layers: 2, layerSet: [0, 2] }, Rng.stream(4, 'init')) as NgcfEncoder;
+  const emb = e.embeddings();
+  assert.equal(emb.dim, 6);
+  tidy(() => {
+    const pass = e.forward(ctx(false));
+    assert.deepEqual(Array.from(pass.pool(pass.userLayers(ids(0, 1, 2, 3))).data), Array.from(emb.users));
+    assert.deepEqual(Array.from(pass.pool(pass.itemLayers(ids(0, 1, 2, 3, 4))).data), Array.from(emb.items));
+  });
+  heap.free(emb.users);
+  heap.free(emb.items);
+});
