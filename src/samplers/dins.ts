@@ -45,6 +45,8 @@ export class DinsSampler implements Sampler {
   readonly mixup: 'dimension' | 'scalar';
   readonly layers: 'all' | 'first';
   private readonly dedup = new DedupCache();
+  /** The last step's pools ([B·K × M]), for tests and diagnostics. */
+  last: { candidates: Int32Array } | null = null;
 
   constructor(opts: DinsOptions = {}) {
     const o = new Options('dins', opts as Record<string, unknown>);
@@ -80,6 +82,7 @@ export class DinsSampler implements Sampler {
     const rowUsers = repeatEach(ctx.users, K);
     const rowPos = repeatEach(ctx.pos, K);
     const cands = drawCandidates(ctx.dataset.train, rowUsers, M, ctx.rng);
+    this.last = { candidates: cands };
     // q with gradient (w depends on it); its values also drive the boundary choice.
     const userLayers = pass.userLayers(rowUsers);
     const q = userLayers.length === 1 ? userLayers[0] : meanOf(userLayers);

@@ -25,8 +25,8 @@ export class MixGcfSampler implements Sampler {
   readonly m: number;
   readonly k: number;
   private readonly dedup = new DedupCache();
-  /** The last step's α draws, [B·K × layers] row-major (tests, diagnostics). */
-  lastAlpha: Float32Array | null = null;
+  /** The last step's pools ([B·K × M]) and α draws ([B·K × layers]), for tests and diagnostics. */
+  last: { candidates: Int32Array; alpha: Float32Array } | null = null;
 
   constructor(opts: MixGcfOptions = {}) {
     const o = new Options('mixgcf', opts as Record<string, unknown>);
@@ -62,7 +62,7 @@ export class MixGcfSampler implements Sampler {
     const nL = posLayers.length;
     const alpha = new Float32Array(R * nL);
     for (let t = 0; t < R * nL; t++) alpha[t] = ctx.rng.float();
-    this.lastAlpha = alpha;
+    this.last = { candidates: cands, alpha };
     const mixed: Tensor[] = [];
     const col = new Float32Array(R);
     const layerChoice = new Int32Array(R);

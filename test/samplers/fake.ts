@@ -1,13 +1,14 @@
 // Test doubles for the sampler tests: a Dataset built from per-user item lists, and a tiny encoder whose layers are
 // independent Parameter tables (no propagation), so every sampler output can be recomputed by hand from the
 // tables and gradient checks are exact about which rows a sampler touched.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Dataset, InteractionSet } from '../../src/data/types.js';
 import type { Encoder, EncoderPass } from '../../src/encoders/types.js';
 import { add, concatCols, gatherRows, meanOf, rowDot, scale, softplus, sub, sum } from '../../src/engine/ops.js';
 import { Parameter } from '../../src/engine/param.js';
 import { Rng } from '../../src/engine/rng.js';
-import type { Tensor } from '../../src/engine/tensor.js';
+import { tidy, type Tensor } from '../../src/engine/tensor.js';
 import type { Negatives } from '../../src/samplers/types.js';
 
 export function csrFromLists(lists: number[][], cols: number): InteractionSet {
@@ -176,4 +177,56 @@ export function bprSum(pass: EncoderPass, users: Int32Array, pos: Int32Array, ne
     : pass.score(uRep, negs.pooled);
   const gap = sub(sNeg, sPos);
   return sum(softplus(beta === 1 ? gap : scale(gap, beta)));
+}
+
+/**
+ * Finite-difference check of d loss / d every entry of the encoder's tables, where `build` runs the whole step
+ * (sampler + loss) on fresh copies of the same RNG stream, so the random draws repeat exactly. `choices` reads the
+ * discrete choices of a run (argmax picks): they must not change under the perturbation, or the check is void.
+ */
+export function gradCheck(
+  enc: FakeEncoder,
+  build: () => { loss: Tensor; choices: ArrayLike<number> },
+  opts: { eps?: number; atol?: number; rtol?: number } = {},
+): { checked: number; maxErr: number; nonZero: number } {
+  const eps = opts.eps ?? 1e-2;
+  const atol = opts.atol ?? 5e-3;
+  const rtol = opts.rtol ?? 2e-2;
+  enc.zeroGrad();
+  let ref: number[] = [];
+  tidy(() => {
+    const { loss, choices } = build();
+    ref = Array.from(choices);
+    loss.backward();
+  });
+  const params = [...enc.users, ...enc.items];
+  const grads = params.map((p) => (p.grad ? Float32Array.from(p.grad) : new Float32Array(p.size)));
+  enc.zeroGrad();
+  const evalAt = (): number =>
+    tidy(() => {
+      const { loss, choices } = build();
+      assert.deepEqual(Array.from(choices), ref, 'a perturbation flipped a discrete choice: use a smaller eps');
+      return loss.item();
+    });
+  let checked = 0;
+  let maxErr = 0;
+  let nonZero = 0;
+  params.forEach((p, pi) => {
+    for (let k = 0; k < p.size; k++) {
+      const orig = p.data[k];
+      p.data[k] = orig + eps;
+      const fp = evalAt();
+      p.data[k] = orig - eps;
+      const fm = evalAt();
+      p.data[k] = orig;
+      const fd = (fp - fm) / (2 * eps);
+      const g = grads[pi][k];
+      const err = Math.abs(fd - g);
+      maxErr = Math.max(maxErr, err);
+      if (Math.abs(g) > 1e-3) nonZero++;
+      assert.ok(err <= atol + rtol * Math.abs(fd), `${p.name}[${k}]: autograd ${g} vs finite difference ${fd}`);
+      checked++;
+    }
+  });
+  return { checked, maxErr, nonZero };
 }
