@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadDataset, syntheticDataset } from '../../src/data/index.js';
+import type { Dataset } from '../../src/data/types.js';
+import { resolveConfig } from '../../src/experiments/presets.js';
+import { readPerUser, readRunEmbeddings } from '../../src/experiments/runStore.js';
+import { type Evaluator, type TrainEvent, train } from '../../src/training/trainer.js';
+import { hasSharedData } from '../helpers/paths.js';
+
+const small = () => syntheticDataset({ users: 200, items: 300, seed: 5 });
+
+function withoutValid(d: Dataset): Dataset {
+  const { valid: _v, ...rest } = d;
+  return rest as Dataset;
+}
+
+/** A fake evaluator: valid metric follows a script by epoch; test metric = epoch / 100 (so we see which epoch). */
+function scripted(validByEpoch: Record<number, number>): { evaluator: Evaluator; calls: string[] } {
+  const calls: string[] = [];
+  const evaluator: Evaluator = (_emb, _ds, o) => {
+    calls.push(`${o.split}@${o.epoch}`);
+    const v = o.split === 'valid' ? validByEpoch[o.epoch] : o.epoch / 100;
+    return {
+      metrics: { 'recall@20': v, 'ndcg@20': v / 2 },
+      perUser: { users: Int32Array.from([0, 1]), values: { 'recall@20': Float32Array.from([v, v]), 'ndcg@20': Float32Array.from([v, 0]) } },
+      usersEvaluated: 2, usersSkipped: 0, split: o.split, maskedValid: false,
+    };
+  };
+  return { evaluator, calls };
+}
+
+test('selection on validation; test reported at the best validation epoch; patience stops training', async () => {
+  const cfg = resolveConfig(undefined, { epochs: 20, evalEvery: 1, patience: 3, ks: [20], encoder: { dim: 8 } });
+  const { evaluator, calls } = scripted({ 1: 0.1, 2: 0.3, 3: 0.2, 4: 0.5, 5: 0.4, 6: 0.5, 7: 0.45, 8: 0.9 });
+  const r = await train(cfg, small(), { evaluator, keepWeights: false });
+  assert.equal(r.bestEpoch, 4);
+  assert.equal(r.epochsRun, 7, 'stops after 3 evaluations without improvement');
+  assert.equal(r.stoppedEarly, true);
+  assert.equal(r.best['recall@20'], 0.5);
+  assert.equal(r.test['recall@20'], 0.04, 'test metrics come from the best validation epoch');
+  assert.deepEqual(Array.from(r.perUserTest!.values['recall@20']), [0.04, 0.04].map((x) => Math.fround(x)));
+  // Test is evaluated only at new bests: epochs 1, 2, 4.
+  assert.deepEqual(calls.filter((c) => c.startsWith('test')), ['test@1', 'test@2', 'test@4']);
+  assert.equal(r.evaluations.length, 7);
+  assert.equal(r.selectOn, 'valid');
+  assert.equal(r.carvedValid, false);
+  assert.deepEqual(r.warnings, []);
+});
+
+test('evaluation every e epochs and at the last epoch', async () => {
+  const cfg = resolveConfig(undefined, { epochs: 7, evalEvery: 3, patience: 0, ks: [20], encoder: { dim: 8 } });
+  const { evaluator, calls } = scripted({ 3: 0.1, 6: 0.2, 7: 0.3 });
+  const r = await train(cfg, small(), { evaluator, keepWeights: false });
+  assert.deepEqual(calls.filter((c) => c.startsWith('valid')), ['valid@3', 'valid@6', 'valid@7']);
+  assert.equal(r.bestEpoch, 7);
+});
+
+test('no validation split: one is carved from training (seeded, 10% per user by default)', async () => {
+  const ds = withoutValid(small());
+  const cfg = resolveConfig(undefined, { epochs: 1, ks: [20], encoder: { dim: 8 } });
+  const r = await train(cfg, ds, { keepWeights: false });
+  assert.equal(r.carvedValid, true);
+  assert.equal(r.selectOn, 'valid');
+  assert.equal(r.dataset.train + r.dataset.valid, ds.train.indices.length);
+  const share = r.dataset.valid / ds.train.indices.length;
+  assert.ok(share > 0.07 && share < 0.13, `carved share ${share}`);
+  const again = await train(cfg, ds, { keepWeights: false });
+  assert.equal(again.dataset.fingerprint, r.dataset.fingerprint, 'same seed, same carved split');
+});
+
+test('opting into selection on test is warned (event + result) and recorded', async () => {
+  const ds = withoutValid(small());
+  const cfg = resolveConfig(undefined, { epochs: 1, ks: [20], selectOn: 'test', encoder: { dim: 8 } });
+  const events: TrainEvent[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'hn-train-'));
+  try {
+    const r = await train(cfg, ds, { keepWeights: true, runDir: dir, onEvent: (e) => events.push(e) });
+    assert.equal(r.carvedValid, false);
+    assert.equal(r.selectOn, 'test');
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0], /TEST split/);
+    assert.ok(events.some((e) => e.type === 'warning' && /TEST split/.test(e.message)));
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    assert.equal(summary.selectOn, 'test');
+    assert.match(summary.warnings[0], /TEST split/);
+    assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /\*\*Warning:\*\*.*TEST split/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('deterministic for a seed: same seed → identical metrics and weights; another seed differs', async () => {
+  const ds = small();
+  const cfg = resolveConfig(undefined, { epochs: 2, evalEvery: 1, ks: [20], encoder: { dim: 8 } });
+  const a = await train(cfg, ds);
+  const b = await train(cfg, ds);
+  const c = await train({ ...cfg, seed: cfg.seed + 1 }, ds);
+  assert.deepEqual(a.evaluations.map((e) => e.metrics), b.evaluations.map((e) => e.metrics));
+  assert.deepEqual(a.epochs.map((e) => e.loss), b.epochs.map((e) => e.loss));
+  assert.deepEqual(Array.from(a.weights!.embeddings.users), Array.from(b.weights!.embeddings.users));
+  assert.notDeepEqual(a.epochs.map((e) => e.loss), c.epochs.map((e) => e.loss));
+});
+
+test('run folder: config, dataset fingerprint, metrics.jsonl with diagnostics, summary, safetensors weights', async () => {
+  const ds = small();
+  const cfg = resolveConfig(undefined, { epochs: 2, evalEvery: 1, ks: [20], encoder: { dim: 8 } });
+  const dir = mkdtempSync(join(tmpdir(), 'hn-train-'));
+  try {
+    const r = await train(cfg, ds, { runDir: dir });
+    for (const f of ['config.json', 'dataset.json', 'metrics.jsonl', 'summary.json', 'summary.md', 'model.safetensors', 'per_user.safetensors']) {
+      assert.ok(existsSync(join(dir, f)), f);
+    }
+    assert.equal(JSON.parse(readFileSync(join(dir, 'dataset.json'), 'utf8')).fingerprint, ds.fingerprint);
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => `${l.type}${l.epoch}`), ['epoch1', 'eval1', 'epoch2', 'eval2']);
+    for (const k of ['scoreGap', 'falseNegativeRate', 'negPopularity', 'negPopularityPercentile', 'sampleTimeShare']) {
+      assert.equal(typeof lines[0].diagnostics[k], 'number', k);
+    }
+    assert.ok(lines[2].diagnostics.scoreGap > lines[0].diagnostics.scoreGap, 'training widens the score gap');
+    const emb = readRunEmbeddings(dir);
+    assert.equal(emb.users.length, ds.numUsers * emb.dim);
+    assert.deepEqual(Array.from(emb.items), Array.from(r.weights!.embeddings.items));
+    const pu = readPerUser(dir);
+    assert.equal(pu.users.length, r.perUserTest!.users.length);
+    const mean = pu.values['recall@20'].reduce((s, x) => s + x, 0) / pu.users.length;
+    assert.ok(Math.abs(mean - r.test['recall@20']) < 1e-5, 'per-user values average to the reported metric');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('LastFM (real data, no validation split): MF learns well above a random ranking in two epochs', async (t) => {
+  if (!hasSharedData('lastfm', 'data1.txt')) {
+    t.skip('shared LastFM data not present');
+    return;
+  }
+  const ds = loadDataset({ name: 'lastfm' });
+  const cfg = resolveConfig(undefined, {
+    dataset: 'lastfm', epochs: 2, evalEvery: 2, batchSize: 1024, ks: [20], optimizer: { lr: 0.005 }, encoder: { dim: 32, init: 'xavier' },
+  });
+  const r = await train(cfg, ds, { keepWeights: false });
+  assert.equal(r.carvedValid, true);
+  t.diagnostic(`LastFM recall@20 test ${r.test['recall@20'].toFixed(4)} vs random ${r.randomRecall['recall@20'].toFixed(4)}; ${r.seconds.total.toFixed(2)} s`);
+  assert.ok(r.test['recall@20'] > 5 * r.randomRecall['recall@20']);
+});
