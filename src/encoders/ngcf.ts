@@ -90,9 +90,9 @@ export class NgcfEncoder extends GraphEncoder {
       const { w1, b1, w2, b2 } = this.weights[l];
       const side = spmm(this.adjacency, e, this.adjacency);
       const first = this.variant === 'paper' ? add(side, e) : side;
-      const sumTerm = add(matmul(first, w1), b1);
-      const biTerm = add(matmul(mul(side, e), w2), b2);
-      let next = leakyRelu(add(sumTerm, biTerm), 0.2);
+      // b1 + b2 is added once as a [1×d] row: one full-table add fewer, same values and gradients.
+      const pre = add(add(matmul(first, w1), matmul(mul(side, e), w2)), add(b1, b2));
+      let next = leakyRelu(pre, 0.2);
       if (training && this.messageDropout > 0) {
         if (!rng) throw new Error('ngcf: message dropout needs an rng while training');
         next = dropout(next, this.messageDropout, rng, true);

@@ -182,3 +182,33 @@ test('losses reject mismatched shapes with a message naming them', () => {
   assert.throws(() => run(bpr, [1, 2], [[1], [2], [3]]), /bpr: negative scores must be \[B\] or \[B×K\] with B = 2/);
   assert.throws(() => tidy(() => bpr(Tensor.from([1, 2, 3, 4], [2, 2]), Tensor.from([1, 2]))), /positive scores must be 1-D/);
 });
+
+test('every loss passes the engine gradcheck against its float64 reference', async () => {
+  const { gradcheck } = await import('../../src/engine/gradcheck.js');
+  const B = 4, K = 3;
+  const rng = (await import('../../src/engine/rng.js')).Rng.stream(5, 'losses');
+  const pos = Array.from({ length: B }, () => 2 * rng.double() - 1);
+  const neg = Array.from({ length: B * K }, () => 2 * rng.double() - 1);
+  const rows = (n: Float64Array): number[][] => Array.from({ length: B }, (_, b) => Array.from(n.subarray(b * K, b * K + K)));
+  const cases: Array<[string, LossFn, Ref]> = [
+    ['bpr', bpr, refBpr], ['softBpr', softBpr(0.3), refSoftBpr(0.3)], ['kPairSoftplus', kPairSoftplus, refKPair],
+    ['marginHinge', marginHinge(0.5), refMargin(0.5)], ['sigmoidHinge', sigmoidHinge(0.1), refSigHinge(0.1)],
+    ['softplusPointwise', softplusPointwise, refPointwise],
+  ];
+  for (const [name, fn, ref] of cases) {
+    const r = gradcheck((xs) => fn(xs[0], xs[1]), (xs) => [ref(Array.from(xs[0]), rows(xs[1]))],
+      [{ values: pos, shape: [B] }, { values: neg, shape: [B, K] }]);
+    assert.ok(r.forwardError < 1e-5, `${name}: forward error ${r.forwardError}`);
+    assert.ok(r.maxRelError < 1e-3, `${name}: gradient error ${r.maxRelError}`);
+  }
+  // groupHinge: U = 2 users, N = 2, N' = K = 3 (pos as [U×N], neg as [U×N'])
+  const gpos = pos.slice(0, 4), gneg = neg.slice(0, 6);
+  const refGroup = (p: Float64Array, n: Float64Array): number => {
+    let s = 0;
+    for (let u = 0; u < 2; u++) for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) s += Math.max(0, n[u * 3 + j] - p[u * 2 + i] + 0.5);
+    return s / 2;
+  };
+  const g = gradcheck((xs) => groupHinge(0.5)(xs[0], xs[1]), (xs) => [refGroup(xs[0], xs[1])],
+    [{ values: gpos, shape: [2, 2] }, { values: gneg, shape: [2, 3] }]);
+  assert.ok(g.forwardError < 1e-5 && g.maxRelError < 1e-3, `groupHinge: ${g.forwardError}, ${g.maxRelError}`);
+});
