@@ -36,6 +36,7 @@ main(process.argv.slice(2)).then(
     const e = err as Error;
     console.error(`hardneg: ${e?.message ?? String(err)}`);
     if (process.env.HARDNEG_DEBUG) console.error(e?.stack);
-    process.exit(1);
+    // Bad input (config or flags) exits 2, like a usage error; failures while running exit 1.
+    process.exit(e?.name === 'ConfigError' || e?.name === 'UsageError' ? 2 : 1);
   },
 );
