@@ -46,6 +46,8 @@ export class SrnsSampler implements Sampler {
   private histEp = new Int32Array(0);
   private readonly dedup = new DedupCache();
   private lastSeen = new Int32Array(0);
+  /** The last step's memory snapshot ([B × S1]) and fresh candidates ([B × S2]), for tests and diagnostics. */
+  last: { memory: Int32Array; fresh: Int32Array } | null = null;
 
   constructor(opts: SrnsOptions = {}) {
     const o = new Options('srns', opts as Record<string, unknown>);
@@ -88,6 +90,7 @@ export class SrnsSampler implements Sampler {
     const sMem = scorePools(ctx, q.data, q.P, 1, mem, S1, this.dedup);
     const sPos = scorePools(ctx, q.data, q.P, 1, ctx.pos, 1, this.dedup);
     const fresh = drawCandidates(ctx.dataset.train, ctx.users, S2, ctx.rng);
+    this.last = { memory: mem, fresh };
     const sFresh = scorePools(ctx, q.data, q.P, 1, fresh, S2, this.dedup);
     const ramp = this.alpha * (this.warmup > 0 ? Math.min(1, epoch / this.warmup) : 1);
 
@@ -100,6 +103,7 @@ export class SrnsSampler implements Sampler {
     const S = S1 + S2;
     const unionScore = new Float64Array(S);
     const weight = new Float64Array(S);
+    const taken = new Uint8Array(S);
     const keepIdx = new Int32Array(S1);
     const oldVal = new Float32Array(S1 * H);
     const oldEp = new Int32Array(S1 * H);
@@ -125,11 +129,13 @@ export class SrnsSampler implements Sampler {
       // Refresh: S1 of the S1 + S2 union without replacement ∝ softmax(s / τ) (sequential weighted draws).
       for (let s = 0; s < S1; s++) unionScore[s] = sMem[b * S1 + s];
       for (let t = 0; t < S2; t++) unionScore[S1 + t] = sFresh[b * S2 + t];
-      let mx = -Infinity;
-      for (let t = 0; t < S; t++) if (unionScore[t] > mx) mx = unionScore[t];
-      let total = 0;
-      for (let t = 0; t < S; t++) total += weight[t] = Math.exp((unionScore[t] - mx) / this.tau);
+      // Each draw renormalises against the best remaining score, so a small τ cannot underflow every weight.
+      taken.fill(0);
       for (let k = 0; k < S1; k++) {
+        let mx = -Infinity;
+        for (let t = 0; t < S; t++) if (taken[t] === 0 && unionScore[t] > mx) mx = unionScore[t];
+        let total = 0;
+        for (let t = 0; t < S; t++) total += weight[t] = taken[t] === 0 ? Math.exp((unionScore[t] - mx) / this.tau) : 0;
         let x = ctx.rng.double() * total;
         let pick = -1;
         for (let t = 0; t < S; t++) {
@@ -139,8 +145,7 @@ export class SrnsSampler implements Sampler {
           if (x < 0) break;
         }
         keepIdx[k] = pick;
-        total -= weight[pick];
-        weight[pick] = 0;
+        taken[pick] = 1;
       }
       const base = u * S1;
       oldVal.set(this.histVal.subarray(base * H, (base + S1) * H));
