@@ -2,7 +2,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Dataset } from '../data/types.js';
+import { basename, resolve as resolvePath } from 'node:path';
 import { loadDataset, type DatasetSpec } from '../data/index.js';
+import { NAMED_DATASETS, guessFormat } from '../data/registry.js';
 import { type RunConfig, ConfigError, parseConfigText, parseOverrides, parseValue, setPath } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { readRun, readRunEmbeddings, type StoredRun } from '../experiments/runStore.js';
@@ -89,12 +91,28 @@ export function flagOverrides(values: Record<string, unknown>): Record<string, u
   return o;
 }
 
+/**
+ * A dataset given as a path (not a known short name) becomes `{ name, format, path }` with the format guessed from
+ * the files and the path made absolute, so the run folder can reload it from anywhere.
+ */
+export function normaliseDatasetSpec(spec: RunConfig['dataset']): RunConfig['dataset'] {
+  if (typeof spec !== 'string' || spec in NAMED_DATASETS) return spec;
+  if (!existsSync(spec)) {
+    throw new ConfigError([`dataset: '${spec}' is neither a known dataset (${Object.keys(NAMED_DATASETS).join(', ')}) nor an existing path`]);
+  }
+  const format = guessFormat(spec);
+  if (!format) throw new ConfigError([`dataset: cannot tell the format of '${spec}'; give dataset.format and dataset.path in a config`]);
+  return { name: basename(resolvePath(spec)), format, path: resolvePath(spec) };
+}
+
 /** preset ← config file ← flags ← --set, validated. */
 export function configFromFlags(values: Record<string, unknown>): RunConfig {
   const file = values.config ? readConfigFile(String(values.config)) : undefined;
   const over = flagOverrides(values);
   try {
-    return resolveConfig(values.preset as string | undefined, file, over);
+    const c = resolveConfig(values.preset as string | undefined, file, over);
+    c.dataset = normaliseDatasetSpec(c.dataset);
+    return c;
   } catch (e) {
     if (e instanceof ConfigError && values.config) {
       throw new ConfigError(e.problems, String(values.config));
@@ -105,7 +123,8 @@ export function configFromFlags(values: Record<string, unknown>): RunConfig {
 
 /** Loads the dataset a config names: a short name (synthetic, lastfm, gowalla, ml-100k, …) or a loader spec. */
 export async function datasetFromConfig(spec: RunConfig['dataset']): Promise<Dataset> {
-  return loadDataset((typeof spec === 'string' ? { name: spec } : spec) as DatasetSpec);
+  const s = normaliseDatasetSpec(spec);
+  return loadDataset((typeof s === 'string' ? { name: s } : s) as DatasetSpec);
 }
 
 export function writeOut(text: string): void {

@@ -16,7 +16,8 @@ import { table } from '../report/markdown.js';
 import { silentProgress } from '../training/progress.js';
 import { train } from '../training/trainer.js';
 import {
-  CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, datasetFromConfig, flagOverrides, parseFlags, readConfigFile, writeOut,
+  CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, datasetFromConfig, flagOverrides, normaliseDatasetSpec, parseFlags, readConfigFile,
+  writeOut,
 } from './common.js';
 
 const USAGE = `usage: hardneg sweep --grid KEY=V1,V2 [--grid KEY=...] [--seeds 1,2,3] [config options]
@@ -137,6 +138,7 @@ export async function run(argv: string[]): Promise<number> {
       let config: RunConfig;
       try {
         config = resolveConfig(values.preset as string | undefined, file, over, cellOverrides(cell, seed));
+        config.dataset = normaliseDatasetSpec(config.dataset);
       } catch (e) {
         throw new Error(`grid cell ${cell.label}: ${(e as Error).message}`);
       }

@@ -5,6 +5,7 @@
 import type { Dataset } from '../data/types.js';
 import type { RunConfig } from '../experiments/config.js';
 import { metricK } from '../experiments/config.js';
+import { resolveConfig } from '../experiments/presets.js';
 import { RunWriter } from '../experiments/runStore.js';
 import { type Batcher, interactionBatcher, userBatcher } from './batching.js';
 import { DiagnosticsAccumulator, type EpochDiagnostics } from './diagnostics.js';
@@ -181,9 +182,14 @@ function repeatIndex(b: number, k: number, src?: Int32Array): Int32Array {
   return out;
 }
 
-/** Trains one run. See the module comment for the loop; the result holds the best-epoch metrics and weights. */
-export async function train(config: RunConfig, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
+/**
+ * Trains one run. See the module comment for the loop; the result holds the best-epoch metrics and weights.
+ * `config` may be partial (e.g. `{ encoder: { name: 'mf', dim: 64 }, sampler: { name: 'dns' } }`): it is completed
+ * from its `preset` (default quickstart) and validated, exactly as the CLI does.
+ */
+export async function train(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
   const t0 = now();
+  const config = resolveConfig(undefined, partial as Record<string, unknown>);
   const progress = opts.progress ?? silentProgress();
   const warnings: string[] = [];
   const writer = opts.runDir ? new RunWriter(opts.runDir) : null;

@@ -1,0 +1,246 @@
+// `hardneg data stats|split|download`: dataset statistics, writing a split for other frameworks, and fetching the
+// public datasets. DataErrors print as `file:line: field: message`.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DataError } from '../data/errors.js';
+import { ChecksumError, DOWNLOADS, download } from '../data/download.js';
+import { loadDataset, type DatasetSpec } from '../data/load.js';
+import { defaultDataDir, FORMATS, guessFormat, NAMED_DATASETS, type Format } from '../data/registry.js';
+import { describeSplit, parseSplit } from '../data/split.js';
+import { datasetStats, formatStats } from '../data/stats.js';
+import { writeSplit } from '../data/write.js';
+
+const SOURCE_HELP = `SOURCE is a dataset name (${Object.keys(NAMED_DATASETS).join(', ')}) or a path to a file/folder.
+
+source options:
+  --format F        ${FORMATS.join('|')} (guessed from the path when omitted)
+  --data-dir DIR    where named datasets live (default: $HARDNEG_DATA, ../shared/data, ~/.cache/hardneg/data)
+  --split S         ratio:8:1:1 | temporal:8:1:1 | loo[:latest|random][:valid] | fn[:4:1:1] |
+                    time:<test fraction>[:<valid fraction>] | time@<test from>[@<valid from>] | none
+  --seed N          seed of the 'split' random stream (default 0)
+  --threshold R     keep ratings >= R as positives; lower ratings become exposure records
+  --no-exposure     with --threshold: drop the lower ratings instead
+  --kcore K         iterative K-core on users and items (or U,I)
+  --option K=V      loader option (repeatable), e.g. --option delimiter=';' --option itemOffset=0`;
+
+const HELP: Record<string, string> = {
+  main: `usage: hardneg data <stats|split|download> [options]
+
+  stats SOURCE      users, items, interactions and density per split (--json for JSON)
+  split SOURCE      write a split to disk in the LightGCN format and as CSV (--out DIR)
+  download NAME     fetch a public dataset (--list to see them)
+
+Run \`hardneg data <subcommand> --help\` for its options.`,
+  stats: `usage: hardneg data stats SOURCE [options] [--json]
+
+Prints users (with at least one interaction), items, interactions and density per split, plus the content
+fingerprint and everything the loader, filters and splitter dropped or changed. Single-log sources (MovieLens,
+CSV, RecBole .inter) are shown unsplit unless --split is given.
+
+${SOURCE_HELP}
+  --json            print the statistics and report as JSON`,
+  split: `usage: hardneg data split SOURCE --out DIR [options]
+
+Writes train/valid/test in the LightGCN format (train.txt, … with user_list.txt / item_list.txt) and as CSV
+(train.csv, … in original ids), plus split.json (fingerprint, stats, report). Single-log sources default to
+--split ratio:8:1:1.
+
+${SOURCE_HELP}
+  --out DIR         output folder (required)
+  --no-lightgcn     skip the LightGCN files
+  --no-csv          skip the CSV files`,
+  download: `usage: hardneg data download NAME [options]
+       hardneg data download --list
+
+Fetches a public dataset into DIR/NAME, checking sizes and sha256 checksums (unverifiable ones are recorded in
+CHECKSUMS.json at first download and checked afterwards). MovieLens archives are unpacked.
+
+  --dir DIR         target folder (default ${defaultDataDir()})
+  --url BASE        fetch each file from BASE/<file name> instead of the upstream URL (a mirror)
+  --from DIR        copy each file from DIR/<file name> instead of fetching (an offline copy)
+  --force           download again even when present
+  --list            list the downloadable datasets`,
+};
+
+function fail(msg: string, sub = 'main'): number {
+  console.error(`hardneg data: ${msg}\n\n${HELP[sub]}`);
+  return 2;
+}
+
+const SOURCE_OPTS = {
+  format: { type: 'string' },
+  'data-dir': { type: 'string' },
+  split: { type: 'string' },
+  seed: { type: 'string' },
+  threshold: { type: 'string' },
+  'no-exposure': { type: 'boolean' },
+  kcore: { type: 'string' },
+  option: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function num(name: string, v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${name}: '${v}' is not a number`);
+  return x;
+}
+
+class UsageError extends Error {}
+
+function specFrom(source: string, v: Record<string, unknown>, defaultSplit: string | undefined): DatasetSpec {
+  const spec: DatasetSpec = {};
+  if (v.format !== undefined) {
+    if (!FORMATS.includes(v.format as Format)) throw new UsageError(`--format: unknown format '${v.format}' (${FORMATS.join(', ')})`);
+    spec.format = v.format as Format;
+  }
+  if (source in NAMED_DATASETS && !spec.format) spec.name = source;
+  else {
+    spec.path = source;
+    if (!spec.format) {
+      const g = guessFormat(source);
+      if (!g) throw new UsageError(existsSync(source) ? `cannot tell the format of '${source}': pass --format` : `'${source}' is neither a dataset name (${Object.keys(NAMED_DATASETS).join(', ')}) nor an existing path`);
+      spec.format = g;
+    }
+    spec.name = source.replace(/\/+$/, '').split('/').pop();
+  }
+  if (v['data-dir']) spec.dataDir = v['data-dir'] as string;
+  if (v.seed !== undefined) spec.seed = num('seed', v.seed as string);
+  if (v.threshold !== undefined) spec.ratingThreshold = num('threshold', v.threshold as string);
+  if (v['no-exposure']) spec.exposureFromRatings = false;
+  if (v.kcore !== undefined) {
+    const [a, b] = (v.kcore as string).split(',');
+    spec.kcore = { users: num('kcore', a), items: num('kcore', b ?? a) };
+  }
+  const split = (v.split as string | undefined) ?? defaultSplit;
+  if (split !== undefined) {
+    try {
+      spec.split = parseSplit(split);
+    } catch (e) {
+      throw new UsageError(`--split: ${(e as Error).message}`);
+    }
+  }
+  if (v.option) {
+    const o: Record<string, unknown> = {};
+    for (const kv of v.option as string[]) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--option: expected KEY=VALUE, got '${kv}'`);
+      const val = kv.slice(eq + 1);
+      o[kv.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(val) ? Number(val) : val;
+    }
+    spec.options = o;
+  }
+  return spec;
+}
+
+const SINGLE_LOG: Format[] = ['movielens', 'synthetic'];
+
+function isSingleLog(spec: DatasetSpec): boolean {
+  const f = spec.format ?? NAMED_DATASETS[spec.name ?? '']?.format;
+  if (f && SINGLE_LOG.includes(f)) return true;
+  if ((f === 'csv' || f === 'recbole') && spec.path && !spec.options?.train && !existsSync(`${spec.path}/`)) return true;
+  return false;
+}
+
+async function stats(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { ...SOURCE_OPTS, json: { type: 'boolean' } }, allowPositionals: true });
+  if (values.help) return (console.log(HELP.stats), 0);
+  if (positionals.length !== 1) return fail('stats needs one SOURCE', 'stats');
+  const spec0 = specFrom(positionals[0], values, undefined);
+  const unsplit = !spec0.split && isSingleLog(spec0);
+  const spec = unsplit ? { ...spec0, split: { kind: 'none' as const } } : spec0;
+  const d = loadDataset(spec);
+  const s = datasetStats(d);
+  if (values.json) {
+    console.log(JSON.stringify({ ...s, split: spec.split ? describeSplit(spec.split as never) : 'as in the source', report: d.report }, null, 2));
+    return 0;
+  }
+  let text = formatStats(s);
+  if (unsplit) text = text.replace(/\ntrain( +)/, '\nlog  $1').replace(/\ntest .*/, '') + '\n\n(unsplit log; pass --split to split it)';
+  console.log(text);
+  if (d.report.length) {
+    console.log('\nreport:');
+    for (const r of d.report) console.log(`  [${r.step}] ${r.message}`);
+  }
+  return 0;
+}
+
+async function split(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { ...SOURCE_OPTS, out: { type: 'string' }, 'no-lightgcn': { type: 'boolean' }, 'no-csv': { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (values.help) return (console.log(HELP.split), 0);
+  if (positionals.length !== 1) return fail('split needs one SOURCE', 'split');
+  if (!values.out) return fail('split needs --out DIR', 'split');
+  const spec0 = specFrom(positionals[0], values, undefined);
+  const spec = !spec0.split && isSingleLog(spec0) ? { ...spec0, split: parseSplit('ratio:8:1:1') } : spec0;
+  const d = loadDataset(spec);
+  const files = writeSplit(d, values.out, {
+    lightgcn: !values['no-lightgcn'],
+    csv: !values['no-csv'],
+    meta: { split: spec.split ? describeSplit(spec.split as never) : 'as in the source', seed: spec.seed ?? 0 },
+  });
+  console.log(formatStats(datasetStats(d)));
+  console.log(`\nwrote ${files.length} files to ${values.out}: ${files.join(', ')}`);
+  return 0;
+}
+
+async function downloadCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { dir: { type: 'string' }, url: { type: 'string' }, from: { type: 'string' }, force: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  if (values.help) return (console.log(HELP.download), 0);
+  if (values.list) {
+    for (const e of Object.values(DOWNLOADS)) console.log(`${e.name.padEnd(12)} ${e.format.padEnd(10)} ${e.description} — ${e.licence}`);
+    return 0;
+  }
+  if (positionals.length !== 1) return fail('download needs one NAME', 'download');
+  if (values.url && values.from) return fail('give --url or --from, not both', 'download');
+  const r = await download(positionals[0], {
+    dir: values.dir ?? defaultDataDir(),
+    baseUrl: values.url,
+    from: values.from,
+    force: values.force,
+    log: (l) => console.log(l),
+  });
+  console.log(`done: ${r.dir}`);
+  return 0;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'stats':
+        return await stats(rest);
+      case 'split':
+        return await split(rest);
+      case 'download':
+        return await downloadCmd(rest);
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        console.log(HELP.main);
+        return sub === undefined ? 2 : 0;
+      default:
+        return fail(`unknown subcommand '${sub}'`);
+    }
+  } catch (e) {
+    if (e instanceof DataError) {
+      console.error(e.message);
+      return 1;
+    }
+    if (e instanceof UsageError) return fail(e.message, sub);
+    if (e instanceof ChecksumError) {
+      console.error(`hardneg data download: checksum failure: ${e.message}`);
+      return 1;
+    }
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return fail((e as Error).message, sub);
+    console.error(`hardneg data ${sub}: ${(e as Error).message}`);
+    return 1;
+  }
+}
