@@ -1,7 +1,7 @@
 // The one table of named datasets: short name → format, where it lives under a data root, and (for
 // `hardneg data download`) where it comes from. Data roots, in order: an explicit dir, $HARDNEG_DATA,
 // ../shared/data beside the working directory or the package, ~/.cache/hardneg/data (the download default).
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,4 +54,28 @@ export function resolveNamed(name: string, dataDir?: string): { entry: NamedData
       if (existsSync(p)) return { entry, path: p };
     }
   return { entry, path: null };
+}
+
+/** Guesses the format of a path from the files it holds (null when nothing matches). */
+export function guessFormat(path: string): Format | null {
+  if (!existsSync(path)) return null;
+  const isDir = statSync(path).isDirectory();
+  if (!isDir) {
+    if (/u\.data$|ratings\.dat$/.test(path)) return 'movielens';
+    if (/\.inter$/.test(path)) return 'recbole';
+    if (/\.(train|test)\.rating$/.test(path)) return 'ncf';
+    if (/\.(csv|tsv)$/.test(path)) return 'csv';
+    return null;
+  }
+  const files = readdirSync(path);
+  if (files.includes('data1.txt') && files.includes('test1.txt')) return 'lastfm';
+  if (files.includes('u.data') || files.includes('ratings.dat')) return 'movielens';
+  if (files.some((f) => f.endsWith('.train.rating'))) return 'ncf';
+  if (files.some((f) => f.endsWith('.inter'))) return 'recbole';
+  if (files.includes('train.txt') && files.includes('test.txt')) {
+    // LightGCN lines hold a user and many items; MixGCF lines hold exactly one pair.
+    const head = readFileSync(join(path, 'train.txt')).subarray(0, 4096).toString('latin1').split('\n').slice(0, 20).filter((l) => l.trim());
+    return head.length > 0 && head.every((l) => l.trim().split(/\s+/).length === 2) ? 'mixgcf' : 'lightgcn';
+  }
+  return null;
 }
