@@ -118,12 +118,7 @@ export function scorePools(
         const c = pooled.data;
         for (let r = 0; r < R; r++) {
           const qo = Math.floor(r / K) * P;
-          for (let m = 0; m < M; m++) {
-            const co = slot[r * M + m] * P;
-            let acc = 0;
-            for (let d = 0; d < P; d++) acc += qData[qo + d] * c[co + d];
-            res[r * M + m] = acc;
-          }
+          for (let m = 0; m < M; m++) res[r * M + m] = dotAt(qData, qo, c, slot[r * M + m] * P, P);
         }
         return;
       }
@@ -156,13 +151,25 @@ export function pooledUsers(ctx: SampleContext): { data: Float32Array; P: number
 export function dotPools(q: Float32Array, layer: Float32Array, slot: Int32Array, R: number, M: number, d: number, out: Float32Array): void {
   for (let r = 0; r < R; r++) {
     const qo = r * d;
-    for (let m = 0; m < M; m++) {
-      const co = slot[r * M + m] * d;
-      let s = 0;
-      for (let k = 0; k < d; k++) s += q[qo + k] * layer[co + k];
-      out[r * M + m] = s;
-    }
+    for (let m = 0; m < M; m++) out[r * M + m] = dotAt(q, qo, layer, slot[r * M + m] * d, d);
   }
+}
+
+/** <a[ao..ao+n), b[bo..bo+n)> with four independent accumulators (fixed order: deterministic). */
+export function dotAt(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    s0 += a[ao + k] * b[bo + k];
+    s1 += a[ao + k + 1] * b[bo + k + 1];
+    s2 += a[ao + k + 2] * b[bo + k + 2];
+    s3 += a[ao + k + 3] * b[bo + k + 3];
+  }
+  for (; k < n; k++) s0 += a[ao + k] * b[bo + k];
+  return s0 + s1 + (s2 + s3);
 }
 
 /** Index of the largest of s[o..o+M) (first on ties; NaN never wins). */
