@@ -6,8 +6,9 @@
 // item in the split are skipped and counted. Per-user values are kept (aligned with `perUser.users`) so two runs
 // can be compared with a paired test (stats.ts).
 //
-// Blocking: users go through scoreTopK in blocks of `blockSize` rows (default 256), so the kernel's score buffer
-// stays at blockSize × numItems floats.
+// Blocking: users go through scoreTopK in blocks of `blockSize` rows (default 4096). The kernels keep no
+// blockSize × numItems score buffer (they stream items per user), so the block only bounds the top-K output and
+// gathered user rows; blocks are large because the WASM backend re-packs the whole item matrix on every call.
 // Masking: one CSR whose row r is the union of train (+ valid) items of the r-th evaluated user, built once per
 // evaluation on the engine heap (so the WASM backend reads it in place) and passed with `maskRowOffset` = the
 // block's first row. When every user is evaluated the mask is cached per dataset and reused across epochs.
@@ -39,7 +40,7 @@ export interface FullRankingOptions {
   metrics?: readonly MetricName[];
   /** Evaluate only these users (ascending or not; duplicates rejected); default every user. */
   users?: Int32Array;
-  /** Users per scoreTopK call (default 256). */
+  /** Users per scoreTopK call (default 4096). */
   blockSize?: number;
   /** Backend to use (default the active `kernels()`). */
   kernels?: Kernels;
@@ -58,7 +59,7 @@ export interface EvalResult {
   maskedValid: boolean;
 }
 
-const DEFAULT_BLOCK = 256;
+const DEFAULT_BLOCK = 4096;
 
 /** Mask CSRs over all users, cached per (dataset, with-valid) so per-epoch evaluation does not rebuild them. */
 // The entries keep the heap views themselves alive: the heap's finalizer frees a block when its original view is

@@ -1,0 +1,114 @@
+// `npm run bench -- eval [--reps 5] [--threads 2] [--dim 64] [--block N] [--no-torch] [--json]`
+//
+// Full-ranking evaluation of every Gowalla user (29,858 users × 40,981 items, LightGCN split): seeded random
+// 64-dim embeddings, training items masked, top-20, Recall@20 / NDCG@20 — hardneg's evaluateFullRanking against
+// PyTorch's torch.mm + masked topk (bench/torch/eval.py) on the same arrays and thread count, in one run. Prints
+// median ms of each, the ratio (target: ours ≤ 2× PyTorch), and checks the two agree on the metric values.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { heap } from '../src/engine/memory.js';
+import { Rng } from '../src/engine/rng.js';
+import { backendInfo, setThreads } from '../src/engine/kernels/index.js';
+import { loadLightGcn } from '../src/data/index.js';
+import { evaluateFullRanking } from '../src/evaluation/fullRanking.js';
+import { sharedData, hasSharedData } from '../test/helpers/paths.js';
+import {
+  detectTorch, envReport, flagValue, fmtMs, formatEnv, formatTable, hasFlag, intFlag, ratio, runPythonJson, timeIt,
+} from './lib/index.js';
+
+interface TorchOut {
+  torch: string; threads: number; block: number;
+  coreMs: number; fullMs: number; coreSamples: number[]; fullSamples: number[];
+  recall: number; ndcg: number; users: number;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const json = hasFlag(argv, 'json');
+  const reps = intFlag(argv, 'reps', 5);
+  const threads = intFlag(argv, 'threads', 2);
+  const dim = intFlag(argv, 'dim', 64);
+  const block = intFlag(argv, 'block', 0) || undefined;
+  const K = 20;
+  const dir = flagValue(argv, 'data') ?? sharedData('gowalla', 'light_gcn_gowalla');
+  if (!flagValue(argv, 'data') && !hasSharedData('gowalla', 'light_gcn_gowalla')) {
+    console.error(`bench eval: Gowalla not found at ${dir} (set HARDNEG_SHARED_DATA or --data DIR)`);
+    return 1;
+  }
+  const env = envReport();
+  setThreads(threads);
+  const backend = backendInfo();
+  const t0 = performance.now();
+  const ds = loadLightGcn(dir, { name: 'gowalla' });
+  const loadMs = performance.now() - t0;
+
+  // Seeded N(0, 0.1²) embeddings on the engine heap (as a trained encoder's would be).
+  const rng = Rng.stream(2024, 'init');
+  const users = rng.fillNormal(heap.allocF32(ds.numUsers * dim), 0, 0.1);
+  const items = rng.fillNormal(heap.allocF32(ds.numItems * dim), 0, 0.1);
+  const emb = { users, items, dim, itemBias: null };
+  const opts = { split: 'test' as const, ks: [K], metrics: ['recall', 'ndcg'] as const, blockSize: block };
+
+  let res = evaluateFullRanking(emb, ds, opts);
+  const ours = timeIt(() => { res = evaluateFullRanking(emb, ds, opts); }, { reps, warmup: 1 });
+
+  let torchOut: TorchOut | null = null;
+  let torchNote = '';
+  const py = hasFlag(argv, 'no-torch') ? null : detectTorch();
+  if (hasFlag(argv, 'no-torch')) torchNote = 'skipped (--no-torch)';
+  else if (!py || !py.torch) torchNote = `PyTorch unavailable${py?.reason ? `: ${py.reason}` : ''}`;
+  else {
+    const tmp = mkdtempSync(join(tmpdir(), 'hardneg-bench-eval-'));
+    try {
+      const put = (name: string, a: Float32Array | Int32Array) => writeFileSync(join(tmp, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      put('users.f32', users);
+      put('items.f32', items);
+      put('train_indptr.i32', ds.train.indptr);
+      put('train_indices.i32', ds.train.indices);
+      put('test_indptr.i32', ds.test.indptr);
+      put('test_indices.i32', ds.test.indices);
+      writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ numUsers: ds.numUsers, numItems: ds.numItems, dim }));
+      const script = fileURLToPath(new URL('../../bench/torch/eval.py', import.meta.url));
+      torchOut = runPythonJson<TorchOut>(py.python, script, [tmp, '--threads', String(threads), '--k', String(K), '--reps', String(reps)],
+        { env: { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) } });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  const recall = res.metrics[`recall@${K}`];
+  const ndcg = res.metrics[`ndcg@${K}`];
+  const agree = torchOut ? Math.abs(torchOut.recall - recall) < 1e-5 && Math.abs(torchOut.ndcg - ndcg) < 1e-5 : null;
+  const ratioCore = torchOut ? ours.medianMs / torchOut.coreMs : null;
+  const ratioFull = torchOut ? ours.medianMs / torchOut.fullMs : null;
+  const report = {
+    bench: 'eval', env, backend, threads, dim, k: K, block: block ?? 'default', reps,
+    dataset: { name: 'gowalla', users: ds.numUsers, items: ds.numItems, train: ds.train.indices.length, test: ds.test.indices.length, loadMs },
+    ours: { ...ours, recall, ndcg, usersEvaluated: res.usersEvaluated, usersSkipped: res.usersSkipped },
+    torch: torchOut, torchNote: torchNote || undefined,
+    ratioVsTorchCore: ratioCore, ratioVsTorchFull: ratioFull, target: 2, metricsAgree: agree,
+  };
+  if (json) {
+    console.log(JSON.stringify(report));
+  } else {
+    console.log(formatEnv(env));
+    console.log(`backend ${backend.name} × ${backend.threads} threads; Gowalla ${ds.numUsers} users × ${ds.numItems} items, ` +
+      `dim ${dim}, top-${K}, ${ds.train.indices.length} training items masked (load ${fmtMs(loadMs)} ms)`);
+    const rows = [['hardneg evaluateFullRanking (score+mask+topK+metrics)', fmtMs(ours.medianMs), recall.toFixed(6), ndcg.toFixed(6), '1.00×']];
+    if (torchOut) {
+      rows.push([`torch ${torchOut.torch} mm+mask+topk (block ${torchOut.block})`, fmtMs(torchOut.coreMs), '', '', ratio(torchOut.coreMs, ours.medianMs)]);
+      rows.push(['torch mm+mask+topk+metrics', fmtMs(torchOut.fullMs), torchOut.recall.toFixed(6), torchOut.ndcg.toFixed(6), ratio(torchOut.fullMs, ours.medianMs)]);
+    }
+    console.log(formatTable(['implementation', 'median ms', `recall@${K}`, `ndcg@${K}`, 'speed vs ours'], rows));
+    if (torchOut) {
+      console.log(`ours / torch(mm+mask+topk) = ${ratioCore!.toFixed(2)} (target ≤ 2): ${ratioCore! <= 2 ? 'met' : 'NOT met'}; ` +
+        `ours / torch(with metrics) = ${ratioFull!.toFixed(2)}; metrics agree: ${agree ? 'yes' : 'NO'}`);
+    } else {
+      console.log(`PyTorch reference: ${torchNote}`);
+    }
+  }
+  heap.free(users);
+  heap.free(items);
+  return agree === false ? 1 : 0;
+}
