@@ -14,7 +14,7 @@ import {
 } from '../experiments/sweep.js';
 import { table } from '../report/markdown.js';
 import { silentProgress } from '../training/progress.js';
-import { train } from '../training/trainer.js';
+import { checkMethodOptions, train } from '../training/trainer.js';
 import {
   CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, datasetFromConfig, flagOverrides, normaliseDatasetSpec, parseFlags, readConfigFile,
   writeOut,
@@ -139,6 +139,7 @@ export async function run(argv: string[]): Promise<number> {
       try {
         config = resolveConfig(values.preset as string | undefined, file, over, cellOverrides(cell, seed));
         config.dataset = normaliseDatasetSpec(config.dataset);
+        checkMethodOptions(config);
       } catch (e) {
         throw new Error(`grid cell ${cell.label}: ${(e as Error).message}`);
       }

@@ -5,7 +5,7 @@ import { PRESETS } from '../experiments/presets.js';
 import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
 import { fmt, table } from '../report/markdown.js';
 import { streamProgress, silentProgress } from '../training/progress.js';
-import { type RunResult, train } from '../training/trainer.js';
+import { type RunResult, checkMethodOptions, train } from '../training/trainer.js';
 import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, configFromFlags, datasetFromConfig, parseFlags, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg train [options]
@@ -74,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config: RunConfig = configFromFlags(values);
+  checkMethodOptions(config);
   if (values['print-config']) {
     writeOut(toJson(config));
     return 0;

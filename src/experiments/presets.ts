@@ -80,11 +80,11 @@ export const PRESETS: Record<string, { description: string; config: Partial<RunC
     },
   },
   'dins-lightgcn': {
-    description: 'DINS on LightGCN (released defaults): dim 64, 3 layers, layers 1..L, lr 1e-3, L2 1e-4, batch 2048, M 32, β 2',
+    description: 'DINS on LightGCN (released defaults): dim 64, 3 layers, layers 1..L, lr 1e-3, L2 1e-4, batch 2048, m (M) 32, β 2',
     config: {
       dataset: 'gowalla',
       encoder: { name: 'lightgcn', dim: 64, layers: 3, init: 'xavier', includeEgoLayer: false },
-      sampler: { name: 'dins', M: 32, beta: 2, K: 1 },
+      sampler: { name: 'dins', m: 32, beta: 2, k: 1 },
       loss: { name: 'bpr' },
       optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
       l2: 1e-4,
@@ -97,11 +97,11 @@ export const PRESETS: Record<string, { description: string; config: Partial<RunC
     },
   },
   'pdns-mf': {
-    description: 'PDNS on MF (Table 6, Gowalla): dim 64, H 64, soft BPR β 0.2, lr 1e-3, λ 1e-2, batch 2048; Recall@50',
+    description: 'PDNS on MF (Table 6, Gowalla): dim 64, m (H) 64, soft BPR β 0.2, lr 1e-3, λ 1e-2, batch 2048; Recall@50',
     config: {
       dataset: 'gowalla',
       encoder: { name: 'mf', dim: 64, layers: 0, init: 'xavier' },
-      sampler: { name: 'pdns', H: 64, beta: 0.2 },
+      sampler: { name: 'pdns', m: 64, beta: 0.2 },
       loss: null,
       optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
       l2: 1e-2,

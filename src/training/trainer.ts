@@ -4,7 +4,7 @@
 // 'split' (carved validation), 'batch' (order / user draws), 'sampler' (prepare + sample), 'dropout' (encoder pass).
 import type { Dataset } from '../data/types.js';
 import type { RunConfig } from '../experiments/config.js';
-import { metricK } from '../experiments/config.js';
+import { ConfigError, metricK } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { RunWriter } from '../experiments/runStore.js';
 import { type Batcher, interactionBatcher, userBatcher } from './batching.js';
@@ -183,6 +183,27 @@ function repeatIndex(b: number, k: number, src?: Int32Array): Int32Array {
 }
 
 /**
+ * Builds the config's sampler and loss once to check their options (each factory rejects unknown or out-of-range
+ * options), so a typo fails before any data is loaded; errors become ConfigErrors naming the config block.
+ */
+export function checkMethodOptions(config: RunConfig): void {
+  const problems: string[] = [];
+  try {
+    createSampler(config.sampler.name, samplerOptions(config));
+  } catch (e) {
+    problems.push(`sampler: ${(e as Error).message}`);
+  }
+  if (config.loss) {
+    try {
+      createLoss(config.loss as { name: string });
+    } catch (e) {
+      problems.push(`loss: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+}
+
+/**
  * Trains one run. See the module comment for the loop; the result holds the best-epoch metrics and weights.
  * `config` may be partial (e.g. `{ encoder: { name: 'mf', dim: 64 }, sampler: { name: 'dns' } }`): it is completed
  * from its `preset` (default quickstart) and validated, exactly as the CLI does.
@@ -190,6 +211,7 @@ function repeatIndex(b: number, k: number, src?: Int32Array): Int32Array {
 export async function train(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
   const t0 = now();
   const config = resolveConfig(undefined, partial as Record<string, unknown>);
+  checkMethodOptions(config);
   const progress = opts.progress ?? silentProgress();
   const warnings: string[] = [];
   const writer = opts.runDir ? new RunWriter(opts.runDir) : null;

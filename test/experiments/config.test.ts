@@ -61,8 +61,8 @@ test('switching a method drops its old options; the selection K joins ks', () =>
   assert.equal((c.encoder as Record<string, unknown>).includeEgoLayer, undefined);
   const g = resolveConfig(undefined, { encoder: { name: 'lightgcn' } });
   assert.equal(g.encoder.layers, 3);
-  const d = resolveConfig('dins-lightgcn', { sampler: { M: 64 } });
-  assert.deepEqual(d.sampler, { name: 'dins', M: 64, beta: 2, K: 1 });
+  const d = resolveConfig('dins-lightgcn', { sampler: { m: 64 } });
+  assert.deepEqual(d.sampler, { name: 'dins', m: 64, beta: 2, k: 1 });
   assert.deepEqual(resolveConfig(undefined, { metric: 'ndcg@50' }).ks, [10, 20, 50]);
 });
 

@@ -146,3 +146,26 @@ test('LastFM (real data, no validation split): MF learns well above a random ran
   t.diagnostic(`LastFM recall@20 test ${r.test['recall@20'].toFixed(4)} vs random ${r.randomRecall['recall@20'].toFixed(4)}; ${r.seconds.total.toFixed(2)} s`);
   assert.ok(r.test['recall@20'] > 5 * r.randomRecall['recall@20']);
 });
+
+test('every sampler trains through the loop (items and synthetic negatives, K > 1) with diagnostics', async () => {
+  const ds = syntheticDataset({ users: 60, items: 90, seed: 9 });
+  const cases: Array<Record<string, unknown>> = [
+    { sampler: { name: 'uniform', k: 2 } },
+    { sampler: { name: 'popularity' } },
+    { sampler: { name: 'dns', m: 8, k: 2 } },
+    { sampler: { name: 'pdns', m: 8 } },
+    { sampler: { name: 'srns' } },
+    { encoder: { name: 'lightgcn', layers: 2 }, sampler: { name: 'mixgcf', m: 8 } },
+    { encoder: { name: 'lightgcn', layers: 2 }, sampler: { name: 'dins', m: 8, k: 2 } },
+  ];
+  for (const c of cases) {
+    const cfg = resolveConfig(undefined, { epochs: 1, ks: [20], encoder: { dim: 8 }, ...c });
+    const r = await train(cfg, ds, { keepWeights: false });
+    const d = r.epochs[0].diagnostics;
+    const label = JSON.stringify(c);
+    assert.ok(Number.isFinite(r.epochs[0].loss), label);
+    assert.ok(Number.isFinite(d.scoreGap), label);
+    assert.ok(d.sampleTimeShare > 0 && d.sampleTimeShare < 1, label);
+    assert.ok(Number.isFinite(r.test['recall@20']), label);
+  }
+});

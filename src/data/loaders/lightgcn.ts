@@ -64,30 +64,28 @@ export function parseAdjacency(file: string, buf: Uint8Array = readBytes(file)):
 /** Reads `org_id remap_id` lists; returns null (with a reason) when absent or inconsistent with n. */
 function readIdList(file: string, n: number, report: DataReportEntry[]): string[] | null {
   if (!existsSync(file)) return null;
-  const buf = readBytes(file);
-  const lines = new Lines(buf, file);
+  const text = readBytes(file).toString('utf8');
+  const lines = text.split('\n');
   const ids = new Array<string | undefined>(n);
   let seen = 0;
-  let first = true;
-  while (lines.next()) {
-    if (lines.blank()) continue;
-    const parts = lines.text().trim().split(/\s+/);
-    if (first) {
-      first = false;
-      if (parts[0] === 'org_id') continue;
-    }
-    const remap = Number(parts[parts.length - 1]);
-    if (parts.length < 2 || !Number.isInteger(remap) || remap < 0 || remap >= n || ids[remap] !== undefined) {
-      report.push({ step: `load ${file}`, message: `ignored: line ${lines.line} is not a valid 'org_id remap_id' row for ${n} ids; original ids fall back to the dense ids` });
-      return null;
-    }
-    ids[remap] = parts.slice(0, -1).join(' ');
+  const reject = (line: number, why: string) => {
+    report.push({ step: `load ${file}`, message: `ignored (line ${line}: ${why}); original ids fall back to the dense ids` });
+    return null;
+  };
+  for (let k = 0; k < lines.length; k++) {
+    let l = lines[k];
+    if (l.endsWith('\r')) l = l.slice(0, -1);
+    if (k === 0 && l.charCodeAt(0) === 0xfeff) l = l.slice(1);
+    if (l.trim() === '') continue;
+    if (k === 0 && l.startsWith('org_id')) continue;
+    const sp = Math.max(l.lastIndexOf(' '), l.lastIndexOf('\t'));
+    const remap = sp > 0 ? Number(l.slice(sp + 1)) : NaN;
+    if (!Number.isInteger(remap) || remap < 0 || remap >= n) return reject(k + 1, `not an 'org_id remap_id' row for ${n} ids`);
+    if (ids[remap] !== undefined) return reject(k + 1, `remap id ${remap} repeated`);
+    ids[remap] = l.slice(0, sp).trim();
     seen++;
   }
-  if (seen !== n) {
-    report.push({ step: `load ${file}`, message: `ignored: it maps ${seen} ids, the interaction files have ${n}; original ids fall back to the dense ids` });
-    return null;
-  }
+  if (seen !== n) return reject(0, `it maps ${seen} ids, the interaction files have ${n}`);
   return ids as string[];
 }
 

@@ -57,7 +57,8 @@ function gatherRows(src: Float32Array, d: number, idx: Int32Array, out: Float32A
   for (let r = 0; r < idx.length; r++) {
     const i = idx[r];
     if (i < 0 || i >= n) throw new RangeError(`gatherRows: index ${i} out of range [0, ${n})`);
-    out.set(src.subarray(i * d, i * d + d), r * d);
+    const s = i * d, o = r * d;
+    for (let j = 0; j < d; j++) out[o + j] = src[s + j];
   }
 }
 
@@ -158,33 +159,38 @@ function siftDown(hs: Float32Array, hi: Int32Array, size: number, s: number, i: 
   hi[c] = i;
 }
 
-function adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): void {
-  adamRange(param, grad, m, v, 0, 0, n, h);
-}
-
 // PyTorch Adam: g += wd·p; m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
-// p −= lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps).
-function adamRange(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
-  po: number, go: number, n: number, h: AdamHyper): void {
-  const { lr, beta1, beta2, eps, weightDecay } = h;
-  const bc1 = 1 - Math.pow(beta1, h.step);
-  const bc2sqrt = Math.sqrt(1 - Math.pow(beta2, h.step));
-  const stepSize = lr / bc1;
+// p −= lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps). Moments are read back after their float32 store, as a
+// float32 implementation sees them. The bias corrections are computed once per call, outside the loops.
+function adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): void {
+  const b1 = h.beta1, b2 = h.beta2, eps = h.eps, wd = h.weightDecay;
+  const stepSize = h.lr / (1 - Math.pow(b1, h.step));
+  const bc2sqrt = Math.sqrt(1 - Math.pow(b2, h.step));
   for (let j = 0; j < n; j++) {
-    const pi = po + j;
-    let g = grad[go + j];
-    if (weightDecay !== 0) g += weightDecay * param[pi];
-    // Moments are read back after the float32 store, as a float32 implementation would see them.
-    m[pi] = beta1 * m[pi] + (1 - beta1) * g;
-    v[pi] = beta2 * v[pi] + (1 - beta2) * g * g;
-    const mi = m[pi], vi = v[pi];
-    param[pi] -= stepSize * mi / (Math.sqrt(vi) / bc2sqrt + eps);
+    let g = grad[j];
+    if (wd !== 0) g += wd * param[j];
+    m[j] = b1 * m[j] + (1 - b1) * g;
+    v[j] = b2 * v[j] + (1 - b2) * g * g;
+    param[j] -= stepSize * m[j] / (Math.sqrt(v[j]) / bc2sqrt + eps);
   }
 }
 
 function adamRows(param: Float32Array, grad: Float32Array, rows: Int32Array, d: number,
   m: Float32Array, v: Float32Array, h: AdamHyper): void {
-  for (let r = 0; r < rows.length; r++) adamRange(param, grad, m, v, rows[r] * d, r * d, d, h);
+  const b1 = h.beta1, b2 = h.beta2, eps = h.eps, wd = h.weightDecay;
+  const stepSize = h.lr / (1 - Math.pow(b1, h.step));
+  const bc2sqrt = Math.sqrt(1 - Math.pow(b2, h.step));
+  for (let r = 0; r < rows.length; r++) {
+    const po = rows[r] * d, go = r * d;
+    for (let j = 0; j < d; j++) {
+      const pi = po + j;
+      let g = grad[go + j];
+      if (wd !== 0) g += wd * param[pi];
+      m[pi] = b1 * m[pi] + (1 - b1) * g;
+      v[pi] = b2 * v[pi] + (1 - b2) * g * g;
+      param[pi] -= stepSize * m[pi] / (Math.sqrt(v[pi]) / bc2sqrt + eps);
+    }
+  }
 }
 
 export const jsKernels: Kernels = {

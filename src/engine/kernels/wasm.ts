@@ -16,8 +16,16 @@ type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
 
-/** Below this much work (multiply-adds or elements touched) a kernel runs on the calling thread alone. */
-const PAR_MIN_WORK = 1 << 15;
+/**
+ * Kernels estimated to take less than this (ns on one thread) run on the calling thread alone: waking a worker
+ * costs microseconds when it is spinning and much more when it sleeps or the machine is busy. Estimates below
+ * (NS_*) were measured on the 2-core dev machine (AMD EPYC, Node 20).
+ */
+const PAR_MIN_NS = 50_000;
+const NS_MADD = 0.05; // register-blocked matmul / scoring, per multiply-add
+const NS_SPMM = 0.15; // per non-zero × column
+const NS_ROW = 0.2; // gather, scatter-add, rowDot, scaleRows, transpose, packing: per element
+const NS_ADAM = 0.7; // per parameter
 
 // dist-NAME/src/engine/kernels/ → dist-NAME/wasm/kernels.wasm, else <repo>/dist/wasm/kernels.wasm.
 export function locateKernelsWasm(): string {
@@ -38,7 +46,7 @@ function kernelsModule(): WebAssembly.Module {
 type View = Float32Array | Int32Array;
 
 export interface WasmKernelOptions {
-  /** Work (multiply-adds or elements) below which a kernel stays on the calling thread; tests set 0. */
+  /** Estimated single-thread ns below which a kernel stays on the calling thread (default 50 µs); tests set 0. */
   minParallelWork?: number;
 }
 
@@ -55,7 +63,7 @@ export class WasmKernels implements Kernels {
   private readonly minParallelWork: number;
 
   constructor(threads: number, opts: WasmKernelOptions = {}) {
-    this.minParallelWork = opts.minParallelWork ?? PAR_MIN_WORK;
+    this.minParallelWork = opts.minParallelWork ?? PAR_MIN_NS;
     if (!Number.isInteger(threads) || threads < 1) {
       throw new RangeError(`createWasmKernels: threads must be a positive integer, got ${threads}`);
     }
@@ -80,7 +88,7 @@ export class WasmKernels implements Kernels {
 
   // ------------------------------------------------------------------------------------------------ dispatch
 
-  /** Runs kernel `name` over [0, total) split in `grain`-aligned slices, or on this thread for small work. */
+  /** Runs kernel `name` over [0, total) split in `grain`-aligned slices, or on this thread when `work` (ns) is small. */
   private par(name: Name, args: number[], total: number, grain: number, work: number, bounds?: number[]): void {
     if (total <= 0) return;
     const f = this.fns[OP[name]]!;
@@ -137,11 +145,11 @@ export class WasmKernels implements Kernels {
       if (transB) {
         // op(B) = Bᵀ with B n×k: transpose it into a k×n scratch so the micro-kernel reads rows of 8 columns.
         bt = heap.allocF32(k * n);
-        this.par('transpose', [pb, n, k, bt.byteOffset], k, 1, k * n);
+        this.par('transpose', [pb, n, k, bt.byteOffset], k, 1, k * n * NS_ROW);
         pb = bt.byteOffset;
       }
       const rsa = transA ? 1 : k, psa = transA ? m : 1;
-      this.par('mm', [pa, rsa, psa, pb, n, pcc, n, k, accumulate ? 1 : 0], m, 4, m * n * k);
+      this.par('mm', [pa, rsa, psa, pb, n, pcc, n, k, accumulate ? 1 : 0], m, 4, m * n * k * NS_MADD);
     } finally {
       if (bt) heap.free(bt);
       this.done();
@@ -158,7 +166,7 @@ export class WasmKernels implements Kernels {
       const nnz = s.indptr[s.rows]!;
       // Balance the slices by non-zeros rather than rows (degrees are skewed).
       const bounds = this.pool ? nnzBounds(s.indptr, s.rows, this.threads) : undefined;
-      this.par('spmm', args, s.rows, 1, (nnz + s.rows) * d, bounds);
+      this.par('spmm', args, s.rows, 1, (nnz + s.rows) * d * NS_SPMM, bounds);
     } finally {
       this.done();
     }
@@ -169,7 +177,7 @@ export class WasmKernels implements Kernels {
     need('gatherRows', 'out', out, n * d);
     checkIndices('gatherRows', idx, n, Math.floor(src.length / Math.max(d, 1)));
     try {
-      this.par('gather', [this.p(src, false), d, this.p(idx, false), this.p(out, true)], n, 1, n * d);
+      this.par('gather', [this.p(src, false), d, this.p(idx, false), this.p(out, true)], n, 1, n * d * NS_ROW);
     } finally {
       this.done();
     }
@@ -182,7 +190,7 @@ export class WasmKernels implements Kernels {
     try {
       // Split over groups of 4 columns: each thread adds every row r in order, to its own columns.
       this.par('scatterAdd', [this.p(rows, false), d, this.p(idx, false), n, this.p(target, true)],
-        Math.ceil(d / 4), 1, n * d);
+        Math.ceil(d / 4), 1, n * d * NS_ROW);
     } finally {
       this.done();
     }
@@ -193,7 +201,7 @@ export class WasmKernels implements Kernels {
     need('rowDot', 'b', b, rows * d);
     need('rowDot', 'out', out, rows);
     try {
-      this.par('rowDot', [this.p(a, false), this.p(b, false), d, this.p(out, true)], rows, 1, rows * d);
+      this.par('rowDot', [this.p(a, false), this.p(b, false), d, this.p(out, true)], rows, 1, rows * d * NS_ROW);
     } finally {
       this.done();
     }
@@ -207,7 +215,7 @@ export class WasmKernels implements Kernels {
     need('scaleRows', 'out', out, rows * d);
     try {
       this.par('scaleRows', [this.p(src, false), this.p(coef, false), d, this.p(out, true), alpha,
-        accumulate ? 1 : 0], rows, 1, rows * d);
+        accumulate ? 1 : 0], rows, 1, rows * d * NS_ROW);
     } finally {
       this.done();
     }
@@ -234,12 +242,12 @@ export class WasmKernels implements Kernels {
     try {
       const pu = this.p(users, false), pi = this.p(items, false);
       packed = heap.allocF32(Math.max(1, panels * 8 * d));
-      this.par('packPanels', [pi, ni, d, packed.byteOffset], panels, 1, panels * 8 * d);
+      this.par('packPanels', [pi, ni, d, packed.byteOffset], panels, 1, panels * 8 * d * NS_ROW);
       scratch = heap.allocF32((this.threads * this.scoreScratchBytes) / 4);
       const args = [pu, packed.byteOffset, ni, d, k,
         mask ? this.pc(mask.indptr) : 0, mask ? this.pc(mask.indices) : 0, maskRowOffset,
         itemBias ? this.p(itemBias, false) : 0, this.p(outIdx, true), this.p(outScore, true), scratch.byteOffset];
-      this.par('scoreTopK', args, nu, 4, nu * ni * d);
+      this.par('scoreTopK', args, nu, 4, nu * ni * d * NS_MADD);
     } finally {
       if (packed) heap.free(packed);
       if (scratch) heap.free(scratch);
@@ -254,7 +262,7 @@ export class WasmKernels implements Kernels {
     try {
       this.par('adam', [this.p(param, true), this.p(grad, false), this.p(m, true), this.p(v, true),
         h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, -(h.lr / bc1), Math.sqrt(bc2), h.eps, h.weightDecay],
-      n, 16, n * 8);
+      n, 16, n * NS_ADAM);
     } finally {
       this.done();
     }
@@ -273,7 +281,7 @@ export class WasmKernels implements Kernels {
     try {
       this.par('adamRows', [this.p(param, true), this.p(grad, false), this.p(rows, false), d, this.p(m, true),
         this.p(v, true), h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, -(h.lr / bc1), Math.sqrt(bc2), h.eps,
-        h.weightDecay], n, 1, n * d * 8);
+        h.weightDecay], n, 1, n * d * NS_ADAM);
     } finally {
       this.done();
     }
