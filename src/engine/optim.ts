@@ -161,6 +161,7 @@ export class AdaGrad extends Base {
     this.weightDecay = opts.weightDecay ?? 0;
   }
 
+  // PyTorch Adagrad: g += wd·p; sum += g²; p −= lr · g / (sqrt(sum) + eps).
   step(): void {
     const lr = this.lr, eps = this.eps, wd = this.weightDecay;
     this.params.forEach((p, i) => {
@@ -171,23 +172,24 @@ export class AdaGrad extends Base {
       const rg = wd === 0 ? p.rowGrad : null;
       if (rg) {
         const d = p.cols, g = rg.values;
-        for (let r = 0; r < rg.rows.length; r++) adagradRange(x, g, acc, rg.rows[r] * d, r * d, d, lr, eps, 0);
+        const rows = rg.rows;
+        for (let r = 0; r < rows.length; r++) {
+          const po = rows[r] * d, go = r * d;
+          for (let j = 0; j < d; j++) {
+            const gj = g[go + j];
+            acc[po + j] += gj * gj;
+            x[po + j] -= lr * gj / (Math.sqrt(acc[po + j]) + eps);
+          }
+        }
       } else {
-        adagradRange(x, p.denseGrad()!, acc, 0, 0, p.size, lr, eps, wd);
+        const g = p.denseGrad()!;
+        for (let j = 0; j < x.length; j++) {
+          const gj = wd !== 0 ? g[j] + wd * x[j] : g[j];
+          acc[j] += gj * gj;
+          x[j] -= lr * gj / (Math.sqrt(acc[j]) + eps);
+        }
       }
     });
-  }
-}
-
-// PyTorch Adagrad: g += wd·p; sum += g²; p −= lr · g / (sqrt(sum) + eps).
-function adagradRange(x: Float32Array, grad: Float32Array, acc: Float32Array, po: number, go: number, n: number,
-  lr: number, eps: number, wd: number): void {
-  for (let j = 0; j < n; j++) {
-    const pi = po + j;
-    let g = grad[go + j];
-    if (wd !== 0) g += wd * x[pi];
-    acc[pi] += g * g;
-    x[pi] -= lr * g / (Math.sqrt(acc[pi]) + eps);
   }
 }
 
