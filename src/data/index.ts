@@ -20,3 +20,7 @@ export { loadRecBole } from './loaders/recbole.js';
 export { loadCsv } from './loaders/csv.js';
 export { NAMED_DATASETS, FORMATS, dataRoots, defaultDataDir, resolveNamed, type Format } from './registry.js';
 export { datasetToLog, loadDataset, loadLog, resolveSpec, type DatasetSpec } from './load.js';
+export { datasetStats, formatStats, type DatasetStats, type SplitStats } from './stats.js';
+export { writeSplit } from './write.js';
+export { ChecksumError, DOWNLOADS, download, type DownloadEntry, type DownloadOptions } from './download.js';
+export { guessFormat } from './registry.js';
