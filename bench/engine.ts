@@ -1,4 +1,5 @@
-// `npm run bench -- engine [--json[=path]] [--reps 5] [--threads 2] [--no-torch] [--no-js] [--train path]`
+// `npm run bench -- engine [--json[=path]] [--reps 5] [--threads 2] [--no-torch] [--no-js] [--train path]
+//   [--omp-wait=passive|active]`
 //
 // The engine's hot kernels on the real Gowalla training data and its shapes, against PyTorch doing the same work
 // on the same number of threads (bench/torch/engine.py, run once as a subprocess) and against plain JS:
@@ -271,6 +272,10 @@ export async function main(argv: string[]): Promise<number> {
   const reps = intFlag(argv, 'reps', 5);
   const threads = intFlag(argv, 'threads', 2);
   const trainPath = flagValue(argv, 'train') ?? DEFAULT_TRAIN;
+  // On a shared machine OpenMP's default spin-waiting makes PyTorch's small ops 10× slower (measured: BPR step
+  // 146 → 10 ms); passive waiting is its best case here, so it is the default. --omp-wait=active to compare.
+  const ompWait = (flagValue(argv, 'omp-wait') ?? 'passive').toUpperCase();
+  if (ompWait !== 'PASSIVE' && ompWait !== 'ACTIVE') throw new Error(`--omp-wait: 'active' or 'passive', got '${ompWait}'`);
   const log = (s: string): void => void (json ? process.stderr : process.stdout).write(s + '\n');
   if (!existsSync(trainPath)) {
     log(`engine bench: ${trainPath} not found (pass --train or set HARDNEG_SHARED_DATA)`);
@@ -292,8 +297,8 @@ export async function main(argv: string[]): Promise<number> {
         torch = runPythonJson<TorchOut>(py.python, join(repoRoot, 'bench', 'torch', 'engine.py'),
           ['--train', trainPath, '--threads', String(threads), '--reps', String(reps), '--users', String(USERS),
             '--dim', String(DIM), '--k', String(TOPK), '--batch', String(BATCH)],
-          { env: { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) } });
-        torchNote = `PyTorch ${torch.torch} on ${torch.threads} threads`;
+          { env: { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: ompWait } });
+        torchNote = `PyTorch ${torch.torch} on ${torch.threads} threads, OMP_WAIT_POLICY=${ompWait}`;
       } catch (e) {
         torchNote = `PyTorch run failed: ${(e as Error).message.split('\n')[0]}`;
       }
