@@ -70,6 +70,10 @@ export function kernels(): Kernels {
 export function setBackend(name: BackendName): void {
   if (name !== 'js' && name !== 'wasm') throw new Error(`setBackend: unknown backend '${String(name)}' (use 'js' or 'wasm')`);
   threads ??= envThreads();
+  if (active && active.name === name && (name === 'js' || active.threads === threads)) {
+    requested = name;
+    return;
+  }
   const next = start(name, threads, true);
   if (next !== active) release(active);
   active = next;
