@@ -70,7 +70,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values['list-presets']) {
-    writeOut(table(['preset', 'description'], Object.entries(PRESETS).map(([k, v]) => [k, v.description])));
+    const w = Math.max(...Object.keys(PRESETS).map((k) => k.length));
+    writeOut(Object.entries(PRESETS).map(([k, v]) => `${k.padEnd(w)}  ${v.description}`).join('\n'));
     return 0;
   }
   const config: RunConfig = configFromFlags(values);
