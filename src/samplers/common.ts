@@ -110,17 +110,21 @@ export function scorePools(
   const { ids, slot } = dedup.get(ctx.dataset.numItems).run(cands);
   tidy(() =>
     noGrad(() => {
-      const pooled = ctx.pass.pool(ctx.pass.itemLayers(ids));
-      if (pooled.shape[1] !== P) {
-        throw new Error(`scorePools: pooled item dim ${pooled.shape[1]} differs from pooled user dim ${P}`);
-      }
-      if (ctx.encoder.scorerKind === 'dot') {
-        const c = pooled.data;
+      const layers = ctx.pass.itemLayers(ids);
+      if (ctx.encoder.scorerKind === 'dot' && (ctx.encoder.pooling === 'mean' || ctx.encoder.pooling === 'concat')) {
+        const c = poolLayerData(layers, ctx.encoder.pooling);
+        if (c.length !== ids.length * P) {
+          throw new Error(`scorePools: pooled item rows have ${c.length / ids.length} numbers, pooled user rows ${P}`);
+        }
         for (let r = 0; r < R; r++) {
           const qo = Math.floor(r / K) * P;
           for (let m = 0; m < M; m++) res[r * M + m] = dotAt(qData, qo, c, slot[r * M + m] * P, P);
         }
         return;
+      }
+      const pooled = ctx.pass.pool(layers);
+      if (pooled.shape[1] !== P) {
+        throw new Error(`scorePools: pooled item dim ${pooled.shape[1]} differs from pooled user dim ${P}`);
       }
       // Generic scorer: one row per candidate.
       const rowQuery = new Int32Array(R * M);
@@ -135,6 +139,34 @@ export function scorePools(
     }),
   );
   return res;
+}
+
+/**
+ * The pooled rows of per-layer tensors as plain data, for selection only (mean: float32 sums in layer order, then
+ * one scale; concat: per-row concatenation) — a tight loop instead of the differentiable op over many rows.
+ */
+export function poolLayerData(layers: Tensor[], pooling: 'mean' | 'concat'): Float32Array {
+  const L = layers.length;
+  const n = layers[0].shape[0];
+  const d = layers[0].shape[1];
+  if (L === 1) return layers[0].data;
+  if (pooling === 'mean') {
+    const out = new Float32Array(n * d);
+    for (const t of layers) {
+      const x = t.data;
+      for (let k = 0; k < n * d; k++) out[k] += x[k];
+    }
+    const inv = 1 / L;
+    for (let k = 0; k < n * d; k++) out[k] *= inv;
+    return out;
+  }
+  const P = L * d;
+  const out = new Float32Array(n * P);
+  for (let l = 0; l < L; l++) {
+    const x = layers[l].data;
+    for (let r = 0; r < n; r++) out.set(x.subarray(r * d, (r + 1) * d), r * P + l * d);
+  }
+  return out;
 }
 
 /** Pooled user rows of the batch as a plain copy (no graph): [B × P]. */
