@@ -32,7 +32,6 @@ export { train, checkCompatibility, randomRecall } from './training/trainer.js';
 export type { RunResult, TrainOptions, TrainEvent, EvalRecord, EpochRecord, Evaluator } from './training/trainer.js';
 export { interactionBatcher, userBatcher, type Batch, type Batcher } from './training/batching.js';
 export { ModelSelector } from './training/selection.js';
-export { DiagnosticsAccumulator, type EpochDiagnostics } from './training/diagnostics.js';
 export { streamProgress, silentProgress, type ProgressSink } from './training/progress.js';
 export {
   ConfigError, validateConfig, deepMerge, parseConfigText, parseOverrides, type RunConfig, type DatasetConfig,

@@ -8,13 +8,12 @@ import { ConfigError, metricK } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { RunWriter } from '../experiments/runStore.js';
 import { type Batcher, interactionBatcher, userBatcher } from './batching.js';
-import { DiagnosticsAccumulator, type EpochDiagnostics } from './diagnostics.js';
 import { type ProgressSink, formatDuration, silentProgress } from './progress.js';
 import { ModelSelector } from './selection.js';
 import {
   AdaGrad, Adam, type Encoder, type EvalEmbeddings, type EvalResult, type LossFn, type Negatives, type Sampler,
   type SampleContext, SGD, Rng, add, createEncoder, createLoss, createSampler, evaluateFullRanking, gatherRows, heap,
-  reshape, scale, tidy, validSplitFromTrain,
+  reshape, scale, tidy, validSplitFromTrain, SamplerDiagnostics, type EpochDiagnostics,
 } from './deps.js';
 
 export type Split = 'valid' | 'test';
@@ -267,7 +266,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   emit({ type: 'start', stepsPerEpoch: batcher.stepsPerEpoch, pairsPerEpoch: batcher.pairsPerEpoch, selectSplit: selectOn, carvedValid });
 
   const selector = new ModelSelector(config.patience);
-  const diag = new DiagnosticsAccumulator(dataset);
+  const diag = new SamplerDiagnostics(dataset);
   const evaluations: EvalRecord[] = [];
   const epochs: EpochRecord[] = [];
   let bestSel: Record<string, number> = {};

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
 import type { Dataset, InteractionSet } from '../../src/data/types.js';
 import { interactionBatcher, userBatcher } from '../../src/training/batching.js';
-import { DiagnosticsAccumulator } from '../../src/training/diagnostics.js';
+import { SamplerDiagnostics } from '../../src/evaluation/diagnostics.js';
 import { ModelSelector } from '../../src/training/selection.js';
 import { checkCompatibility } from '../../src/training/trainer.js';
 import { formatDuration } from '../../src/training/progress.js';
@@ -73,13 +73,13 @@ test('user batching: ⌈#train / B⌉ steps, users with items only, each positiv
   assert.equal(userBatcher(train, 4, 5).stepsPerEpoch, 5);
 });
 
-test('diagnostics: score gap, false-negative share, negative popularity and percentile, sampling share', () => {
+test('diagnostics as the trainer feeds them: score gap, false-negative share, negative popularity and percentile, sampling share', () => {
   const ds = {
     test: csr([[2], [0]], 4),
     valid: csr([[1], []], 4),
     itemPopularity: Int32Array.from([1, 2, 3, 4]),
   } as unknown as Dataset;
-  const d = new DiagnosticsAccumulator(ds);
+  const d = new SamplerDiagnostics(ds);
   d.add(Int32Array.from([0, 1]), Float32Array.from([1, 2]), Float32Array.from([0.5, 0, 1, 3]), 2, Int32Array.from([2, 1, 3, 0]));
   d.addTime(1, 4);
   const s = d.summary();
