@@ -2,6 +2,7 @@
 // With no arguments it trains the built-in synthetic example (preset `quickstart`) in a few seconds.
 import { type RunConfig } from '../experiments/config.js';
 import { PRESETS } from '../experiments/presets.js';
+import { setThreads } from '../engine/kernels/index.js';
 import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
 import { fmt, table } from '../report/markdown.js';
 import { streamProgress, silentProgress } from '../training/progress.js';
@@ -23,6 +24,7 @@ output:
   -q, --quiet           no progress on stderr
       --print-config    print the resolved config as JSON and exit
       --list-presets    list presets and exit
+      --threads N       kernel threads (default: every core, or $HARDNEG_THREADS)
   -h, --help`;
 
 const OPTIONS = {
@@ -34,6 +36,7 @@ const OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
   'print-config': { type: 'boolean' },
   'list-presets': { type: 'boolean' },
+  threads: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -73,6 +76,14 @@ export async function run(argv: string[]): Promise<number> {
     const w = Math.max(...Object.keys(PRESETS).map((k) => k.length));
     writeOut(Object.entries(PRESETS).map(([k, v]) => `${k.padEnd(w)}  ${v.description}`).join('\n'));
     return 0;
+  }
+  if (values.threads !== undefined) {
+    const n = Number(values.threads);
+    if (!Number.isInteger(n) || n < 1) {
+      process.stderr.write(`hardneg train: --threads: expected a positive integer, got '${String(values.threads)}'\n`);
+      return 2;
+    }
+    setThreads(n);
   }
   const config: RunConfig = configFromFlags(values);
   checkMethodOptions(config);
