@@ -9,6 +9,7 @@ import { resolveConfig } from '../../src/experiments/presets.js';
 import { readPerUser, readRunEmbeddings } from '../../src/experiments/runStore.js';
 import { type Evaluator, type TrainEvent, train } from '../../src/training/trainer.js';
 import { hasSharedData } from '../helpers/paths.js';
+import { backendInfo, setBackend, setThreads } from '../../src/engine/kernels/index.js';
 
 const small = () => syntheticDataset({ users: 200, items: 300, seed: 5 });
 
@@ -102,6 +103,27 @@ test('deterministic for a seed: same seed → identical metrics and weights; ano
   assert.deepEqual(a.epochs.map((e) => e.loss), b.epochs.map((e) => e.loss));
   assert.deepEqual(Array.from(a.weights!.embeddings.users), Array.from(b.weights!.embeddings.users));
   assert.notDeepEqual(a.epochs.map((e) => e.loss), c.epochs.map((e) => e.loss));
+});
+
+test('same results with one or two kernel threads and with the JS backend', async () => {
+  const ds = small();
+  const cfg = resolveConfig(undefined, { epochs: 2, evalEvery: 1, ks: [20], encoder: { name: 'lightgcn', dim: 8, layers: 2 } });
+  const before = backendInfo();
+  try {
+    setThreads(1);
+    const one = await train(cfg, ds);
+    setThreads(2);
+    const two = await train(cfg, ds);
+    setBackend('js');
+    const js = await train(cfg, ds);
+    assert.deepEqual(one.epochs.map((e) => e.loss), two.epochs.map((e) => e.loss));
+    assert.deepEqual(one.test, two.test);
+    assert.deepEqual(one.epochs.map((e) => e.loss), js.epochs.map((e) => e.loss));
+    assert.deepEqual(one.test, js.test);
+  } finally {
+    setBackend(before.requested);
+    setThreads(before.threads);
+  }
 });
 
 test('run folder: config, dataset fingerprint, metrics.jsonl with diagnostics, summary, safetensors weights', async () => {
