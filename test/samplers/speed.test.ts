@@ -36,12 +36,12 @@ test('sampler time per batch on Gowalla (2048 pairs, M = 64)', (t) => {
       const ctx: SampleContext = { users, pos, pass, encoder: enc, dataset: ds, rng: samplerRng, epoch: 1, step: 0 };
       const lines: string[] = [];
       for (const [name, opts] of [
-        ['uniform', {}], ['dns', { m: 64 }], ['pdns', { m: 64 }], ['mixgcf', { m: 64 }], ['dins', { m: 64 }], ['srns', {}],
+        ['uniform', {}], ['dns', { m: 64 }], ['mixgcf', { m: 64 }], ['dins', { m: 64 }], ['srns', {}],
       ] as const) {
         const s = createSampler(name, opts);
         s.prepare?.(ds, samplerRng);
         const times: number[] = [];
-        for (let rep = 0; rep < 5; rep++) {
+        for (let rep = 0; rep < 3; rep++) {
           const t0 = performance.now();
           tidy(() => {
             s.sample(ctx);
@@ -49,8 +49,8 @@ test('sampler time per batch on Gowalla (2048 pairs, M = 64)', (t) => {
           times.push(performance.now() - t0);
         }
         times.sort((a, b) => a - b);
-        lines.push(`${name} ${times[2].toFixed(1)} ms`);
-        assert.ok(times[2] < 1500, `${encName}/${name}: median ${times[2]} ms per batch`);
+        lines.push(`${name} ${times[1].toFixed(1)} ms`);
+        assert.ok(times[1] < 1500, `${encName}/${name}: median ${times[1]} ms per batch`);
       }
       t.diagnostic(`${encName} (Gowalla ${ds.numUsers}×${ds.numItems}, d 64): ${lines.join(', ')}`);
     });
