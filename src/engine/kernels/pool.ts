@@ -1,25 +1,32 @@
 // A pool of worker threads that run WebAssembly kernels over the shared heap. Dispatch goes through a control
 // block in a SharedArrayBuffer with Atomics.wait/notify (postMessage costs tens of microseconds, too much for
-// sub-millisecond kernels): the caller writes the kernel number, its arguments and each thread's slice
-// [bounds[t], bounds[t+1]), bumps the generation counter and wakes the workers, does slice 0 itself, then waits
-// until every worker has counted itself out. Workers spin briefly after a job (training steps issue kernels
-// back to back) and then sleep in Atomics.wait.
+// sub-millisecond kernels). A job is a kernel number, its arguments and a list of chunks [bounds[c],
+// bounds[c+1]) of its output rows; the caller and the workers claim chunks with a compare-and-swap on one
+// ticket word (generation in the high 24 bits, next chunk in the low 8), so a worker that the OS has not
+// scheduled yet simply claims nothing and the others do its share. Which thread computes a chunk never changes
+// its numbers. The caller returns when every chunk is done. Workers spin briefly after a job (training steps
+// issue kernels back to back), then sleep in Atomics.wait.
 import { Worker } from 'node:worker_threads';
 
 /** Int32 slots of the control block. */
 export const CTRL = {
   GEN: 0, // job generation; workers wake when it changes
   OP: 1, // kernel number (index into the names list); -1 = shut down
-  PENDING: 2, // workers still running the current job
+  DONE: 2, // chunks finished in the current job
   NARGS: 3,
   FAILED: 4, // 1 when a worker threw; the message is in the error bytes
   SPIN: 5, // iterations a worker spins on GEN before sleeping
-  BOUNDS: 8, // threads + 1 slice bounds
+  TICKET: 6, // (generation & 0xffffff) << 8 | next chunk to claim
+  NCHUNKS: 7,
+  BOUNDS: 8, // NCHUNKS + 1 chunk bounds
 } as const;
+/** A ticket no job matches (generations skip the tag 0xffffff). */
+const CLOSED = -1;
 export const MAX_THREADS = 64;
+export const MAX_CHUNKS = 255;
 export const MAX_ARGS = 32;
-const INTS = CTRL.BOUNDS + MAX_THREADS + 1;
-const ARGS_BYTE = Math.ceil((INTS * 4) / 8) * 8;
+export const CTRL_INTS = CTRL.BOUNDS + MAX_CHUNKS + 1;
+const ARGS_BYTE = Math.ceil((CTRL_INTS * 4) / 8) * 8;
 const ERR_BYTE = ARGS_BYTE + MAX_ARGS * 8;
 const ERR_LEN = 1024;
 export const CTRL_BYTES = ERR_BYTE + ERR_LEN;
@@ -31,6 +38,30 @@ export interface WorkerInit {
   ctrl: SharedArrayBuffer;
   names: string[];
   id: number;
+}
+
+/**
+ * Claims and runs chunks of the job of generation `gen` until none are left; `run(start, end)` does one chunk.
+ * Shared by the caller and the workers.
+ */
+export function claimChunks(ctrl: Int32Array, gen: number, run: (start: number, end: number) => void): void {
+  const tag = (gen & 0xffffff) << 8;
+  // The caller closes the ticket (CLOSED) before it rewrites a job, so a count read here that belongs to a newer
+  // job is always followed by a ticket that does not match `tag`.
+  const n = Atomics.load(ctrl, CTRL.NCHUNKS);
+  for (;;) {
+    const t = Atomics.load(ctrl, CTRL.TICKET);
+    if ((t & ~0xff) !== tag) return; // a newer job (or none): nothing of ours left
+    const c = t & 0xff;
+    if (c >= n) return;
+    if (Atomics.compareExchange(ctrl, CTRL.TICKET, t, t + 1) !== t) continue;
+    try {
+      // The job's arguments stay put until all its chunks are done, so reading them now is safe.
+      run(ctrl[CTRL.BOUNDS + c]!, ctrl[CTRL.BOUNDS + c + 1]!);
+    } finally {
+      if (Atomics.add(ctrl, CTRL.DONE, 1) + 1 === n) Atomics.notify(ctrl, CTRL.DONE);
+    }
+  }
 }
 
 export class WorkerPool {
@@ -47,7 +78,7 @@ export class WorkerPool {
     }
     this.threads = threads;
     const sab = new SharedArrayBuffer(CTRL_BYTES);
-    this.ctrl = new Int32Array(sab, 0, INTS);
+    this.ctrl = new Int32Array(sab, 0, CTRL_INTS);
     this.args = new Float64Array(sab, ARGS_BYTE, MAX_ARGS);
     this.errBytes = new Uint8Array(sab, ERR_BYTE, ERR_LEN);
     this.ctrl[CTRL.SPIN] = 20000;
@@ -62,27 +93,34 @@ export class WorkerPool {
   }
 
   /**
-   * Runs kernel `op` with `args` on every thread: thread t does [bounds[t], bounds[t+1]); thread 0 is the caller,
-   * which runs `self(start, end)`. Returns when all slices are done; rethrows a worker's failure.
+   * Runs kernel `op` with `args` over the chunks [bounds[c], bounds[c+1]) (at most MAX_CHUNKS); the caller takes
+   * part through `self(start, end)`. Returns when all chunks are done; rethrows a worker's failure.
    */
   run(op: number, args: readonly number[], bounds: readonly number[], self: (start: number, end: number) => void): void {
     if (this.closed) throw new Error('wasm kernels: worker pool is closed');
+    const nChunks = bounds.length - 1;
+    if (nChunks < 1 || nChunks > MAX_CHUNKS) throw new RangeError(`wasm kernels: ${nChunks} chunks (1..${MAX_CHUNKS})`);
+    if (args.length > MAX_ARGS) throw new RangeError(`wasm kernels: ${args.length} arguments (max ${MAX_ARGS})`);
     const c = this.ctrl;
-    const n = this.threads;
+    Atomics.store(c, CTRL.TICKET, CLOSED);
     for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
-    for (let t = 0; t <= n; t++) c[CTRL.BOUNDS + t] = bounds[t]!;
+    for (let t = 0; t <= nChunks; t++) c[CTRL.BOUNDS + t] = bounds[t]!;
     c[CTRL.OP] = op;
     c[CTRL.NARGS] = args.length;
-    Atomics.store(c, CTRL.PENDING, n - 1);
-    Atomics.add(c, CTRL.GEN, 1);
+    Atomics.store(c, CTRL.NCHUNKS, nChunks);
+    Atomics.store(c, CTRL.DONE, 0);
+    let gen = (c[CTRL.GEN]! + 1) | 0;
+    if ((gen & 0xffffff) === 0xffffff) gen = (gen + 1) | 0;
+    Atomics.store(c, CTRL.TICKET, (gen & 0xffffff) << 8);
+    Atomics.store(c, CTRL.GEN, gen);
     Atomics.notify(c, CTRL.GEN);
     let selfError: unknown = null;
     try {
-      if (bounds[0]! < bounds[1]!) self(bounds[0]!, bounds[1]!);
+      claimChunks(c, gen, self);
     } catch (e) {
       selfError = e;
     }
-    this.join();
+    this.join(nChunks);
     if (selfError) throw selfError;
     if (c[CTRL.FAILED]) {
       const len = this.errBytes.indexOf(0);
@@ -92,17 +130,15 @@ export class WorkerPool {
     }
   }
 
-  private join(): void {
+  private join(n: number): void {
     const c = this.ctrl;
-    for (let spin = 0; spin < 100000; spin++) if (Atomics.load(c, CTRL.PENDING) === 0) return;
+    for (let spin = 0; spin < 20000; spin++) if (Atomics.load(c, CTRL.DONE) === n) return;
     const t0 = Date.now();
     for (;;) {
-      const p = Atomics.load(c, CTRL.PENDING);
-      if (p === 0) return;
-      Atomics.wait(c, CTRL.PENDING, p, 1000);
-      if (Date.now() - t0 > 120_000) {
-        throw new Error('wasm kernels: workers did not finish within 120 s (a worker failed to start?)');
-      }
+      const d = Atomics.load(c, CTRL.DONE);
+      if (d === n) return;
+      Atomics.wait(c, CTRL.DONE, d, 1000);
+      if (Date.now() - t0 > 300_000) throw new Error('wasm kernels: a chunk did not finish within 300 s');
     }
   }
 
@@ -111,6 +147,7 @@ export class WorkerPool {
     if (this.closed) return;
     this.closed = true;
     const c = this.ctrl;
+    Atomics.store(c, CTRL.TICKET, CLOSED);
     c[CTRL.OP] = -1;
     Atomics.add(c, CTRL.GEN, 1);
     Atomics.notify(c, CTRL.GEN);

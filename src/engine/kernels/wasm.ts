@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { heap } from '../memory.js';
-import { WorkerPool } from './pool.js';
+import { MAX_CHUNKS, WorkerPool } from './pool.js';
 import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
@@ -26,6 +26,7 @@ const NS_MADD = 0.05; // register-blocked matmul / scoring, per multiply-add
 const NS_SPMM = 0.15; // per non-zero × column
 const NS_ROW = 0.2; // gather, scatter-add, rowDot, scaleRows, transpose, packing: per element
 const NS_ADAM = 0.7; // per parameter
+const CHUNKS_PER_THREAD = 4;
 
 // dist-NAME/src/engine/kernels/ → dist-NAME/wasm/kernels.wasm, else <repo>/dist/wasm/kernels.wasm.
 export function locateKernelsWasm(): string {
@@ -96,8 +97,10 @@ export class WasmKernels implements Kernels {
       f(...args, 0, total, 0);
       return;
     }
-    const t = this.threads;
-    const b = bounds ?? evenBounds(total, t, grain);
+    // Several chunks per thread: threads claim them dynamically, so a thread the OS has descheduled (a busy
+    // machine) delays the call by one chunk at most, not by its whole share.
+    const chunks = Math.min(MAX_CHUNKS, this.threads * CHUNKS_PER_THREAD);
+    const b = bounds ?? evenBounds(total, chunks, grain);
     this.pool.run(OP[name], args, b, (s, e) => f(...args, s, e, 0));
   }
 
@@ -165,7 +168,7 @@ export class WasmKernels implements Kernels {
         this.p(y, true), accumulate ? 1 : 0];
       const nnz = s.indptr[s.rows]!;
       // Balance the slices by non-zeros rather than rows (degrees are skewed).
-      const bounds = this.pool ? nnzBounds(s.indptr, s.rows, this.threads) : undefined;
+      const bounds = this.pool ? nnzBounds(s.indptr, s.rows, Math.min(MAX_CHUNKS, this.threads * CHUNKS_PER_THREAD)) : undefined;
       this.par('spmm', args, s.rows, 1, (nnz + s.rows) * d * NS_SPMM, bounds);
     } finally {
       this.done();
@@ -288,7 +291,7 @@ export class WasmKernels implements Kernels {
   }
 }
 
-/** Slice bounds of [0, total) for t threads, each a multiple of `grain` (except the end). */
+/** Bounds of t chunks of [0, total), each a multiple of `grain` (except the end); chunks may be empty. */
 export function evenBounds(total: number, t: number, grain: number): number[] {
   const units = Math.ceil(total / grain);
   const b = [0];
@@ -297,7 +300,7 @@ export function evenBounds(total: number, t: number, grain: number): number[] {
   return b;
 }
 
-/** Row bounds giving each thread about the same number of non-zeros plus rows. */
+/** Row bounds of t chunks with about the same number of non-zeros plus rows each. */
 function nnzBounds(indptr: Int32Array, rows: number, t: number): number[] {
   const total = indptr[rows]! + rows;
   const b = [0];
