@@ -50,8 +50,13 @@ export function formatResult(r: RunResult): string {
   if (rnd.some(Boolean)) rows.push(['random ranking', ...rnd]);
   const c = r.config;
   const head = `${r.dataset.name}: ${c.encoder.name} + ${c.sampler.name}, seed ${c.seed}; best epoch ${r.bestEpoch}/${r.epochsRun}` +
-    ` by ${r.metric} on ${r.selectOn}${r.stoppedEarly ? ' (early stop)' : ''}; ${r.seconds.total.toFixed(1)} s`;
+    ` by ${r.metric} on ${r.selectOn}${r.stoppedEarly ? ' (early stop)' : ''}${r.interrupted ? ' (interrupted)' : ''}` +
+    `; ${r.seconds.total.toFixed(1)} s`;
   const lines = [head, '', table(['', ...keys], rows)];
+  const rk = Object.keys(r.randomRecall).pop();
+  if (rk && r.test[rk] > 0 && r.randomRecall[rk] > 0) {
+    lines.push('', `test ${rk} is ${(r.test[rk] / r.randomRecall[rk]).toFixed(1)}× that of a random ranking`);
+  }
   for (const w of r.warnings) lines.push('', `warning: ${w}`);
   if (r.runDir) lines.push('', `run saved to ${r.runDir}`);
   return lines.join('\n');
@@ -101,7 +106,20 @@ export async function run(argv: string[]): Promise<number> {
   }
   const runDir = values['no-save'] ? undefined
     : (values.out as string | undefined) ?? defaultRunDir(config, (values['runs-dir'] as string | undefined) ?? 'runs');
-  const result = await train(config, dataset, { runDir, progress, datasetSpec: config.dataset });
+  // First Ctrl-C: finish the current step, evaluate, save the run; a second one exits at once.
+  const abort = new AbortController();
+  const onSigint = () => {
+    progress.message('interrupt: stopping after this step (Ctrl-C again to quit now)');
+    abort.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
+  let result: RunResult;
+  try {
+    result = await train(config, dataset, { runDir, progress, datasetSpec: config.dataset, signal: abort.signal });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
   writeOut(values.json ? toJson(summaryOf(result)) : formatResult(result));
   return 0;
 }

@@ -89,6 +89,7 @@ export interface RunSummary {
   bestEpoch: number;
   epochsRun: number;
   stoppedEarly: boolean;
+  interrupted: boolean;
   best: Record<string, number>;
   test: Record<string, number>;
   randomRecall: Record<string, number>;
@@ -110,6 +111,7 @@ export function summaryOf(r: RunResult): RunSummary {
     bestEpoch: r.bestEpoch,
     epochsRun: r.epochsRun,
     stoppedEarly: r.stoppedEarly,
+    interrupted: r.interrupted,
     best: r.best,
     test: r.test,
     randomRecall: r.randomRecall,

@@ -65,6 +65,8 @@ export interface RunResult {
   randomRecall: Record<string, number>;
   epochsRun: number;
   stoppedEarly: boolean;
+  /** True when stopped through `signal` (the last epoch is partial). */
+  interrupted: boolean;
   evaluations: EvalRecord[];
   epochs: EpochRecord[];
   warnings: string[];
@@ -86,6 +88,8 @@ export interface TrainOptions {
   datasetSpec?: unknown;
   /** Keep best weights in the result (default true; the run folder needs them). */
   keepWeights?: boolean;
+  /** Aborting stops after the current step: the partial epoch is evaluated and the run finished normally. */
+  signal?: AbortSignal;
 }
 
 const now = (): number => performance.now();
@@ -274,6 +278,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   let perUserTest: RunResult['perUserTest'] = null;
   let bestWeights: RunResult['weights'] = null;
   let stoppedEarly = false;
+  let interrupted = false;
   let epochsRun = 0;
   let trainMs = 0;
   let evalMs = 0;
@@ -327,6 +332,10 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     let lossCount = 0;
     let step = 0;
     for (const batch of batcher.epoch(batchRng)) {
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       const ts = now();
       const { users, pos } = batch;
       const b = users.length;
@@ -375,6 +384,12 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
       progress.step(epoch, step, batcher.stepsPerEpoch, lossSum / lossCount, rate, (totalPairs - pairsDone) / rate);
       if ((step & 7) === 0) await new Promise<void>((r) => setImmediate(r)); // let signals and output through
     }
+    if (interrupted && step === 0) {
+      // Nothing trained in this epoch: the model is the previous epoch's.
+      warn(`interrupted before epoch ${epoch}`);
+      if (evaluations[evaluations.length - 1]?.epoch !== epoch - 1) evaluate(epoch - 1);
+      break;
+    }
     epochsRun = epoch;
     const rec: EpochRecord = {
       epoch, loss: lossSum / Math.max(1, lossCount), seconds: (now() - te) / 1000,
@@ -386,6 +401,11 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     const eta = (config.epochs - epoch) * (now() - t0) / 1000 / epoch;
     progress.epochEnd(`epoch ${epoch}/${config.epochs} loss ${rec.loss.toFixed(4)} ${rec.seconds.toFixed(2)}s ` +
       `gap ${rec.diagnostics.scoreGap.toFixed(3)} ETA ${formatDuration(eta)}`);
+    if (interrupted) {
+      warn(`interrupted during epoch ${epoch} after ${step} of ${batcher.stepsPerEpoch} steps; evaluated as it was`);
+      evaluate(epoch);
+      break;
+    }
     if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
       if (evaluate(epoch)) {
         stoppedEarly = epoch < config.epochs;
@@ -398,7 +418,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
 
   const result: RunResult = {
     config, dataset: stats, selectOn, carvedValid, metric: config.metric, bestEpoch: selector.bestEpoch,
-    best: bestSel, test: bestTest, randomRecall: rnd, epochsRun, stoppedEarly, evaluations, epochs, warnings,
+    best: bestSel, test: bestTest, randomRecall: rnd, epochsRun, stoppedEarly, interrupted, evaluations, epochs, warnings,
     seconds: { total: (now() - t0) / 1000, train: trainMs / 1000, eval: evalMs / 1000 },
     perUserTest, weights: bestWeights, runDir: opts.runDir,
   };

@@ -179,6 +179,7 @@ test('every sampler trains through the loop (items and synthetic negatives, K > 
     { sampler: { name: 'srns' } },
     { encoder: { name: 'lightgcn', layers: 2 }, sampler: { name: 'mixgcf', m: 8 } },
     { encoder: { name: 'lightgcn', layers: 2 }, sampler: { name: 'dins', m: 8, k: 2 } },
+    { encoder: { name: 'lightgcn', layers: 2, init: 'normal' }, batching: 'users', sampler: { name: 'uniform' } },
   ];
   for (const c of cases) {
     const cfg = resolveConfig(undefined, { epochs: 1, ks: [20], encoder: { dim: 8 }, ...c });
@@ -190,4 +191,28 @@ test('every sampler trains through the loop (items and synthetic negatives, K > 
     assert.ok(d.sampleTimeShare > 0 && d.sampleTimeShare < 1, label);
     assert.ok(Number.isFinite(r.test['recall@20']), label);
   }
+});
+
+test('an abort signal stops after the current step; the partial epoch is evaluated and reported', async () => {
+  const ds = small();
+  const cfg = resolveConfig(undefined, { epochs: 50, evalEvery: 10, batchSize: 64, ks: [20], encoder: { dim: 8 } });
+  const ac = new AbortController();
+  const r = await train(cfg, ds, {
+    keepWeights: false, signal: ac.signal,
+    onEvent: (e) => { if (e.type === 'epoch' && e.record.epoch === 3) ac.abort(); },
+  });
+  assert.equal(r.interrupted, true);
+  assert.equal(r.epochsRun, 3, 'aborted before the first step of epoch 4');
+  assert.deepEqual(r.evaluations.map((e) => e.epoch), [3], 'the model after epoch 3 is evaluated');
+  assert.match(r.warnings[0], /interrupted before epoch 4/);
+  // Aborting mid-epoch: the partial epoch is recorded and evaluated.
+  const ac2 = new AbortController();
+  let steps = 0;
+  const r2 = await train(cfg, ds, {
+    keepWeights: false, signal: ac2.signal,
+    progress: { step: () => { if (++steps === 5) ac2.abort(); }, epochEnd() {}, message() {}, done() {} },
+  });
+  assert.equal(r2.epochsRun, 1);
+  assert.deepEqual(r2.evaluations.map((e) => e.epoch), [1]);
+  assert.match(r2.warnings[0], /interrupted during epoch 1 after 5 of \d+ steps/);
 });
