@@ -17,11 +17,11 @@ const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i]))
 type Fn = (...a: number[]) => void;
 
 /**
- * Kernels estimated to take less than this (ns on one thread) run on the calling thread alone: waking a worker
+ * Kernels estimated to take less than this (ns on one thread, 250 µs) run on the calling thread alone: waking a worker
  * costs microseconds when it is spinning and much more when it sleeps or the machine is busy. Estimates below
  * (NS_*) were measured on the 2-core dev machine (AMD EPYC, Node 20).
  */
-const PAR_MIN_NS = 50_000;
+const PAR_MIN_NS = 250_000;
 const NS_MADD = 0.05; // register-blocked matmul / scoring, per multiply-add
 const NS_SPMM = 0.15; // per non-zero × column
 const NS_ROW = 0.2; // gather, scatter-add, rowDot, scaleRows, transpose, packing: per element
@@ -47,7 +47,7 @@ function kernelsModule(): WebAssembly.Module {
 type View = Float32Array | Int32Array;
 
 export interface WasmKernelOptions {
-  /** Estimated single-thread ns below which a kernel stays on the calling thread (default 50 µs); tests set 0. */
+  /** Estimated single-thread ns below which a kernel stays on the calling thread (default 250 µs); tests set 0. */
   minParallelWork?: number;
 }
 
