@@ -31,7 +31,7 @@ const DIM = 64, USERS = 4096, TOPK = 20, BATCH = 2048;
 interface Train { nUsers: number; nItems: number; indptr: Int32Array; indices: Int32Array }
 
 /** LightGCN-format train.txt: "user item item ..." per line; user-major CSR with sorted, deduplicated items. */
-function loadTrain(path: string): Train {
+export function loadTrain(path: string): Train {
   const lines = readFileSync(path, 'utf8').split('\n');
   const rows: number[][] = [];
   let nUsers = 0, nItems = 0;
@@ -53,7 +53,7 @@ function loadTrain(path: string): Train {
 }
 
 /** D^-½ A D^-½ of the bipartite graph: users 0..U−1, items U..U+I−1, no self loops; rows sorted. */
-function normalisedAdjacency(t: Train): CsrMatrix {
+export function normalisedAdjacency(t: Train): CsrMatrix {
   const n = t.nUsers + t.nItems;
   const degI = new Int32Array(t.nItems);
   for (let e = 0; e < t.indices.length; e++) degI[t.indices[e]!]++;
