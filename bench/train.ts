@@ -1,0 +1,193 @@
+// `npm run bench -- train [--json[=path]] [--reps 5] [--warmup 2] [--threads N] [--only name,name] [--no-lastfm]
+//   [--lastfm-epochs 6] [--no-gowalla]`
+//
+// Whole training steps, the way src/training/trainer.ts runs them (encoder pass → pooled user/positive rows →
+// sampler → scores → loss + λ·egoL2 → backward → optimiser step + zeroGrad, all inside one tidy), on Gowalla
+// (LightGCN split, batch 2048, dim 64, 3 layers for graph encoders) with a per-phase breakdown:
+//   sample    sampler.sample (candidate draws, selection scoring, DINS/MixGCF mixing ops)
+//   forward   encoder.forward (graph propagation), pooling, scoring, loss and L2
+//   backward  loss.backward()
+//   optim     optimizer.step() + zeroGrad()
+//   total     the whole step including tidy's frees.
+// Medians over `reps` steps after `warmup` steps; every step uses fresh batches from the seeded 'batch' stream.
+// Then seconds per epoch of LightGCN on LastFM with the lightgcn-pytorch preset, through train() itself (the
+// evaluation is stubbed out: only training epochs are timed). Load average is recorded: the machine is shared.
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDataset } from '../src/data/load.js';
+import type { Dataset } from '../src/data/types.js';
+import { createEncoder } from '../src/encoders/index.js';
+import { setThreads, backendInfo } from '../src/engine/kernels/index.js';
+import { add, gatherRows, reshape, scale } from '../src/engine/ops.js';
+import { Adam } from '../src/engine/optim.js';
+import { Rng } from '../src/engine/rng.js';
+import { tidy } from '../src/engine/tensor.js';
+import { createLoss } from '../src/losses/index.js';
+import { createSampler } from '../src/samplers/index.js';
+import type { Negatives, SampleContext, Sampler } from '../src/samplers/types.js';
+import { interactionBatcher } from '../src/training/batching.js';
+import { train } from '../src/training/trainer.js';
+import {
+  envReport, flagValue, fmtMs, formatEnv, formatTable, hasFlag, intFlag, median, nowMs,
+} from './lib/index.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DATA = process.env.HARDNEG_SHARED_DATA ?? join(repoRoot, '..', 'shared', 'data');
+const BATCH = 2048;
+
+interface Case {
+  name: string;
+  encoder: Record<string, unknown> & { name: string };
+  sampler: Record<string, unknown> & { name: string };
+  lazy: boolean;
+}
+
+const CASES: Case[] = [
+  { name: 'mf-uniform-dense', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'uniform' }, lazy: false },
+  { name: 'mf-uniform-lazy', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'uniform' }, lazy: true },
+  { name: 'mf-dns64', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'dns', m: 64 }, lazy: false },
+  { name: 'lightgcn-uniform', encoder: { name: 'lightgcn', dim: 64, layers: 3 }, sampler: { name: 'uniform' }, lazy: false },
+  {
+    name: 'lightgcn-dins64', encoder: { name: 'lightgcn', dim: 64, layers: 3, includeEgoLayer: false },
+    sampler: { name: 'dins', m: 64, beta: 2 }, lazy: false,
+  },
+  { name: 'ngcf-uniform', encoder: { name: 'ngcf', dim: 64, layers: 3 }, sampler: { name: 'uniform' }, lazy: false },
+];
+
+const PHASES = ['sample', 'forward', 'backward', 'optim', 'total'] as const;
+type Phase = (typeof PHASES)[number];
+type Times = Record<Phase, number>;
+
+export interface CaseResult { name: string; steps: number; median: Times; samplesTotal: number[] }
+
+/** Runs warmup + reps steps of one configuration and returns per-phase medians (ms). */
+export function benchCase(c: Case, dataset: Dataset, reps: number, warmup: number): CaseResult {
+  const seed = 1;
+  const encoder = createEncoder(c.encoder.name, dataset, { ...c.encoder, name: undefined }, Rng.stream(seed, 'init'));
+  const { name: _n, ...sOpts } = c.sampler;
+  const sampler = createSampler(c.sampler.name, sOpts) as Sampler;
+  const samplerRng = Rng.stream(seed, 'sampler');
+  const batchRng = Rng.stream(seed, 'batch');
+  const dropoutRng = Rng.stream(seed, 'dropout');
+  sampler.prepare?.(dataset, samplerRng);
+  const lossFn = createLoss({ name: 'bpr' });
+  const optimizer = new Adam(encoder.parameters(), { lr: 1e-3, lazy: c.lazy });
+  const l2 = 1e-4;
+  const batcher = interactionBatcher(dataset.train, BATCH);
+  const it = batcher.epoch(batchRng)[Symbol.iterator]();
+  const per: Times[] = [];
+  for (let s = 0; s < warmup + reps; s++) {
+    const nb = it.next();
+    if (nb.done) throw new Error('bench train: ran out of batches');
+    const { users, pos } = nb.value;
+    const b = users.length;
+    const t: Times = { sample: 0, forward: 0, backward: 0, optim: 0, total: 0 };
+    const t0 = nowMs();
+    tidy(() => {
+      const tf0 = nowMs();
+      const pass = encoder.forward({ training: true, rng: dropoutRng });
+      const u = pass.pool(pass.userLayers(users));
+      const p = pass.pool(pass.itemLayers(pos));
+      const ctx: SampleContext = { users, pos, pass, encoder, dataset, rng: samplerRng, epoch: 1, step: s };
+      const ts0 = nowMs();
+      const neg: Negatives = sampler.sample(ctx);
+      const ts1 = nowMs();
+      const k = neg.k;
+      const uK = k === 1 ? u : gatherRows(u, repeatIndex(b, k));
+      const negIds = neg.kind === 'items' ? neg.items : null;
+      const nRows = neg.kind === 'items' ? pass.pool(pass.itemLayers(neg.items)) : neg.pooled;
+      const sPos = pass.score(u, p, pos, users);
+      const sNeg = pass.score(uK, nRows, negIds ?? undefined, users);
+      let loss = lossFn(sPos, k === 1 ? sNeg : reshape(sNeg, [b, k]));
+      const l2Items = [pos];
+      const real = negIds ?? (neg.kind === 'synthetic' ? neg.hardItems : undefined);
+      if (real) l2Items.push(real);
+      loss = add(loss, scale(pass.egoL2(users, l2Items, b), l2));
+      const lv = loss.item();
+      if (!Number.isFinite(lv)) throw new Error(`bench train ${c.name}: loss ${lv}`);
+      const tb0 = nowMs();
+      loss.backward();
+      const to0 = nowMs();
+      optimizer.step();
+      optimizer.zeroGrad();
+      const to1 = nowMs();
+      t.sample = ts1 - ts0;
+      t.forward = (ts0 - tf0) + (tb0 - ts1);
+      t.backward = to0 - tb0;
+      t.optim = to1 - to0;
+    });
+    t.total = nowMs() - t0;
+    if (s >= warmup) per.push(t);
+  }
+  for (const p of encoder.parameters()) p.dispose();
+  const med = {} as Times;
+  for (const ph of PHASES) med[ph] = median(per.map((x) => x[ph]));
+  return { name: c.name, steps: per.length, median: med, samplesTotal: per.map((x) => x.total) };
+}
+
+function repeatIndex(b: number, k: number): Int32Array {
+  const out = new Int32Array(b * k);
+  for (let r = 0; r < b; r++) out.fill(r, r * k, (r + 1) * k);
+  return out;
+}
+
+export interface LastFmResult { epochs: number; secondsPerEpoch: number; perEpoch: number[]; stepsPerEpoch: number }
+
+/** LightGCN on LastFM, lightgcn-pytorch preset, through train(); the first epoch is warm-up. */
+export async function benchLastFm(epochs: number): Promise<LastFmResult> {
+  const dataset = loadDataset({ name: 'lastfm', dataDir: DATA });
+  let steps = 0;
+  const r = await train({ preset: 'lightgcn-pytorch', dataset: 'lastfm', epochs, evalEvery: epochs } as never,
+    dataset, {
+      keepWeights: false,
+      onEvent: (e) => { if (e.type === 'start') steps = e.stepsPerEpoch; },
+      evaluator: () => ({ metrics: { 'recall@20': 0 }, perUser: { users: new Int32Array(0), values: {} }, usersEvaluated: 0,
+        usersSkipped: 0, split: 'test', maskedValid: false }) as never,
+    });
+  const per = r.epochs.map((e) => e.seconds);
+  return { epochs, secondsPerEpoch: median(per.slice(1)), perEpoch: per, stepsPerEpoch: steps };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const json = hasFlag(argv, 'json');
+  const jsonPath = flagValue(argv, 'json');
+  const reps = intFlag(argv, 'reps', 5);
+  const warmup = intFlag(argv, 'warmup', 2);
+  const threadsFlag = flagValue(argv, 'threads');
+  if (threadsFlag) setThreads(Number(threadsFlag));
+  const only = flagValue(argv, 'only')?.split(',');
+  const log = (s: string): void => void (json ? process.stderr : process.stdout).write(s + '\n');
+  const env = envReport();
+  log(formatEnv(env));
+  log(`backend ${JSON.stringify(backendInfo())}`);
+  const results: CaseResult[] = [];
+  if (!hasFlag(argv, 'no-gowalla')) {
+    const t0 = nowMs();
+    const gowalla = loadDataset({ name: 'gowalla', dataDir: DATA });
+    log(`gowalla: ${gowalla.numUsers} users, ${gowalla.numItems} items, ${gowalla.train.indices.length} train (${((nowMs() - t0) / 1000).toFixed(1)} s to load)`);
+    for (const c of CASES) {
+      if (only && !only.includes(c.name)) continue;
+      const r = benchCase(c, gowalla, reps, warmup);
+      results.push(r);
+      log(`${c.name}: total ${fmtMs(r.median.total)} ms (steps ${r.samplesTotal.map((x) => x.toFixed(0)).join(' ')})`);
+    }
+    log('');
+    log('Gowalla, batch 2048, dim 64: median ms per step');
+    log(formatTable(['case', ...PHASES], results.map((r) => [r.name, ...PHASES.map((p) => fmtMs(r.median[p]))])));
+  }
+  let lastfm: LastFmResult | null = null;
+  if (!hasFlag(argv, 'no-lastfm')) {
+    lastfm = await benchLastFm(intFlag(argv, 'lastfm-epochs', 6));
+    log('');
+    log(`LastFM LightGCN (lightgcn-pytorch preset, ${lastfm.stepsPerEpoch} steps/epoch): ${lastfm.secondsPerEpoch.toFixed(3)} s/epoch ` +
+      `(median of epochs 2..${lastfm.epochs}: ${lastfm.perEpoch.map((s) => s.toFixed(3)).join(' ')})`);
+  }
+  const summary = { env, backend: backendInfo(), reps, warmup, batch: BATCH, gowalla: results, lastfm };
+  if (json) {
+    const text = JSON.stringify(summary, null, 2);
+    if (jsonPath) writeFileSync(jsonPath, text + '\n');
+    else process.stdout.write(text + '\n');
+  }
+  return 0;
+}
