@@ -1,6 +1,6 @@
 // Assembling a Dataset from per-split (user, item) pairs: CSR per split (duplicates collapsed and reported),
-// train/test and train/valid overlaps reported, exposure cleaned of positives, popularity and fingerprint.
-import { buildCsr, colCounts, countOverlap, emptySet, union } from './csr.js';
+// train/test and train/valid overlaps reported, exposure cleaned of training positives, popularity and fingerprint.
+import { buildCsr, colCounts, countOverlap, emptySet } from './csr.js';
 import { fingerprint } from './fingerprint.js';
 import type { DataReportEntry, Dataset, InteractionSet } from './types.js';
 import { selectEntries, hasInteraction } from './csr.js';
@@ -48,7 +48,8 @@ export function sequentialIds(n: number, offset = 0): string[] {
  * Builds the Dataset. Policy, documented in docs/data.md: duplicates within a split are collapsed (first
  * occurrence kept) and counted; a pair in both train and test (or valid) is kept in both and reported, since
  * the source says so (the evaluator masks training items, so such a test item cannot be hit); exposure records
- * that are positives in any split are dropped and counted (exposure means "shown, not interacted").
+ * that are training positives are dropped and counted (exposure means "shown, not interacted"); those that are
+ * held-out positives stay (cleaning them would leak valid/test into training inputs) and are counted.
  */
 export function assembleDataset(parts: DatasetParts): Dataset {
   const report: DataReportEntry[] = [...(parts.report ?? [])];
@@ -81,20 +82,29 @@ export function assembleDataset(parts: DatasetParts): Dataset {
     if (vt > 0) report.push({ step: 'check', message: `${vt} (user, item) pairs are in both valid and test (kept in both)`, count: vt });
   }
   if (exposure) {
-    let positives = valid ? union(union(train, valid), test) : union(train, test);
-    if (falseNegatives) positives = union(positives, falseNegatives);
+    // Only TRAIN positives leave exposure: cleaning against valid/test would let held-out data shape a
+    // training-side input (an exposure sampler could then never draw a test positive). Those are counted.
     const n = exposure.indptr[exposure.rows];
     const keep = new Uint8Array(n);
     let dropped = 0;
+    let heldOut = 0;
     for (let u = 0; u < numUsers; u++)
       for (let k = exposure.indptr[u]; k < exposure.indptr[u + 1]; k++) {
-        if (hasInteraction(positives, u, exposure.indices[k])) dropped++;
-        else keep[k] = 1;
+        const i = exposure.indices[k];
+        if (hasInteraction(train, u, i)) {
+          dropped++;
+          continue;
+        }
+        keep[k] = 1;
+        if (hasInteraction(test, u, i) || (valid !== undefined && hasInteraction(valid, u, i)) ||
+          (falseNegatives !== undefined && hasInteraction(falseNegatives, u, i))) heldOut++;
       }
     if (dropped > 0) {
       exposure = selectEntries(exposure, keep);
-      report.push({ step: 'exposure', message: `dropped ${dropped} exposure records that are positives of the same user`, count: dropped });
+      report.push({ step: 'exposure', message: `dropped ${dropped} exposure records that are training positives of the same user`, count: dropped });
     }
+    if (heldOut > 0)
+      report.push({ step: 'exposure', message: `kept ${heldOut} exposure records that are held-out (valid/test/false-negative) positives of the same user (held-out data must not shape training inputs)`, count: heldOut });
   }
   const content = {
     numUsers,

@@ -68,16 +68,22 @@ test('assembleDataset computes popularity and a fingerprint that tracks content'
   assert.notEqual(other.fingerprint, d.fingerprint);
 });
 
-test('assembleDataset reports train/test overlap and drops exposure records that are positives', () => {
+test('assembleDataset reports train/test overlap; drops exposure records that are TRAIN positives only', () => {
+  // exposure: (0,1) plain, (0,0) a train positive → dropped, (1,2) a test positive → kept and counted,
+  // (1,0) a valid positive → kept and counted, (0,2) a false negative → kept and counted.
   const d = assembleDataset({
     name: 'o', numUsers: 2, numItems: 3, userIds: sequentialIds(2), itemIds: sequentialIds(3),
     train: { users: i32([0, 1]), items: i32([0, 1]), label: 'a' },
+    valid: { users: i32([1]), items: i32([0]), label: 'v' },
     test: { users: i32([0, 1]), items: i32([0, 2]), label: 'b' },
-    exposure: { users: i32([0, 0, 1]), items: i32([1, 0, 2]), label: 'e' },
+    falseNegatives: { users: i32([0]), items: i32([2]), label: 'f' },
+    exposure: { users: i32([0, 0, 1, 1, 0]), items: i32([1, 0, 2, 0, 2]), label: 'e' },
   });
   assert.ok(d.report.some((r) => r.count === 1 && /both train and test/.test(r.message)));
-  assert.ok(d.report.some((r) => r.count === 2 && /exposure/.test(r.message)));
-  assert.deepEqual([...d.exposure!.indices], [1]);
+  assert.ok(d.report.some((r) => r.count === 1 && /dropped 1 exposure records that are training positives/.test(r.message)));
+  assert.ok(d.report.some((r) => r.count === 3 && /kept 3 exposure records that are held-out/.test(r.message)));
+  assert.deepEqual([...d.exposure!.indptr], [0, 2, 4]);
+  assert.deepEqual([...d.exposure!.indices], [1, 2, 0, 2]);
 });
 
 test('validSplitFromTrain: seeded, disjoint, users with < 2 items keep them in train', () => {
