@@ -311,8 +311,14 @@ export function parseConfigText(text: string, source: string): Record<string, un
   }
   if (v === null || v === undefined) return {};
   if (!isPlainObject(v)) throw new ConfigError([`(root): expected a mapping of config keys, got ${show(v)}`], source);
+  // A run's config.json also records what the run used (the loss it resolved, its kernel backend); they are
+  // outputs, not settings, so such a file can be given back as a config.
+  for (const k of RUN_RECORD_KEYS) delete v[k];
   return v;
 }
+
+/** Keys a run adds to its config.json besides the config itself (see training/trainer.ts). */
+export const RUN_RECORD_KEYS = ['resolvedLoss', 'run'] as const;
 
 /** The metric's cut-off K and name. */
 export function metricK(metric: string): number {

@@ -1,8 +1,8 @@
 // The run store: one folder per run.
-//   config.json        resolved config (+ the loss actually used)
+//   config.json        resolved config (+ the loss actually used, and `run`: the kernel backend)
 //   dataset.json       dataset name, fingerprint, sizes, the spec that loads it, loader report
 //   metrics.jsonl      one JSON object per epoch ({type:'epoch', loss, diagnostics…}) and per evaluation
-//   summary.json       best epoch, selection/test metrics at it, timings, warnings
+//   summary.json       best epoch, selection/test metrics at it, kernel backend, timings, warnings
 //   summary.md         the same for people
 //   model.safetensors  encoder parameters (`param.<name>`) and final pooled embeddings at the best epoch
 //                      (`embeddings.users`, `embeddings.items`, `embeddings.item_bias`), metadata: config, fingerprint
@@ -83,6 +83,7 @@ export interface RunSummary {
   encoder: string;
   sampler: string;
   seed: number;
+  backend: RunResult['backend'];
   selectOn: string;
   carvedValid: boolean;
   metric: string;
@@ -105,6 +106,7 @@ export function summaryOf(r: RunResult): RunSummary {
     encoder: r.config.encoder.name,
     sampler: r.config.sampler.name,
     seed: r.config.seed,
+    backend: r.backend,
     selectOn: r.selectOn,
     carvedValid: r.carvedValid,
     metric: r.metric,

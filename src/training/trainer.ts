@@ -13,7 +13,7 @@ import { ModelSelector } from './selection.js';
 import {
   AdaGrad, Adam, type Encoder, type EvalEmbeddings, type EvalResult, type LossFn, type Negatives, type Sampler,
   type SampleContext, SGD, Rng, add, createEncoder, createLoss, createSampler, evaluateFullRanking, gatherRows, heap,
-  reshape, scale, tidy, validSplitFromTrain, SamplerDiagnostics, type EpochDiagnostics,
+  reshape, scale, tidy, validSplitFromTrain, SamplerDiagnostics, type EpochDiagnostics, backendInfo,
 } from './deps.js';
 
 export type Split = 'valid' | 'test';
@@ -49,8 +49,18 @@ export type TrainEvent =
   | { type: 'eval'; record: EvalRecord }
   | { type: 'end'; result: RunResult };
 
+/** The kernel backend a run used (engine `backendInfo()`): part of what makes a run reproducible. */
+export interface BackendRecord {
+  name: string;
+  threads: number;
+  requested: string;
+  /** Why the default WASM backend could not start and the JS one was used; null when there was no fallback. */
+  fallbackReason: string | null;
+}
+
 export interface RunResult {
   config: RunConfig;
+  backend: BackendRecord;
   dataset: { name: string; fingerprint: string; numUsers: number; numItems: number; train: number; valid: number; test: number };
   selectOn: Split;
   /** True when the validation split was carved from training (the dataset had none). */
@@ -116,6 +126,13 @@ export function checkCompatibility(sampler: Sampler, encoder: Encoder, dataset: 
   if (nn.meanPooling && encoder.pooling !== 'mean') {
     throw new Error(`${who} needs mean layer pooling; encoder '${encoder.name}' pools by ${encoder.pooling}`);
   }
+}
+
+/** The warning a run carries when the kernel backend fell back to JS (results then differ by float rounding). */
+export function backendWarning(b: BackendRecord): string | null {
+  if (b.fallbackReason === null) return null;
+  return `the WASM kernel backend could not start (${b.fallbackReason}); this run used the plain-JS backend ` +
+    `(${b.threads} thread${b.threads === 1 ? '' : 's'}), so it is slower and matches WASM runs only up to float rounding`;
 }
 
 /** Expected Recall@K of a uniformly random ranking: mean over users with test items of min(1, K / #candidates). */
@@ -227,6 +244,10 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     emit({ type: 'warning', message });
   };
   const seed = config.seed;
+  const { name: backendName, threads, requested, fallbackReason } = backendInfo();
+  const backend: BackendRecord = { name: backendName, threads, requested, fallbackReason };
+  const fallback = backendWarning(backend);
+  if (fallback) warn(fallback);
 
   // Selection split: the dataset's validation split; else carve one from training (seeded) unless the config
   // explicitly opts into selecting on test.
@@ -264,7 +285,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   const rnd = randomRecall(dataset, config.ks, maskValid);
 
   if (writer) {
-    writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec });
+    writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec, run: { backend } });
     writer.writeDataset({ ...stats, spec: opts.datasetSpec ?? config.dataset, carvedValid, validFraction: carvedValid ? config.validFraction : null, report: dataset.report });
   }
   emit({ type: 'start', stepsPerEpoch: batcher.stepsPerEpoch, pairsPerEpoch: batcher.pairsPerEpoch, selectSplit: selectOn, carvedValid });
@@ -417,7 +438,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   progress.done();
 
   const result: RunResult = {
-    config, dataset: stats, selectOn, carvedValid, metric: config.metric, bestEpoch: selector.bestEpoch,
+    config, backend, dataset: stats, selectOn, carvedValid, metric: config.metric, bestEpoch: selector.bestEpoch,
     best: bestSel, test: bestTest, randomRecall: rnd, epochsRun, stoppedEarly, interrupted, evaluations, epochs, warnings,
     seconds: { total: (now() - t0) / 1000, train: trainMs / 1000, eval: evalMs / 1000 },
     perUserTest, weights: bestWeights, runDir: opts.runDir,

@@ -75,5 +75,9 @@ test('key=value overrides and YAML/JSON files', () => {
   assert.equal(resolveConfig(undefined, y).encoder.layers, 2);
   assert.throws(() => parseConfigText('{ bad json', 'x.json'), /invalid config \(x\.json\): cannot parse/);
   assert.throws(() => parseConfigText('- 1\n- 2\n', 'x.yaml'), /expected a mapping/);
+  // A run's config.json (with its run record: resolved loss, kernel backend) reads back as a config.
+  const fromRun = parseConfigText(JSON.stringify({ ...resolveConfig(undefined), epochs: 7, resolvedLoss: { name: 'bpr' },
+    run: { backend: { name: 'wasm', threads: 2, requested: 'wasm', fallbackReason: null } } }), 'config.json');
+  assert.equal(resolveConfig(undefined, fromRun).epochs, 7);
   assert.throws(() => validateConfig({ ...resolveConfig(undefined), dataset: 5 }), /dataset: expected a dataset name/);
 });

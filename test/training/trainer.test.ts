@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadDataset, syntheticDataset } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
@@ -136,6 +138,13 @@ test('run folder: config, dataset fingerprint, metrics.jsonl with diagnostics, s
       assert.ok(existsSync(join(dir, f)), f);
     }
     assert.equal(JSON.parse(readFileSync(join(dir, 'dataset.json'), 'utf8')).fingerprint, ds.fingerprint);
+    // The kernel backend is part of what makes a run reproducible: recorded in config.json, summary.json/.md.
+    const { name, threads, requested, fallbackReason } = backendInfo();
+    const want = { name, threads, requested, fallbackReason };
+    assert.deepEqual(r.backend, want);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).run.backend, want);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).backend, want);
+    assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), new RegExp(`- kernels: ${name} backend, ${threads} thread`));
     const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => `${l.type}${l.epoch}`), ['epoch1', 'eval1', 'epoch2', 'eval2']);
     for (const k of ['scoreGap', 'falseNegativeRate', 'negPopularity', 'negPopularityPercentile', 'sampleTimeShare']) {
@@ -215,4 +224,43 @@ test('an abort signal stops after the current step; the partial epoch is evaluat
   assert.equal(r2.epochsRun, 1);
   assert.deepEqual(r2.evaluations.map((e) => e.epoch), [1]);
   assert.match(r2.warnings[0], /interrupted during epoch 1 after 5 of \d+ steps/);
+});
+
+test('a default backend that falls back to JS (no kernels.wasm) is recorded and warned in the run', (t) => {
+  // A copy of the compiled sources where kernels.wasm cannot be found: the default WASM backend falls back.
+  const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
+  const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  if (!existsSync(join(repo, 'node_modules', 'yaml'))) {
+    t.skip('node_modules/yaml not found');
+    return;
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'hn-fallback-'));
+  try {
+    cpSync(src, join(tmp, 'a', 'src'), { recursive: true });
+    symlinkSync(join(repo, 'node_modules'), join(tmp, 'node_modules'));
+    const runDir = join(tmp, 'run');
+    mkdirSync(runDir);
+    const script = join(tmp, 'a', 'go.mjs');
+    writeFileSync(script, `import { train } from './src/training/trainer.js';
+import { syntheticDataset } from './src/data/index.js';
+const r = await train({ epochs: 1, ks: [20], encoder: { dim: 4 } }, syntheticDataset({ users: 40, items: 60, seed: 1 }),
+  { runDir: ${JSON.stringify(runDir)}, keepWeights: false });
+console.log(JSON.stringify(r.backend));`);
+    const env = { ...process.env };
+    delete env.HARDNEG_BACKEND;
+    const out = execFileSync(process.execPath, [script], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const backend = JSON.parse(out.trim().split('\n').pop()!);
+    assert.equal(backend.name, 'js');
+    assert.equal(backend.requested, 'wasm');
+    assert.match(backend.fallbackReason, /kernels\.wasm not found/);
+    assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')).run.backend, backend);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    assert.deepEqual(summary.backend, backend);
+    assert.ok(summary.warnings.some((w: string) => /WASM kernel backend could not start .*plain-JS backend/.test(w)), summary.warnings.join('; '));
+    const md = readFileSync(join(runDir, 'summary.md'), 'utf8');
+    assert.match(md, /\*\*Warning:\*\* the WASM kernel backend could not start/);
+    assert.match(md, /- kernels: js backend, \d+ threads? \(fell back from wasm: .*kernels\.wasm not found/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
