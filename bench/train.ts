@@ -1,5 +1,5 @@
 // `npm run bench -- train [--json[=path]] [--reps 5] [--warmup 2] [--threads N] [--only name,name] [--no-lastfm]
-//   [--lastfm-epochs 6] [--no-gowalla]`
+//   [--lastfm-epochs 6] [--no-gowalla] [--kernels]`   (--kernels: time spent in each kernel per step)
 //
 // Whole training steps, the way src/training/trainer.ts runs them (encoder pass → pooled user/positive rows →
 // sampler → scores → loss + λ·egoL2 → backward → optimiser step + zeroGrad, all inside one tidy), on Gowalla
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/data/load.js';
 import type { Dataset } from '../src/data/types.js';
 import { createEncoder } from '../src/encoders/index.js';
-import { setThreads, backendInfo } from '../src/engine/kernels/index.js';
+import { kernels, setThreads, backendInfo } from '../src/engine/kernels/index.js';
 import { add, gatherRows, reshape, scale } from '../src/engine/ops.js';
 import { Adam } from '../src/engine/optim.js';
 import { Rng } from '../src/engine/rng.js';
@@ -59,7 +59,35 @@ const PHASES = ['sample', 'forward', 'backward', 'optim', 'total'] as const;
 type Phase = (typeof PHASES)[number];
 type Times = Record<Phase, number>;
 
-export interface CaseResult { name: string; steps: number; median: Times; samplesTotal: number[] }
+export interface CaseResult {
+  name: string; steps: number; median: Times; samplesTotal: number[];
+  /** With --kernels: mean ms per step spent in each kernel (calls per step in parentheses). */
+  kernels?: Record<string, { ms: number; calls: number }>;
+}
+
+/** Wraps the active backend's methods to total their time (the --kernels breakdown); returns the counters. */
+function instrumentKernels(): Map<string, { ms: number; calls: number }> {
+  const k = kernels() as unknown as Record<string, unknown>;
+  const acc = new Map<string, { ms: number; calls: number }>();
+  const proto = Object.getPrototypeOf(k) as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const f = proto[name];
+    if (name === 'constructor' || typeof f !== 'function' || name === 'dispose' || name.length <= 2) continue;
+    const slot = { ms: 0, calls: 0 };
+    acc.set(name, slot);
+    k[name] = function (this: unknown, ...args: unknown[]) {
+      const t0 = nowMs();
+      try {
+        return (f as (...a: unknown[]) => unknown).apply(this, args);
+      } finally {
+        slot.ms += nowMs() - t0;
+        slot.calls++;
+      }
+    };
+  }
+  return acc;
+}
+let kernelCounters: Map<string, { ms: number; calls: number }> | null = null;
 
 /** Runs warmup + reps steps of one configuration and returns per-phase medians (ms). */
 export function benchCase(c: Case, dataset: Dataset, reps: number, warmup: number): CaseResult {
@@ -78,6 +106,7 @@ export function benchCase(c: Case, dataset: Dataset, reps: number, warmup: numbe
   const it = batcher.epoch(batchRng)[Symbol.iterator]();
   const per: Times[] = [];
   for (let s = 0; s < warmup + reps; s++) {
+    if (s === warmup && kernelCounters) for (const v of kernelCounters.values()) { v.ms = 0; v.calls = 0; }
     const nb = it.next();
     if (nb.done) throw new Error('bench train: ran out of batches');
     const { users, pos } = nb.value;
@@ -123,7 +152,12 @@ export function benchCase(c: Case, dataset: Dataset, reps: number, warmup: numbe
   for (const p of encoder.parameters()) p.dispose();
   const med = {} as Times;
   for (const ph of PHASES) med[ph] = median(per.map((x) => x[ph]));
-  return { name: c.name, steps: per.length, median: med, samplesTotal: per.map((x) => x.total) };
+  const res: CaseResult = { name: c.name, steps: per.length, median: med, samplesTotal: per.map((x) => x.total) };
+  if (kernelCounters) {
+    res.kernels = {};
+    for (const [k, v] of kernelCounters) if (v.calls) res.kernels[k] = { ms: v.ms / per.length, calls: v.calls / per.length };
+  }
+  return res;
 }
 
 function repeatIndex(b: number, k: number): Int32Array {
@@ -157,6 +191,7 @@ export async function main(argv: string[]): Promise<number> {
   const threadsFlag = flagValue(argv, 'threads');
   if (threadsFlag) setThreads(Number(threadsFlag));
   const only = flagValue(argv, 'only')?.split(',');
+  if (hasFlag(argv, 'kernels')) kernelCounters = instrumentKernels();
   const log = (s: string): void => void (json ? process.stderr : process.stdout).write(s + '\n');
   const env = envReport();
   log(formatEnv(env));
@@ -171,6 +206,10 @@ export async function main(argv: string[]): Promise<number> {
       const r = benchCase(c, gowalla, reps, warmup);
       results.push(r);
       log(`${c.name}: total ${fmtMs(r.median.total)} ms (steps ${r.samplesTotal.map((x) => x.toFixed(0)).join(' ')})`);
+      if (r.kernels) {
+        log('  kernels per step: ' + Object.entries(r.kernels).sort((a, b) => b[1].ms - a[1].ms)
+          .map(([k, v]) => `${k} ${fmtMs(v.ms)} ms ×${v.calls.toFixed(1)}`).join(', '));
+      }
     }
     log('');
     log('Gowalla, batch 2048, dim 64: median ms per step');

@@ -46,6 +46,17 @@ export class Heap {
     return view;
   }
 
+  /**
+   * A Float32Array of n UNINITIALISED numbers on the heap (whatever a freed block held): only for outputs that the
+   * caller overwrites entirely before anything reads them (skips the zero-fill, which costs as much as a copy).
+   */
+  allocF32Uninit(n: number): Float32Array {
+    const b = this.take(n * 4);
+    const view = new Float32Array(this.memory.buffer, b.offset, n);
+    this.track(view, b);
+    return view;
+  }
+
   /** An Int32Array of n zeros on the heap. */
   allocI32(n: number): Int32Array {
     const b = this.take(n * 4);

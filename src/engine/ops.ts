@@ -18,8 +18,9 @@ export type { CsrMatrix } from './kernels/types.js';
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
 
+/** An op's output, UNINITIALISED: every op that uses it writes each element (scatterAddRows uses `zeros`). */
 function empty(shape: Shape): Tensor {
-  return new Tensor(heap.allocF32(shapeSize(shape)), shape);
+  return new Tensor(heap.allocF32Uninit(shapeSize(shape)), shape);
 }
 
 function live(t: Tensor, where: string): void {
@@ -100,6 +101,8 @@ function binary(a0: Tensor | number, b0: Tensor | number, kind: BinKind, where: 
   live(a, where);
   live(b, where);
   const bc = broadcast(a, b, where);
+  if (a.size === b.size) return binaryEqual(a, b, kind, bc.shape);
+  if (b.size === 1 || a.size === 1) return binaryScalar(a, b, kind, bc.shape);
   const { R, C, ars, acs, brs, bcs } = bc;
   const out = empty(bc.shape);
   const o = out.data, ad = a.data, bd = b.data;
@@ -141,6 +144,116 @@ function binary(a0: Tensor | number, b0: Tensor | number, kind: BinKind, where: 
   });
 }
 
+/** Equal sizes (so equal shapes up to [r] vs [r, 1]): flat loops, no strides. */
+function binaryEqual(a: Tensor, b: Tensor, kind: BinKind, shape: Shape): Tensor {
+  const out = empty(shape);
+  const o = out.data, ad = a.data, bd = b.data, n = o.length;
+  switch (kind) {
+    case 0: for (let i = 0; i < n; i++) o[i] = ad[i] + bd[i]; break;
+    case 1: for (let i = 0; i < n; i++) o[i] = ad[i] - bd[i]; break;
+    case 2: for (let i = 0; i < n; i++) o[i] = ad[i] * bd[i]; break;
+    case 3: for (let i = 0; i < n; i++) o[i] = ad[i] / bd[i]; break;
+  }
+  return record(out, [a, b], (g) => {
+    if (a.requiresGrad) {
+      const { buf: ga, accumulate } = a._gradTarget();
+      if (accumulate) {
+        switch (kind) {
+          case 0: case 1: for (let i = 0; i < n; i++) ga[i] += g[i]; break;
+          case 2: for (let i = 0; i < n; i++) ga[i] += g[i] * bd[i]; break;
+          case 3: for (let i = 0; i < n; i++) ga[i] += g[i] / bd[i]; break;
+        }
+      } else {
+        switch (kind) {
+          case 0: case 1: ga.set(g); break;
+          case 2: for (let i = 0; i < n; i++) ga[i] = g[i] * bd[i]; break;
+          case 3: for (let i = 0; i < n; i++) ga[i] = g[i] / bd[i]; break;
+        }
+      }
+    }
+    if (b.requiresGrad) {
+      const { buf: gb, accumulate } = b._gradTarget();
+      const od = out.data;
+      // Fresh buffers start from +0 so that a −g store equals the 0 − g of the accumulating form.
+      if (!accumulate) gb.fill(0);
+      switch (kind) {
+        case 0: for (let i = 0; i < n; i++) gb[i] += g[i]; break;
+        case 1: for (let i = 0; i < n; i++) gb[i] -= g[i]; break;
+        case 2: for (let i = 0; i < n; i++) gb[i] += g[i] * ad[i]; break;
+        case 3: for (let i = 0; i < n; i++) gb[i] -= g[i] * od[i] / bd[i]; break;
+      }
+    }
+  });
+}
+
+/** One operand has a single element (broadcast as a scalar). */
+function binaryScalar(a: Tensor, b: Tensor, kind: BinKind, shape: Shape): Tensor {
+  const out = empty(shape);
+  const o = out.data, ad = a.data, bd = b.data, n = o.length;
+  const aS = a.size === 1 && n !== 1;
+  if (aS) {
+    const x = ad[0];
+    switch (kind) {
+      case 0: for (let i = 0; i < n; i++) o[i] = x + bd[i]; break;
+      case 1: for (let i = 0; i < n; i++) o[i] = x - bd[i]; break;
+      case 2: for (let i = 0; i < n; i++) o[i] = x * bd[i]; break;
+      case 3: for (let i = 0; i < n; i++) o[i] = x / bd[i]; break;
+    }
+  } else {
+    const y = bd[0];
+    switch (kind) {
+      case 0: for (let i = 0; i < n; i++) o[i] = ad[i] + y; break;
+      case 1: for (let i = 0; i < n; i++) o[i] = ad[i] - y; break;
+      case 2: for (let i = 0; i < n; i++) o[i] = ad[i] * y; break;
+      case 3: for (let i = 0; i < n; i++) o[i] = ad[i] / y; break;
+    }
+  }
+  return record(out, [a, b], (g) => {
+    const od = out.data;
+    if (a.requiresGrad) {
+      const ga = a._gradBuffer();
+      if (aS) {
+        // The scalar's grad is a sum over every output, in order, rounded once per addition as before.
+        let s = ga[0];
+        switch (kind) {
+          case 0: case 1: for (let i = 0; i < n; i++) s = Math.fround(s + g[i]); break;
+          case 2: for (let i = 0; i < n; i++) s = Math.fround(s + g[i] * bd[i]); break;
+          case 3: for (let i = 0; i < n; i++) s = Math.fround(s + g[i] / bd[i]); break;
+        }
+        ga[0] = s;
+      } else {
+        const y = bd[0];
+        switch (kind) {
+          case 0: case 1: for (let i = 0; i < n; i++) ga[i] += g[i]; break;
+          case 2: for (let i = 0; i < n; i++) ga[i] += g[i] * y; break;
+          case 3: for (let i = 0; i < n; i++) ga[i] += g[i] / y; break;
+        }
+      }
+    }
+    if (b.requiresGrad) {
+      const gb = b._gradBuffer();
+      if (!aS) {
+        let s = gb[0];
+        switch (kind) {
+          case 0: for (let i = 0; i < n; i++) s = Math.fround(s + g[i]); break;
+          case 1: for (let i = 0; i < n; i++) s = Math.fround(s - g[i]); break;
+          case 2: for (let i = 0; i < n; i++) s = Math.fround(s + g[i] * ad[i]); break;
+          case 3: for (let i = 0; i < n; i++) s = Math.fround(s - g[i] * od[i] / bd[0]); break;
+        }
+        gb[0] = s;
+      } else {
+        const x = ad[0];
+        switch (kind) {
+          case 0: for (let i = 0; i < n; i++) gb[i] += g[i]; break;
+          case 1: for (let i = 0; i < n; i++) gb[i] -= g[i]; break;
+          case 2: for (let i = 0; i < n; i++) gb[i] += g[i] * x; break;
+          case 3: for (let i = 0; i < n; i++) gb[i] -= g[i] * od[i] / bd[i]; break;
+        }
+      }
+    }
+  });
+}
+
 /** a + b (broadcasting; a number is a scalar). */
 export function add(a: Tensor | number, b: Tensor | number): Tensor {
   return binary(a, b, 0, 'add');
@@ -168,8 +281,9 @@ export function scale(a: Tensor, s: number): Tensor {
   const x = a.data, y = out.data;
   for (let i = 0; i < x.length; i++) y[i] = x[i] * s;
   return record(out, [a], (g) => {
-    const ga = a._gradBuffer();
-    for (let i = 0; i < g.length; i++) ga[i] += g[i] * s;
+    const { buf: ga, accumulate } = a._gradTarget();
+    if (accumulate) for (let i = 0; i < g.length; i++) ga[i] += g[i] * s;
+    else for (let i = 0; i < g.length; i++) ga[i] = g[i] * s;
   });
 }
 
@@ -284,8 +398,9 @@ export function leakyRelu(a: Tensor, slope: number, where = 'leakyRelu'): Tensor
     y[i] = v > 0 ? v : slope * v;
   }
   return record(out, [a], (g) => {
-    const ga = a._gradBuffer();
-    for (let i = 0; i < g.length; i++) ga[i] += x[i] > 0 ? g[i] : slope * g[i];
+    const { buf: ga, accumulate } = a._gradTarget();
+    if (accumulate) for (let i = 0; i < g.length; i++) ga[i] += x[i] > 0 ? g[i] : slope * g[i];
+    else for (let i = 0; i < g.length; i++) ga[i] = x[i] > 0 ? g[i] : slope * g[i];
   });
 }
 
@@ -306,8 +421,9 @@ export function square(a: Tensor): Tensor {
   const x = a.data, y = out.data;
   for (let i = 0; i < x.length; i++) y[i] = x[i] * x[i];
   return record(out, [a], (g) => {
-    const ga = a._gradBuffer();
-    for (let i = 0; i < g.length; i++) ga[i] += 2 * g[i] * x[i];
+    const { buf: ga, accumulate } = a._gradTarget();
+    if (accumulate) for (let i = 0; i < g.length; i++) ga[i] += 2 * g[i] * x[i];
+    else for (let i = 0; i < g.length; i++) ga[i] = 2 * g[i] * x[i];
   });
 }
 
@@ -362,18 +478,23 @@ export function dropout(a: Tensor, p: number, rng: Rng, training: boolean): Tens
   if (!(p >= 0 && p < 1)) throw new RangeError(`dropout: p must be in [0, 1), got ${p}`);
   if (!training || p === 0) return a;
   const out = empty(a.shape);
-  const mask = heap.allocF32(a.size);
+  const mask = heap.allocF32Uninit(a.size);
   addAux(out, mask);
   const keepScale = 1 / (1 - p);
   const x = a.data, y = out.data;
+  // rng.float() < p  ⇔  u32 / 2³² < p  ⇔  u32 < p·2³² (exact): the same draws, in bulk.
+  const bits = new Uint32Array(mask.buffer, mask.byteOffset, mask.length);
+  rng.fillU32(bits);
+  const cut = p * 4294967296;
   for (let i = 0; i < x.length; i++) {
-    const m = rng.float() < p ? 0 : keepScale;
+    const m = bits[i] < cut ? 0 : keepScale;
     mask[i] = m;
     y[i] = x[i] * m;
   }
   return record(out, [a], (g) => {
-    const ga = a._gradBuffer();
-    for (let i = 0; i < g.length; i++) ga[i] += g[i] * mask[i];
+    const { buf: ga, accumulate } = a._gradTarget();
+    if (accumulate) for (let i = 0; i < g.length; i++) ga[i] += g[i] * mask[i];
+    else for (let i = 0; i < g.length; i++) ga[i] = g[i] * mask[i];
   });
 }
 
@@ -389,9 +510,10 @@ export function sum(a: Tensor): Tensor {
   for (let i = 0; i < x.length; i++) s += x[i];
   out.data[0] = s;
   return record(out, [a], (g) => {
-    const ga = a._gradBuffer();
+    const { buf: ga, accumulate } = a._gradTarget();
     const g0 = g[0];
-    for (let i = 0; i < ga.length; i++) ga[i] += g0;
+    if (accumulate) for (let i = 0; i < ga.length; i++) ga[i] += g0;
+    else ga.fill(g0);
   });
 }
 
@@ -482,21 +604,25 @@ export function rowDot(a: Tensor, b: Tensor): Tensor {
   kernels().rowDot(a.data, b.data, R, D, out.data);
   return record(out, [a, b], (g) => {
     const ad = a.data, bd = b.data;
-    if (a.requiresGrad) {
-      const ga = a._gradBuffer();
-      for (let i = 0; i < R; i++) {
-        const gi = g[i], o = i * D;
-        for (let j = 0; j < D; j++) ga[o + j] += gi * bd[o + j];
-      }
-    }
-    if (b.requiresGrad) {
-      const gb = b._gradBuffer();
-      for (let i = 0; i < R; i++) {
-        const gi = g[i], o = i * D;
-        for (let j = 0; j < D; j++) gb[o + j] += gi * ad[o + j];
-      }
-    }
+    if (a.requiresGrad) scaleRowsInto(a, bd, g, R, D);
+    if (b.requiresGrad) scaleRowsInto(b, ad, g, R, D);
   });
+}
+
+/** t.grad[r] (+)= g[r]·src[r] for R rows of D (rowDot's backward). */
+function scaleRowsInto(t: Tensor, src: Float32Array, g: Float32Array, R: number, D: number): void {
+  const { buf, accumulate } = t._gradTarget();
+  if (accumulate) {
+    for (let i = 0; i < R; i++) {
+      const gi = g[i], o = i * D;
+      for (let j = 0; j < D; j++) buf[o + j] += gi * src[o + j];
+    }
+  } else {
+    for (let i = 0; i < R; i++) {
+      const gi = g[i], o = i * D;
+      for (let j = 0; j < D; j++) buf[o + j] = gi * src[o + j];
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -512,8 +638,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   kernels().matmul(a.data, b.data, out.data, m, k, n, false, false, false);
   return record(out, [a, b], (g) => {
     const K = kernels();
-    if (a.requiresGrad) K.matmul(g, b.data, a._gradBuffer(), m, n, k, false, true, true); // dA = G·Bᵀ
-    if (b.requiresGrad) K.matmul(a.data, g, b._gradBuffer(), k, m, n, true, false, true); // dB = Aᵀ·G
+    if (a.requiresGrad) {
+      const ta = a._gradTarget();
+      K.matmul(g, b.data, ta.buf, m, n, k, false, true, ta.accumulate); // dA = G·Bᵀ
+    }
+    if (b.requiresGrad) {
+      const tb = b._gradTarget();
+      K.matmul(a.data, g, tb.buf, k, m, n, true, false, tb.accumulate); // dB = Aᵀ·G
+    }
   });
 }
 
@@ -527,8 +659,14 @@ export function matmulABt(a: Tensor, b: Tensor): Tensor {
   kernels().matmul(a.data, b.data, out.data, m, k, n, false, true, false);
   return record(out, [a, b], (g) => {
     const K = kernels();
-    if (a.requiresGrad) K.matmul(g, b.data, a._gradBuffer(), m, n, k, false, false, true); // dA = G·B
-    if (b.requiresGrad) K.matmul(g, a.data, b._gradBuffer(), n, m, k, true, false, true); // dB = Gᵀ·A
+    if (a.requiresGrad) {
+      const ta = a._gradTarget();
+      K.matmul(g, b.data, ta.buf, m, n, k, false, false, ta.accumulate); // dA = G·B
+    }
+    if (b.requiresGrad) {
+      const tb = b._gradTarget();
+      K.matmul(g, a.data, tb.buf, n, m, k, true, false, tb.accumulate); // dB = Gᵀ·A
+    }
   });
 }
 
@@ -607,7 +745,8 @@ export function spmm(S: CsrMatrix, x: Tensor, St?: CsrMatrix): Tensor {
   kernels().spmm(heapCsr(S), x.data, d, out.data, false);
   return record(out, [x], (g) => {
     const T = St ? heapCsr(St) : csrTranspose(heapCsr(S));
-    kernels().spmm(T, g, d, x._gradBuffer(), true);
+    const tx = x._gradTarget();
+    kernels().spmm(T, g, d, tx.buf, tx.accumulate);
   });
 }
 
@@ -637,7 +776,8 @@ export function scatterAddRows(t: Tensor, idx: Int32Array, numRows: number): Ten
   if (!Number.isInteger(numRows) || numRows < 0) throw new Error(`scatterAddRows: bad numRows ${numRows}`);
   checkIdx(idx, numRows, 'scatterAddRows');
   const d = t.cols;
-  const out = empty(t.shape.length === 1 ? [numRows] : [numRows, d]);
+  // Zeroed: the kernel adds into it.
+  const out = Tensor.zeros(t.shape.length === 1 ? [numRows] : [numRows, d]);
   const hidx = heapIdx(idx, out);
   kernels().scatterAddRows(t.data, d, hidx, out.data);
   return record(out, [t], (g) => {
@@ -674,8 +814,9 @@ export function reshape(a: Tensor, shape: Shape): Tensor {
   const out = empty(shape);
   out.data.set(a.data);
   return record(out, [a], (g) => {
-    const ga = a._gradBuffer();
-    for (let i = 0; i < g.length; i++) ga[i] += g[i];
+    const { buf: ga, accumulate } = a._gradTarget();
+    if (accumulate) for (let i = 0; i < g.length; i++) ga[i] += g[i];
+    else ga.set(g);
   });
 }
 
@@ -741,18 +882,29 @@ export function meanOf(list: readonly Tensor[]): Tensor {
     }
   }
   const out = empty(shape);
-  const y = out.data, n = list.length, f = 1 / n;
-  // Summed in float64 in list order, rounded once.
-  for (let i = 0; i < y.length; i++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += list[k].data[i];
-    y[i] = s * f;
+  const y = out.data, n = list.length, f = 1 / n, len = y.length;
+  // Summed in float64 in list order, rounded once (0 + x0 + x1 + …, as the general loop below).
+  if (n === 2) {
+    const x0 = list[0].data, x1 = list[1].data;
+    for (let i = 0; i < len; i++) y[i] = (x0[i] + x1[i]) * f;
+  } else if (n === 3) {
+    const x0 = list[0].data, x1 = list[1].data, x2 = list[2].data;
+    for (let i = 0; i < len; i++) y[i] = (x0[i] + x1[i] + x2[i]) * f;
+  } else if (n === 4) {
+    const x0 = list[0].data, x1 = list[1].data, x2 = list[2].data, x3 = list[3].data;
+    for (let i = 0; i < len; i++) y[i] = (x0[i] + x1[i] + x2[i] + x3[i]) * f;
+  } else {
+    const xs = list.map((t) => t.data);
+    const acc = new Float64Array(len);
+    for (const x of xs) for (let i = 0; i < len; i++) acc[i] += x[i];
+    for (let i = 0; i < len; i++) y[i] = acc[i] * f;
   }
   return record(out, list.slice(), (g) => {
     for (const t of list) {
       if (!t.requiresGrad) continue;
-      const gt = t._gradBuffer();
-      for (let i = 0; i < g.length; i++) gt[i] += g[i] * f;
+      const { buf: gt, accumulate } = t._gradTarget();
+      if (accumulate) for (let i = 0; i < g.length; i++) gt[i] += g[i] * f;
+      else for (let i = 0; i < g.length; i++) gt[i] = g[i] * f;
     }
   });
 }

@@ -7,7 +7,7 @@
 // (the row buffers grow geometrically) and reused across steps.
 
 import { heap } from './memory.js';
-import { Tensor, shapeSize, type Shape } from './tensor.js';
+import { Tensor, shapeSize, type GradTarget, type Shape } from './tensor.js';
 
 export interface ParameterOptions {
   name?: string;
@@ -75,7 +75,10 @@ export class Parameter extends Tensor {
   override _gradBuffer(): Float32Array {
     if (this.grad) return this.grad;
     if (!this.gradBuf) this.gradBuf = heap.allocF32(this.size);
-    this.grad = this.gradBuf; // zero: zeroGrad clears it before letting go
+    // The kept buffer holds the last step's values (zeroGrad only lets go of it): clear it on first use, so a
+    // backward that overwrites it entirely (_gradTarget) never pays for the clear.
+    else this.gradBuf.fill(0);
+    this.grad = this.gradBuf;
     if (this.nRows > 0) {
       const d = this.cols;
       const g = this.grad, rows = this.sRows!, vals = this.sVals!;
@@ -86,6 +89,13 @@ export class Parameter extends Tensor {
       this.clearRows();
     }
     return this.grad;
+  }
+
+  override _gradTarget(): GradTarget {
+    if (this.grad || this.nRows > 0) return { buf: this._gradBuffer(), accumulate: true };
+    if (!this.gradBuf) this.gradBuf = heap.allocF32Uninit(this.size);
+    this.grad = this.gradBuf;
+    return { buf: this.grad, accumulate: false };
   }
 
   /** The whole gradient as a dense buffer (densifying a row-sparse one), or null when there is none. */
@@ -122,10 +132,8 @@ export class Parameter extends Tensor {
 
   /** Clears the gradient (dense and row-sparse); buffers are kept for the next step. */
   zeroGrad(): void {
-    if (this.grad) {
-      this.grad.fill(0);
-      this.grad = null;
-    }
+    // The dense buffer is kept as it is and cleared when next taken (_gradBuffer) or overwritten (_gradTarget).
+    this.grad = null;
     this.clearRows();
   }
 

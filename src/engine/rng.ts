@@ -71,6 +71,27 @@ export class Rng {
     return result;
   }
 
+  /** Fills `out` with the next out.length values of nextU32(), in order (the same stream, without a call each). */
+  fillU32(out: Uint32Array): Uint32Array {
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    for (let i = 0; i < out.length; i++) {
+      const x = Math.imul(s1, 5);
+      out[i] = Math.imul((x << 7) | (x >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return out;
+  }
+
   /** Uniform float in [0, 1) with 32 random bits. */
   float(): number {
     return this.nextU32() / TWO32;

@@ -21,6 +21,12 @@ const EMPTY_F32 = new Float32Array(0);
 
 export type Shape = readonly number[];
 
+/** See Tensor._gradTarget. */
+export interface GradTarget {
+  buf: Float32Array;
+  accumulate: boolean;
+}
+
 function checkShape(shape: Shape, where: string): void {
   if (shape.length !== 1 && shape.length !== 2) {
     throw new Error(`${where}: shape must be [n] or [r, c], got [${shape.join(', ')}]`);
@@ -127,7 +133,7 @@ export class Tensor {
   /** A new tensor with the same values and no graph (never requires grad). */
   detach(): Tensor {
     this.assertLive('detach');
-    const buf = heap.allocF32(this.size);
+    const buf = heap.allocF32Uninit(this.size);
     buf.set(this.data);
     return new Tensor(buf, this.shape, false);
   }
@@ -159,6 +165,17 @@ export class Tensor {
   _gradBuffer(): Float32Array {
     if (!this.grad) this.grad = heap.allocF32(this.size);
     return this.grad;
+  }
+
+  /**
+   * For a backward that writes EVERY element of this tensor's grad: the buffer and whether to add into it. With no
+   * grad yet, the buffer is fresh and uninitialised and `accumulate` is false (the caller stores instead of adding,
+   * which skips zero-filling a buffer that would be overwritten anyway); otherwise it is the existing grad.
+   */
+  _gradTarget(): GradTarget {
+    if (this.grad) return { buf: this.grad, accumulate: true };
+    this.grad = heap.allocF32Uninit(this.size);
+    return { buf: this.grad, accumulate: false };
   }
 
   /**
