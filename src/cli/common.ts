@@ -8,8 +8,7 @@ import { NAMED_DATASETS, guessFormat } from '../data/registry.js';
 import { type RunConfig, ConfigError, parseConfigText, parseOverrides, parseValue, setPath } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { readRun, readRunEmbeddings, type StoredRun } from '../experiments/runStore.js';
-import { validSplitFromTrain } from '../data/csr.js';
-import { Rng } from '../engine/rng.js';
+import { carveValid } from '../training/trainer.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -137,7 +136,10 @@ export async function openRun(dir: string): Promise<{ run: StoredRun; dataset: D
   const run = readRun(dir);
   let dataset = await datasetFromConfig((run.dataset.spec ?? run.config.dataset) as RunConfig['dataset']);
   if (run.dataset.carvedValid && !dataset.valid) {
-    dataset = validSplitFromTrain(dataset, run.dataset.validFraction ?? run.config.validFraction, Rng.stream(run.config.seed, 'split'));
+    dataset = carveValid(dataset, run.config.seed, {
+      validFraction: run.dataset.validFraction ?? run.config.validFraction,
+      validMode: run.dataset.validMode ?? 'random',
+    });
   }
   if (run.dataset.fingerprint && dataset.fingerprint !== run.dataset.fingerprint) {
     throw new Error(`${dir}: the dataset now has fingerprint ${dataset.fingerprint}, the run was trained on ` +

@@ -30,6 +30,7 @@ export interface DatasetParts {
   falseNegatives?: SplitInput;
   testNegatives?: { n: number; items: Int32Array };
   source?: { format: string; path?: string };
+  splitRule?: Dataset['splitRule'];
   report?: DataReportEntry[];
 }
 
@@ -125,6 +126,7 @@ export function assembleDataset(parts: DatasetParts): Dataset {
     fingerprint: fingerprint(content),
     report,
     ...(parts.source ? { source: parts.source } : {}),
+    ...(parts.splitRule ? { splitRule: parts.splitRule } : {}),
   } as Dataset;
   return d;
 }

@@ -3,13 +3,13 @@ export type { CsrMatrix, DataReportEntry, Dataset, InteractionSet } from './type
 export { DataError, isDataError } from './errors.js';
 export {
   buildCsr, colCounts, countOverlap, emptySet, hasInteraction, itemMajor, nnz, rowCounts, rowOf, selectEntries, transpose, union,
-  validSplitFromTrain,
+  validSplitFromTrain, type ValidCarveMode,
 } from './csr.js';
 export { assembleDataset, sequentialIds, withSplits, type DatasetParts, type Pairs } from './build.js';
 export { fingerprint } from './fingerprint.js';
 export type { InteractionLog } from './log.js';
 export { dedupeLog, kCore, ratingThreshold } from './filter.js';
-export { describeSplit, parseSplit, splitLog, type SplitSpec } from './split.js';
+export { describeSplit, isTemporal, parseSplit, splitLog, type SplitSpec } from './split.js';
 export { syntheticDataset, syntheticLog, type SyntheticOptions } from './synthetic.js';
 export { loadLightGcn, parseAdjacency } from './loaders/lightgcn.js';
 export { loadLastFm } from './loaders/lastfm.js';

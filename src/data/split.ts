@@ -234,8 +234,14 @@ export function splitLog(input: InteractionLog, spec: SplitSpec, seed = 0): Data
     exposure,
     falseNegatives: fn,
     source: log.source,
+    splitRule: { kind: spec.kind, temporal: isTemporal(spec) },
     report,
   });
+}
+
+/** Whether a split holds out each user's (or the globally) latest interactions. */
+export function isTemporal(spec: SplitSpec): boolean {
+  return spec.kind === 'temporal' || spec.kind === 'global-time' || (spec.kind === 'loo' && spec.order === 'latest');
 }
 
 /** Parses a CLI split string: `ratio:8:1:1`, `temporal:8:1:1`, `loo[:latest|random][:valid]`, `fn[:4:1:1]`,

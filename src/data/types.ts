@@ -45,6 +45,12 @@ export interface Dataset {
   readonly testNegatives?: { readonly n: number; readonly items: Int32Array };
   /** Where the data came from (format name, path), for run records. */
   readonly source?: { readonly format: string; readonly path?: string };
+  /**
+   * The rule our splitter used (absent when the source came split): `kind` is the SplitSpec kind, `temporal` says
+   * the held-out items are each user's (or the globally) latest, so a validation split carved from train should
+   * take each user's latest training items too (see validSplitFromTrain's `mode`).
+   */
+  readonly splitRule?: { readonly kind: string; readonly temporal: boolean };
   /** Training interactions per item. */
   readonly itemPopularity: Int32Array;
   /** Hex hash of the splits' contents (ids and interactions); recorded by every run. */

@@ -127,7 +127,11 @@ export function summaryOf(r: RunResult): RunSummary {
 export interface StoredRun {
   dir: string;
   config: RunConfig;
-  dataset: { name: string; fingerprint: string; numUsers: number; numItems: number; spec: unknown; carvedValid: boolean; validFraction: number | null };
+  dataset: {
+    name: string; fingerprint: string; numUsers: number; numItems: number; spec: unknown; carvedValid: boolean; validFraction: number | null;
+    /** How valid was carved (absent in runs written before it was recorded: they carved at random). */
+    validMode?: 'random' | 'latest' | null;
+  };
   summary: RunSummary;
 }
 

@@ -14,6 +14,6 @@ export { createLoss } from '../losses/index.js';
 export type { LossFn, LossSpec } from '../losses/index.js';
 export { evaluateFullRanking } from '../evaluation/fullRanking.js';
 export type { EvalResult, EvalEmbeddings } from '../evaluation/fullRanking.js';
-export { validSplitFromTrain } from '../data/csr.js';
+export { validSplitFromTrain, type ValidCarveMode } from '../data/csr.js';
 export { SamplerDiagnostics } from '../evaluation/diagnostics.js';
 export type { EpochDiagnostics } from '../evaluation/diagnostics.js';

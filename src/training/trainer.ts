@@ -13,7 +13,7 @@ import { ModelSelector } from './selection.js';
 import {
   AdaGrad, Adam, type Encoder, type EvalEmbeddings, type EvalResult, type LossFn, type Negatives, type Sampler,
   type SampleContext, SGD, Rng, add, createEncoder, createLoss, createSampler, evaluateFullRanking, gatherRows, heap,
-  reshape, scale, tidy, validSplitFromTrain, SamplerDiagnostics, type EpochDiagnostics, backendInfo,
+  reshape, scale, tidy, validSplitFromTrain, SamplerDiagnostics, type EpochDiagnostics, backendInfo, type ValidCarveMode,
 } from './deps.js';
 
 export type Split = 'valid' | 'test';
@@ -126,6 +126,27 @@ export function checkCompatibility(sampler: Sampler, encoder: Encoder, dataset: 
   if (nn.meanPooling && encoder.pooling !== 'mean') {
     throw new Error(`${who} needs mean layer pooling; encoder '${encoder.name}' pools by ${encoder.pooling}`);
   }
+}
+
+/**
+ * How a validation split is carved from train when the dataset has none; recorded in dataset.json so `openRun`
+ * (eval, recommend) re-carves exactly the same split.
+ */
+export interface ValidCarve {
+  validFraction: number;
+  /** 'latest' when the dataset's own split was temporal (held-out = latest), else 'random'. */
+  validMode: ValidCarveMode;
+}
+
+/** The carve the trainer uses for a dataset without a validation split. */
+export function validCarveFor(dataset: Dataset, validFraction: number): ValidCarve {
+  const latest = dataset.splitRule?.temporal === true && dataset.train.timestamps !== undefined;
+  return { validFraction, validMode: latest ? 'latest' : 'random' };
+}
+
+/** Carves the validation split `carve` describes, with the run seed's validation stream. */
+export function carveValid(dataset: Dataset, seed: number, carve: ValidCarve): Dataset {
+  return validSplitFromTrain(dataset, carve.validFraction, Rng.stream(seed, 'split'), { mode: carve.validMode });
 }
 
 /** The warning a run carries when the kernel backend fell back to JS (results then differ by float rounding). */
@@ -251,12 +272,13 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
 
   // Selection split: the dataset's validation split; else carve one from training (seeded) unless the config
   // explicitly opts into selecting on test.
-  let carvedValid = false;
+  let carve: ValidCarve | null = null;
   const selectOn: Split = config.selectOn;
   if (selectOn === 'valid' && !dataset.valid) {
-    dataset = validSplitFromTrain(dataset, config.validFraction, Rng.stream(seed, 'split'));
-    carvedValid = true;
+    carve = validCarveFor(dataset, config.validFraction);
+    dataset = carveValid(dataset, seed, carve);
   }
+  const carvedValid = carve !== null;
   if (selectOn === 'test') {
     warn('model selection uses the TEST split (selectOn: test): the reported test metrics are optimistic, ' +
       'because the epoch was chosen on the same data' + (dataset.valid ? '' : ' (the dataset has no validation split)'));
@@ -286,7 +308,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
 
   if (writer) {
     writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec, run: { backend } });
-    writer.writeDataset({ ...stats, spec: opts.datasetSpec ?? config.dataset, carvedValid, validFraction: carvedValid ? config.validFraction : null, report: dataset.report });
+    writer.writeDataset({ ...stats, spec: opts.datasetSpec ?? config.dataset, carvedValid, validFraction: carve?.validFraction ?? null, validMode: carve?.validMode ?? null, report: dataset.report });
   }
   emit({ type: 'start', stepsPerEpoch: batcher.stepsPerEpoch, pairsPerEpoch: batcher.pairsPerEpoch, selectSplit: selectOn, carvedValid });
 

@@ -103,3 +103,30 @@ test('validSplitFromTrain: seeded, disjoint, users with < 2 items keep them in t
   for (let s = 0; s < 8; s++) seeds.add(validSplitFromTrain(d, 0.34, Rng.stream(s, 'split')).fingerprint);
   assert.ok(seeds.size > 1, 'different seeds give different splits');
 });
+
+test("validSplitFromTrain mode 'latest': each user's latest training items by timestamp (ties: higher item id)", () => {
+  // user 0: items 0..5 at times 50, 10, 60, 20, 40, 30 → round(0.34·6) = 2 latest: items 2 (60) and 0 (50).
+  // user 1: items 2, 5 both at time 5 → 1 item, the tie goes to the later position: item 5. user 2: one item, kept.
+  const d = assembleDataset({
+    name: 'timed', numUsers: 3, numItems: 8, userIds: sequentialIds(3), itemIds: sequentialIds(8),
+    train: {
+      users: i32([0, 0, 0, 0, 0, 0, 1, 1, 2]), items: i32([0, 1, 2, 3, 4, 5, 2, 5, 7]),
+      timestamps: Float64Array.from([50, 10, 60, 20, 40, 30, 5, 5, 1]), label: 'timed',
+    },
+    test: { users: i32([0]), items: i32([6]), label: 'timed test' },
+  });
+  const rng = Rng.stream(0, 'valid-split');
+  const a = validSplitFromTrain(d, 0.34, rng, { mode: 'latest' });
+  assert.deepEqual([...a.valid!.indptr], [0, 2, 3, 3]);
+  assert.deepEqual([...a.valid!.indices], [0, 2, 5]);
+  assert.deepEqual([...a.valid!.timestamps!], [50, 60, 5]);
+  assert.deepEqual([...a.train.indices], [1, 3, 4, 5, 2, 7]);
+  assert.match(a.report[a.report.length - 1].step, /latest per user/);
+  // Independent of the random stream; 'random' on the same data differs for some seed.
+  assert.equal(validSplitFromTrain(d, 0.34, Rng.stream(9, 'x'), { mode: 'latest' }).fingerprint, a.fingerprint);
+  const randoms = new Set<string>();
+  for (let s = 0; s < 8; s++) randoms.add(validSplitFromTrain(d, 0.34, Rng.stream(s, 'valid-split')).fingerprint);
+  assert.ok(randoms.size > 1);
+  assert.throws(() => validSplitFromTrain(tiny(), 0.34, rng, { mode: 'latest' }), /mode 'latest' needs training timestamps.*'tiny'/);
+  assert.throws(() => validSplitFromTrain(d, 0.34, rng, { mode: 'newest' as never }), /mode must be 'random' or 'latest'/);
+});

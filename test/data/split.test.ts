@@ -162,3 +162,13 @@ test('parseSplit understands the CLI forms', () => {
   assert.throws(() => parseSplit('ratio:8:x'), /'x' is not a number/);
   assert.throws(() => parseSplit('bogus'), /unknown split/);
 });
+
+test('the dataset records its split rule, and whether held-out items are the latest', () => {
+  const rule = (spec: Parameters<typeof splitLog>[1]) => splitLog(handLog(), spec, 1).splitRule;
+  assert.deepEqual(rule({ kind: 'temporal', ratios: [8, 1, 1] }), { kind: 'temporal', temporal: true });
+  assert.deepEqual(rule({ kind: 'global-time', testFraction: 0.25 }), { kind: 'global-time', temporal: true });
+  assert.deepEqual(rule({ kind: 'loo', order: 'latest' }), { kind: 'loo', temporal: true });
+  assert.deepEqual(rule({ kind: 'loo', order: 'random' }), { kind: 'loo', temporal: false });
+  assert.deepEqual(rule({ kind: 'ratio', ratios: [8, 1, 1] }), { kind: 'ratio', temporal: false });
+  assert.deepEqual(rule({ kind: 'fn' }), { kind: 'fn', temporal: false });
+});

@@ -9,7 +9,8 @@ import { loadDataset, syntheticDataset } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
 import { readPerUser, readRunEmbeddings } from '../../src/experiments/runStore.js';
-import { type Evaluator, type TrainEvent, train } from '../../src/training/trainer.js';
+import { type Evaluator, type TrainEvent, carveValid, train, validCarveFor } from '../../src/training/trainer.js';
+import { openRun } from '../../src/cli/common.js';
 import { hasSharedData } from '../helpers/paths.js';
 import { backendInfo, setBackend, setThreads } from '../../src/engine/kernels/index.js';
 
@@ -72,6 +73,41 @@ test('no validation split: one is carved from training (seeded, 10% per user by 
   assert.ok(share > 0.07 && share < 0.13, `carved share ${share}`);
   const again = await train(cfg, ds, { keepWeights: false });
   assert.equal(again.dataset.fingerprint, r.dataset.fingerprint, 'same seed, same carved split');
+});
+
+test('a temporally split dataset without valid: the carved valid is each user\'s latest training items; eval re-carves it', async () => {
+  const spec = { name: 'synthetic', synthetic: { users: 120, items: 200, seed: 4 }, split: 'temporal:8:2' };
+  const ds = loadDataset(spec);
+  assert.equal(ds.valid, undefined);
+  assert.deepEqual(ds.splitRule, { kind: 'temporal', temporal: true });
+  const cfg = resolveConfig(undefined, { epochs: 1, ks: [20], encoder: { dim: 4 } });
+  const dir = mkdtempSync(join(tmpdir(), 'hn-train-'));
+  try {
+    const r = await train(cfg, ds, { runDir: dir, datasetSpec: spec });
+    assert.equal(r.carvedValid, true);
+    const rec = JSON.parse(readFileSync(join(dir, 'dataset.json'), 'utf8'));
+    assert.equal(rec.validMode, 'latest');
+    const carved = carveValid(ds, cfg.seed, { validFraction: cfg.validFraction, validMode: 'latest' });
+    assert.equal(carved.fingerprint, r.dataset.fingerprint);
+    // No training interaction of a user is later than any of that user's validation interactions.
+    const { train: tr, valid } = carved;
+    let users = 0;
+    for (let u = 0; u < ds.numUsers; u++) {
+      if (valid!.indptr[u + 1] === valid!.indptr[u]) continue;
+      users++;
+      let lastTrain = -Infinity;
+      for (let k = tr.indptr[u]; k < tr.indptr[u + 1]; k++) lastTrain = Math.max(lastTrain, tr.timestamps![k]);
+      for (let k = valid!.indptr[u]; k < valid!.indptr[u + 1]; k++) assert.ok(valid!.timestamps![k] >= lastTrain, `user ${u}`);
+    }
+    assert.ok(users > 100, `${users} users with validation items`);
+    // eval / recommend reopen the run with the same carve (the fingerprint check would throw otherwise).
+    const opened = await openRun(dir);
+    assert.equal(opened.dataset.fingerprint, r.dataset.fingerprint);
+    // A randomly split dataset is carved at random.
+    assert.equal(validCarveFor(withoutValid(small()), 0.1).validMode, 'random');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('opting into selection on test is warned (event + result) and recorded', async () => {
