@@ -149,6 +149,26 @@ export function carveValid(dataset: Dataset, seed: number, carve: ValidCarve): D
   return validSplitFromTrain(dataset, carve.validFraction, Rng.stream(seed, 'split'), { mode: carve.validMode });
 }
 
+/**
+ * Fails before training when the selection split holds no interaction (every evaluation would be NaN, leaving no
+ * best epoch and no test metrics), and warns when the test split is empty (test metrics will be NaN).
+ */
+export function checkEvaluable(dataset: Dataset, selectOn: Split, carve: ValidCarve | null, warn: (m: string) => void): void {
+  const sel = selectOn === 'valid' ? dataset.valid : dataset.test;
+  if (!sel || countOf(sel) === 0) {
+    const why = selectOn === 'test'
+      ? 'the dataset\'s test split is empty (e.g. split \'none\')'
+      : carve
+        ? `it was carved from train (validFraction ${carve.validFraction}), and no user has the 2 training items a carve needs`
+        : 'the dataset\'s validation split is empty';
+    throw new Error(`dataset '${dataset.name}': the selection split '${selectOn}' has no interactions, so no user can be ` +
+      `evaluated and no epoch selected: ${why}; use a dataset or split with held-out interactions`);
+  }
+  if (selectOn === 'valid' && countOf(dataset.test) === 0) {
+    warn(`dataset '${dataset.name}' has an empty test split: test metrics are not available (NaN)`);
+  }
+}
+
 /** The warning a run carries when the kernel backend fell back to JS (results then differ by float rounding). */
 export function backendWarning(b: BackendRecord): string | null {
   if (b.fallbackReason === null) return null;
@@ -283,6 +303,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     warn('model selection uses the TEST split (selectOn: test): the reported test metrics are optimistic, ' +
       'because the epoch was chosen on the same data' + (dataset.valid ? '' : ' (the dataset has no validation split)'));
   }
+  checkEvaluable(dataset, selectOn, carve, warn);
   const stats = {
     name: dataset.name, fingerprint: dataset.fingerprint, numUsers: dataset.numUsers, numItems: dataset.numItems,
     train: countOf(dataset.train), valid: countOf(dataset.valid), test: countOf(dataset.test),
@@ -457,6 +478,10 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     }
   }
   if (evaluations.length === 0) evaluate(epochsRun);
+  if (selector.bestEpoch < 0) {
+    warn(`the selection metric ${config.metric} on ${selectOn} was never a number in ${evaluations.length} evaluation(s): ` +
+      'no best epoch, so no test metrics and no weights');
+  }
   progress.done();
 
   const result: RunResult = {

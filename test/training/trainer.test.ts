@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadDataset, syntheticDataset } from '../../src/data/index.js';
+import { assembleDataset, loadDataset, sequentialIds, syntheticDataset } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
 import { readPerUser, readRunEmbeddings } from '../../src/experiments/runStore.js';
@@ -299,4 +299,29 @@ console.log(JSON.stringify(r.backend));`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('a selection split without interactions fails before training; an always-NaN metric is warned', async () => {
+  const cfg = resolveConfig(undefined, { epochs: 1, ks: [20], encoder: { dim: 4 } });
+  // Every user has a single training item: a carve moves nothing, so valid would be empty.
+  const one = assembleDataset({
+    name: 'one-each', numUsers: 3, numItems: 5, userIds: sequentialIds(3), itemIds: sequentialIds(5),
+    train: { users: Int32Array.from([0, 1, 2]), items: Int32Array.from([0, 1, 2]), label: 'train' },
+    test: { users: Int32Array.from([0, 1]), items: Int32Array.from([3, 4]), label: 'test' },
+  });
+  let evaluated = 0;
+  const evaluator: Evaluator = () => { evaluated++; throw new Error('must not evaluate'); };
+  await assert.rejects(train(cfg, one, { evaluator }),
+    /dataset 'one-each': the selection split 'valid' has no interactions.*carved from train \(validFraction 0\.1\)/);
+  const unsplit = loadDataset({ name: 'synthetic', synthetic: { users: 30, items: 40 }, split: 'none' });
+  await assert.rejects(train({ ...cfg, selectOn: 'test' }, unsplit, { evaluator }), /selection split 'test' has no interactions.*test split is empty/);
+  assert.equal(evaluated, 0, 'nothing trained or evaluated');
+  // Selection on a carved valid of an unsplit log: trains, with a warning that test metrics are unavailable.
+  const r = await train(cfg, unsplit, { keepWeights: false });
+  assert.ok(r.warnings.some((w) => /empty test split/.test(w)), r.warnings.join('; '));
+  // An evaluator whose selection metric is never a number: no best epoch, said so in the result.
+  const { evaluator: nan } = scripted({ 1: NaN, 2: NaN });
+  const n = await train({ ...cfg, epochs: 2, evalEvery: 1 }, small(), { evaluator: nan, keepWeights: false });
+  assert.equal(n.bestEpoch, -1);
+  assert.ok(n.warnings.some((w) => /selection metric recall@20 on valid was never a number in 2 evaluation/.test(w)), n.warnings.join('; '));
 });
