@@ -1,5 +1,5 @@
-// `npm run bench -- dins [--json[=path]] [--dins-path DIR] [--reps 6] [--warmup 1] [--threads 2] [--ref-threads N] [--no-ref]
-//   [--omp-wait=passive|active]`
+// `npm run bench -- dins [--json[=path]] [--dins-path DIR] [--reps 6] [--block 2] [--warmup 1] [--threads 2]
+//   [--ref-threads N] [--no-ref] [--omp-wait=passive|active]`
 //
 // One LightGCN + DINS training step on Gowalla (batch 2048, M = 64 candidates, β = 2, 3 layers, dim 64, Adam
 // lr 1e-3, BPR + L2 1e-4), hardneg against the official PyTorch code (github.com/Wu-Xi/DINS), both on the same
@@ -16,13 +16,16 @@
 //     trainer's per-step diagnostics, backward, Adam step, zeroGrad, all inside tidy. 'sample' = batch +
 //     drawCandidates, timed on the same users with the same RNG state just before the step (then the state is
 //     restored, so the step draws the identical candidates); 'model' = full − sample.
-// Every figure is a median over the timed steps (after the warm-up steps). hardneg's timed steps run in two halves,
-// before and after the reference subprocess (never at the same time), so load changes on a shared machine weigh on
-// both sides; the 1-minute load average is printed for each phase. --ref-threads sets the reference's threads apart. With --json the summary goes to stdout
+// Every figure is a median over the timed steps (after the warm-up steps; set-up and data loading are untimed).
+// The reference runs as one long-lived subprocess (--serve) and the two sides take turns in blocks of --block steps
+// (ours, theirs, theirs, ours, ...; never at the same time), so load changes on a shared machine weigh on both; the
+// 1-minute load average is printed after each block. --ref-threads sets the reference's threads apart. With --json the summary goes to stdout
 // (or the file) and the human-readable table to stderr.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/data/load.js';
 import type { Dataset } from '../src/data/types.js';
@@ -41,7 +44,6 @@ import type { SampleContext, Sampler } from '../src/samplers/types.js';
 import { interactionBatcher } from '../src/training/batching.js';
 import {
   detectTorch, envReport, flagValue, fmtMs, formatEnv, formatTable, hasFlag, intFlag, median, nowMs, ratio,
-  runPythonJson,
 } from './lib/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -177,6 +179,54 @@ export class OurDinsStep {
   }
 }
 
+/**
+ * The reference harness in --serve mode: set up and warmed up once, then asked for blocks of steps, so that its
+ * steps and ours alternate in time (a load change on the shared machine then weighs on both sides alike).
+ */
+class RefSession {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+
+  constructor(python: string, args: string[], env: Record<string, string>) {
+    this.proc = spawn(python, [join(repoRoot, 'bench', 'torch', 'dins_step.py'), ...args, '--serve'],
+      { env: { ...process.env, ...env } });
+    this.proc.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000); });
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** The next JSON line the harness prints (the official code's own prints are skipped). */
+  async next<T>(timeoutMs = 600_000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+      for (;;) {
+        const r = await Promise.race([this.lines.next(), timeout]);
+        if (r.done) throw new Error(`the harness exited (${this.proc.exitCode ?? 'running'}): ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        if (r.value.trimStart().startsWith('{')) return JSON.parse(r.value) as T;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async steps(n: number): Promise<StepTimes> {
+    this.proc.stdin.write(`${n}\n`);
+    return this.next<StepTimes>();
+  }
+
+  async finish(): Promise<RefOut> {
+    this.proc.stdin.end('0\n');
+    return this.next<RefOut>();
+  }
+
+  kill(): void {
+    if (this.proc.exitCode === null) this.proc.kill();
+  }
+}
+
 function summary(t: { full: number[]; sample: number[]; model: number[] }): SideSummary {
   return { fullMs: median(t.full), sampleMs: median(t.sample), modelMs: median(t.model) };
 }
@@ -188,8 +238,9 @@ export async function main(argv: string[]): Promise<number> {
   const warmup = intFlag(argv, 'warmup', 1);
   const threads = intFlag(argv, 'threads', 2);
   const refThreads = intFlag(argv, 'ref-threads', threads);
-  if (reps < 1 || threads < 1 || refThreads < 1 || warmup < 1) {
-    throw new Error('--reps, --warmup, --threads and --ref-threads must be at least 1');
+  const block = intFlag(argv, 'block', 2);
+  if (reps < 1 || threads < 1 || refThreads < 1 || warmup < 1 || block < 1) {
+    throw new Error('--reps, --warmup, --block, --threads and --ref-threads must be at least 1');
   }
   const dinsPath = resolve(flagValue(argv, 'dins-path') ?? process.env.HARDNEG_DINS_PATH ?? DEFAULT_DINS);
   // Same reasoning as the engine bench: OpenMP spin-waiting is PyTorch's worst case on a shared 2-core machine.
@@ -206,8 +257,8 @@ export async function main(argv: string[]): Promise<number> {
     `β ${STEP.beta}), batch ${STEP.batch}, BPR + L2 ${STEP.l2}, Adam lr ${STEP.lr}; ` +
     `${warmup} warm-up + ${reps} timed steps per side`);
 
-  // hardneg's timed steps are split in two halves around the reference run (the two never run at the same time),
-  // so a change of load on this shared machine during the run weighs on both sides alike.
+  // The two sides alternate in blocks of --block steps (never at the same time): ours, theirs, theirs, ours, ... so
+  // that a change of load on this shared machine during the run weighs on both alike.
   const dataset = loadDataset({ name: 'gowalla', dataDir: SHARED });
   const nTrain = dataset.train.indices.length;
   log(`Gowalla (hardneg loader): ${dataset.numUsers} users, ${dataset.numItems} items, ${nTrain} training pairs`);
@@ -216,15 +267,14 @@ export async function main(argv: string[]): Promise<number> {
   const info = backendInfo();
   const ourStep = new OurDinsStep(dataset);
   const ours: StepTimes = { full: [], sample: [], model: [], losses: [] };
-  const firstHalf = Math.ceil(reps / 2);
-  const la = loadavg()[0]!;
+  const blocks: number[] = [];
+  for (let left = reps; left > 0; left -= block) blocks.push(Math.min(block, left));
+  const loads: number[] = [loadavg()[0]!];
   ourStep.run(warmup, null);
-  ourStep.run(firstHalf, ours);
-  const lb = loadavg()[0]!;
 
+  let session: RefSession | null = null;
   let ref: RefOut | null = null;
   let refNote = '';
-  let refLoad: [number, number] | null = null;
   const dinsOk = existsSync(join(dinsPath, 'main.py')) && existsSync(join(dinsPath, 'modules', 'LightGCN_DINS.py'));
   if (hasFlag(argv, 'no-ref')) refNote = 'reference skipped (--no-ref)';
   else if (!dinsOk) {
@@ -236,30 +286,60 @@ export async function main(argv: string[]): Promise<number> {
       refNote = py ? `PyTorch not importable by ${py.python} (${py.reason}); install python3-torch` : 'no python3 found';
     } else {
       log(`reference: ${dinsPath} with PyTorch ${py.torch} (${py.python}), ${refThreads} threads, OMP_WAIT_POLICY=${ompWait} …`);
-      const l0 = loadavg()[0]!;
+      session = new RefSession(py.python,
+        ['--dins-path', dinsPath, '--data-dir', GOWALLA_DIR, '--threads', String(refThreads), '--reps', String(reps),
+          '--warmup', String(warmup), '--batch', String(STEP.batch), '--n-negs', String(STEP.m),
+          '--alpha', String(STEP.beta), '--lr', String(STEP.lr), '--l2', String(STEP.l2), '--dim', String(STEP.dim),
+          '--hops', String(STEP.layers)],
+        { OMP_NUM_THREADS: String(refThreads), MKL_NUM_THREADS: String(refThreads), OMP_WAIT_POLICY: ompWait });
       try {
-        ref = runPythonJson<RefOut>(py.python, join(repoRoot, 'bench', 'torch', 'dins_step.py'),
-          ['--dins-path', dinsPath, '--data-dir', GOWALLA_DIR, '--threads', String(refThreads), '--reps', String(reps),
-            '--warmup', String(warmup), '--batch', String(STEP.batch), '--n-negs', String(STEP.m),
-            '--alpha', String(STEP.beta), '--lr', String(STEP.lr), '--l2', String(STEP.l2), '--dim', String(STEP.dim),
-            '--hops', String(STEP.layers)],
-          { env: { OMP_NUM_THREADS: String(refThreads), MKL_NUM_THREADS: String(refThreads), OMP_WAIT_POLICY: ompWait } });
-        refNote = `official DINS (${ref.dinsPath}) on PyTorch ${ref.torch}, ${ref.threads} threads, OMP_WAIT_POLICY=${ompWait}` +
-          (ref.prettytableStubbed ? ' (prettytable stubbed: not installed, unused by the step)' : '');
-        if (ref.nUsers !== dataset.numUsers || ref.nItems !== dataset.numItems || ref.nTrain !== nTrain) {
-          log(`WARNING: the reference loaded ${ref.nUsers} users, ${ref.nItems} items, ${ref.nTrain} pairs — not the same data`);
-        }
+        await session.next<{ ready: boolean }>(); // set-up and warm-up done
       } catch (e) {
-        refNote = `reference run failed: ${(e as Error).message.split('\n').slice(0, 3).join(' | ')}`;
+        refNote = `reference run failed: ${(e as Error).message}`;
+        session.kill();
+        session = null;
       }
-      refLoad = [l0, loadavg()[0]!];
     }
   }
+  try {
+    for (let k = 0; k < blocks.length; k++) {
+      const n = blocks[k]!;
+      const theirs = async (): Promise<void> => {
+        if (!session) return;
+        try {
+          await session.steps(n);
+        } catch (e) {
+          refNote = `reference run failed: ${(e as Error).message}`;
+          session.kill();
+          session = null;
+        }
+        loads.push(loadavg()[0]!);
+      };
+      if (k % 2 === 0) {
+        ourStep.run(n, ours);
+        loads.push(loadavg()[0]!);
+        await theirs();
+      } else {
+        await theirs();
+        ourStep.run(n, ours);
+        loads.push(loadavg()[0]!);
+      }
+    }
+    if (session) {
+      ref = await session.finish();
+      refNote = `official DINS (${ref.dinsPath}) on PyTorch ${ref.torch}, ${ref.threads} threads, OMP_WAIT_POLICY=${ompWait}` +
+        (ref.prettytableStubbed ? ' (prettytable stubbed: not installed, unused by the step)' : '') +
+        `; set-up ${ref.setupSeconds.toFixed(1)} s untimed`;
+      if (ref.nUsers !== dataset.numUsers || ref.nItems !== dataset.numItems || ref.nTrain !== nTrain) {
+        log(`WARNING: the reference loaded ${ref.nUsers} users, ${ref.nItems} items, ${ref.nTrain} pairs — not the same data`);
+      }
+    }
+  } catch (e) {
+    refNote = `reference run failed: ${(e as Error).message}`;
+  } finally {
+    (session as RefSession | null)?.kill();
+  }
   log(refNote);
-
-  const lc = loadavg()[0]!;
-  ourStep.run(reps - firstHalf, ours);
-  const oursLoad = [la, lb, lc, loadavg()[0]!];
   const o = summary(ours);
   const r = ref ? summary(ref.samples) : null;
 
@@ -276,22 +356,21 @@ export async function main(argv: string[]): Promise<number> {
     threads !== 2 || refThreads !== 2 ? `${fullRatio.toFixed(2)}× (not on 2 threads: not the target's setting)` :
     fullRatio >= 4 ? `met (${fullRatio.toFixed(2)}×)` : `NOT met (${fullRatio.toFixed(2)}×)`}`);
   log(`timed steps (ms): official [${ref ? ref.samples.full.map(fmtMs).join(', ') : '—'}]; ` +
-    `hardneg [${ours.full.map(fmtMs).join(', ')}] (halves before and after the reference)`);
+    `hardneg [${ours.full.map(fmtMs).join(', ')}] (alternating blocks of ${block})`);
   log(`losses: official [${ref ? ref.losses.map((x) => x.toFixed(5)).join(', ') : '—'}]; ` +
     `hardneg timed [${ours.losses.map((x) => x.toFixed(5)).join(', ')}]`);
-  const f2 = (x: number): string => x.toFixed(2);
-  log(`1-min load average: hardneg first half ${f2(la)}→${f2(lb)}, official ${refLoad ? refLoad.map(f2).join('→') : '—'}, ` +
-    `hardneg second half ${f2(lc)}→${f2(oursLoad[3]!)} (${env.cores} cores, shared machine)`);
+  log(`1-min load average after each block: ${loads.map((x) => x.toFixed(2)).join(' → ')} (${env.cores} cores, shared machine)`);
 
   if (json) {
     const out = {
       bench: 'dins', env, step: STEP, warmup, reps,
       reference: ref ? { ...r, torch: ref.torch, threads: ref.threads, ompWaitPolicy: ref.ompWaitPolicy,
         dinsPath: ref.dinsPath, args: ref.args, setupSeconds: ref.setupSeconds, samples: ref.samples,
-        losses: ref.losses, load: refLoad } : null,
+        losses: ref.losses } : null,
       referenceNote: refNote,
       hardneg: { ...o, backend: info.name, threads: info.threads, samples: { full: ours.full, sample: ours.sample,
-        model: ours.model }, losses: ours.losses, load: oursLoad },
+        model: ours.model }, losses: ours.losses },
+      block, loads,
       ratios: { full: fullRatio, sample: r ? r.sampleMs / o.sampleMs : null, model: r ? r.modelMs / o.modelMs : null },
       targetFullStep4x: fullRatio === null || threads !== 2 || refThreads !== 2 ? null : fullRatio >= 4,
     };

@@ -21,7 +21,9 @@ One timed step = the body of main.py's `while` loop:
     batch = main.get_feed_dict(train_cf_, train_user_set, s, s + 2048, n_negs)   # slicing + 2048x64 candidates
     batch_loss, _, _ = model(batch, epoch)        # LightGCN propagation, DINS boundary + mixup, BPR + L2
     optimizer.zero_grad(); batch_loss.backward(); optimizer.step(); loss += batch_loss
-'sample' is the get_feed_dict call, 'model' the rest (forward + backward + Adam step). Prints one JSON line.
+'sample' is the get_feed_dict call, 'model' the rest (forward + backward + Adam step). Prints one JSON summary
+line; with --serve it first runs the warm-up, prints {"ready": true}, then runs the number of steps read from each
+stdin line (answering with that block's timings) until 0 or end of input, so the caller can interleave its own steps.
 """
 import argparse
 import json
@@ -70,6 +72,7 @@ def main():
     ap.add_argument('--dim', type=int, default=64)
     ap.add_argument('--hops', type=int, default=3)
     ap.add_argument('--seed', type=int, default=2020)
+    ap.add_argument('--serve', action='store_true', help='interleaved mode: step counts on stdin, JSON per request')
     a = ap.parse_args()
 
     dins_path = os.path.abspath(a.dins_path)
@@ -125,27 +128,52 @@ def main():
         model.train()
         setup_s = time.perf_counter() - t_setup
 
-        steps = a.warmup + a.reps
-        if (steps * args.batch_size) > len(train_cf):
-            sys.exit(f'{steps} steps of {args.batch_size} exceed the {len(train_cf)} training pairs')
-        loss, s, epoch = 0, 0, 0
+        if (a.warmup + a.reps) * args.batch_size > len(train_cf):
+            sys.exit(f'{a.warmup + a.reps} steps of {args.batch_size} exceed the {len(train_cf)} training pairs')
+        state = {'loss': 0, 's': 0}
         full, sample, model_ms, losses = [], [], [], []
-        for i in range(steps):
-            t0 = time.perf_counter()
-            batch = dins_main.get_feed_dict(train_cf_, user_dict['train_user_set'], s, s + args.batch_size, n_negs)
-            t1 = time.perf_counter()
-            batch_loss, bpr_loss, reg_loss = model(batch, epoch)
-            optimizer.zero_grad()
-            batch_loss.backward()
-            optimizer.step()
-            loss += batch_loss
-            s += args.batch_size
-            t2 = time.perf_counter()
-            losses.append(float(batch_loss.item()))
-            if i >= a.warmup:
-                full.append((t2 - t0) * 1e3)
-                sample.append((t1 - t0) * 1e3)
-                model_ms.append((t2 - t1) * 1e3)
+
+        def run_steps(n, record):
+            """n iterations of main.py's loop body; returns this call's timings (ms)."""
+            out = {'full': [], 'sample': [], 'model': [], 'losses': []}
+            epoch = 0
+            for _ in range(n):
+                s = state['s']
+                t0 = time.perf_counter()
+                batch = dins_main.get_feed_dict(train_cf_, user_dict['train_user_set'], s, s + args.batch_size, n_negs)
+                t1 = time.perf_counter()
+                batch_loss, bpr_loss, reg_loss = model(batch, epoch)
+                optimizer.zero_grad()
+                batch_loss.backward()
+                optimizer.step()
+                state['loss'] += batch_loss
+                state['s'] = s + args.batch_size
+                t2 = time.perf_counter()
+                out['losses'].append(float(batch_loss.item()))
+                out['full'].append((t2 - t0) * 1e3)
+                out['sample'].append((t1 - t0) * 1e3)
+                out['model'].append((t2 - t1) * 1e3)
+            if record:
+                full.extend(out['full'])
+                sample.extend(out['sample'])
+                model_ms.extend(out['model'])
+            losses.extend(out['losses'])
+            return out
+
+        run_steps(a.warmup, False)
+        if a.serve:
+            # Interleaved mode (bench/dins.ts alternates with its own steps): read a step count per line from stdin,
+            # answer each with one JSON line of timings; 0 or end of input ends the session with the summary line.
+            print(json.dumps({'ready': True}), flush=True)
+            for line in sys.stdin:
+                n = int(line.strip() or '0')
+                if n <= 0:
+                    break
+                if state['s'] + n * args.batch_size > len(train_cf):
+                    sys.exit(f'asked for {n} more steps: past the end of the epoch')
+                print(json.dumps(run_steps(n, True)), flush=True)
+        else:
+            run_steps(a.reps, True)
 
         print(json.dumps({
             'torch': torch.__version__,
@@ -157,12 +185,13 @@ def main():
                                                     'n_negs', 'alpha', 'K', 'mess_dropout', 'edge_dropout')},
             'nUsers': n_params['n_users'], 'nItems': n_params['n_items'], 'nTrain': int(len(train_cf)),
             'setupSeconds': setup_s,
-            'warmup': a.warmup, 'reps': a.reps,
-            'fullMs': statistics.median(full), 'sampleMs': statistics.median(sample),
-            'modelMs': statistics.median(model_ms),
+            'warmup': a.warmup, 'reps': len(full),
+            'fullMs': statistics.median(full) if full else None,
+            'sampleMs': statistics.median(sample) if sample else None,
+            'modelMs': statistics.median(model_ms) if model_ms else None,
             'samples': {'full': full, 'sample': sample, 'model': model_ms},
             'losses': losses,
-        }))
+        }), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
