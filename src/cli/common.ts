@@ -139,6 +139,7 @@ export async function openRun(dir: string): Promise<{ run: StoredRun; dataset: D
     dataset = carveValid(dataset, run.config.seed, {
       validFraction: run.dataset.validFraction ?? run.config.validFraction,
       validMode: run.dataset.validMode ?? 'random',
+      validStream: run.dataset.validStream ?? 'split',
     });
   }
   if (run.dataset.fingerprint && dataset.fingerprint !== run.dataset.fingerprint) {

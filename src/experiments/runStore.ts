@@ -131,6 +131,8 @@ export interface StoredRun {
     name: string; fingerprint: string; numUsers: number; numItems: number; spec: unknown; carvedValid: boolean; validFraction: number | null;
     /** How valid was carved (absent in runs written before it was recorded: they carved at random). */
     validMode?: 'random' | 'latest' | null;
+    /** The stream of the carve (absent in runs written before it was recorded: they used 'split'). */
+    validStream?: string | null;
   };
   summary: RunSummary;
 }

@@ -1,7 +1,7 @@
 // The training loop: batches → encoder pass → sampler → scores → loss (+ batch L2) → backward → optimiser step,
 // with evaluation every `evalEvery` epochs on the selection split, early stopping with patience, and test metrics
 // reported at the best selection epoch. Every random draw comes from Rng.stream(seed, name): 'init' (encoder),
-// 'split' (carved validation), 'batch' (order / user draws), 'sampler' (prepare + sample), 'dropout' (encoder pass).
+// 'valid-split' (carved validation), 'batch' (order / user draws), 'sampler' (prepare + sample), 'dropout' (encoder pass).
 import type { Dataset } from '../data/types.js';
 import type { RunConfig } from '../experiments/config.js';
 import { ConfigError, metricK } from '../experiments/config.js';
@@ -136,17 +136,22 @@ export interface ValidCarve {
   validFraction: number;
   /** 'latest' when the dataset's own split was temporal (held-out = latest), else 'random'. */
   validMode: ValidCarveMode;
+  /** The run-seed stream of a random carve: VALID_STREAM (runs written before it was recorded used 'split'). */
+  validStream: string;
 }
+
+/** Not 'split': with the dataset seed equal to the run seed, the carve would replay the splitter's draws. */
+export const VALID_STREAM = 'valid-split';
 
 /** The carve the trainer uses for a dataset without a validation split. */
 export function validCarveFor(dataset: Dataset, validFraction: number): ValidCarve {
   const latest = dataset.splitRule?.temporal === true && dataset.train.timestamps !== undefined;
-  return { validFraction, validMode: latest ? 'latest' : 'random' };
+  return { validFraction, validMode: latest ? 'latest' : 'random', validStream: VALID_STREAM };
 }
 
 /** Carves the validation split `carve` describes, with the run seed's validation stream. */
 export function carveValid(dataset: Dataset, seed: number, carve: ValidCarve): Dataset {
-  return validSplitFromTrain(dataset, carve.validFraction, Rng.stream(seed, 'split'), { mode: carve.validMode });
+  return validSplitFromTrain(dataset, carve.validFraction, Rng.stream(seed, carve.validStream), { mode: carve.validMode });
 }
 
 /**
@@ -329,7 +334,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
 
   if (writer) {
     writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec, run: { backend } });
-    writer.writeDataset({ ...stats, spec: opts.datasetSpec ?? config.dataset, carvedValid, validFraction: carve?.validFraction ?? null, validMode: carve?.validMode ?? null, report: dataset.report });
+    writer.writeDataset({ ...stats, spec: opts.datasetSpec ?? config.dataset, carvedValid, validFraction: carve?.validFraction ?? null, validMode: carve?.validMode ?? null, validStream: carve?.validStream ?? null, report: dataset.report });
   }
   emit({ type: 'start', stepsPerEpoch: batcher.stepsPerEpoch, pairsPerEpoch: batcher.pairsPerEpoch, selectSplit: selectOn, carvedValid });
 

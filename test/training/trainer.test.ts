@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { assembleDataset, loadDataset, sequentialIds, syntheticDataset } from '../../src/data/index.js';
+import { assembleDataset, loadDataset, sequentialIds, syntheticDataset, validSplitFromTrain } from '../../src/data/index.js';
+import { Rng } from '../../src/engine/rng.js';
 import type { Dataset } from '../../src/data/types.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
 import { readPerUser, readRunEmbeddings } from '../../src/experiments/runStore.js';
@@ -87,7 +88,7 @@ test('a temporally split dataset without valid: the carved valid is each user\'s
     assert.equal(r.carvedValid, true);
     const rec = JSON.parse(readFileSync(join(dir, 'dataset.json'), 'utf8'));
     assert.equal(rec.validMode, 'latest');
-    const carved = carveValid(ds, cfg.seed, { validFraction: cfg.validFraction, validMode: 'latest' });
+    const carved = carveValid(ds, cfg.seed, { validFraction: cfg.validFraction, validMode: 'latest', validStream: 'valid-split' });
     assert.equal(carved.fingerprint, r.dataset.fingerprint);
     // No training interaction of a user is later than any of that user's validation interactions.
     const { train: tr, valid } = carved;
@@ -105,6 +106,32 @@ test('a temporally split dataset without valid: the carved valid is each user\'s
     assert.equal(opened.dataset.fingerprint, r.dataset.fingerprint);
     // A randomly split dataset is carved at random.
     assert.equal(validCarveFor(withoutValid(small()), 0.1).validMode, 'random');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the carve draws from the run seed's 'valid-split' stream (not the splitter's 'split'); older runs reopen with 'split'", async () => {
+  // Dataset seed = run seed = 0: with one stream name the carve would replay the splitter's draws.
+  const spec = { name: 'synthetic', synthetic: { users: 80, items: 120 }, split: 'ratio:8:2', seed: 0 };
+  const ds = loadDataset(spec);
+  const cfg = resolveConfig(undefined, { epochs: 1, ks: [20], encoder: { dim: 4 }, seed: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'hn-train-'));
+  try {
+    const r = await train(cfg, ds, { runDir: dir, datasetSpec: spec, keepWeights: true });
+    const byStream = (name: string) => validSplitFromTrain(ds, cfg.validFraction, Rng.stream(0, name)).fingerprint;
+    assert.equal(r.dataset.fingerprint, byStream('valid-split'));
+    assert.notEqual(r.dataset.fingerprint, byStream('split'));
+    const recPath = join(dir, 'dataset.json');
+    const rec = JSON.parse(readFileSync(recPath, 'utf8'));
+    assert.equal(rec.validStream, 'valid-split');
+    assert.equal((await openRun(dir)).dataset.fingerprint, r.dataset.fingerprint);
+    // A run written before the stream was recorded carved with 'split': openRun redoes that carve.
+    delete rec.validStream;
+    delete rec.validMode;
+    rec.fingerprint = byStream('split');
+    writeFileSync(recPath, JSON.stringify(rec));
+    assert.equal((await openRun(dir)).dataset.fingerprint, byStream('split'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
