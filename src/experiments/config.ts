@@ -232,6 +232,12 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
     }
     if (c.encoder?.dim === undefined) problems.push('encoder.dim: required');
     if (c.encoder?.layers === undefined) problems.push('encoder.layers: required');
+    // PyTorch's SparseAdam has no weight decay; ours would decay only the rows a batch touches, which is neither.
+    if (c.optimizer?.lazy === true && c.optimizer.weightDecay > 0) {
+      problems.push(`optimizer.lazy: true cannot be combined with optimizer.weightDecay > 0 (got ${c.optimizer.weightDecay}): ` +
+        'lazy Adam, like PyTorch\'s SparseAdam, has no weight decay (it would decay only the rows a batch touches); ' +
+        'set optimizer.weightDecay: 0 (and use l2 for the batch L2 on the rows used) or optimizer.lazy: false');
+    }
   }
   if (problems.length) throw new ConfigError(problems, source);
   return c;

@@ -25,6 +25,11 @@ test('wrong types and ranges name the key path and the value', () => {
   assert.deepEqual(problems(() => resolveConfig(undefined, { ks: [20, 0] })),
     ['ks: expected a non-empty list of integers ≥ 1, got a list [20,0]']);
   assert.match(problems(() => resolveConfig(undefined, { metric: 'recal@20' }))[0], /^metric: expected <name>@<K>/);
+  const lazyDecay = problems(() => resolveConfig(undefined, { optimizer: { lazy: true, weightDecay: 1e-4 } }));
+  assert.equal(lazyDecay.length, 1);
+  assert.match(lazyDecay[0], /^optimizer\.lazy: true cannot be combined with optimizer\.weightDecay > 0 \(got 0\.0001\): .*SparseAdam, has no weight decay/);
+  assert.equal(resolveConfig(undefined, { optimizer: { lazy: true, weightDecay: 0 } }).optimizer.lazy, true);
+  assert.equal(resolveConfig(undefined, { optimizer: { lazy: false, weightDecay: 1e-4 } }).optimizer.weightDecay, 1e-4);
   // Several problems are all reported.
   assert.equal(problems(() => resolveConfig(undefined, { epochs: 1.5, seed: 'x' })).length, 2);
 });
