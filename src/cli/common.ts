@@ -8,7 +8,7 @@ import { NAMED_DATASETS, guessFormat } from '../data/registry.js';
 import { type RunConfig, ConfigError, parseConfigText, parseOverrides, parseValue, setPath } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { readRun, readRunEmbeddings, type StoredRun } from '../experiments/runStore.js';
-import { carveValid } from '../training/trainer.js';
+import { carveValid } from '../training/carve.js';
 
 export class UsageError extends Error {
   constructor(message: string) {

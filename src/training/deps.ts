@@ -1,4 +1,5 @@
-// The other modules the trainer drives, imported in one place so the seams are visible (docs/contracts.md).
+// The other modules the trainer drives, imported in one place so the seams are visible (docs/contracts.md); the
+// validation carve is in carve.ts.
 export { tidy, keep, noGrad, Tensor } from '../engine/tensor.js';
 export { Parameter } from '../engine/param.js';
 export { gatherRows, reshape, add, scale } from '../engine/ops.js';
@@ -14,6 +15,5 @@ export { createLoss } from '../losses/index.js';
 export type { LossFn, LossSpec } from '../losses/index.js';
 export { evaluateFullRanking } from '../evaluation/fullRanking.js';
 export type { EvalResult, EvalEmbeddings } from '../evaluation/fullRanking.js';
-export { validSplitFromTrain, type ValidCarveMode } from '../data/csr.js';
 export { SamplerDiagnostics } from '../evaluation/diagnostics.js';
 export type { EpochDiagnostics } from '../evaluation/diagnostics.js';

@@ -13,8 +13,11 @@ import { ModelSelector } from './selection.js';
 import {
   AdaGrad, Adam, type Encoder, type EvalEmbeddings, type EvalResult, type LossFn, type Negatives, type Sampler,
   type SampleContext, SGD, Rng, add, createEncoder, createLoss, createSampler, evaluateFullRanking, gatherRows, heap,
-  reshape, scale, tidy, validSplitFromTrain, SamplerDiagnostics, type EpochDiagnostics, backendInfo, type ValidCarveMode,
+  reshape, scale, tidy, SamplerDiagnostics, type EpochDiagnostics, backendInfo,
 } from './deps.js';
+import { type ValidCarve, carveValid, validCarveFor } from './carve.js';
+
+export { type ValidCarve, VALID_STREAM, carveValid, validCarveFor } from './carve.js';
 
 export type Split = 'valid' | 'test';
 
@@ -126,32 +129,6 @@ export function checkCompatibility(sampler: Sampler, encoder: Encoder, dataset: 
   if (nn.meanPooling && encoder.pooling !== 'mean') {
     throw new Error(`${who} needs mean layer pooling; encoder '${encoder.name}' pools by ${encoder.pooling}`);
   }
-}
-
-/**
- * How a validation split is carved from train when the dataset has none; recorded in dataset.json so `openRun`
- * (eval, recommend) re-carves exactly the same split.
- */
-export interface ValidCarve {
-  validFraction: number;
-  /** 'latest' when the dataset's own split was temporal (held-out = latest), else 'random'. */
-  validMode: ValidCarveMode;
-  /** The run-seed stream of a random carve: VALID_STREAM (runs written before it was recorded used 'split'). */
-  validStream: string;
-}
-
-/** Not 'split': with the dataset seed equal to the run seed, the carve would replay the splitter's draws. */
-export const VALID_STREAM = 'valid-split';
-
-/** The carve the trainer uses for a dataset without a validation split. */
-export function validCarveFor(dataset: Dataset, validFraction: number): ValidCarve {
-  const latest = dataset.splitRule?.temporal === true && dataset.train.timestamps !== undefined;
-  return { validFraction, validMode: latest ? 'latest' : 'random', validStream: VALID_STREAM };
-}
-
-/** Carves the validation split `carve` describes, with the run seed's validation stream. */
-export function carveValid(dataset: Dataset, seed: number, carve: ValidCarve): Dataset {
-  return validSplitFromTrain(dataset, carve.validFraction, Rng.stream(seed, carve.validStream), { mode: carve.validMode });
 }
 
 /**
