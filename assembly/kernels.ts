@@ -131,6 +131,78 @@ export function mm(a: usize, rsa: i32, psa: i32, b: usize, ldb: i32, c: usize, n
   }
 }
 
+// @ts-ignore: decorator
+@inline function mk4x8part(pa: usize, rsa: usize, psa: usize, pb: usize, psb: usize, k: i32, pp: usize, rsp: usize,
+  first: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (!first) {
+    c00 = v128.load(pp); c01 = v128.load(pp, 16);
+    c10 = v128.load(pp + rsp); c11 = v128.load(pp + rsp, 16);
+    c20 = v128.load(pp + 2 * rsp); c21 = v128.load(pp + 2 * rsp, 16);
+    c30 = v128.load(pp + 3 * rsp); c31 = v128.load(pp + 3 * rsp, 16);
+  }
+  let a = pa, b = pb;
+  const r2 = rsa << 1, r3 = rsa * 3;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    const a0 = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(a + rsa);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(a + r2);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(a + r3);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    a += psa;
+    b += psb;
+  }
+  v128.store(pp, c00); v128.store(pp, c01, 16);
+  v128.store(pp + rsp, c10); v128.store(pp + rsp, c11, 16);
+  v128.store(pp + 2 * rsp, c20); v128.store(pp + 2 * rsp, c21, 16);
+  v128.store(pp + 3 * rsp, c30); v128.store(pp + 3 * rsp, c31, 16);
+}
+
+/** Reduction rows per block of mmDeep: op(A) and B panels of KB rows stay in L2 while every output block uses them. */
+const KB: i32 = 256;
+
+/**
+ * mm for a long reduction (k ≫ m, n; e.g. Aᵀ·G for a weight gradient), for m % 4 == 0 and n % 8 == 0 only. Same
+ * numbers as mm: each output is one sequential f32 sum over p from 0 (partial sums wait in `part`, m×n floats,
+ * between reduction blocks; storing a float between additions does not change it), accumulate adds c_old last.
+ * The difference is the loop order: reduction blocks outermost, so the panels are read from cache, not memory.
+ */
+export function mmDeep(a: usize, rsa: i32, psa: i32, b: usize, ldb: i32, c: usize, n: i32, k: i32, acc: i32,
+  part: usize, i0: i32, i1: i32, tid: i32): void {
+  const rsaB = <usize>rsa << 2, psaB = <usize>psa << 2, psb = <usize>ldb << 2, rsc = <usize>n << 2;
+  for (let p0 = 0; p0 < k; p0 += KB) {
+    const kk = min(KB, k - p0);
+    const pa0 = a + <usize>p0 * psaB, pb0 = b + <usize>p0 * psb;
+    for (let i = i0; i < i1; i += 4) {
+      const pa = pa0 + <usize>i * rsaB;
+      const pp = part + <usize>i * rsc;
+      for (let j = 0; j < n; j += 8) {
+        mk4x8part(pa, rsaB, psaB, pb0 + (<usize>j << 2), psb, kk, pp + (<usize>j << 2), rsc, p0 == 0);
+      }
+    }
+  }
+  if (k == 0) {
+    for (let i = i0; i < i1; i++) memory.fill(part + <usize>i * rsc, 0, rsc);
+  }
+  const o = <usize>i0 * rsc, bytes = <usize>(i1 - i0) * rsc;
+  if (acc) {
+    for (let q: usize = 0; q < bytes; q += 16) {
+      v128.store(c + o + q, f32x4.add(v128.load(c + o + q), v128.load(part + o + q)));
+    }
+  } else {
+    memory.copy(c + o, part + o, bytes);
+  }
+}
+
 /** dst (cols×rows) = srcᵀ for src rows×cols; does dst rows [p0, p1). */
 export function transpose(src: usize, rows: i32, cols: i32, dst: usize, p0: i32, p1: i32, tid: i32): void {
   const sRow = <usize>cols << 2;
@@ -265,6 +337,62 @@ export function rowDot(a: usize, b: usize, d: i32, out: usize, r0: i32, r1: i32,
       (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
     for (; j < rowB; j += 4) s += load<f32>(pa + j) * load<f32>(pb + j);
     store<f32>(out + (<usize>r << 2), s);
+  }
+}
+
+/**
+ * Scores of query rows against groups of table rows picked by index, without gathering them:
+ * out[r·M + m] = Σ_p q[⌊r/K⌋, p] · table[idx[r·M + m], p] for rows r in [r0, r1) (summation order as rowDot). Four
+ * candidates are scored at once (independent sums), sharing the query loads.
+ */
+export function groupDot(q: usize, K: i32, table: usize, idx: usize, M: i32, d: i32, out: usize, r0: i32, r1: i32,
+  tid: i32): void {
+  const rowB = <usize>d << 2;
+  const d4 = <usize>(d & ~3) << 2;
+  for (let r = r0; r < r1; r++) {
+    const pq = q + <usize>(r / K) * rowB;
+    const pi = idx + (<usize>r * <usize>M << 2);
+    const po = out + (<usize>r * <usize>M << 2);
+    let m = 0;
+    for (; m + 4 <= M; m += 4) {
+      const t0 = table + <usize>load<i32>(pi + (<usize>m << 2)) * rowB;
+      const t1 = table + <usize>load<i32>(pi + (<usize>m << 2), 4) * rowB;
+      const t2 = table + <usize>load<i32>(pi + (<usize>m << 2), 8) * rowB;
+      const t3 = table + <usize>load<i32>(pi + (<usize>m << 2), 12) * rowB;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let j: usize = 0;
+      for (; j < d4; j += 16) {
+        const qv = v128.load(pq + j);
+        a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(t0 + j)));
+        a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(t1 + j)));
+        a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(t2 + j)));
+        a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(t3 + j)));
+      }
+      let s0: f32 = (f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1)) + (f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3));
+      let s1: f32 = (f32x4.extract_lane(a1, 0) + f32x4.extract_lane(a1, 1)) + (f32x4.extract_lane(a1, 2) + f32x4.extract_lane(a1, 3));
+      let s2: f32 = (f32x4.extract_lane(a2, 0) + f32x4.extract_lane(a2, 1)) + (f32x4.extract_lane(a2, 2) + f32x4.extract_lane(a2, 3));
+      let s3: f32 = (f32x4.extract_lane(a3, 0) + f32x4.extract_lane(a3, 1)) + (f32x4.extract_lane(a3, 2) + f32x4.extract_lane(a3, 3));
+      for (; j < rowB; j += 4) {
+        const qs = load<f32>(pq + j);
+        s0 += qs * load<f32>(t0 + j);
+        s1 += qs * load<f32>(t1 + j);
+        s2 += qs * load<f32>(t2 + j);
+        s3 += qs * load<f32>(t3 + j);
+      }
+      store<f32>(po + (<usize>m << 2), s0);
+      store<f32>(po + (<usize>m << 2), s1, 4);
+      store<f32>(po + (<usize>m << 2), s2, 8);
+      store<f32>(po + (<usize>m << 2), s3, 12);
+    }
+    for (; m < M; m++) {
+      const t0 = table + <usize>load<i32>(pi + (<usize>m << 2)) * rowB;
+      let a0 = f32x4.splat(0);
+      let j: usize = 0;
+      for (; j < d4; j += 16) a0 = f32x4.add(a0, f32x4.mul(v128.load(pq + j), v128.load(t0 + j)));
+      let s0: f32 = (f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1)) + (f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3));
+      for (; j < rowB; j += 4) s0 += load<f32>(pq + j) * load<f32>(t0 + j);
+      store<f32>(po + (<usize>m << 2), s0);
+    }
   }
 }
 

@@ -150,6 +150,10 @@ class GraphPass implements EncoderPass {
     return this.enc.poolTensors(layers);
   }
 
+  itemTables(): { tables: Float32Array[]; rowOffset: number; dim: number } {
+    return { tables: this.tables.map((t) => t.data), rowOffset: this.enc.numUsers, dim: this.enc.dim };
+  }
+
   score(users: Tensor, items: Tensor, _itemIds?: Int32Array, _userIds?: Int32Array): Tensor {
     checkScoreShapes(this.enc.name, users, items, this.enc.pooledDim);
     return rowDot(users, items);

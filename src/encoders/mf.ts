@@ -112,6 +112,10 @@ class MfPass implements EncoderPass {
     return [gatherRows(this.enc.itemEmb, items)];
   }
 
+  itemTables(): { tables: Float32Array[]; rowOffset: number; dim: number } {
+    return { tables: [this.enc.itemEmb.data], rowOffset: 0, dim: this.enc.dim };
+  }
+
   pool(layers: Tensor[]): Tensor {
     if (layers.length !== 1) throw new Error(`${this.enc.name}.pool: expected 1 layer, got ${layers.length}`);
     return layers[0];

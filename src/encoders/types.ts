@@ -48,6 +48,11 @@ export interface EncoderPass {
    * (repeated ids count each time, as the reference codes do). The trainer multiplies by λ.
    */
   egoL2(users: Int32Array, items: Int32Array[], batchSize: number): Tensor;
+  /**
+   * Optional, for samplers' selection scoring (no gradient): the full tables that `itemLayers` gathers from, one
+   * per layer in layerSet ([rows × dim] on the engine heap, read-only), with item i at row `rowOffset + i`.
+   */
+  itemTables?(): { tables: Float32Array[]; rowOffset: number; dim: number };
 }
 
 /** Options shared by every encoder; each encoder accepts the subset listed in its `optionKeys`. */

@@ -1,5 +1,7 @@
 // Helpers shared by the samplers: option validation, row repetition for K negatives per pair, and candidate
 // scoring on typed arrays (one gather of the distinct candidates, no per-candidate tensors).
+import { groupDot } from '../engine/kernels/index.js';
+import { heap } from '../engine/memory.js';
 import { gatherRows } from '../engine/ops.js';
 import { Tensor, noGrad, tidy } from '../engine/tensor.js';
 import { Deduper } from './candidates.js';
@@ -107,6 +109,11 @@ export function scorePools(
   if (qData.length !== B * P) throw new Error(`scorePools: query data has ${qData.length} numbers, expected ${B}×${P}`);
   if (cands.length !== R * M) throw new Error(`scorePools: ${cands.length} candidates for ${R} pools × M = ${M}`);
   const res = out ?? new Float32Array(R * M);
+  // One pooled layer (MF): score straight from the item table, no dedup or gather.
+  if (ctx.encoder.scorerKind === 'dot' && ctx.pass.itemTables?.().tables.length === 1 &&
+    scoreCandidateLayers(ctx, qData, K, cands, M, 1, (_l, s) => res.set(s))) {
+    return res;
+  }
   const { ids, slot } = dedup.get(ctx.dataset.numItems).run(cands);
   tidy(() =>
     noGrad(() => {
@@ -116,10 +123,7 @@ export function scorePools(
         if (c.length !== ids.length * P) {
           throw new Error(`scorePools: pooled item rows have ${c.length / ids.length} numbers, pooled user rows ${P}`);
         }
-        for (let r = 0; r < R; r++) {
-          const qo = Math.floor(r / K) * P;
-          for (let m = 0; m < M; m++) res[r * M + m] = dotAt(qData, qo, c, slot[r * M + m] * P, P);
-        }
+        groupDot(qData, K, c, slot, R, M, P, res);
         return;
       }
       const pooled = ctx.pass.pool(layers);
@@ -181,10 +185,36 @@ export function pooledUsers(ctx: SampleContext): { data: Float32Array; P: number
 
 /** Per-layer dot products: out[r·M + m] = <q_r, layer[slot[r·M+m]]> with q [R×d] and layer rows [U×d]. */
 export function dotPools(q: Float32Array, layer: Float32Array, slot: Int32Array, R: number, M: number, d: number, out: Float32Array): void {
-  for (let r = 0; r < R; r++) {
-    const qo = r * d;
-    for (let m = 0; m < M; m++) out[r * M + m] = dotAt(q, qo, layer, slot[r * M + m] * d, d);
+  groupDot(q, 1, layer, slot, R, M, d, out);
+}
+
+/**
+ * Dot scores of query rows against candidate pools at each of the first `layers` layers, read straight from the
+ * encoder's full tables (EncoderPass.itemTables) with the groupDot kernel — no gather of the candidates:
+ * `each(l, s)` gets s[r·M + m] = <q[⌊r/K⌋], e_{cands[r·M+m]}^(l)> (valid during the call only). Returns false, doing
+ * nothing, when the pass does not expose its tables or the dims differ (callers then gather and use dotPools).
+ */
+export function scoreCandidateLayers(ctx: SampleContext, q: Float32Array, K: number, cands: Int32Array, M: number,
+  layers: number, each: (l: number, scores: Float32Array) => void): boolean {
+  const src = ctx.pass.itemTables?.();
+  if (!src || src.tables.length < layers) return false;
+  const d = src.dim;
+  const R = cands.length / M;
+  if (q.length !== Math.ceil(R / K) * d) return false;
+  const idx = heap.allocI32(R * M);
+  const s = heap.allocF32Uninit(R * M);
+  try {
+    const off = src.rowOffset;
+    for (let t = 0; t < idx.length; t++) idx[t] = cands[t] + off;
+    for (let l = 0; l < layers; l++) {
+      groupDot(q, K, src.tables[l], idx, R, M, d, s);
+      each(l, s);
+    }
+  } finally {
+    heap.free(idx);
+    heap.free(s);
   }
+  return true;
 }
 
 /** <a[ao..ao+n), b[bo..bo+n)> with four independent accumulators (fixed order: deterministic). */

@@ -15,7 +15,7 @@
 import { add, addScalar, meanOf, mul, rowDot, sigmoid, sub } from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
 import { drawCandidates } from './candidates.js';
-import { DedupCache, Options, argmaxRow, dotPools, repeatEach, withItemLayers } from './common.js';
+import { DedupCache, Options, argmaxRow, dotPools, repeatEach, scoreCandidateLayers, withItemLayers } from './common.js';
 import type { Negatives, SampleContext, Sampler, SamplerNeeds } from './types.js';
 
 export type DinsBoundary = 'dot' | 'random' | 'minVolume' | 'maxVolume';
@@ -93,6 +93,10 @@ export class DinsSampler implements Sampler {
     const chosen = new Int32Array(R * nL);
     if (this.boundary === 'random') {
       for (let t = 0; t < R * nL; t++) chosen[t] = cands[Math.floor(t / nL) * M + ctx.rng.int(M)];
+    } else if (this.boundary === 'dot' && scoreCandidateLayers(ctx, q.data, 1, cands, M, nL, (l, s) => {
+      for (let r = 0; r < R; r++) chosen[r * nL + l] = cands[r * M + argmaxRow(s, r * M, M)];
+    })) {
+      // scored from the full layer tables (no gather of the candidates)
     } else {
       const { ids, slot } = this.dedup.get(ctx.dataset.numItems).run(cands);
       const boundary = this.boundary;

@@ -9,7 +9,7 @@
 import { add, mul, sub } from '../engine/ops.js';
 import { Tensor } from '../engine/tensor.js';
 import { drawCandidates } from './candidates.js';
-import { DedupCache, Options, argmaxRow, dotPools, meanUserLayers, repeatEach, withItemLayers } from './common.js';
+import { DedupCache, Options, argmaxRow, dotPools, meanUserLayers, repeatEach, scoreCandidateLayers, withItemLayers } from './common.js';
 import type { Negatives, SampleContext, Sampler } from './types.js';
 
 export interface MixGcfOptions {
@@ -45,19 +45,27 @@ export class MixGcfSampler implements Sampler {
     const rowPos = repeatEach(ctx.pos, K);
     const cands = drawCandidates(ctx.dataset.train, rowUsers, M, ctx.rng);
     const q = meanUserLayers(ctx, ctx.users);
-    const { ids, slot } = this.dedup.get(ctx.dataset.numItems).run(cands);
-    // Per-layer choice: chosen[r·nL + l].
-    const chosen = withItemLayers(ctx, ids, (layers, d) => {
-      const nL = layers.length;
-      const out = new Int32Array(R * nL);
-      const s = new Float32Array(R * M);
-      const qRows = K === 1 ? q : repeatRowsF32(q, B, d, K);
-      for (let l = 0; l < nL; l++) {
-        dotPools(qRows, layers[l], slot, R, M, d, s);
-        for (let r = 0; r < R; r++) out[r * nL + l] = cands[r * M + argmaxRow(s, r * M, M)];
-      }
-      return out;
+    // Per-layer choice: chosen[r·nL + l]. Scored straight from the layer tables when the pass exposes them (no
+    // gather of the candidates); else from a gather of the distinct candidates.
+    const nTables = ctx.pass.itemTables?.().tables.length ?? 0;
+    let chosen = new Int32Array(R * nTables);
+    const direct = nTables > 0 && scoreCandidateLayers(ctx, q, K, cands, M, nTables, (l, s) => {
+      for (let r = 0; r < R; r++) chosen[r * nTables + l] = cands[r * M + argmaxRow(s, r * M, M)];
     });
+    if (!direct) {
+      const { ids, slot } = this.dedup.get(ctx.dataset.numItems).run(cands);
+      chosen = withItemLayers(ctx, ids, (layers, d) => {
+        const nL = layers.length;
+        const out = new Int32Array(R * nL);
+        const s = new Float32Array(R * M);
+        const qRows = K === 1 ? q : repeatRowsF32(q, B, d, K);
+        for (let l = 0; l < nL; l++) {
+          dotPools(qRows, layers[l], slot, R, M, d, s);
+          for (let r = 0; r < R; r++) out[r * nL + l] = cands[r * M + argmaxRow(s, r * M, M)];
+        }
+        return out;
+      });
+    }
     const posLayers = pass.itemLayers(rowPos);
     const nL = posLayers.length;
     const alpha = new Float32Array(R * nL);

@@ -106,5 +106,12 @@ export function backendInfo(): { name: string; threads: number; requested: Backe
   return { name: k.name, threads: k.threads, requested: requested!, fallbackReason };
 }
 
+/** Kernels.groupDot on the active backend (the JS reference for a backend without it). */
+export function groupDot(q: Float32Array, K: number, table: Float32Array, idx: Int32Array, R: number, M: number,
+  d: number, out: Float32Array): void {
+  const k = kernels();
+  (k.groupDot ? k : jsKernels).groupDot!(q, K, table, idx, R, M, d, out);
+}
+
 export type { Kernels, CsrMatrix, AdamHyper } from './types.js';
 export { jsKernels } from './js.js';

@@ -72,6 +72,30 @@ function scatterAddRows(rows: Float32Array, d: number, idx: Int32Array, target: 
   }
 }
 
+/** Four float64 partial sums over p ≡ 0..3 (mod 4), combined as s0 + s1 + (s2 + s3) (the samplers' former loop). */
+function groupDot(q: Float32Array, K: number, table: Float32Array, idx: Int32Array, R: number, M: number, d: number,
+  out: Float32Array): void {
+  const nt = Math.floor(table.length / Math.max(d, 1));
+  for (let r = 0; r < R; r++) {
+    const qo = Math.floor(r / K) * d;
+    for (let m = 0; m < M; m++) {
+      const t = idx[r * M + m];
+      if (t < 0 || t >= nt) throw new RangeError(`groupDot: index ${t} at position ${r * M + m} out of range [0, ${nt})`);
+      const to = t * d;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let p = 0;
+      for (; p + 4 <= d; p += 4) {
+        s0 += q[qo + p] * table[to + p];
+        s1 += q[qo + p + 1] * table[to + p + 1];
+        s2 += q[qo + p + 2] * table[to + p + 2];
+        s3 += q[qo + p + 3] * table[to + p + 3];
+      }
+      for (; p < d; p++) s0 += q[qo + p] * table[to + p];
+      out[r * M + m] = s0 + s1 + (s2 + s3);
+    }
+  }
+}
+
 function rowDot(a: Float32Array, b: Float32Array, rows: number, d: number, out: Float32Array): void {
   for (let r = 0; r < rows; r++) {
     let s = 0;
@@ -201,6 +225,7 @@ export const jsKernels: Kernels = {
   gatherRows,
   scatterAddRows,
   rowDot,
+  groupDot,
   scoreTopK,
   adam,
   adamRows,

@@ -44,6 +44,14 @@ export interface Kernels {
   rowDot(a: Float32Array, b: Float32Array, rows: number, d: number, out: Float32Array): void;
 
   /**
+   * Scores of query rows against groups of M table rows picked by index (no gather):
+   * out[r·M + m] = Σ_p q[⌊r/K⌋, p] · table[idx[r·M + m], p] for r < R (q has ⌈R/K⌉ rows of d; table rows of d).
+   * Optional in the seam (added later): callers use `groupDot()` from kernels/index.ts, which falls back to js.
+   */
+  groupDot?(q: Float32Array, K: number, table: Float32Array, idx: Int32Array, R: number, M: number, d: number,
+    out: Float32Array): void;
+
+  /**
    * For each of `nu` user rows: scores = users[u]·itemsᵀ (+ itemBias), masked items (CSR row u of `mask`, whose
    * row index is `maskRowOffset + u`) set to −∞, then the top k by score, ties broken by lower item id.
    * Writes outIdx[u×k], outScore[u×k] in descending order (−1 / −∞ when fewer than k items remain).

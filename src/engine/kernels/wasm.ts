@@ -11,7 +11,7 @@ import { MAX_CHUNKS, WorkerPool } from './pool.js';
 import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
-  'packPanels', 'scoreTopK'] as const;
+  'packPanels', 'scoreTopK', 'mmDeep', 'groupDot'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -27,6 +27,8 @@ const NS_SPMM = 0.15; // per non-zero × column
 const NS_ROW = 0.2; // gather, scatter-add, rowDot, scaleRows, transpose, packing: per element
 const NS_ADAM = 0.7; // per parameter
 const CHUNKS_PER_THREAD = 4;
+/** Reductions at least this long (and ≥ 4·m) take the reduction-blocked matmul (assembly mmDeep). */
+const DEEP_K = 1024;
 
 // dist-NAME/src/engine/kernels/ → dist-NAME/wasm/kernels.wasm, else <repo>/dist/wasm/kernels.wasm.
 export function locateKernelsWasm(): string {
@@ -142,6 +144,7 @@ export class WasmKernels implements Kernels {
     need('matmul', 'c', c, m * n);
     if (m === 0 || n === 0) return;
     let bt: Float32Array | null = null;
+    let part: Float32Array | null = null;
     try {
       const pa = this.p(a, false), pcc = this.p(c, true);
       let pb = this.p(b, false);
@@ -152,9 +155,18 @@ export class WasmKernels implements Kernels {
         pb = bt.byteOffset;
       }
       const rsa = transA ? 1 : k, psa = transA ? m : 1;
-      this.par('mm', [pa, rsa, psa, pb, n, pcc, n, k, accumulate ? 1 : 0], m, 4, m * n * k * NS_MADD);
+      if (k >= DEEP_K && k >= 4 * m && m % 4 === 0 && n % 8 === 0) {
+        // A long reduction (a weight gradient Aᵀ·G over every row of a table): reduction-blocked, same numbers.
+        // One chunk per thread: every chunk streams the whole reduction once, so more chunks cost memory traffic.
+        part = heap.allocF32Uninit(m * n);
+        this.par('mmDeep', [pa, rsa, psa, pb, n, pcc, n, k, accumulate ? 1 : 0, part.byteOffset], m, 4,
+          m * n * k * NS_MADD, this.pool ? evenBounds(m, this.threads, 4) : undefined);
+      } else {
+        this.par('mm', [pa, rsa, psa, pb, n, pcc, n, k, accumulate ? 1 : 0], m, 4, m * n * k * NS_MADD);
+      }
     } finally {
       if (bt) heap.free(bt);
+      if (part) heap.free(part);
       this.done();
     }
   }
@@ -205,6 +217,21 @@ export class WasmKernels implements Kernels {
     need('rowDot', 'out', out, rows);
     try {
       this.par('rowDot', [this.p(a, false), this.p(b, false), d, this.p(out, true)], rows, 1, rows * d * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  groupDot(q: Float32Array, K: number, table: Float32Array, idx: Int32Array, R: number, M: number, d: number,
+    out: Float32Array): void {
+    need('groupDot', 'q', q, Math.ceil(R / Math.max(K, 1)) * d);
+    need('groupDot', 'idx', idx, R * M);
+    need('groupDot', 'out', out, R * M);
+    if (!Number.isInteger(K) || K < 1) throw new RangeError(`groupDot: K must be a positive integer, got ${K}`);
+    checkIndices('groupDot', idx, R * M, Math.floor(table.length / Math.max(d, 1)));
+    try {
+      this.par('groupDot', [this.p(q, false), K, this.p(table, false), this.p(idx, false), M, d, this.p(out, true)],
+        R, 1, R * M * d * NS_ROW);
     } finally {
       this.done();
     }
