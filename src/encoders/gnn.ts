@@ -2,7 +2,7 @@
 // users, U..U+I−1 items), per-layer full tables computed once per step by `propagate`, and a pass that gathers
 // batch rows from them. Gradients of gathered rows flow back through the propagation (spmm) into the ego table,
 // so its gradient is dense.
-import { add, concatCols, gatherRows, meanOf, rowDot, scale, square, sum } from '../engine/ops.js';
+import { add, concatCols, gatherRows, meanOf, rowDot, scale, sumSquares } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
 import type { Rng } from '../engine/rng.js';
 import { noGrad, tidy, type Tensor } from '../engine/tensor.js';
@@ -163,10 +163,10 @@ class GraphPass implements EncoderPass {
     const enc = this.enc;
     checkBatchSize(enc.name, batchSize);
     checkIds(users, enc.numUsers, `${enc.name}.egoL2 users`);
-    let total = sum(square(gatherRows(enc.ego, users)));
+    let total = sumSquares(gatherRows(enc.ego, users));
     for (const ids of items) {
       const rows = offsetIds(ids, enc.numUsers, enc.numItems, `${enc.name}.egoL2 items`);
-      total = add(total, sum(square(gatherRows(enc.ego, rows))));
+      total = add(total, sumSquares(gatherRows(enc.ego, rows)));
     }
     return scale(total, 0.5 / batchSize);
   }

@@ -1,7 +1,7 @@
 // Matrix-factorisation family: MF (<p_u, q_i>), BPR-MF (with user, item and global biases) and GMF (wᵀ(p_u ⊙ q_i)).
 // Tables are sparse Parameters: a step gathers only its batch rows, so the gradient (and a lazy optimiser's update)
 // touches only those rows; nothing is ever materialised for the whole table during training.
-import { add, gatherRows, mul, reshape, rowDot, scale, square, sum } from '../engine/ops.js';
+import { add, gatherRows, mul, reshape, rowDot, scale, sumSquares } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
 import type { Rng } from '../engine/rng.js';
 import { Tensor } from '../engine/tensor.js';
@@ -138,8 +138,8 @@ class MfPass implements EncoderPass {
 
   egoL2(users: Int32Array, items: Int32Array[], batchSize: number): Tensor {
     checkBatchSize(this.enc.name, batchSize);
-    let total = sum(square(this.userLayers(users)[0]));
-    for (const ids of items) total = add(total, sum(square(this.itemLayers(ids)[0])));
+    let total = sumSquares(this.userLayers(users)[0]);
+    for (const ids of items) total = add(total, sumSquares(this.itemLayers(ids)[0]));
     return scale(total, 0.5 / batchSize);
   }
 }

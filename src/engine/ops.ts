@@ -517,6 +517,22 @@ export function sum(a: Tensor): Tensor {
   });
 }
 
+/** Σ of squared entries → [1] (the L2 penalty), fused: one pass, no [n] temporary. Summed in float64. */
+export function sumSquares(a: Tensor): Tensor {
+  live(a, 'sumSquares');
+  const out = empty([1]);
+  const x = a.data;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  out.data[0] = s;
+  return record(out, [a], (g) => {
+    const g2 = 2 * g[0];
+    const { buf: ga, accumulate } = a._gradTarget();
+    if (accumulate) for (let i = 0; i < x.length; i++) ga[i] += g2 * x[i];
+    else for (let i = 0; i < x.length; i++) ga[i] = g2 * x[i];
+  });
+}
+
 /** Mean of all entries → [1] (NaN for an empty tensor). */
 export function mean(a: Tensor): Tensor {
   live(a, 'mean');

@@ -164,3 +164,13 @@ test('Parameter grads: zeroGrad then an overwriting backward, then an accumulati
   }
   p.dispose();
 });
+
+test('sumSquares: value and gradient against a float64 reference (gradcheck)', async () => {
+  const { gradcheck } = await import('../../src/engine/gradcheck.js');
+  const gen = Rng.stream(4, 'sumSquares');
+  const values = Array.from({ length: 15 }, () => gen.double() * 2 - 1);
+  const r = gradcheck(([a]) => O.sumSquares(a), ([x]) => [x.reduce((s, v) => s + v * v, 0)],
+    [{ shape: [5, 3], values, requiresGrad: true }], { rng: Rng.stream(3, 'sumSquares') });
+  assert.ok(r.forwardError < 1e-5, `forward error ${r.forwardError}`);
+  assert.ok(r.maxRelError < 1e-3, `gradient errors ${r.relErrors.join(', ')}`);
+});
