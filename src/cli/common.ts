@@ -28,6 +28,37 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(ar
   }
 }
 
+export interface Flags {
+  values: Record<string, unknown>;
+  positionals: string[];
+}
+
+/**
+ * The preamble every command shares: strict flag parsing, the command's own argument checks (`check` throws a
+ * UsageError; skipped under --help), then --help. Returns the flags, or the exit code the command should return:
+ * 0 after printing the usage for --help, 2 after printing `hardneg COMMAND: problem` and the usage on stderr.
+ * Positionals are accepted only when `check` is given (it decides how many).
+ */
+export function commandFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, usage: string, argv: string[],
+  options: T, check?: (f: Flags) => void): Flags | number {
+  let f: Flags;
+  try {
+    f = parseFlags(argv, options, check !== undefined);
+    if (!f.values.help) check?.(f);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`hardneg ${command}: ${e.message}\n\n${usage}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (f.values.help) {
+    console.log(usage);
+    return 0;
+  }
+  return f;
+}
+
 /** Flags every config-building command (train, sweep) accepts, mapped to config key paths. */
 export const CONFIG_FLAGS = {
   config: { type: 'string', short: 'c' },

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { type ComparedRun, averagePerUser, compareRuns, comparisonRows, configKey } from '../experiments/compare.js';
 import { readPerUser, readRun, toJson, type StoredRun } from '../experiments/runStore.js';
 import { table } from '../report/markdown.js';
-import { UsageError, parseFlags, writeOut } from './common.js';
+import { UsageError, commandFlags, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg compare RUN_DIR... [options]
 
@@ -53,22 +53,11 @@ function labelOf(r: StoredRun, grouped: boolean): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, unknown>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseFlags(argv, OPTIONS, true));
-    if (!values.help && positionals.length < 1) throw new UsageError('expected at least one RUN_DIR');
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`hardneg compare: ${e.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (values.help) {
-    writeOut(USAGE);
-    return 0;
-  }
+  const f = commandFlags('compare', USAGE, argv, OPTIONS, ({ positionals }) => {
+    if (positionals.length < 1) throw new UsageError('expected at least one RUN_DIR');
+  });
+  if (typeof f === 'number') return f;
+  const { values, positionals } = f;
   const dirs = expandRunDirs(positionals);
   const stored = dirs.map((d) => readRun(d));
   const group = Boolean(values['group-seeds']);

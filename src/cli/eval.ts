@@ -2,7 +2,7 @@
 import { evaluateFullRanking } from '../evaluation/fullRanking.js';
 import { toJson } from '../experiments/runStore.js';
 import { fmt, table } from '../report/markdown.js';
-import { UsageError, openRun, parseFlags, writeOut } from './common.js';
+import { UsageError, commandFlags, openRun, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg eval RUN_DIR [options]
 
@@ -23,25 +23,14 @@ const OPTIONS = {
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, unknown>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseFlags(argv, OPTIONS, true));
-    if (!values.help && positionals.length !== 1) throw new UsageError('expected one RUN_DIR');
+  const f = commandFlags('eval', USAGE, argv, OPTIONS, ({ values, positionals }) => {
+    if (positionals.length !== 1) throw new UsageError('expected one RUN_DIR');
     if (values.split !== undefined && values.split !== 'test' && values.split !== 'valid') {
       throw new UsageError(`--split: expected test or valid, got '${String(values.split)}'`);
     }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`hardneg eval: ${e.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (values.help) {
-    writeOut(USAGE);
-    return 0;
-  }
+  });
+  if (typeof f === 'number') return f;
+  const { values, positionals } = f;
   const { run: stored, dataset, emb } = await openRun(positionals[0]);
   const split = (values.split as 'test' | 'valid' | undefined) ?? 'test';
   if (split === 'valid' && !dataset.valid) throw new Error(`dataset '${dataset.name}' has no validation split`);

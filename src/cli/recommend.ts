@@ -4,7 +4,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../data/types.js';
 import { heap } from '../engine/memory.js';
 import { kernels } from '../engine/kernels/index.js';
-import { UsageError, openRun, parseFlags, writeOut } from './common.js';
+import { UsageError, commandFlags, openRun } from './common.js';
 
 const USAGE = `usage: hardneg recommend RUN_DIR [options]
 
@@ -131,22 +131,11 @@ function resolveUsers(values: Record<string, unknown>, dataset: Dataset): Int32A
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, unknown>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseFlags(argv, OPTIONS, true));
-    if (!values.help && positionals.length !== 1) throw new UsageError('expected one RUN_DIR');
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`hardneg recommend: ${e.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (values.help) {
-    writeOut(USAGE);
-    return 0;
-  }
+  const f = commandFlags('recommend', USAGE, argv, OPTIONS, ({ positionals }) => {
+    if (positionals.length !== 1) throw new UsageError('expected one RUN_DIR');
+  });
+  if (typeof f === 'number') return f;
+  const { values, positionals } = f;
   const k = values.k === undefined ? 10 : Number(values.k);
   const format = (values.format ?? 'csv') as string;
   try {

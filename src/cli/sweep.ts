@@ -16,7 +16,7 @@ import { table } from '../report/markdown.js';
 import { silentProgress } from '../training/progress.js';
 import { checkMethodOptions, train } from '../training/trainer.js';
 import {
-  CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, datasetFromConfig, flagOverrides, normaliseDatasetSpec, parseFlags, readConfigFile,
+  CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, commandFlags, datasetFromConfig, flagOverrides, normaliseDatasetSpec, readConfigFile,
   writeOut,
 } from './common.js';
 
@@ -103,20 +103,9 @@ async function runChild(job: Job, mainJs: string): Promise<SweepRunRecord> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    values = parseFlags(argv, OPTIONS).values;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`hardneg sweep: ${e.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (values.help) {
-    writeOut(USAGE);
-    return 0;
-  }
+  const f = commandFlags('sweep', USAGE, argv, OPTIONS);
+  if (typeof f === 'number') return f;
+  const { values } = f;
   const grid = ((values.grid as string[] | undefined) ?? []).map(parseGridArg);
   const cells = expandGrid(grid);
   const file = values.config ? readConfigFile(String(values.config)) : undefined;

@@ -7,7 +7,7 @@ import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
 import { fmt, table } from '../report/markdown.js';
 import { streamProgress, silentProgress } from '../training/progress.js';
 import { type RunResult, checkMethodOptions, train } from '../training/trainer.js';
-import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, configFromFlags, datasetFromConfig, parseFlags, writeOut } from './common.js';
+import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, commandFlags, configFromFlags, datasetFromConfig, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg train [options]
 
@@ -63,20 +63,9 @@ export function formatResult(r: RunResult): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    values = parseFlags(argv, OPTIONS).values as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`hardneg train: ${e.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (values.help) {
-    writeOut(USAGE);
-    return 0;
-  }
+  const f = commandFlags('train', USAGE, argv, OPTIONS);
+  if (typeof f === 'number') return f;
+  const { values } = f;
   if (values['list-presets']) {
     const w = Math.max(...Object.keys(PRESETS).map((k) => k.length));
     writeOut(Object.entries(PRESETS).map(([k, v]) => `${k.padEnd(w)}  ${v.description}`).join('\n'));

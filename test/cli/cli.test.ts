@@ -113,3 +113,40 @@ test('sweep (two child processes) and compare over its runs', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('every command shares one preamble: usage errors exit 2 with `hardneg CMD: problem` and the usage; --help exits 0', async () => {
+  const mods: Record<string, { run(argv: string[]): Promise<number> }> = {
+    train: await import('../../src/cli/train.js'), eval: await import('../../src/cli/eval.js'),
+    recommend: await import('../../src/cli/recommend.js'), compare: await import('../../src/cli/compare.js'),
+    sweep: await import('../../src/cli/sweep.js'),
+  };
+  const err: string[] = [];
+  const out: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  try {
+    for (const [cmd, m] of Object.entries(mods)) {
+      err.length = 0;
+      assert.equal(await m.run(['--bogus']), 2, cmd);
+      assert.match(err.join('\n'), new RegExp(`^hardneg ${cmd}: Unknown option '--bogus'.*\\n\\nusage: hardneg ${cmd} `, 's'), cmd);
+      out.length = 0;
+      assert.equal(await m.run(['--help']), 0, cmd);
+      assert.match(out.join('\n'), new RegExp(`^usage: hardneg ${cmd} `), cmd);
+    }
+    // Commands that take run folders check their positionals (not under --help).
+    for (const cmd of ['eval', 'recommend']) {
+      err.length = 0;
+      assert.equal(await mods[cmd].run([]), 2);
+      assert.match(err.join('\n'), new RegExp(`^hardneg ${cmd}: expected one RUN_DIR`));
+    }
+    err.length = 0;
+    assert.equal(await mods.eval.run(['x', '--split', 'train']), 2);
+    assert.match(err.join('\n'), /^hardneg eval: --split: expected test or valid, got 'train'/);
+    assert.equal(await mods.compare.run([]), 2);
+    assert.equal(await mods.train.run(['positional']), 2, 'train takes no positionals');
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+});
