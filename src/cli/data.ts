@@ -1,7 +1,6 @@
 // `hardneg data stats|split|download`: dataset statistics, writing a split for other frameworks, and fetching the
 // public datasets. DataErrors print as `file:line: field: message`.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DataError } from '../data/errors.js';
 import { ChecksumError, DOWNLOADS, download } from '../data/download.js';
 import { loadDataset, type DatasetSpec } from '../data/load.js';
@@ -9,10 +8,12 @@ import { defaultDataDir, FORMATS, guessFormat, NAMED_DATASETS, type Format } fro
 import { describeSplit, parseSplit } from '../data/split.js';
 import { datasetStats, formatStats } from '../data/stats.js';
 import { writeSplit } from '../data/write.js';
+import { type Flags, UsageError, commandFlags } from './common.js';
 
 const SOURCE_HELP = `SOURCE is a dataset name (${Object.keys(NAMED_DATASETS).join(', ')}) or a path to a file/folder.
 
 source options:
+  -d, --dataset S   the SOURCE as a flag, as in hardneg train
   --format F        ${FORMATS.join('|')} (guessed from the path when omitted)
   --data-dir DIR    where named datasets live (default: $HARDNEG_DATA, ../shared/data, ~/.cache/hardneg/data)
   --split S         ratio:8:1:1 | temporal:8:1:1 | loo[:latest|random][:valid] | fn[:4:1:1] |
@@ -31,7 +32,7 @@ const HELP: Record<string, string> = {
   download NAME     fetch a public dataset (--list to see them)
 
 Run \`hardneg data <subcommand> --help\` for its options.`,
-  stats: `usage: hardneg data stats SOURCE [options] [--json]
+  stats: `usage: hardneg data stats SOURCE [options] [--json]   (or -d SOURCE)
 
 Prints users (with at least one interaction), items, interactions and density per split, plus the content
 fingerprint and everything the loader, filters and splitter dropped or changed. Single-log sources (MovieLens,
@@ -39,7 +40,7 @@ CSV, RecBole .inter) are shown unsplit unless --split is given.
 
 ${SOURCE_HELP}
   --json            print the statistics and report as JSON`,
-  split: `usage: hardneg data split SOURCE --out DIR [options]
+  split: `usage: hardneg data split SOURCE --out DIR [options]   (or -d SOURCE)
 
 Writes train/valid/test in the LightGCN format (train.txt, … with user_list.txt / item_list.txt) and as CSV
 (train.csv, … in original ids), plus split.json (fingerprint, stats, report). Single-log sources default to
@@ -49,7 +50,7 @@ ${SOURCE_HELP}
   --out DIR         output folder (required)
   --no-lightgcn     skip the LightGCN files
   --no-csv          skip the CSV files`,
-  download: `usage: hardneg data download NAME [options]
+  download: `usage: hardneg data download NAME [options]   (or -d NAME)
        hardneg data download --list
 
 Fetches a public dataset into DIR/NAME, checking sizes and sha256 checksums (unverifiable ones are recorded in
@@ -63,8 +64,23 @@ CHECKSUMS.json at first download and checked afterwards). MovieLens archives are
 };
 
 function fail(msg: string, sub = 'main'): number {
-  console.error(`hardneg data: ${msg}\n\n${HELP[sub]}`);
+  console.error(`hardneg data${sub === 'main' ? '' : ` ${sub}`}: ${msg}\n\n${HELP[sub] ?? HELP.main}`);
   return 2;
+}
+
+/** The subcommands' preamble (cli/common.ts): usage errors exit 2 with the subcommand's usage. */
+function subcommandFlags<T extends Parameters<typeof commandFlags>[3]>(sub: string, argv: string[], options: T,
+  check: (f: Flags) => void): Flags | number {
+  return commandFlags(`data ${sub}`, HELP[sub], argv, { ...options, dataset: { type: 'string', short: 'd' } }, check);
+}
+
+/** The one SOURCE (or NAME): the positional, or -d/--dataset, not both. */
+function theSource(f: Flags, sub: string, what = 'SOURCE'): string {
+  const given = [...f.positionals, ...(f.values.dataset !== undefined ? [String(f.values.dataset)] : [])];
+  if (given.length !== 1) {
+    throw new UsageError(given.length === 0 ? `${sub} needs one ${what} (or -d ${what})` : `${sub} takes one ${what}, got ${given.length}: ${given.join(', ')}`);
+  }
+  return given[0];
 }
 
 const SOURCE_OPTS = {
@@ -84,8 +100,6 @@ function num(name: string, v: string): number {
   if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${name}: '${v}' is not a number`);
   return x;
 }
-
-class UsageError extends Error {}
 
 function specFrom(source: string, v: Record<string, unknown>, defaultSplit: string | undefined): DatasetSpec {
   const spec: DatasetSpec = {};
@@ -142,10 +156,11 @@ function isSingleLog(spec: DatasetSpec): boolean {
 }
 
 async function stats(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { ...SOURCE_OPTS, json: { type: 'boolean' } }, allowPositionals: true });
-  if (values.help) return (console.log(HELP.stats), 0);
-  if (positionals.length !== 1) return fail('stats needs one SOURCE', 'stats');
-  const spec0 = specFrom(positionals[0], values, undefined);
+  let source = '';
+  const f = subcommandFlags('stats', argv, { ...SOURCE_OPTS, json: { type: 'boolean' } }, (a) => void (source = theSource(a, 'stats')));
+  if (typeof f === 'number') return f;
+  const { values } = f;
+  const spec0 = specFrom(source, values, undefined);
   const unsplit = !spec0.split && isSingleLog(spec0);
   const spec = unsplit ? { ...spec0, split: { kind: 'none' as const } } : spec0;
   const d = loadDataset(spec);
@@ -165,15 +180,14 @@ async function stats(argv: string[]): Promise<number> {
 }
 
 async function split(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { ...SOURCE_OPTS, out: { type: 'string' }, 'no-lightgcn': { type: 'boolean' }, 'no-csv': { type: 'boolean' } },
-    allowPositionals: true,
+  let source = '';
+  const f = subcommandFlags('split', argv, { ...SOURCE_OPTS, out: { type: 'string' }, 'no-lightgcn': { type: 'boolean' }, 'no-csv': { type: 'boolean' } }, (a) => {
+    source = theSource(a, 'split');
+    if (!a.values.out) throw new UsageError('split needs --out DIR');
   });
-  if (values.help) return (console.log(HELP.split), 0);
-  if (positionals.length !== 1) return fail('split needs one SOURCE', 'split');
-  if (!values.out) return fail('split needs --out DIR', 'split');
-  const spec0 = specFrom(positionals[0], values, undefined);
+  if (typeof f === 'number') return f;
+  const values = f.values as { out: string; 'no-lightgcn'?: boolean; 'no-csv'?: boolean };
+  const spec0 = specFrom(source, f.values, undefined);
   const spec = !spec0.split && isSingleLog(spec0) ? { ...spec0, split: parseSplit('ratio:8:1:1') } : spec0;
   const d = loadDataset(spec);
   const files = writeSplit(d, values.out, {
@@ -187,19 +201,21 @@ async function split(argv: string[]): Promise<number> {
 }
 
 async function downloadCmd(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { dir: { type: 'string' }, url: { type: 'string' }, from: { type: 'string' }, force: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-  });
-  if (values.help) return (console.log(HELP.download), 0);
+  let name = '';
+  const f = subcommandFlags('download', argv,
+    { dir: { type: 'string' }, url: { type: 'string' }, from: { type: 'string' }, force: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    (a) => {
+      if (a.values.list) return;
+      name = theSource(a, 'download', 'NAME');
+      if (a.values.url && a.values.from) throw new UsageError('give --url or --from, not both');
+    });
+  if (typeof f === 'number') return f;
+  const values = f.values as { dir?: string; url?: string; from?: string; force?: boolean; list?: boolean };
   if (values.list) {
     for (const e of Object.values(DOWNLOADS)) console.log(`${e.name.padEnd(12)} ${e.format.padEnd(10)} ${e.description} — ${e.licence}`);
     return 0;
   }
-  if (positionals.length !== 1) return fail('download needs one NAME', 'download');
-  if (values.url && values.from) return fail('give --url or --from, not both', 'download');
-  const r = await download(positionals[0], {
+  const r = await download(name, {
     dir: values.dir ?? defaultDataDir(),
     baseUrl: values.url,
     from: values.from,
@@ -239,7 +255,6 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`hardneg data download: checksum failure: ${e.message}`);
       return 1;
     }
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return fail((e as Error).message, sub);
     console.error(`hardneg data ${sub}: ${(e as Error).message}`);
     return 1;
   }

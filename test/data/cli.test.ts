@@ -87,6 +87,22 @@ test('CLI errors: DataError as file:line: field: message, usage errors exit 2', 
     assert.equal(h.code, 0);
     assert.match(h.out, new RegExp(`usage: hardneg data ${sub}`));
   }
+  // Like the other commands: unknown flags and missing arguments exit 2 with the subcommand's usage.
+  for (const argv of [['stats', 'synthetic', '--bogus'], ['split', 'synthetic', '--out', d, '--bogus'], ['download', 'ml-100k', '--bogus'],
+    ['stats'], ['split', 'synthetic'], ['download'], ['stats', 'synthetic', '-d', 'lastfm']]) {
+    const u = await capture(argv);
+    assert.equal(u.code, 2, argv.join(' '));
+    assert.match(u.err, new RegExp(`^hardneg data ${argv[0]}: .*\\n\\nusage: hardneg data ${argv[0]} `, 's'), argv.join(' '));
+  }
+  assert.match((await capture(['stats', 'synthetic', '-d', 'lastfm'])).err, /stats takes one SOURCE, got 2/);
+  for (const sub of ['stats', 'split']) {
+    assert.equal((await capture([sub, '--help'])).out.split('source options:').length, 2, `${sub} --help shows the source options once`);
+  }
+  // -d / --dataset is the positional SOURCE as a flag (train takes --dataset).
+  const viaFlag = await capture(['stats', '-d', 'synthetic', '--json']);
+  assert.equal(viaFlag.code, 0, viaFlag.err);
+  assert.deepEqual(JSON.parse(viaFlag.out), JSON.parse((await capture(['stats', 'synthetic', '--json'])).out));
+  assert.equal(JSON.parse((await capture(['stats', '--dataset', 'synthetic', '--json'])).out).numUsers, 500);
   const syn = await capture(['stats', 'synthetic', '--split', 'ratio:8:1:1', '--json']);
   assert.equal(JSON.parse(syn.out).numUsers, 500);
   assert.ok(nnz(loadDataset({ name: 'synthetic' }).train) > 0);
