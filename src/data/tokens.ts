@@ -1,7 +1,9 @@
 // Shared machinery for the string-token formats (RecBole .inter, generic CSV/TSV): per-line field splitting
 // with named columns, string ids through a TokenMap shared across split files, then dense ids in sorted order.
+import { assembleDataset, type Pairs } from './build.js';
 import { DataError } from './errors.js';
-import { applyRemap, TokenMap } from './log.js';
+import { applyRemap, TokenMap, type InteractionLog } from './log.js';
+import type { DataReportEntry, Dataset } from './types.js';
 import { IntList, Lines, NumList, parseNumber, readBytes } from './scan.js';
 
 export interface ColumnIndex {
@@ -126,6 +128,66 @@ export function finishTokens(tables: TokenTable[], userMap: TokenMap, itemMap: T
     return a;
   });
   return { userIds: um.ids, itemIds: im.ids, users, items };
+}
+
+/** A table's records as Pairs with the dense ids finishTokens gave them. */
+function tablePairs(t: TokenTable, users: Int32Array, items: Int32Array): Pairs {
+  return {
+    users,
+    items,
+    ratings: t.ratings ? Float32Array.from(t.ratings.toArray()) : undefined,
+    timestamps: t.timestamps ? t.timestamps.toArray() : undefined,
+    label: t.file,
+  };
+}
+
+/** Reports a table's skipped blank lines, if any. */
+export function noteBlankLines(t: TokenTable, report: DataReportEntry[]): void {
+  if (t.blankLines) report.push({ step: `load ${t.file}`, message: `skipped ${t.blankLines} blank lines`, count: t.blankLines });
+}
+
+/** Where a token source came from and what loading it reported, for tokenLog / tokenDataset. */
+export interface TokenSource {
+  name: string;
+  source: { format: string; path: string };
+  report: DataReportEntry[];
+}
+
+/** A single token table (a log file) as an InteractionLog with dense ids. */
+export function tokenLog(t: TokenTable, userMap: TokenMap, itemMap: TokenMap, s: TokenSource): InteractionLog {
+  const fin = finishTokens([t], userMap, itemMap);
+  const p = tablePairs(t, fin.users[0], fin.items[0]);
+  return {
+    name: s.name,
+    numUsers: fin.userIds.length,
+    numItems: fin.itemIds.length,
+    userIds: fin.userIds,
+    itemIds: fin.itemIds,
+    users: p.users,
+    items: p.items,
+    ratings: p.ratings,
+    timestamps: p.timestamps,
+    source: s.source,
+    report: s.report,
+  };
+}
+
+/** Token tables [train, test, valid?] of a pre-split source as a Dataset, ids shared across the files. */
+export function tokenDataset(tables: TokenTable[], userMap: TokenMap, itemMap: TokenMap, s: TokenSource): Dataset {
+  const fin = finishTokens(tables, userMap, itemMap);
+  const pairs = (k: number) => tablePairs(tables[k], fin.users[k], fin.items[k]);
+  return assembleDataset({
+    name: s.name,
+    numUsers: fin.userIds.length,
+    numItems: fin.itemIds.length,
+    userIds: fin.userIds,
+    itemIds: fin.itemIds,
+    train: pairs(0),
+    test: pairs(1),
+    valid: tables.length > 2 ? pairs(2) : undefined,
+    source: s.source,
+    report: s.report,
+  });
 }
 
 /** Finds a column by any of several names (case-insensitive), or −1. */

@@ -3,11 +3,10 @@
 // understood. Column names default to common spellings (user/user_id/userId/uid, item/item_id/itemId/
 // movieId/iid, rating/score, timestamp/time/ts). A single file gives a log; options.train/test(/valid) file
 // paths give a pre-split Dataset. Ids are tokens mapped to dense ids in sorted order.
-import { assembleDataset, type Pairs } from '../build.js';
 import { DataError } from '../errors.js';
 import { TokenMap, type InteractionLog } from '../log.js';
 import { readBytes, type Lines } from '../scan.js';
-import { findColumn, finishTokens, readTokenFile, type ColumnIndex, type TokenTable } from '../tokens.js';
+import { findColumn, noteBlankLines, readTokenFile, tokenDataset, tokenLog, type ColumnIndex } from '../tokens.js';
 import type { DataReportEntry, Dataset } from '../types.js';
 
 export interface CsvOptions {
@@ -57,23 +56,13 @@ function columns(o: CsvOptions) {
   };
 }
 
-function toPairs(t: TokenTable, users: Int32Array, items: Int32Array): Pairs {
-  return {
-    users,
-    items,
-    ratings: t.ratings ? Float32Array.from(t.ratings.toArray()) : undefined,
-    timestamps: t.timestamps ? t.timestamps.toArray() : undefined,
-    label: t.file,
-  };
-}
-
 export function loadCsv(path: string | undefined, opts: CsvOptions = {}): { log: InteractionLog } | { dataset: Dataset } {
   const userMap = new TokenMap();
   const itemMap = new TokenMap();
   const report: DataReportEntry[] = [];
   const read = (file: string) => {
     const t = readTokenFile(file, { delim: detectDelimiter(file, opts.delimiter), columns: columns(opts), userMap, itemMap });
-    if (t.blankLines) report.push({ step: `load ${file}`, message: `skipped ${t.blankLines} blank lines`, count: t.blankLines });
+    noteBlankLines(t, report);
     return t;
   };
   if (opts.train) {
@@ -81,40 +70,10 @@ export function loadCsv(path: string | undefined, opts: CsvOptions = {}): { log:
     const tables = [read(opts.train), read(opts.test)];
     if (opts.valid) tables.push(read(opts.valid));
     if (tables[0].users.length === 0) throw new DataError(opts.train, 0, 'file', 'no interactions in the training file');
-    const fin = finishTokens(tables, userMap, itemMap);
-    return {
-      dataset: assembleDataset({
-        name: opts.name ?? 'csv',
-        numUsers: fin.userIds.length,
-        numItems: fin.itemIds.length,
-        userIds: fin.userIds,
-        itemIds: fin.itemIds,
-        train: toPairs(tables[0], fin.users[0], fin.items[0]),
-        test: toPairs(tables[1], fin.users[1], fin.items[1]),
-        valid: opts.valid ? toPairs(tables[2], fin.users[2], fin.items[2]) : undefined,
-        source: { format: 'csv', path: opts.train },
-        report,
-      }),
-    };
+    return { dataset: tokenDataset(tables, userMap, itemMap, { name: opts.name ?? 'csv', source: { format: 'csv', path: opts.train }, report }) };
   }
   if (!path) throw new Error('csv: give a file path (or train/test files)');
   const t = read(path);
   if (t.users.length === 0) throw new DataError(path, 0, 'file', 'no interactions (header only)');
-  const fin = finishTokens([t], userMap, itemMap);
-  const p = toPairs(t, fin.users[0], fin.items[0]);
-  return {
-    log: {
-      name: opts.name ?? 'csv',
-      numUsers: fin.userIds.length,
-      numItems: fin.itemIds.length,
-      userIds: fin.userIds,
-      itemIds: fin.itemIds,
-      users: p.users,
-      items: p.items,
-      ratings: p.ratings,
-      timestamps: p.timestamps,
-      source: { format: 'csv', path },
-      report,
-    },
-  };
+  return { log: tokenLog(t, userMap, itemMap, { name: opts.name ?? 'csv', source: { format: 'csv', path }, report }) };
 }

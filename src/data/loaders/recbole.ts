@@ -3,11 +3,10 @@
 // `.test.inter`, which keeps its split. Ids are tokens (strings), mapped to dense ids in sorted order.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { assembleDataset, type Pairs } from '../build.js';
 import { DataError } from '../errors.js';
 import { TokenMap, type InteractionLog } from '../log.js';
 import type { Lines } from '../scan.js';
-import { finishTokens, readTokenFile, type ColumnIndex, type TokenTable } from '../tokens.js';
+import { noteBlankLines, readTokenFile, tokenDataset, tokenLog, type ColumnIndex } from '../tokens.js';
 import type { DataReportEntry, Dataset } from '../types.js';
 
 export interface RecBoleOptions {
@@ -49,16 +48,6 @@ function recboleFiles(path: string): { single?: string; train?: string; valid?: 
   return { single: path, name: basename(path).replace(/\.inter$/, '') };
 }
 
-function toPairs(t: TokenTable, users: Int32Array, items: Int32Array): Pairs {
-  return {
-    users,
-    items,
-    ratings: t.ratings ? Float32Array.from(t.ratings.toArray()) : undefined,
-    timestamps: t.timestamps ? t.timestamps.toArray() : undefined,
-    label: t.file,
-  };
-}
-
 /** Loads RecBole data: a log (single .inter) or a pre-split Dataset (benchmark files). */
 export function loadRecBole(path: string, opts: RecBoleOptions = {}): { log: InteractionLog } | { dataset: Dataset } {
   const f = recboleFiles(path);
@@ -70,42 +59,12 @@ export function loadRecBole(path: string, opts: RecBoleOptions = {}): { log: Int
   if (f.single) {
     const t = readTokenFile(f.single, ro);
     if (t.users.length === 0) throw new DataError(f.single, 0, 'file', 'no interactions');
-    if (t.blankLines) report.push({ step: `load ${f.single}`, message: `skipped ${t.blankLines} blank lines`, count: t.blankLines });
-    const fin = finishTokens([t], userMap, itemMap);
-    const p = toPairs(t, fin.users[0], fin.items[0]);
-    return {
-      log: {
-        name,
-        numUsers: fin.userIds.length,
-        numItems: fin.itemIds.length,
-        userIds: fin.userIds,
-        itemIds: fin.itemIds,
-        users: p.users,
-        items: p.items,
-        ratings: p.ratings,
-        timestamps: p.timestamps,
-        source: { format: 'recbole', path: f.single },
-        report,
-      },
-    };
+    noteBlankLines(t, report);
+    return { log: tokenLog(t, userMap, itemMap, { name, source: { format: 'recbole', path: f.single }, report }) };
   }
   const tables = [readTokenFile(f.train!, ro), readTokenFile(f.test!, ro)];
   if (f.valid) tables.push(readTokenFile(f.valid, ro));
   if (tables[0].users.length === 0) throw new DataError(f.train!, 0, 'file', 'no interactions in the training file');
-  for (const t of tables) if (t.blankLines) report.push({ step: `load ${t.file}`, message: `skipped ${t.blankLines} blank lines`, count: t.blankLines });
-  const fin = finishTokens(tables, userMap, itemMap);
-  return {
-    dataset: assembleDataset({
-      name,
-      numUsers: fin.userIds.length,
-      numItems: fin.itemIds.length,
-      userIds: fin.userIds,
-      itemIds: fin.itemIds,
-      train: toPairs(tables[0], fin.users[0], fin.items[0]),
-      test: toPairs(tables[1], fin.users[1], fin.items[1]),
-      valid: f.valid ? toPairs(tables[2], fin.users[2], fin.items[2]) : undefined,
-      source: { format: 'recbole', path },
-      report,
-    }),
-  };
+  for (const t of tables) noteBlankLines(t, report);
+  return { dataset: tokenDataset(tables, userMap, itemMap, { name, source: { format: 'recbole', path }, report }) };
 }
