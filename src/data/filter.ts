@@ -1,36 +1,16 @@
 // Filters on an InteractionLog: duplicate collapsing, a rating threshold (sub-threshold ratings become exposure
 // records), and iterative k-core. Each returns a new log and appends what it dropped to the report.
-import type { InteractionLog } from './log.js';
+import { groupByUser, selectRecords, type InteractionLog } from './log.js';
 
 function subset(log: InteractionLog, keep: Uint8Array): InteractionLog {
-  let m = 0;
-  for (let k = 0; k < keep.length; k++) m += keep[k];
-  const users = new Int32Array(m);
-  const items = new Int32Array(m);
-  const ts = log.timestamps ? new Float64Array(m) : undefined;
-  const rt = log.ratings ? new Float32Array(m) : undefined;
-  let w = 0;
-  for (let k = 0; k < keep.length; k++) {
-    if (!keep[k]) continue;
-    users[w] = log.users[k];
-    items[w] = log.items[k];
-    if (ts) ts[w] = log.timestamps![k];
-    if (rt) rt[w] = log.ratings![k];
-    w++;
-  }
-  return { ...log, users, items, timestamps: ts, ratings: rt, report: [...log.report] };
+  return { ...log, ...selectRecords(log, keep), report: [...log.report] };
 }
 
 /** Collapses repeated (user, item) records, keeping the first in input order; reports how many. */
 export function dedupeLog(log: InteractionLog): InteractionLog {
   const n = log.users.length;
-  // Group by user (counting sort), then mark repeats with a per-item stamp array.
-  const indptr = new Int32Array(log.numUsers + 1);
-  for (let k = 0; k < n; k++) indptr[log.users[k] + 1]++;
-  for (let u = 0; u < log.numUsers; u++) indptr[u + 1] += indptr[u];
-  const next = indptr.slice(0, log.numUsers);
-  const order = new Int32Array(n);
-  for (let k = 0; k < n; k++) order[next[log.users[k]]++] = k;
+  // Group by user, then mark repeats with a per-item stamp array.
+  const { indptr, order } = groupByUser(log);
   const stamp = new Int32Array(log.numItems).fill(-1);
   const keep = new Uint8Array(n).fill(1);
   let dups = 0;

@@ -23,6 +23,45 @@ export function logSize(log: InteractionLog): number {
   return log.users.length;
 }
 
+/** The records k with mark[k] === value, as parallel arrays (timestamps and ratings when the log has them). */
+export function selectRecords(log: InteractionLog, mark: Uint8Array, value = 1):
+  { users: Int32Array; items: Int32Array; timestamps: Float64Array | undefined; ratings: Float32Array | undefined } {
+  let m = 0;
+  for (let k = 0; k < mark.length; k++) if (mark[k] === value) m++;
+  const users = new Int32Array(m);
+  const items = new Int32Array(m);
+  const ts = log.timestamps ? new Float64Array(m) : undefined;
+  const rt = log.ratings ? new Float32Array(m) : undefined;
+  let w = 0;
+  for (let k = 0; k < mark.length; k++) {
+    if (mark[k] !== value) continue;
+    users[w] = log.users[k];
+    items[w] = log.items[k];
+    if (ts) ts[w] = log.timestamps![k];
+    if (rt) rt[w] = log.ratings![k];
+    w++;
+  }
+  return { users, items, timestamps: ts, ratings: rt };
+}
+
+/** A log's record indices grouped by user (counting sort): user u's records are order[indptr[u] .. indptr[u+1]). */
+export interface UserGroups {
+  indptr: Int32Array;
+  /** Record indices grouped by user, in input order within a user. */
+  order: Int32Array;
+}
+
+export function groupByUser(log: InteractionLog): UserGroups {
+  const n = log.users.length;
+  const indptr = new Int32Array(log.numUsers + 1);
+  for (let k = 0; k < n; k++) indptr[log.users[k] + 1]++;
+  for (let u = 0; u < log.numUsers; u++) indptr[u + 1] += indptr[u];
+  const next = indptr.slice(0, log.numUsers);
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[next[log.users[k]]++] = k;
+  return { indptr, order };
+}
+
 /**
  * Dense ids for raw non-negative integer ids, in increasing numeric order (so 1-based contiguous ids become
  * id − 1). Returns the dense array and the original ids as strings.

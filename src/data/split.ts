@@ -3,7 +3,7 @@
 import { Rng } from '../engine/rng.js';
 import { assembleDataset, type Pairs } from './build.js';
 import { dedupeLog } from './filter.js';
-import type { InteractionLog } from './log.js';
+import { groupByUser, selectRecords, type InteractionLog } from './log.js';
 import type { DataReportEntry, Dataset } from './types.js';
 
 export type SplitSpec =
@@ -20,40 +20,9 @@ export type SplitSpec =
   /** Everything in train, empty test (for statistics of an unsplit log). */
   | { kind: 'none' };
 
-interface Grouped {
-  indptr: Int32Array; // per user
-  order: Int32Array; // record indices grouped by user, input order within a user
-}
-
-function groupByUser(log: InteractionLog): Grouped {
-  const n = log.users.length;
-  const indptr = new Int32Array(log.numUsers + 1);
-  for (let k = 0; k < n; k++) indptr[log.users[k] + 1]++;
-  for (let u = 0; u < log.numUsers; u++) indptr[u + 1] += indptr[u];
-  const next = indptr.slice(0, log.numUsers);
-  const order = new Int32Array(n);
-  for (let k = 0; k < n; k++) order[next[log.users[k]]++] = k;
-  return { indptr, order };
-}
-
 /** Splits per-record assignment codes (0 train, 1 valid, 2 test, 3 false-negative) into Pairs. */
 function collect(log: InteractionLog, code: Uint8Array, which: number, label: string): Pairs {
-  let m = 0;
-  for (let k = 0; k < code.length; k++) if (code[k] === which) m++;
-  const users = new Int32Array(m);
-  const items = new Int32Array(m);
-  const ts = log.timestamps ? new Float64Array(m) : undefined;
-  const rt = log.ratings ? new Float32Array(m) : undefined;
-  let w = 0;
-  for (let k = 0; k < code.length; k++) {
-    if (code[k] !== which) continue;
-    users[w] = log.users[k];
-    items[w] = log.items[k];
-    if (ts) ts[w] = log.timestamps![k];
-    if (rt) rt[w] = log.ratings![k];
-    w++;
-  }
-  return { users, items, timestamps: ts, ratings: rt, label };
+  return { ...selectRecords(log, code, which), label };
 }
 
 function normalise(ratios: readonly number[], what: string, len: number): number[] {
