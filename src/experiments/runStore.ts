@@ -77,48 +77,29 @@ export class RunWriter {
   }
 }
 
-export interface RunSummary {
-  runDir?: string;
-  dataset: RunResult['dataset'];
+/** The RunResult fields a summary keeps as they are, in summary.json order (after runDir, dataset and the names). */
+const SUMMARY_FIELDS = [
+  'backend', 'selectOn', 'carvedValid', 'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test',
+  'randomRecall', 'warnings', 'seconds',
+] as const;
+
+/** summary.json: the run's outcome without per-epoch records, weights or per-user values. */
+export type RunSummary = Pick<RunResult, 'runDir' | 'dataset' | (typeof SUMMARY_FIELDS)[number]> & {
   encoder: string;
   sampler: string;
   seed: number;
-  backend: RunResult['backend'];
-  selectOn: string;
-  carvedValid: boolean;
-  metric: string;
-  bestEpoch: number;
-  epochsRun: number;
-  stoppedEarly: boolean;
-  interrupted: boolean;
-  best: Record<string, number>;
-  test: Record<string, number>;
-  randomRecall: Record<string, number>;
-  warnings: string[];
-  seconds: RunResult['seconds'];
   lastDiagnostics: RunResult['epochs'][number]['diagnostics'] | null;
-}
+};
 
 export function summaryOf(r: RunResult): RunSummary {
+  const same = Object.fromEntries(SUMMARY_FIELDS.map((k) => [k, r[k]])) as Pick<RunResult, (typeof SUMMARY_FIELDS)[number]>;
   return {
     runDir: r.runDir,
     dataset: r.dataset,
     encoder: r.config.encoder.name,
     sampler: r.config.sampler.name,
     seed: r.config.seed,
-    backend: r.backend,
-    selectOn: r.selectOn,
-    carvedValid: r.carvedValid,
-    metric: r.metric,
-    bestEpoch: r.bestEpoch,
-    epochsRun: r.epochsRun,
-    stoppedEarly: r.stoppedEarly,
-    interrupted: r.interrupted,
-    best: r.best,
-    test: r.test,
-    randomRecall: r.randomRecall,
-    warnings: r.warnings,
-    seconds: r.seconds,
+    ...same,
     lastDiagnostics: r.epochs.length ? r.epochs[r.epochs.length - 1].diagnostics : null,
   };
 }

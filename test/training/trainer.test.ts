@@ -206,7 +206,13 @@ test('run folder: config, dataset fingerprint, metrics.jsonl with diagnostics, s
     const want = { name, threads, requested, fallbackReason };
     assert.deepEqual(r.backend, want);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).run.backend, want);
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).backend, want);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    assert.deepEqual(summary.backend, want);
+    assert.deepEqual(Object.keys(summary), ['runDir', 'dataset', 'encoder', 'sampler', 'seed', 'backend', 'selectOn', 'carvedValid',
+      'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test', 'randomRecall', 'warnings', 'seconds', 'lastDiagnostics']);
+    assert.equal(summary.bestEpoch, r.bestEpoch);
+    assert.deepEqual(summary.test, r.test);
+    assert.deepEqual(summary.seconds, r.seconds);
     assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), new RegExp(`- kernels: ${name} backend, ${threads} thread`));
     const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => `${l.type}${l.epoch}`), ['epoch1', 'eval1', 'epoch2', 'eval2']);
