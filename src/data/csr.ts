@@ -12,14 +12,18 @@ export function rowOf(csr: CsrMatrix, u: number): Int32Array {
 
 /** Is (u, i) stored in `csr`? Binary search in row u's sorted indices. */
 export function hasInteraction(csr: CsrMatrix, u: number, i: number): boolean {
-  const ind = csr.indices;
-  let lo = csr.indptr[u];
-  let hi = csr.indptr[u + 1] - 1;
+  return sortedIncludes(csr.indices, i, csr.indptr[u], csr.indptr[u + 1]);
+}
+
+/** Is `x` in the ascending `a[from..to)`? Binary search (the whole array by default). */
+export function sortedIncludes(a: Int32Array, x: number, from = 0, to = a.length): boolean {
+  let lo = from;
+  let hi = to - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const v = ind[mid];
-    if (v === i) return true;
-    if (v < i) lo = mid + 1;
+    const v = a[mid];
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
     else hi = mid - 1;
   }
   return false;

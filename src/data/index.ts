@@ -2,7 +2,7 @@
 export type { CsrMatrix, DataReportEntry, Dataset, InteractionSet } from './types.js';
 export { DataError, isDataError } from './errors.js';
 export {
-  buildCsr, colCounts, countOverlap, emptySet, hasInteraction, itemMajor, nnz, rowCounts, rowOf, selectEntries, transpose, union,
+  buildCsr, colCounts, countOverlap, emptySet, hasInteraction, itemMajor, nnz, rowCounts, rowOf, selectEntries, sortedIncludes, transpose, union,
   validSplitFromTrain, type ValidCarveMode,
 } from './csr.js';
 export { assembleDataset, sequentialIds, withSplits, type DatasetParts, type Pairs } from './build.js';

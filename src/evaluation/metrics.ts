@@ -9,6 +9,7 @@
 //   MAP@K       = Σ_{r<K} hits[r] · Precision@(r+1) / min(|relevant|, K)   (average precision truncated at K)
 //   MRR@K       = 1 / (r + 1) for the first hit at rank r < K, else 0
 // A user with no relevant items has every metric undefined: callers skip such users (and count them).
+import { sortedIncludes } from '../data/csr.js';
 
 export const METRIC_NAMES = ['recall', 'ndcg', 'precision', 'hr', 'map', 'mrr'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
@@ -56,22 +57,9 @@ export function hitVector(ranked: ArrayLike<number>, relevant: Int32Array, hits:
   const n = hits.length;
   for (let r = 0; r < n; r++) {
     const item = r < ranked.length ? ranked[r] : -1;
-    hits[r] = item >= 0 && sortedHas(relevant, item) ? 1 : 0;
+    hits[r] = item >= 0 && sortedIncludes(relevant, item) ? 1 : 0;
   }
   return hits;
-}
-
-function sortedHas(a: Int32Array, x: number): boolean {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = a[mid];
-    if (v === x) return true;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 /**

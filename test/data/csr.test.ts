@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
 import {
-  assembleDataset, buildCsr, colCounts, countOverlap, hasInteraction, itemMajor, rowOf, sequentialIds, transpose, union,
+  assembleDataset, buildCsr, colCounts, countOverlap, hasInteraction, itemMajor, rowOf, sequentialIds, sortedIncludes, transpose, union,
   validSplitFromTrain,
 } from '../../src/data/index.js';
 
@@ -27,6 +27,11 @@ test('hasInteraction, rowOf, transpose, itemMajor, union, countOverlap on a hand
   assert.deepEqual([...rowOf(set, 0)], [0, 2, 4]);
   for (const [u, i, want] of [[0, 0, true], [0, 1, false], [0, 4, true], [1, 2, true], [1, 0, false], [2, 3, false], [2, 4, true]] as const)
     assert.equal(hasInteraction(set, u, i), want, `(${u},${i})`);
+  const a = i32([1, 4, 9, 12]);
+  for (const [x, want] of [[1, true], [12, true], [9, true], [0, false], [5, false], [13, false]] as const) assert.equal(sortedIncludes(a, x), want, `${x}`);
+  assert.equal(sortedIncludes(a, 1, 1), false, 'outside the range [1, 4)');
+  assert.equal(sortedIncludes(a, 12, 0, 3), false, 'outside the range [0, 3)');
+  assert.equal(sortedIncludes(i32([]), 0), false);
   const t = transpose(set);
   assert.equal(t.rows, 5);
   assert.deepEqual([...t.indptr], [0, 1, 2, 4, 4, 6]);
