@@ -13,7 +13,7 @@ import type { Dataset } from '../data/types.js';
 import type { Rng } from '../engine/rng.js';
 import { drawCandidates } from './candidates.js';
 import { DedupCache, Options, pooledUsers, scorePools } from './common.js';
-import type { Negatives, SampleContext, Sampler, SamplerState } from './types.js';
+import type { LossSpec, Negatives, SampleContext, Sampler, SamplerState } from './types.js';
 
 export interface SrnsOptions {
   /** Memory size per user (default 8). */
@@ -32,6 +32,8 @@ export interface SrnsOptions {
 
 export class SrnsSampler implements Sampler {
   readonly name = 'srns';
+  /** SRNS trains with the point-wise softplus loss (methods.md; the paper's GMF setup); a config's loss overrides. */
+  readonly preferredLoss: LossSpec = { name: 'softplusPointwise' };
   readonly s1: number;
   readonly s2: number;
   readonly alpha: number;

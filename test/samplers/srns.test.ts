@@ -186,3 +186,11 @@ test('srns state save/restore continues exactly like an uninterrupted run; deter
   assert.deepEqual(runSteps(c, Rng.stream(9, 'sampler'), Rng.stream(9, 'batch'), 0, 6), first);
   assert.throws(() => new SrnsSampler({ s1: 4 }).setState(saved), /state has s1 = 3/);
 });
+
+test('srns prescribes the point-wise softplus loss of its paper (the trainer uses it unless the config overrides)', async () => {
+  const { createSampler } = await import('../../src/samplers/index.js');
+  const { createLoss } = await import('../../src/losses/index.js');
+  const s = createSampler('srns', {});
+  assert.deepEqual(s.preferredLoss, { name: 'softplusPointwise' });
+  assert.doesNotThrow(() => createLoss(s.preferredLoss!));
+});
