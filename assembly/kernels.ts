@@ -324,6 +324,110 @@ export function scatterAdd(rows: usize, d: i32, idx: usize, n: i32, target: usiz
   }
 }
 
+// @ts-ignore: decorator
+@inline function loadLo(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load(p));
+}
+
+// @ts-ignore: decorator
+@inline function loadHi(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p + 8));
+}
+
+// @ts-ignore: decorator
+@inline function demote4(lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/**
+ * Mean pooling of gathered layer rows without the gathers: out[r] = f32((t_0[i] + t_1[i] + … + t_{L−1}[i]) · f) with
+ * i = idx[r], summed in float64 in table order and rounded once, exactly ops.meanOf over gatherRows of each table
+ * (zeroStart: the sum starts from +0 instead of t_0, as meanOf's loop for more than 4 tables). `tables` holds L heap
+ * byte offsets (i32), one per [rows × d] table. Rows [r0, r1).
+ */
+export function gatherMean(tables: usize, L: i32, idx: usize, d: i32, f: f64, zeroStart: i32, out: usize, r0: i32,
+  r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  const d4 = <usize>(d & ~3) << 2;
+  const fv = f64x2.splat(f);
+  const t0 = <usize>load<i32>(tables);
+  for (let r = r0; r < r1; r++) {
+    const ro = <usize>load<i32>(idx + (<usize>r << 2)) * rowB;
+    const o = out + <usize>r * rowB;
+    let j: usize = 0;
+    for (; j < d4; j += 16) {
+      let lo = loadLo(t0 + ro + j), hi = loadHi(t0 + ro + j);
+      if (zeroStart) {
+        lo = f64x2.add(f64x2.splat(0), lo);
+        hi = f64x2.add(f64x2.splat(0), hi);
+      }
+      for (let k = 1; k < L; k++) {
+        const p = <usize>load<i32>(tables + (<usize>k << 2)) + ro + j;
+        lo = f64x2.add(lo, loadLo(p));
+        hi = f64x2.add(hi, loadHi(p));
+      }
+      v128.store(o + j, demote4(f64x2.mul(lo, fv), f64x2.mul(hi, fv)));
+    }
+    for (; j < rowB; j += 4) {
+      let s = <f64>load<f32>(t0 + ro + j);
+      if (zeroStart) s = 0 + s;
+      for (let k = 1; k < L; k++) s += <f64>load<f32>(<usize>load<i32>(tables + (<usize>k << 2)) + ro + j);
+      store<f32>(o + j, <f32>(s * f));
+    }
+  }
+}
+
+/**
+ * target[idx[r]] += f32(rows[r] · f) for every r in [0, n), in increasing r (f in float64: the product is rounded to
+ * f32 first, as a stored meanOf gradient is, then added as scatterAdd does), for the columns [4·c0, min(d, 4·c1)).
+ */
+export function scatterAddScaled(rows: usize, d: i32, idx: usize, n: i32, f: f64, target: usize, c0: i32, c1: i32,
+  tid: i32): void {
+  const rowB = <usize>d << 2;
+  const jb = <usize>(c0 << 2) << 2;
+  const je = <usize>min(d, c1 << 2) << 2;
+  const fv = f64x2.splat(f);
+  for (let r = 0; r < n; r++) {
+    const t = target + <usize>load<i32>(idx + (<usize>r << 2)) * rowB;
+    const s = rows + <usize>r * rowB;
+    let j = jb;
+    for (; j + 16 <= je; j += 16) {
+      const g = demote4(f64x2.mul(loadLo(s + j), fv), f64x2.mul(loadHi(s + j), fv));
+      v128.store(t + j, f32x4.add(v128.load(t + j), g));
+    }
+    for (; j < je; j += 4) store<f32>(t + j, load<f32>(t + j) + <f32>(<f64>load<f32>(s + j) * f));
+  }
+}
+
+/**
+ * out[r] (+)= coef[r]·src[r] for rows [r0, r1), the way a JS loop over Float32Arrays computes it: the product in
+ * float64 (exact for two f32 numbers), added to the old value in float64 when `acc`, rounded to f32 once at the store
+ * (ops.rowDot's backward).
+ */
+export function scaleRowsF64(src: usize, coef: usize, d: i32, out: usize, acc: i32, r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  const d4 = <usize>(d & ~3) << 2;
+  for (let r = r0; r < r1; r++) {
+    const c = <f64>load<f32>(coef + (<usize>r << 2));
+    const cv = f64x2.splat(c);
+    const s = src + <usize>r * rowB, o = out + <usize>r * rowB;
+    let j: usize = 0;
+    if (acc) {
+      for (; j < d4; j += 16) {
+        const lo = f64x2.add(loadLo(o + j), f64x2.mul(cv, loadLo(s + j)));
+        const hi = f64x2.add(loadHi(o + j), f64x2.mul(cv, loadHi(s + j)));
+        v128.store(o + j, demote4(lo, hi));
+      }
+      for (; j < rowB; j += 4) store<f32>(o + j, <f32>(<f64>load<f32>(o + j) + c * <f64>load<f32>(s + j)));
+    } else {
+      // The exact product rounds once: the f32 product.
+      const cf = f32x4.splat(<f32>c);
+      for (; j < d4; j += 16) v128.store(o + j, f32x4.mul(cf, v128.load(s + j)));
+      for (; j < rowB; j += 4) store<f32>(o + j, <f32>c * load<f32>(s + j));
+    }
+  }
+}
+
 /** out[r] = Σ_p a[r,p]·b[r,p] (order: see the header). */
 export function rowDot(a: usize, b: usize, d: i32, out: usize, r0: i32, r1: i32, tid: i32): void {
   const rowB = <usize>d << 2;

@@ -2,7 +2,7 @@
 // users, U..U+I−1 items), per-layer full tables computed once per step by `propagate`, and a pass that gathers
 // batch rows from them. Gradients of gathered rows flow back through the propagation (spmm) into the ego table,
 // so its gradient is dense.
-import { add, concatCols, gatherRows, meanOf, rowDot, scale, sumSquares } from '../engine/ops.js';
+import { add, concatCols, gatherMean, gatherRows, meanOf, rowDot, scale, sumSquares } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
 import type { Rng } from '../engine/rng.js';
 import { noGrad, tidy, type Tensor } from '../engine/tensor.js';
@@ -148,6 +148,18 @@ class GraphPass implements EncoderPass {
 
   pool(layers: Tensor[]): Tensor {
     return this.enc.poolTensors(layers);
+  }
+
+  // Mean pooling gathers and averages in one op (same numbers and gradients as pool(userLayers(…))).
+  pooledUsers(users: Int32Array): Tensor {
+    if (this.enc.pooling !== 'mean') return this.pool(this.userLayers(users));
+    checkIds(users, this.enc.numUsers, `${this.enc.name}.pooledUsers`);
+    return gatherMean(this.tables, users);
+  }
+
+  pooledItems(items: Int32Array): Tensor {
+    if (this.enc.pooling !== 'mean') return this.pool(this.itemLayers(items));
+    return gatherMean(this.tables, offsetIds(items, this.enc.numUsers, this.enc.numItems, `${this.enc.name}.pooledItems`));
   }
 
   itemTables(): { tables: Float32Array[]; rowOffset: number; dim: number } {

@@ -41,6 +41,13 @@ export interface EncoderPass {
   itemLayers(items: Int32Array): Tensor[];
   /** Pool per-layer rows: mean over the list, or concat. */
   pool(layers: Tensor[]): Tensor;
+  /**
+   * Optional: pooled rows straight from ids, bit for bit `pool(userLayers(users))` (values and gradients) but
+   * cheaper (graph encoders with mean pooling: ops.gatherMean, no per-layer gathers); callers without it use
+   * pool(userLayers(…)) (training/step.ts `pooledUsers` / `pooledItems`).
+   */
+  pooledUsers?(users: Int32Array): Tensor;
+  pooledItems?(items: Int32Array): Tensor;
   /** Scores of pooled user rows against pooled item rows, row-aligned: [n]. itemIds adds item biases. */
   score(users: Tensor, items: Tensor, itemIds?: Int32Array, userIds?: Int32Array): Tensor;
   /**

@@ -8,7 +8,8 @@
 // shape, a [1, c] row, an [r] / [r, 1] column (a 1-D [r] is a per-row value), or a one-element scalar.
 
 import { heap } from './memory.js';
-import { kernels } from './kernels/index.js';
+import { gatherMean as gatherMeanKernel, kernels, scaleRowsF64, scatterAddScaled } from './kernels/index.js';
+import { Parameter } from './param.js';
 import type { CsrMatrix } from './kernels/types.js';
 import type { Rng } from './rng.js';
 import { Tensor, isGradEnabled, shapeSize, shapeStr, type Shape } from './tensor.js';
@@ -625,20 +626,10 @@ export function rowDot(a: Tensor, b: Tensor): Tensor {
   });
 }
 
-/** t.grad[r] (+)= g[r]·src[r] for R rows of D (rowDot's backward). */
+/** t.grad[r] (+)= g[r]·src[r] for R rows of D (rowDot's backward; float64 product and sum, as a JS loop). */
 function scaleRowsInto(t: Tensor, src: Float32Array, g: Float32Array, R: number, D: number): void {
   const { buf, accumulate } = t._gradTarget();
-  if (accumulate) {
-    for (let i = 0; i < R; i++) {
-      const gi = g[i], o = i * D;
-      for (let j = 0; j < D; j++) buf[o + j] += gi * src[o + j];
-    }
-  } else {
-    for (let i = 0; i < R; i++) {
-      const gi = g[i], o = i * D;
-      for (let j = 0; j < D; j++) buf[o + j] = gi * src[o + j];
-    }
-  }
+  scaleRowsF64(src, g, R, D, buf, accumulate);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -783,6 +774,82 @@ export function gatherRows(t: Tensor, idx: Int32Array): Tensor {
   return record(out, [t], (g) => {
     if (!t._acceptRowGrad(hidx, g, d)) kernels().scatterAddRows(g, d, hidx, t._gradBuffer());
   });
+}
+
+/**
+ * A zero-size stand-in for one table's gathered rows in gatherMean's graph: gatherMean's output has one relay per
+ * table as parents, each relay has its table as parent, so backward visits them exactly where it visited
+ * meanOf(gatherRows(t_k, idx), …)'s gather nodes, and every table's grad sums its contributions in the same order.
+ * Its grad is the pooled output's grad (shared, not owned), so it has nothing to free.
+ */
+class GatherRelay extends Tensor {
+  constructor() {
+    super(new Float32Array(0), [0], true, false);
+  }
+
+  override freeGrad(): void {
+    this.grad = null;
+  }
+}
+
+/**
+ * Mean of the rows `idx` of equally shaped tables ([n×d] each) → [len×d]: bit for bit
+ * meanOf(tables.map((t) => gatherRows(t, idx))) — same float64 sums, same gradients added to each table in the same
+ * order — without materialising the gathered rows (one pass forward; backward scatters g·(1/L) straight into each
+ * table's grad). Graph encoders' mean pooling of batch rows.
+ */
+export function gatherMean(tables: readonly Tensor[], idx: Int32Array): Tensor {
+  const L = tables.length;
+  if (L === 0) throw new Error('gatherMean: no tables');
+  const t0 = tables[0];
+  for (const t of tables) {
+    live(t, 'gatherMean');
+    if (t.shape.length !== 2 || t.rows !== t0.rows || t.cols !== t0.cols) {
+      throw new Error(`gatherMean: tables must share one [n, d] shape, got ${tables.map((x) => shapeStr(x.shape)).join(', ')}`);
+    }
+  }
+  if (L === 1) return gatherRows(t0, idx); // meanOf of one list entry is not taken by the pooling either
+  checkIdx(idx, t0.rows, 'gatherMean');
+  const d = t0.cols, n = idx.length, f = 1 / L;
+  const out = empty([n, d]);
+  const hidx = heapIdx(idx, out);
+  gatherMeanKernel(tables.map((t) => t.data), d, hidx, out.data);
+  if (!isGradEnabled()) return out;
+  const relays: GatherRelay[] = [];
+  // out's grad, handed on to the relays by out's backward step; the last relay to run frees it (unless retained).
+  let pending = 0;
+  let owned = false;
+  for (const t of tables) {
+    if (!t.requiresGrad) continue;
+    const relay = new GatherRelay();
+    relay._parents = [t];
+    relay._backward = () => {
+      const g = relay.grad!;
+      if (t instanceof Parameter && t.sparse) {
+        // A lazy-optimiser table keeps row grads: hand it the rows meanOf's backward would have stored.
+        const rows = heap.allocF32Uninit(n * d);
+        for (let i = 0; i < rows.length; i++) rows[i] = g[i] * f;
+        if (!t._acceptRowGrad(hidx, rows, d)) kernels().scatterAddRows(rows, d, hidx, t._gradBuffer());
+        heap.free(rows);
+      } else {
+        scatterAddScaled(g, d, hidx, f, t._gradBuffer());
+      }
+      if (--pending === 0 && owned) heap.free(g);
+    };
+    relays.push(relay);
+  }
+  if (relays.length === 0) return out;
+  out.requiresGrad = true;
+  out._parents = relays;
+  out._backward = () => {
+    const g = out.grad!;
+    // Taken from out (whose step would free it before the relays run) unless the caller retains it.
+    owned = !out.retainGrad;
+    if (owned) out.grad = null;
+    pending = relays.length;
+    for (const r of relays) r.grad = g;
+  };
+  return out;
 }
 
 /** out[numRows×d] with out[idx[r]] += t[r] (rows in increasing r) — the adjoint of gatherRows. */

@@ -113,5 +113,24 @@ export function groupDot(q: Float32Array, K: number, table: Float32Array, idx: I
   (k.groupDot ? k : jsKernels).groupDot!(q, K, table, idx, R, M, d, out);
 }
 
+/** Kernels.gatherMean on the active backend (the JS reference for a backend without it). */
+export function gatherMean(tables: readonly Float32Array[], d: number, idx: Int32Array, out: Float32Array): void {
+  const k = kernels();
+  (k.gatherMean ? k : jsKernels).gatherMean!(tables, d, idx, out);
+}
+
+/** Kernels.scatterAddScaled on the active backend (the JS reference for a backend without it). */
+export function scatterAddScaled(rows: Float32Array, d: number, idx: Int32Array, f: number, target: Float32Array): void {
+  const k = kernels();
+  (k.scatterAddScaled ? k : jsKernels).scatterAddScaled!(rows, d, idx, f, target);
+}
+
+/** Kernels.scaleRowsF64 on the active backend (the JS reference for a backend without it). */
+export function scaleRowsF64(src: Float32Array, coef: Float32Array, rows: number, d: number, out: Float32Array,
+  accumulate: boolean): void {
+  const k = kernels();
+  (k.scaleRowsF64 ? k : jsKernels).scaleRowsF64!(src, coef, rows, d, out, accumulate);
+}
+
 export type { Kernels, CsrMatrix, AdamHyper } from './types.js';
 export { jsKernels } from './js.js';

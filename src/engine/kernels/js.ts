@@ -72,6 +72,44 @@ function scatterAddRows(rows: Float32Array, d: number, idx: Int32Array, target: 
   }
 }
 
+function gatherMean(tables: readonly Float32Array[], d: number, idx: Int32Array, out: Float32Array): void {
+  const L = tables.length, f = 1 / L;
+  if (L < 1) throw new RangeError('gatherMean: no tables');
+  let n = Infinity;
+  for (const t of tables) n = Math.min(n, Math.floor(t.length / Math.max(d, 1)));
+  const t0 = tables[0];
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r];
+    if (i < 0 || i >= n) throw new RangeError(`gatherMean: index ${i} out of range [0, ${n})`);
+    const s = i * d, o = r * d;
+    for (let j = 0; j < d; j++) {
+      // meanOf's order: from t_0 (from +0 when L > 4), then each table in turn, in float64.
+      let acc = L > 4 ? 0 + t0[s + j] : t0[s + j];
+      for (let k = 1; k < L; k++) acc += tables[k][s + j];
+      out[o + j] = acc * f;
+    }
+  }
+}
+
+function scatterAddScaled(rows: Float32Array, d: number, idx: Int32Array, f: number, target: Float32Array): void {
+  const n = target.length / d;
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r];
+    if (i < 0 || i >= n) throw new RangeError(`scatterAddScaled: index ${i} out of range [0, ${n})`);
+    const t = i * d, s = r * d;
+    for (let j = 0; j < d; j++) target[t + j] += Math.fround(rows[s + j] * f);
+  }
+}
+
+function scaleRowsF64(src: Float32Array, coef: Float32Array, rows: number, d: number, out: Float32Array,
+  accumulate: boolean): void {
+  for (let i = 0; i < rows; i++) {
+    const c = coef[i], o = i * d;
+    if (accumulate) for (let j = 0; j < d; j++) out[o + j] += c * src[o + j];
+    else for (let j = 0; j < d; j++) out[o + j] = c * src[o + j];
+  }
+}
+
 /** Four float64 partial sums over p ≡ 0..3 (mod 4), combined as s0 + s1 + (s2 + s3) (the samplers' former loop). */
 function groupDot(q: Float32Array, K: number, table: Float32Array, idx: Int32Array, R: number, M: number, d: number,
   out: Float32Array): void {
@@ -226,6 +264,9 @@ export const jsKernels: Kernels = {
   scatterAddRows,
   rowDot,
   groupDot,
+  gatherMean,
+  scatterAddScaled,
+  scaleRowsF64,
   scoreTopK,
   adam,
   adamRows,

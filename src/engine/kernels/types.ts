@@ -52,6 +52,25 @@ export interface Kernels {
     out: Float32Array): void;
 
   /**
+   * Mean pooling of gathered rows (optional, like groupDot; call `gatherMean()` of kernels/index.ts):
+   * out[r] = f32((t_0[idx[r]] + … + t_{L−1}[idx[r]]) · (1/L)), summed in float64 in table order (from +0 when L > 4)
+   * and rounded once — bit for bit ops.meanOf over gatherRows of each table.
+   */
+  gatherMean?(tables: readonly Float32Array[], d: number, idx: Int32Array, out: Float32Array): void;
+
+  /**
+   * target[idx[r]] += f32(rows[r]·f) (the product in float64, rounded to f32, then added in f32) in increasing r —
+   * bit for bit a stored meanOf gradient scattered by scatterAddRows. Optional (`scatterAddScaled()` of index.ts).
+   */
+  scatterAddScaled?(rows: Float32Array, d: number, idx: Int32Array, f: number, target: Float32Array): void;
+
+  /**
+   * out[r] = f32((accumulate ? out[r] : 0) + coef[r]·src[r]) with the product and sum in float64 (a JS loop's
+   * numbers; ops.rowDot's backward). Optional (`scaleRowsF64()` of index.ts).
+   */
+  scaleRowsF64?(src: Float32Array, coef: Float32Array, rows: number, d: number, out: Float32Array, accumulate: boolean): void;
+
+  /**
    * For each of `nu` user rows: scores = users[u]·itemsᵀ (+ itemBias), masked items (CSR row u of `mask`, whose
    * row index is `maskRowOffset + u`) set to −∞, then the top k by score, ties broken by lower item id.
    * Writes outIdx[u×k], outScore[u×k] in descending order (−1 / −∞ when fewer than k items remain).

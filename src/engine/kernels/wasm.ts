@@ -11,7 +11,7 @@ import { MAX_CHUNKS, WorkerPool } from './pool.js';
 import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
-  'packPanels', 'scoreTopK', 'mmDeep', 'groupDot'] as const;
+  'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -29,6 +29,8 @@ const NS_ADAM = 0.7; // per parameter
 const CHUNKS_PER_THREAD = 4;
 /** Reductions at least this long (and ≥ 4·m) take the reduction-blocked matmul (assembly mmDeep). */
 const DEEP_K = 1024;
+/** gatherMean's most tables (layer sets hold at most 65 layers: 0..64). */
+const MAX_MEAN_TABLES = 128;
 
 // dist-NAME/src/engine/kernels/ → dist-NAME/wasm/kernels.wasm, else <repo>/dist/wasm/kernels.wasm.
 export function locateKernelsWasm(): string {
@@ -64,6 +66,7 @@ export class WasmKernels implements Kernels {
   private readonly csrCache = new WeakMap<View, View>();
 
   private readonly minParallelWork: number;
+  private meanPtrs: Int32Array | null = null;
 
   constructor(threads: number, opts: WasmKernelOptions = {}) {
     this.minParallelWork = opts.minParallelWork ?? PAR_MIN_NS;
@@ -87,6 +90,8 @@ export class WasmKernels implements Kernels {
   /** Stops the worker threads; the object must not be used afterwards. */
   dispose(): void {
     this.pool?.close();
+    if (this.meanPtrs) heap.free(this.meanPtrs);
+    this.meanPtrs = null;
   }
 
   // ------------------------------------------------------------------------------------------------ dispatch
@@ -232,6 +237,48 @@ export class WasmKernels implements Kernels {
     try {
       this.par('groupDot', [this.p(q, false), K, this.p(table, false), this.p(idx, false), M, d, this.p(out, true)],
         R, 1, R * M * d * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  gatherMean(tables: readonly Float32Array[], d: number, idx: Int32Array, out: Float32Array): void {
+    const L = tables.length, n = idx.length;
+    if (L < 1 || L > MAX_MEAN_TABLES) throw new RangeError(`gatherMean: ${L} tables (1..${MAX_MEAN_TABLES})`);
+    need('gatherMean', 'out', out, n * d);
+    let limit = Infinity;
+    for (const t of tables) limit = Math.min(limit, Math.floor(t.length / Math.max(d, 1)));
+    checkIndices('gatherMean', idx, n, limit);
+    try {
+      // The table offsets go in a scratch array kept for the backend's life (calls never overlap).
+      const ptrs = (this.meanPtrs ??= heap.allocI32(MAX_MEAN_TABLES));
+      for (let k = 0; k < L; k++) ptrs[k] = this.p(tables[k]!, false);
+      this.par('gatherMean', [ptrs.byteOffset, L, this.p(idx, false), d, 1 / L, L > 4 ? 1 : 0, this.p(out, true)], n, 1,
+        n * d * L * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  scatterAddScaled(rows: Float32Array, d: number, idx: Int32Array, f: number, target: Float32Array): void {
+    const n = idx.length;
+    need('scatterAddScaled', 'rows', rows, n * d);
+    checkIndices('scatterAddScaled', idx, n, Math.floor(target.length / Math.max(d, 1)));
+    try {
+      this.par('scatterAddScaled', [this.p(rows, false), d, this.p(idx, false), n, f, this.p(target, true)],
+        Math.ceil(d / 4), 1, n * d * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  scaleRowsF64(src: Float32Array, coef: Float32Array, rows: number, d: number, out: Float32Array, accumulate: boolean): void {
+    need('scaleRowsF64', 'src', src, rows * d);
+    need('scaleRowsF64', 'coef', coef, rows);
+    need('scaleRowsF64', 'out', out, rows * d);
+    try {
+      this.par('scaleRowsF64', [this.p(src, false), this.p(coef, false), d, this.p(out, true), accumulate ? 1 : 0],
+        rows, 1, rows * d * NS_ROW);
     } finally {
       this.done();
     }
