@@ -10,10 +10,10 @@
 //   reference: main.py's loop body — get_feed_dict (slice of the shuffled pairs + 2048×64 uniform candidates
 //     rejected against each user's training list) = 'sample'; model(batch) (LightGCN propagation, DINS hard
 //     boundary + dimension-independent mixup, BPR + L2), zero_grad, backward, Adam step = 'model'.
-//   hardneg: the trainer's loop body (src/training/trainer.ts, not exported, so composed here the same way) — next
-//     batch from the interaction batcher (slice of the shuffled pairs), encoder.forward (propagation), pooled user /
-//     positive rows, sampler.sample (drawCandidates 2048×64 + boundary + mixup), scores, BPR + λ·egoL2, the
-//     trainer's per-step diagnostics, backward, Adam step, zeroGrad, all inside tidy. 'sample' = batch +
+//   hardneg: the trainer's own step (createTrainStep, src/training/step.ts) after the next batch from the
+//     interaction batcher (slice of the shuffled pairs): encoder.forward (propagation), pooled user / positive rows,
+//     sampler.sample (drawCandidates 2048×64 + boundary + mixup), scores, BPR + λ·egoL2, the trainer's per-step
+//     diagnostics, backward, Adam step, zeroGrad, all inside tidy. 'sample' = batch +
 //     drawCandidates, timed on the same users with the same RNG state just before the step (then the state is
 //     restored, so the step draws the identical candidates); 'model' = full − sample.
 // Every figure is a median over the timed steps (after the warm-up steps; set-up and data loading are untimed).
@@ -33,15 +33,14 @@ import { createEncoder } from '../src/encoders/index.js';
 import type { Encoder } from '../src/encoders/types.js';
 import { SamplerDiagnostics } from '../src/evaluation/diagnostics.js';
 import { backendInfo, setBackend, setThreads } from '../src/engine/kernels/index.js';
-import { add, scale } from '../src/engine/ops.js';
 import { Adam } from '../src/engine/optim.js';
 import { Rng } from '../src/engine/rng.js';
-import { tidy } from '../src/engine/tensor.js';
 import { createLoss, type LossFn } from '../src/losses/index.js';
 import { drawCandidates } from '../src/samplers/candidates.js';
 import { createSampler } from '../src/samplers/index.js';
-import type { SampleContext, Sampler } from '../src/samplers/types.js';
+import type { Sampler } from '../src/samplers/types.js';
 import { interactionBatcher } from '../src/training/batching.js';
+import { createTrainStep, type TrainStep } from '../src/training/step.js';
 import {
   detectTorch, envReport, flagValue, fmtMs, formatEnv, formatTable, hasFlag, intFlag, median, nowMs, ratio,
 } from './lib/index.js';
@@ -97,6 +96,7 @@ export class OurDinsStep {
   private readonly samplerRng: Rng;
   private readonly dropoutRng: Rng;
   private readonly diag: SamplerDiagnostics;
+  private readonly step: TrainStep;
   private readonly batches: Iterator<{ users: Int32Array; pos: Int32Array }>;
   private readonly candOut = new Int32Array(STEP.batch * STEP.m);
   readonly stepsPerEpoch: number;
@@ -117,6 +117,9 @@ export class OurDinsStep {
     this.stepsPerEpoch = batcher.stepsPerEpoch;
     this.batches = batcher.epoch(Rng.stream(seed, 'batch'))[Symbol.iterator]();
     this.diag = new SamplerDiagnostics(dataset);
+    this.step = createTrainStep({ encoder: this.encoder, sampler: this.sampler, lossFn: this.lossFn,
+      optimizer: this.optimizer, dataset, l2: STEP.l2, samplerRng: this.samplerRng, dropoutRng: this.dropoutRng,
+      diagnostics: this.diag });
   }
 
   /** The encoder's parameters (for tests). */
@@ -126,7 +129,7 @@ export class OurDinsStep {
 
   /** Runs `n` steps; appends their times to `into` unless it is null (warm-up). The first step shuffles the epoch. */
   run(n: number, into: StepTimes | null): void {
-    const { dataset, encoder, sampler, lossFn, optimizer, samplerRng, dropoutRng, diag } = this;
+    const { dataset, samplerRng } = this;
     const epoch = 1;
     for (let i = 0; i < n; i++) {
       const step = this.steps;
@@ -147,26 +150,7 @@ export class OurDinsStep {
       samplerRng.setState(sState);
 
       const ts = nowMs();
-      const lv = tidy(() => {
-        const pass = encoder.forward({ training: true, rng: dropoutRng });
-        const u = pass.pool(pass.userLayers(users));
-        const p = pass.pool(pass.itemLayers(pos));
-        const ctx: SampleContext = { users, pos, pass, encoder, dataset, rng: samplerRng, epoch, step };
-        const neg = sampler.sample(ctx);
-        if (neg.kind !== 'synthetic') throw new Error('dins returned item negatives');
-        const sPos = pass.score(u, p, pos, users);
-        const sNeg = pass.score(u, neg.pooled, undefined, users);
-        let loss = lossFn(sPos, sNeg);
-        const l2Items = neg.hardItems ? [pos, neg.hardItems] : [pos];
-        loss = add(loss, scale(pass.egoL2(users, l2Items, users.length), STEP.l2));
-        const v = loss.item();
-        if (!Number.isFinite(v)) throw new Error(`loss became ${v} at step ${step}`);
-        diag.add(users, sPos.data, sNeg.data, 1, neg.hardItems ?? null);
-        loss.backward();
-        optimizer.step();
-        optimizer.zeroGrad();
-        return v;
-      });
+      const lv = this.step({ users, pos }, epoch, step).loss;
       const full = tb + (nowMs() - ts);
       this.steps++;
       if (into) {

@@ -1,11 +1,11 @@
 // `npm run bench -- train [--json[=path]] [--reps 5] [--warmup 2] [--threads N] [--only name,name] [--no-lastfm]
 //   [--lastfm-epochs 6] [--no-gowalla] [--kernels]`   (--kernels: time spent in each kernel per step)
 //
-// Whole training steps, the way src/training/trainer.ts runs them (encoder pass → pooled user/positive rows →
-// sampler → scores → loss + λ·egoL2 → backward → optimiser step + zeroGrad, all inside one tidy), on Gowalla
+// Whole training steps, the trainer's own (createTrainStep of src/training/step.ts: encoder pass → pooled user/positive
+// rows → sampler → scores → loss + λ·egoL2 → diagnostics → backward → optimiser step + zeroGrad, in one tidy), on Gowalla
 // (LightGCN split, batch 2048, dim 64, 3 layers for graph encoders) with a per-phase breakdown:
 //   sample    sampler.sample (candidate draws, selection scoring, DINS/MixGCF mixing ops)
-//   forward   encoder.forward (graph propagation), pooling, scoring, loss and L2
+//   forward   encoder.forward (graph propagation), pooling, scoring, loss and L2, diagnostics
 //   backward  loss.backward()
 //   optim     optimizer.step() + zeroGrad()
 //   total     the whole step including tidy's frees.
@@ -19,14 +19,14 @@ import { loadDataset } from '../src/data/load.js';
 import type { Dataset } from '../src/data/types.js';
 import { createEncoder } from '../src/encoders/index.js';
 import { kernels, setThreads, backendInfo } from '../src/engine/kernels/index.js';
-import { add, gatherRows, reshape, scale } from '../src/engine/ops.js';
 import { Adam } from '../src/engine/optim.js';
 import { Rng } from '../src/engine/rng.js';
-import { tidy } from '../src/engine/tensor.js';
 import { createLoss } from '../src/losses/index.js';
 import { createSampler } from '../src/samplers/index.js';
-import type { Negatives, SampleContext, Sampler } from '../src/samplers/types.js';
+import type { Sampler } from '../src/samplers/types.js';
+import { SamplerDiagnostics } from '../src/evaluation/diagnostics.js';
 import { interactionBatcher } from '../src/training/batching.js';
+import { createTrainStep } from '../src/training/step.js';
 import { train } from '../src/training/trainer.js';
 import {
   envReport, flagValue, fmtMs, formatEnv, formatTable, hasFlag, intFlag, median, nowMs,
@@ -103,6 +103,9 @@ export function benchCase(c: Case, dataset: Dataset, reps: number, warmup: numbe
   const optimizer = new Adam(encoder.parameters(), { lr: 1e-3, lazy: c.lazy });
   const l2 = 1e-4;
   const batcher = interactionBatcher(dataset.train, BATCH);
+  // The trainer's own step (src/training/step.ts), diagnostics included.
+  const step = createTrainStep({ encoder, sampler, lossFn, optimizer, dataset, l2, samplerRng, dropoutRng,
+    diagnostics: new SamplerDiagnostics(dataset) });
   const it = batcher.epoch(batchRng)[Symbol.iterator]();
   const per: Times[] = [];
   for (let s = 0; s < warmup + reps; s++) {
@@ -110,43 +113,11 @@ export function benchCase(c: Case, dataset: Dataset, reps: number, warmup: numbe
     const nb = it.next();
     if (nb.done) throw new Error('bench train: ran out of batches');
     const { users, pos } = nb.value;
-    const b = users.length;
-    const t: Times = { sample: 0, forward: 0, backward: 0, optim: 0, total: 0 };
     const t0 = nowMs();
-    tidy(() => {
-      const tf0 = nowMs();
-      const pass = encoder.forward({ training: true, rng: dropoutRng });
-      const u = pass.pool(pass.userLayers(users));
-      const p = pass.pool(pass.itemLayers(pos));
-      const ctx: SampleContext = { users, pos, pass, encoder, dataset, rng: samplerRng, epoch: 1, step: s };
-      const ts0 = nowMs();
-      const neg: Negatives = sampler.sample(ctx);
-      const ts1 = nowMs();
-      const k = neg.k;
-      const uK = k === 1 ? u : gatherRows(u, repeatIndex(b, k));
-      const negIds = neg.kind === 'items' ? neg.items : null;
-      const nRows = neg.kind === 'items' ? pass.pool(pass.itemLayers(neg.items)) : neg.pooled;
-      const sPos = pass.score(u, p, pos, users);
-      const sNeg = pass.score(uK, nRows, negIds ?? undefined, users);
-      let loss = lossFn(sPos, k === 1 ? sNeg : reshape(sNeg, [b, k]));
-      const l2Items = [pos];
-      const real = negIds ?? (neg.kind === 'synthetic' ? neg.hardItems : undefined);
-      if (real) l2Items.push(real);
-      loss = add(loss, scale(pass.egoL2(users, l2Items, b), l2));
-      const lv = loss.item();
-      if (!Number.isFinite(lv)) throw new Error(`bench train ${c.name}: loss ${lv}`);
-      const tb0 = nowMs();
-      loss.backward();
-      const to0 = nowMs();
-      optimizer.step();
-      optimizer.zeroGrad();
-      const to1 = nowMs();
-      t.sample = ts1 - ts0;
-      t.forward = (ts0 - tf0) + (tb0 - ts1);
-      t.backward = to0 - tb0;
-      t.optim = to1 - to0;
-    });
-    t.total = nowMs() - t0;
+    const r = step({ users, pos }, 1, s);
+    const total = nowMs() - t0;
+    if (!Number.isFinite(r.loss)) throw new Error(`bench train ${c.name}: loss ${r.loss}`);
+    const t: Times = { sample: r.sampleMs, forward: r.forwardMs, backward: r.backwardMs, optim: r.optimMs, total };
     if (s >= warmup) per.push(t);
   }
   for (const p of encoder.parameters()) p.dispose();
@@ -158,12 +129,6 @@ export function benchCase(c: Case, dataset: Dataset, reps: number, warmup: numbe
     for (const [k, v] of kernelCounters) if (v.calls) res.kernels[k] = { ms: v.ms / per.length, calls: v.calls / per.length };
   }
   return res;
-}
-
-function repeatIndex(b: number, k: number): Int32Array {
-  const out = new Int32Array(b * k);
-  for (let r = 0; r < b; r++) out.fill(r, r * k, (r + 1) * k);
-  return out;
 }
 
 export interface LastFmResult { epochs: number; secondsPerEpoch: number; perEpoch: number[]; stepsPerEpoch: number }

@@ -11,13 +11,15 @@ import { type Batcher, interactionBatcher, userBatcher } from './batching.js';
 import { type ProgressSink, formatDuration, silentProgress } from './progress.js';
 import { ModelSelector } from './selection.js';
 import {
-  AdaGrad, Adam, type Encoder, type EvalEmbeddings, type EvalResult, type LossFn, type Negatives, type Sampler,
-  type SampleContext, SGD, Rng, add, createEncoder, createLoss, createSampler, evaluateFullRanking, gatherRows, heap,
-  reshape, scale, tidy, SamplerDiagnostics, type EpochDiagnostics, backendInfo,
+  AdaGrad, Adam, type Encoder, type EvalEmbeddings, type EvalResult, type LossFn, type Sampler, SGD, Rng,
+  createEncoder, createLoss, createSampler, evaluateFullRanking, heap, SamplerDiagnostics, type EpochDiagnostics,
+  backendInfo,
 } from './deps.js';
 import { type ValidCarve, carveValid, validCarveFor } from './carve.js';
+import { createTrainStep } from './step.js';
 
 export { type ValidCarve, VALID_STREAM, carveValid, validCarveFor } from './carve.js';
+export { type StepResult, type TrainStep, type TrainStepSetup, createTrainStep, pooledItems, pooledUsers } from './step.js';
 
 export type Split = 'valid' | 'test';
 
@@ -218,13 +220,6 @@ export function samplerOptions(config: RunConfig): Record<string, unknown> {
   return opts;
 }
 
-/** Index map repeating each of B rows K times: [0,…,0, 1,…,1, …]. */
-function repeatIndex(b: number, k: number, src?: Int32Array): Int32Array {
-  const out = new Int32Array(b * k);
-  for (let r = 0; r < b; r++) out.fill(src ? src[r] : r, r * k, (r + 1) * k);
-  return out;
-}
-
 /**
  * Builds the config's sampler and loss once to check their options (each factory rejects unknown or out-of-range
  * options), so a typo fails before any data is loaded; errors become ConfigErrors naming the config block.
@@ -369,6 +364,9 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     return stop;
   };
 
+  const trainStep = createTrainStep({
+    encoder, sampler, lossFn, optimizer, dataset, l2: config.l2, samplerRng, dropoutRng, diagnostics: diag,
+  });
   const totalPairs = batcher.pairsPerEpoch * config.epochs;
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     const te = now();
@@ -383,42 +381,8 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
         break;
       }
       const ts = now();
-      const { users, pos } = batch;
-      const b = users.length;
-      let sampleMs = 0;
-      const lossValue = tidy(() => {
-        const pass = encoder.forward({ training: true, rng: dropoutRng });
-        const u = pass.pool(pass.userLayers(users));
-        const p = pass.pool(pass.itemLayers(pos));
-        const ctx: SampleContext = { users, pos, pass, encoder, dataset, rng: samplerRng, epoch, step };
-        const tsm = now();
-        const neg: Negatives = sampler.sample(ctx);
-        sampleMs = now() - tsm;
-        const k = neg.k;
-        const uK = k === 1 ? u : gatherRows(u, repeatIndex(b, k));
-        const usersK = k === 1 ? users : repeatIndex(b, k, users);
-        const negIds = neg.kind === 'items' ? neg.items : null;
-        const nRows = neg.kind === 'items' ? pass.pool(pass.itemLayers(neg.items)) : neg.pooled;
-        const sPos = pass.score(u, p, pos, users);
-        const sNeg = pass.score(uK, nRows, negIds ?? undefined, usersK);
-        let loss = lossFn(sPos, k === 1 ? sNeg : reshape(sNeg, [b, k]));
-        if (config.l2 > 0) {
-          const l2Items = [pos];
-          const real = negIds ?? (neg.kind === 'synthetic' ? neg.hardItems : undefined);
-          if (real) l2Items.push(real);
-          loss = add(loss, scale(pass.egoL2(users, l2Items, b), config.l2));
-        }
-        const lv = loss.item();
-        if (!Number.isFinite(lv)) {
-          throw new Error(`loss became ${lv} at epoch ${epoch}, step ${step}: lower optimizer.lr or check the data`);
-        }
-        diag.add(users, sPos.data, sNeg.data, k, negIds ?? (neg.kind === 'synthetic' ? neg.hardItems ?? null : null));
-        sampler.observe?.(ctx, neg);
-        loss.backward();
-        optimizer.step();
-        optimizer.zeroGrad();
-        return lv;
-      });
+      const b = batch.users.length;
+      const { loss: lossValue, sampleMs } = trainStep(batch, epoch, step);
       lossSum += lossValue * b;
       lossCount += b;
       step++;
