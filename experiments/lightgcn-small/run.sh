@@ -12,3 +12,13 @@ for ds in ml-100k lastfm; do
     > "$OUT/$ds-lightgcn.sweep.txt"
   $HARDNEG compare "$OUT/$ds-lightgcn" --group-seeds --markdown > "$OUT/$ds-lightgcn.compare.md"
 done
+
+# Follow-up (one seed, ML-100K): why PDNS (H 64, soft BPR β 0.1) trails DNS. β = 1 makes soft BPR plain BPR, so
+# pdns(m 64, β 1) is DNS with H 64; pdns(m 32, β 0.1) separates the pool size from the loss.
+$HARDNEG sweep -c experiments/lightgcn-small/ml-100k.yaml --seeds 1 --parallel 1 -o "$OUT/ml-100k-pdns-ablation" \
+  --grid 'sampler=[{name: pdns, m: 64, beta: 0.4}, {name: pdns, m: 64, beta: 1}, {name: pdns, m: 32, beta: 0.1}]' \
+  > "$OUT/ml-100k-pdns-ablation.sweep.txt"
+
+# Follow-up: uniform is still improving at epoch 40 (best epoch = last); the same config with a 150-epoch budget.
+$HARDNEG sweep -c experiments/lightgcn-small/lastfm.yaml --set epochs=150 --seeds 1,2,3 --parallel 1 -o "$OUT/lastfm-uniform-150" \
+  > "$OUT/lastfm-uniform-150.sweep.txt"
