@@ -529,7 +529,13 @@ export function sumSquares(a: Tensor): Tensor {
   return record(out, [a], (g) => {
     const g2 = 2 * g[0];
     const { buf: ga, accumulate } = a._gradTarget();
-    if (accumulate) for (let i = 0; i < x.length; i++) ga[i] += g2 * x[i];
+    if (Math.fround(g2) === g2 && x.length > 0) {
+      // One row of x.length scaled by g2 (exact in f32): the same float64 numbers as the loop below, in WASM.
+      const coef = heap.allocF32Uninit(1);
+      coef[0] = g2;
+      scaleRowsF64(x, coef, 1, x.length, ga, accumulate);
+      heap.free(coef);
+    } else if (accumulate) for (let i = 0; i < x.length; i++) ga[i] += g2 * x[i];
     else for (let i = 0; i < x.length; i++) ga[i] = g2 * x[i];
   });
 }
