@@ -2,7 +2,7 @@
 // improvement over a baseline run, and a paired t-test over users (Holm–Bonferroni adjusted).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type ComparedRun, averagePerUser, compareRuns, comparisonRows, configKey } from '../experiments/compare.js';
+import { type ComparedRun, averagePerUser, compareRuns, comparisonRows, configKey, meanStd } from '../experiments/compare.js';
 import { readPerUser, readRun, toJson, type StoredRun } from '../experiments/runStore.js';
 import { table } from '../report/markdown.js';
 import { UsageError, commandFlags, writeOut } from './common.js';
@@ -14,7 +14,7 @@ its runs. Paired t-tests use the per-user test metrics each run saved (per_user.
 
   -b, --baseline X      the baseline row: a run folder, a row label, or a 1-based row number (default 1)
   --metrics M,M,...     metrics (default recall@K and ndcg@K for the first run's ks)
-  --group-seeds         one row per config: runs differing only by seed are averaged (per user, too)
+  --group-seeds         one row per config: runs differing only by seed are averaged (per user, too), ± std over seeds
   --markdown            a Markdown table
   --json                the comparison as JSON
   -h, --help`;
@@ -69,15 +69,18 @@ export async function run(argv: string[]): Promise<number> {
   });
   const rows: ComparedRun[] = [...groups.values()].map((rs) => {
     const metrics: Record<string, number> = {};
+    const metricsStd: Record<string, number> = {};
     for (const k of Object.keys(rs[0].summary.test)) {
-      metrics[k] = rs.reduce((a, r) => a + (r.summary.test[k] ?? NaN), 0) / rs.length;
+      const ms = meanStd(rs.map((r) => r.summary.test[k] ?? NaN));
+      metrics[k] = ms.mean;
+      metricsStd[k] = ms.std;
     }
     const labels = new Set(rs.map((r) => labelOf(r, group)));
     let label = [...labels].join(' / ');
     if (!group && [...stored].filter((r) => labelOf(r, false) === label).length > 1) label += ` [${basename(rs[0].dir)}]`;
     if (group) label += ` (${rs.length} seed${rs.length > 1 ? 's' : ''})`;
     return {
-      label, dirs: rs.map((r) => r.dir), fingerprint: rs[0].dataset.fingerprint, metrics,
+      label, dirs: rs.map((r) => r.dir), fingerprint: rs[0].dataset.fingerprint, metrics, metricsStd,
       perUser: averagePerUser(rs.map((r) => readPerUser(r.dir))),
     };
   });

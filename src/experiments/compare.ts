@@ -11,6 +11,8 @@ export interface ComparedRun {
   fingerprint: string;
   /** Mean test metrics over the row's runs. */
   metrics: Record<string, number>;
+  /** Sample standard deviation of each test metric over the row's runs (absent or NaN with a single run). */
+  metricsStd?: Record<string, number>;
   /** Per-user test metrics (averaged over the row's runs, on the users all of them evaluated). */
   perUser: { users: Int32Array; values: Record<string, Float32Array> };
 }
@@ -131,7 +133,16 @@ function pStr(p: number): string {
   return p < 1e-4 ? 'p<1e-4' : `p=${p.toFixed(4)}`;
 }
 
-/** Table rows: run label, then per metric the value, the improvement over the baseline and the adjusted p. */
+/** Mean and sample standard deviation (n − 1; NaN for fewer than two values). */
+export function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, x) => a + x, 0) / n;
+  if (n < 2) return { mean, std: NaN };
+  const v = xs.reduce((a, x) => a + (x - mean) * (x - mean), 0) / (n - 1);
+  return { mean, std: Math.sqrt(v) };
+}
+
+/** Table rows: run label, then per metric the value (± std over seeds when grouped), the improvement over the baseline and the adjusted p. */
 export function comparisonRows(c: Comparison): { header: string[]; rows: string[][] } {
   const header = ['run'];
   for (const m of c.metrics) header.push(m, `Δ ${m}`, 'p (Holm)');
@@ -139,7 +150,9 @@ export function comparisonRows(c: Comparison): { header: string[]; rows: string[
     const row = [`${i === c.baseline ? '(baseline) ' : ''}${r.run.label}`];
     for (const m of c.metrics) {
       const cell = r.cells[m];
-      row.push(Number.isFinite(cell.value) ? cell.value.toFixed(4) : '–');
+      const sd = r.run.metricsStd?.[m];
+      row.push(!Number.isFinite(cell.value) ? '–'
+        : cell.value.toFixed(4) + (sd !== undefined && Number.isFinite(sd) ? ` ± ${sd.toFixed(4)}` : ''));
       row.push(i === c.baseline || !Number.isFinite(cell.improvement) ? '' : `${cell.improvement >= 0 ? '+' : ''}${(cell.improvement * 100).toFixed(2)}%`);
       row.push(i === c.baseline ? '' : pStr(cell.pAdjusted) + (cell.pAdjusted < 0.05 ? ' *' : ''));
     }

@@ -59,3 +59,20 @@ test('seed grouping: per-user averages over runs on shared users; config identit
   assert.equal(configKey(resolveConfig(undefined, { seed: 1 })), configKey(resolveConfig(undefined, { seed: 2 })));
   assert.notEqual(configKey(resolveConfig(undefined, { seed: 1 })), configKey(resolveConfig(undefined, { sampler: { name: 'dns' } })));
 });
+
+test('grouped rows print mean ± sample std over seeds; single runs print the value alone', async () => {
+  const { meanStd } = await import('../../src/experiments/compare.js');
+  const ms = meanStd([0.30, 0.32, 0.34]);
+  assert.ok(Math.abs(ms.mean - 0.32) < 1e-12);
+  assert.ok(Math.abs(ms.std - 0.02) < 1e-12); // sqrt(((0.02)² + 0 + (0.02)²) / 2) = 0.02
+  assert.ok(Number.isNaN(meanStd([0.5]).std));
+  const users = new Int32Array([0, 1]);
+  const mk = (label: string, v: number, sd?: number): ComparedRun => ({
+    label, dirs: [label], fingerprint: 'f', metrics: { 'recall@20': v },
+    metricsStd: sd === undefined ? undefined : { 'recall@20': sd },
+    perUser: { users, values: { 'recall@20': new Float32Array([v, v]) } },
+  });
+  const rows = comparisonRows(compareRuns([mk('a', 0.32, 0.02), mk('b', 0.4)], 0, ['recall@20'])).rows;
+  assert.equal(rows[0][1], '0.3200 ± 0.0200');
+  assert.equal(rows[1][1], '0.4000');
+});
