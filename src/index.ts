@@ -11,7 +11,7 @@ export * as ops from './engine/ops.js';
 
 // Data
 export * from './data/index.js';
-export { hasInteraction, rowOf, transpose, validSplitFromTrain } from './data/csr.js';
+export { hasInteraction, rowOf, sortedIncludes, transpose, validSplitFromTrain } from './data/csr.js';
 
 // Models
 export * from './encoders/index.js';
@@ -31,6 +31,8 @@ export * from './evaluation/index.js';
 export { train, checkCompatibility, randomRecall } from './training/trainer.js';
 export type { RunResult, TrainOptions, TrainEvent, EvalRecord, EpochRecord, Evaluator } from './training/trainer.js';
 export { interactionBatcher, userBatcher, type Batch, type Batcher } from './training/batching.js';
+export { createTrainStep, type TrainStep, type TrainStepSetup, type StepResult } from './training/step.js';
+export { carveValid, validCarveFor, VALID_STREAM, type ValidCarve } from './training/carve.js';
 export { ModelSelector } from './training/selection.js';
 export { streamProgress, silentProgress, type ProgressSink } from './training/progress.js';
 export {
