@@ -7,23 +7,14 @@
 // instead, built once per (train matrix, user) and cached; a user with no non-positive item is an error.
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import { AliasTable, type Rng } from '../engine/rng.js';
+import { sortedIncludes } from '../data/csr.js';
 
 /** Users whose free items are fewer than numItems / COMPLEMENT_RATIO are served from a complement list. */
 const COMPLEMENT_RATIO = 8;
 
 /** True when item i is in row u of the CSR (sorted indices): binary search. */
 export function isPositive(train: CsrMatrix, u: number, i: number): boolean {
-  const idx = train.indices;
-  let lo = train.indptr[u];
-  let hi = train.indptr[u + 1] - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = idx[mid];
-    if (v === i) return true;
-    if (v < i) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+  return sortedIncludes(train.indices, i, train.indptr[u], train.indptr[u + 1]);
 }
 
 // Complement lists of dense users, per train matrix (so different datasets never share a cache).
