@@ -114,6 +114,12 @@ export function countOf(s: { indices: Int32Array } | undefined): number {
 }
 
 /** Checks a sampler's declared needs against the encoder and dataset; throws a message naming the mismatch. */
+/** A loss spec as stable text (keys sorted), for comparing specs and naming them in messages. */
+function canonicalSpec(spec: { name: string } & Record<string, unknown>): string {
+  const opts = Object.keys(spec).filter((k) => k !== 'name').sort().map((k) => `${k}=${JSON.stringify(spec[k])}`);
+  return opts.length ? `${spec.name}(${opts.join(', ')})` : spec.name;
+}
+
 export function checkCompatibility(sampler: Sampler, encoder: Encoder, dataset: Dataset): void {
   const n = sampler.needs;
   if (!n) return;
@@ -290,6 +296,11 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   const sampler = createSampler(config.sampler.name, samplerOptions(config)) as Sampler;
   checkCompatibility(sampler, encoder, dataset);
   const lossSpec = config.loss ?? sampler.preferredLoss ?? { name: 'bpr' };
+  if (config.loss && sampler.preferredLoss && canonicalSpec(config.loss) !== canonicalSpec(sampler.preferredLoss)) {
+    // e.g. PDNS under a preset that pins BPR would silently train as plain DNS.
+    warn(`sampler ${sampler.name} prescribes the loss ${canonicalSpec(sampler.preferredLoss)}; the config's loss ` +
+      `${canonicalSpec(config.loss)} overrides it (set loss: null to use the sampler's)`);
+  }
   const lossFn: LossFn = createLoss(lossSpec as { name: string });
   const samplerRng = Rng.stream(seed, 'sampler');
   const batchRng = Rng.stream(seed, 'batch');

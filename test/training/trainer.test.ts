@@ -358,3 +358,17 @@ test('a selection split without interactions fails before training; an always-Na
   assert.equal(n.bestEpoch, -1);
   assert.ok(n.warnings.some((w) => /selection metric recall@20 on valid was never a number in 2 evaluation/.test(w)), n.warnings.join('; '));
 });
+
+test("a sampler's prescribed loss is used by default, and a config loss that overrides it is warned about", async () => {
+  const base = { epochs: 1, evalEvery: 1, patience: 0, ks: [20], encoder: { dim: 4 } };
+  const { evaluator } = scripted({ 1: 0.1 });
+  // Presets leave loss null, so PDNS keeps its soft BPR (it used to train as plain DNS under a BPR-pinning preset).
+  const preset = resolveConfig('mf-bpr-gowalla', { ...base, dataset: 'synthetic', sampler: { name: 'pdns', m: 4, beta: 0.2 } });
+  assert.equal(preset.loss, null);
+  const own = await train(preset, small(), { evaluator, keepWeights: false });
+  assert.deepEqual(own.warnings, []);
+  const pinned = resolveConfig(undefined, { ...base, sampler: { name: 'pdns', m: 4, beta: 0.2 }, loss: { name: 'bpr' } });
+  const r = await train(pinned, small(), { evaluator: scripted({ 1: 0.1 }).evaluator, keepWeights: false });
+  assert.equal(r.warnings.length, 1);
+  assert.match(r.warnings[0], /pdns prescribes the loss softBpr\(beta=0\.2\); the config's loss bpr overrides it/);
+});
