@@ -19,12 +19,15 @@ const runs = dirs.map((dir) => {
   for (const e of evals) if (e.improved) best = e;
   return { label: `${s.name}${opts ? `(${opts})` : ''}`, dir: basename(dir), evals, best };
 });
-const lines = ['| sampler | epochs run | best valid epoch | valid ' + metric + ' | test recall@20 | test ndcg@20 | test recall@50 | test ndcg@50 |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+const lines = ['| sampler | epochs run | best valid epoch | valid ' + metric + ' | valid 30 epochs later | test recall@20 | test ndcg@20 | test recall@50 | test ndcg@50 |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
 for (const r of runs) {
   const t = r.best.test ?? {};
   const f = (k) => (t[k] ?? NaN).toFixed(4);
-  lines.push(`| ${r.label} | ${r.evals[r.evals.length - 1].epoch} | ${r.best.epoch} | ${r.best.metrics[metric].toFixed(4)} | ${f('recall@20')} | ${f('ndcg@20')} | ${f('recall@50')} | ${f('ndcg@50')} |`);
+  // How far the validation curve falls after its peak (PDNS Fig. 4 compares this with DNS).
+  const later = r.evals.find((e) => e.epoch === r.best.epoch + 30);
+  const drop = later ? `${later.metrics[metric].toFixed(4)} (${(((later.metrics[metric] - r.best.metrics[metric]) / r.best.metrics[metric]) * 100).toFixed(1)}%)` : '–';
+  lines.push(`| ${r.label} | ${r.evals[r.evals.length - 1].epoch} | ${r.best.epoch} | ${r.best.metrics[metric].toFixed(4)} | ${drop} | ${f('recall@20')} | ${f('ndcg@20')} | ${f('recall@50')} | ${f('ndcg@50')} |`);
 }
 writeFileSync(`${out}.md`, lines.join('\n') + '\n');
 const epochs = [...new Set(runs.flatMap((r) => r.evals.map((e) => e.epoch)))].sort((a, b) => a - b);
