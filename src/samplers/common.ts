@@ -4,7 +4,7 @@ import { groupDot } from '../engine/kernels/index.js';
 import { heap } from '../engine/memory.js';
 import { gatherRows } from '../engine/ops.js';
 import { Tensor, noGrad, tidy } from '../engine/tensor.js';
-import { Deduper } from './candidates.js';
+import { Deduper, drawCandidates } from './candidates.js';
 import type { SampleContext } from './types.js';
 
 /** Reads and validates a sampler's options; unknown keys are an error so typos do not pass silently. */
@@ -70,9 +70,13 @@ export function repeatRows(n: number, k: number): Int32Array {
   return out;
 }
 
-/** Tensor rows repeated k times each, differentiable (gatherRows); the tensor itself when k = 1. */
-export function repeatTensorRows(t: Tensor, k: number): Tensor {
-  return k === 1 ? t : gatherRows(t, repeatRows(t.shape[0], k));
+/** The batch's K copies of each pair (row r = b·K + j) and one pool of M training non-positives per copy. */
+export function rowPools(ctx: SampleContext, K: number, M: number):
+  { R: number; rowUsers: Int32Array; rowPos: Int32Array; cands: Int32Array } {
+  const rowUsers = repeatEach(ctx.users, K);
+  const rowPos = repeatEach(ctx.pos, K);
+  const cands = drawCandidates(ctx.dataset.train, rowUsers, M, ctx.rng);
+  return { R: ctx.users.length * K, rowUsers, rowPos, cands };
 }
 
 /** Lazily sized deduper (per sampler instance, reused across steps). */
@@ -215,23 +219,6 @@ export function scoreCandidateLayers(ctx: SampleContext, q: Float32Array, K: num
     heap.free(s);
   }
   return true;
-}
-
-/** <a[ao..ao+n), b[bo..bo+n)> with four independent accumulators (fixed order: deterministic). */
-export function dotAt(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = 0;
-  for (; k + 4 <= n; k += 4) {
-    s0 += a[ao + k] * b[bo + k];
-    s1 += a[ao + k + 1] * b[bo + k + 1];
-    s2 += a[ao + k + 2] * b[bo + k + 2];
-    s3 += a[ao + k + 3] * b[bo + k + 3];
-  }
-  for (; k < n; k++) s0 += a[ao + k] * b[bo + k];
-  return s0 + s1 + (s2 + s3);
 }
 
 /** Index of the largest of s[o..o+M) (first on ties; NaN never wins). */

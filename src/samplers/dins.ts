@@ -14,8 +14,7 @@
 //     pooling), which needs mean pooling (a concat-pooled user has |layers|·d dims).
 import { add, addScalar, meanOf, mul, rowDot, sigmoid, sub } from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
-import { drawCandidates } from './candidates.js';
-import { DedupCache, Options, argmaxRow, dotPools, repeatEach, scoreCandidateLayers, withItemLayers } from './common.js';
+import { DedupCache, Options, argmaxRow, dotPools, rowPools, scoreCandidateLayers, withItemLayers } from './common.js';
 import type { Negatives, SampleContext, Sampler, SamplerNeeds } from './types.js';
 
 export type DinsBoundary = 'dot' | 'random' | 'minVolume' | 'maxVolume';
@@ -75,13 +74,9 @@ export class DinsSampler implements Sampler {
     if (this.layers === 'first' && ctx.encoder.pooling !== 'mean') {
       throw new Error(`dins: layers 'first' (variant C) needs an encoder with mean pooling; ${ctx.encoder.name} pools by ${ctx.encoder.pooling}`);
     }
-    const B = ctx.users.length;
     const K = this.k;
     const M = this.m;
-    const R = B * K;
-    const rowUsers = repeatEach(ctx.users, K);
-    const rowPos = repeatEach(ctx.pos, K);
-    const cands = drawCandidates(ctx.dataset.train, rowUsers, M, ctx.rng);
+    const { R, rowUsers, rowPos, cands } = rowPools(ctx, K, M);
     this.last = { candidates: cands };
     // q with gradient (w depends on it); its values also drive the boundary choice.
     const userLayers = pass.userLayers(rowUsers);

@@ -8,8 +8,7 @@
 // function of <q, e_c>: the argmax is computed on <q, e_c^(l)> directly (identical choice, less work).
 import { add, mul, sub } from '../engine/ops.js';
 import { Tensor } from '../engine/tensor.js';
-import { drawCandidates } from './candidates.js';
-import { DedupCache, Options, argmaxRow, dotPools, meanUserLayers, repeatEach, scoreCandidateLayers, withItemLayers } from './common.js';
+import { DedupCache, Options, argmaxRow, dotPools, meanUserLayers, rowPools, scoreCandidateLayers, withItemLayers } from './common.js';
 import type { Negatives, SampleContext, Sampler } from './types.js';
 
 export interface MixGcfOptions {
@@ -40,10 +39,7 @@ export class MixGcfSampler implements Sampler {
     const B = ctx.users.length;
     const K = this.k;
     const M = this.m;
-    const R = B * K;
-    const rowUsers = repeatEach(ctx.users, K);
-    const rowPos = repeatEach(ctx.pos, K);
-    const cands = drawCandidates(ctx.dataset.train, rowUsers, M, ctx.rng);
+    const { R, rowUsers, rowPos, cands } = rowPools(ctx, K, M);
     const q = meanUserLayers(ctx, ctx.users);
     // Per-layer choice: chosen[r·nL + l]. Scored straight from the layer tables when the pass exposes them (no
     // gather of the candidates); else from a gather of the distinct candidates.

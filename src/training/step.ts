@@ -8,6 +8,7 @@ import type { LossFn } from '../losses/index.js';
 import { add, gatherRows, reshape, scale } from '../engine/ops.js';
 import type { Rng } from '../engine/rng.js';
 import { tidy, type Tensor } from '../engine/tensor.js';
+import { repeatEach, repeatRows } from '../samplers/common.js';
 import type { Negatives, SampleContext, Sampler } from '../samplers/types.js';
 import type { Batch } from './batching.js';
 
@@ -52,13 +53,6 @@ export function pooledItems(pass: EncoderPass, items: Int32Array): Tensor {
   return pass.pooledItems ? pass.pooledItems(items) : pass.pool(pass.itemLayers(items));
 }
 
-/** Index map repeating each of B rows K times: [0,…,0, 1,…,1, …] (or the values of `src`). */
-function repeatIndex(b: number, k: number, src?: Int32Array): Int32Array {
-  const out = new Int32Array(b * k);
-  for (let r = 0; r < b; r++) out.fill(src ? src[r] : r, r * k, (r + 1) * k);
-  return out;
-}
-
 /**
  * The training step of train(): returns a function that runs one batch (epoch and step are the sampler's context
  * and name a non-finite loss in the error). Throws when the loss is not finite, before backward.
@@ -79,8 +73,8 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
       const neg: Negatives = sampler.sample(ctx);
       r.sampleMs = now() - ts;
       const k = neg.k;
-      const uK = k === 1 ? u : gatherRows(u, repeatIndex(b, k));
-      const usersK = k === 1 ? users : repeatIndex(b, k, users);
+      const uK = k === 1 ? u : gatherRows(u, repeatRows(b, k));
+      const usersK = repeatEach(users, k);
       const negIds = neg.kind === 'items' ? neg.items : null;
       const nRows = neg.kind === 'items' ? pooledItems(pass, neg.items) : neg.pooled;
       const sPos = pass.score(u, p, pos, users);
