@@ -24,21 +24,23 @@ const BASE: RunConfig = {
   maskValidWhenTesting: true,
 };
 
-export const PRESETS: Record<string, { description: string; config: Partial<RunConfig> & Record<string, unknown> }> = {
+/** A preset's config: any top-level key, and method blocks (encoder, optimizer, …) given in part. */
+type PresetConfig = { [K in keyof RunConfig]?: NonNullable<RunConfig[K]> extends unknown[] ? RunConfig[K]
+  : NonNullable<RunConfig[K]> extends object ? Partial<NonNullable<RunConfig[K]>> & Record<string, unknown> : RunConfig[K] }
+  & Record<string, unknown>;
+
+/** Each preset states only what differs from BASE (`hardneg train --print-config -p NAME` shows it resolved). */
+export const PRESETS: Record<string, { description: string; config: PresetConfig }> = {
   quickstart: {
     description: 'The built-in synthetic example: 20-dim MF + BPR with uniform negatives, a few seconds',
     config: {
-      dataset: 'synthetic',
-      encoder: { name: 'mf', dim: 20, layers: 0, init: 'normal' },
-      sampler: { name: 'uniform' },
-      optimizer: { name: 'adam', lr: 0.01, lazy: false, weightDecay: 0 },
-      l2: 1e-4,
+      encoder: { dim: 20, init: 'normal' },
+      optimizer: { lr: 0.01 },
       batchSize: 256,
       epochs: 20,
       evalEvery: 2,
       patience: 3,
       ks: [10, 20],
-      metric: 'recall@20',
     },
   },
   'lightgcn-pytorch': {
@@ -47,18 +49,11 @@ export const PRESETS: Record<string, { description: string; config: Partial<RunC
       'negative, no validation (selects on test, with a warning), test every 10 epochs, 1000 epochs',
     config: {
       dataset: 'gowalla',
-      encoder: { name: 'lightgcn', dim: 64, layers: 3, init: 'normal' },
-      sampler: { name: 'uniform' },
-      loss: null,
-      optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
-      l2: 1e-4,
-      batchSize: 2048,
+      encoder: { name: 'lightgcn', layers: 3, init: 'normal' },
       batching: 'users',
       epochs: 1000,
       evalEvery: 10,
       patience: 0,
-      ks: [20],
-      metric: 'recall@20',
       selectOn: 'test',
     },
   },
@@ -66,49 +61,30 @@ export const PRESETS: Record<string, { description: string; config: Partial<RunC
     description: 'MF (dim 64) + BPR with uniform negatives on Gowalla, Adam lr 1e-3, L2 1e-4, batch 2048',
     config: {
       dataset: 'gowalla',
-      encoder: { name: 'mf', dim: 64, layers: 0, init: 'xavier' },
-      sampler: { name: 'uniform' },
-      loss: null,
-      optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
-      l2: 1e-4,
-      batchSize: 2048,
       epochs: 400,
       evalEvery: 5,
-      patience: 10,
       ks: [20, 50],
-      metric: 'recall@20',
     },
   },
   'dins-lightgcn': {
     description: 'DINS on LightGCN (released defaults): dim 64, 3 layers, layers 1..L, lr 1e-3, L2 1e-4, batch 2048, m (M) 32, β 2',
     config: {
       dataset: 'gowalla',
-      encoder: { name: 'lightgcn', dim: 64, layers: 3, init: 'xavier', includeEgoLayer: false },
+      encoder: { name: 'lightgcn', layers: 3, includeEgoLayer: false },
       sampler: { name: 'dins', m: 32, beta: 2, k: 1 },
-      loss: null,
-      optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
-      l2: 1e-4,
-      batchSize: 2048,
       epochs: 1000,
       evalEvery: 5,
-      patience: 10,
       ks: [20, 50],
-      metric: 'recall@20',
     },
   },
   'pdns-mf': {
     description: 'PDNS on MF (Table 6, Gowalla): dim 64, m (H) 64, soft BPR β 0.2, lr 1e-3, λ 1e-2, batch 2048; Recall@50',
     config: {
       dataset: 'gowalla',
-      encoder: { name: 'mf', dim: 64, layers: 0, init: 'xavier' },
       sampler: { name: 'pdns', m: 64, beta: 0.2 },
-      loss: null,
-      optimizer: { name: 'adam', lr: 1e-3, lazy: false, weightDecay: 0 },
       l2: 1e-2,
-      batchSize: 2048,
       epochs: 500,
       evalEvery: 5,
-      patience: 10,
       ks: [20, 50],
       metric: 'recall@50',
     },
