@@ -79,6 +79,7 @@ export const CONFIG_FLAGS = {
   metric: { type: 'string' },
   ks: { type: 'string' },
   'select-on-test': { type: 'boolean' },
+  'test-curve': { type: 'boolean' },
 } as const;
 
 export const CONFIG_FLAGS_HELP = `config:
@@ -92,7 +93,8 @@ export const CONFIG_FLAGS_HELP = `config:
       --loss NAME       bpr | softBpr | kPairSoftplus | ... (default: the sampler's own, else bpr)
       --epochs N  --seed N  --lr X  --dim N  --layers N  --batch-size N  --eval-every N  --patience N
       --metric recall@20  --ks 20,50
-      --select-on-test  select the epoch on the test split (warned and recorded; for reference protocols)`;
+      --select-on-test  select the epoch on the test split (warned and recorded; for reference protocols)
+      --test-curve      also evaluate test at every evaluation (a test curve; never used for selection)`;
 
 const FLAG_PATHS: Record<string, string> = {
   dataset: 'dataset', encoder: 'encoder.name', sampler: 'sampler.name', loss: 'loss.name', epochs: 'epochs',
@@ -117,6 +119,7 @@ export function flagOverrides(values: Record<string, unknown>): Record<string, u
   }
   if (values.ks !== undefined) o.ks = String(values.ks).split(',').map((s) => parseValue(s.trim()));
   if (values['select-on-test']) o.selectOn = 'test';
+  if (values['test-curve']) o.testCurve = true;
   for (const [k, v] of parseOverrides((values.set as string[] | undefined) ?? [])) setPath(o, k, v);
   return o;
 }

@@ -79,9 +79,12 @@ export function averagePerUser(tables: Array<ComparedRun['perUser']>): ComparedR
   return { users, values };
 }
 
-/** Config identity without the seed (runs that differ only by seed group together). */
+/**
+ * Config identity without the seed (runs that differ only by seed group together) and without `testCurve`, which
+ * only adds reported test evaluations.
+ */
 export function configKey(c: RunConfig): string {
-  const { seed: _s, ...rest } = c;
+  const { seed: _s, testCurve: _t, ...rest } = c;
   return canonicalJson(rest);
 }
 

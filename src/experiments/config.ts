@@ -34,6 +34,11 @@ export interface RunConfig {
   validFraction: number;
   /** When testing, mask validation items too (they are not test positives). */
   maskValidWhenTesting: boolean;
+  /**
+   * Also evaluate test at every evaluation (for test curves, as in PDNS Fig. 4): recorded in metrics.jsonl, never
+   * used for selection. Off by default: it doubles the evaluation time.
+   */
+  testCurve?: boolean;
 }
 
 export const METRIC_NAMES = ['recall', 'ndcg', 'precision', 'hr', 'map', 'mrr'] as const;
@@ -104,6 +109,7 @@ const SCHEMA: Rule = {
     selectOn: S.oneOf('valid', 'test'),
     validFraction: { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
     maskValidWhenTesting: S.bool,
+    testCurve: S.bool,
   },
 };
 
@@ -222,7 +228,7 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const c = cfg as RunConfig;
   if (problems.length === 0) {
     for (const k of Object.keys((SCHEMA as { fields: Record<string, Rule> }).fields)) {
-      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && (c as unknown as Record<string, unknown>)[k] === undefined) {
+      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && (c as unknown as Record<string, unknown>)[k] === undefined) {
         problems.push(`${k}: required`);
       }
     }

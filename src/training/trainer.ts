@@ -34,7 +34,10 @@ export interface EvalRecord {
   /** The selection metric's value at this evaluation. */
   value: number;
   improved: boolean;
-  /** Test metrics, computed when this evaluation is a new best (and selection is on valid). */
+  /**
+   * Test metrics (selection on valid): computed when this evaluation is a new best, or at every evaluation with
+   * `testCurve` — reported only, never used to select.
+   */
   test?: Record<string, number>;
   seconds: number;
 }
@@ -347,6 +350,10 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
       const step = selector.update(epoch, value);
       stop = step.stop;
       const rec: EvalRecord = { epoch, split: selectOn, metrics: sel.metrics, value, improved: step.improved, seconds: 0 };
+      if (!step.improved && config.testCurve && selectOn === 'valid') {
+        const curve = evaluator(emb, dataset, { split: 'test', ks: config.ks, maskValidWhenTesting: maskValid, epoch });
+        rec.test = curve.metrics;
+      }
       if (step.improved) {
         const test = selectOn === 'test' ? sel
           : evaluator(emb, dataset, { split: 'test', ks: config.ks, maskValidWhenTesting: maskValid, epoch });

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, parseConfigText, parseOverrides, setPath, validateConfig } from '../../src/experiments/config.js';
 import { PRESETS, resolveConfig } from '../../src/experiments/presets.js';
+import { configKey } from '../../src/experiments/compare.js';
+import { flagOverrides } from '../../src/cli/common.js';
 
 function problems(fn: () => unknown): string[] {
   try {
@@ -85,4 +87,12 @@ test('key=value overrides and YAML/JSON files', () => {
     run: { backend: { name: 'wasm', threads: 2, requested: 'wasm', fallbackReason: null } } }), 'config.json');
   assert.equal(resolveConfig(undefined, fromRun).epochs, 7);
   assert.throws(() => validateConfig({ ...resolveConfig(undefined), dataset: 5 }), /dataset: expected a dataset name/);
+});
+
+test('testCurve is optional (off when absent), a boolean when given, and not part of a config group key', () => {
+  assert.equal(resolveConfig(undefined).testCurve, undefined);
+  assert.equal(resolveConfig(undefined, { testCurve: true }).testCurve, true);
+  assert.throws(() => resolveConfig(undefined, { testCurve: 'yes' }), /testCurve/);
+  assert.equal(configKey(resolveConfig(undefined, { testCurve: true })), configKey(resolveConfig(undefined)));
+  assert.deepEqual(flagOverrides({ 'test-curve': true }), { testCurve: true });
 });

@@ -55,6 +55,19 @@ test('selection on validation; test reported at the best validation epoch; patie
   assert.deepEqual(r.warnings, []);
 });
 
+test('testCurve: test evaluated at every evaluation and recorded, selection and reported test unchanged', async () => {
+  const script = { 1: 0.1, 2: 0.3, 3: 0.2, 4: 0.5, 5: 0.4, 6: 0.5, 7: 0.45 };
+  const base = { epochs: 20, evalEvery: 1, patience: 3, ks: [20], encoder: { dim: 8 } };
+  const plain = await train(resolveConfig(undefined, base), small(), { evaluator: scripted(script).evaluator, keepWeights: false });
+  const { evaluator, calls } = scripted(script);
+  const r = await train(resolveConfig(undefined, { ...base, testCurve: true }), small(), { evaluator, keepWeights: false });
+  assert.deepEqual(calls.filter((c) => c.startsWith('test')), [1, 2, 3, 4, 5, 6, 7].map((e) => `test@${e}`));
+  assert.deepEqual(r.evaluations.map((e) => e.test?.['recall@20']), [1, 2, 3, 4, 5, 6, 7].map((e) => e / 100));
+  assert.equal(r.bestEpoch, plain.bestEpoch);
+  assert.deepEqual(r.test, plain.test);
+  assert.deepEqual(plain.evaluations.map((e) => e.test !== undefined), [true, true, false, true, false, false, false]);
+});
+
 test('evaluation every e epochs and at the last epoch', async () => {
   const cfg = resolveConfig(undefined, { epochs: 7, evalEvery: 3, patience: 0, ks: [20], encoder: { dim: 8 } });
   const { evaluator, calls } = scripted({ 3: 0.1, 6: 0.2, 7: 0.3 });
