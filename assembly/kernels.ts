@@ -765,3 +765,11 @@ export function scoreTopK(users: usize, packed: usize, ni: i32, d: i32, k: i32, 
     }
   }
 }
+
+/**
+ * Zeroes `bytes` bytes at `ptr` with the bulk-memory `memory.fill`: on the shared heap it is several times faster
+ * than a JS `Float32Array.fill(0)` (which V8 does not turn into a memset on shared buffers).
+ */
+export function zeroBytes(ptr: usize, bytes: usize): void {
+  memory.fill(ptr, 0, bytes);
+}

@@ -31,6 +31,8 @@ export class Heap {
   private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b));
   private liveBytes = 0;
   private peakBytes = 0;
+  /** The WASM kernels' `memory.fill`, once a WASM backend has been created (see `zero`). */
+  private bulkZero: ((ptr: number, bytes: number) => void) | null = null;
 
   constructor(initialPages = 64) {
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
@@ -42,7 +44,7 @@ export class Heap {
     const b = this.take(n * 4);
     const view = new Float32Array(this.memory.buffer, b.offset, n);
     this.track(view, b);
-    view.fill(0);
+    this.zero(view);
     return view;
   }
 
@@ -62,7 +64,7 @@ export class Heap {
     const b = this.take(n * 4);
     const view = new Int32Array(this.memory.buffer, b.offset, n);
     this.track(view, b);
-    view.fill(0);
+    this.zero(view);
     return view;
   }
 
@@ -74,6 +76,20 @@ export class Heap {
     this.registry.unregister(b);
     this.blocks.delete(view);
     this.release(b);
+  }
+
+  /**
+   * Sets every byte of `view` to zero. Heap views of 4 KiB or more use WASM `memory.fill` when a WASM backend has
+   * registered it: `TypedArray.fill` on a shared buffer runs element by element, about 3–10× slower.
+   */
+  zero(view: Float32Array | Int32Array): void {
+    if (this.bulkZero !== null && view.byteLength >= 4096 && this.owns(view)) this.bulkZero(view.byteOffset, view.byteLength);
+    else view.fill(0);
+  }
+
+  /** Called by the WASM backend with its `zeroBytes` export (a memset over this heap's memory). */
+  setBulkZero(fn: ((ptr: number, bytes: number) => void) | null): void {
+    this.bulkZero = fn;
   }
 
   /** True when the view's numbers live in this heap (so kernels can address them by byteOffset). */

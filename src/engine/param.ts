@@ -77,7 +77,7 @@ export class Parameter extends Tensor {
     if (!this.gradBuf) this.gradBuf = heap.allocF32(this.size);
     // The kept buffer holds the last step's values (zeroGrad only lets go of it): clear it on first use, so a
     // backward that overwrites it entirely (_gradTarget) never pays for the clear.
-    else this.gradBuf.fill(0);
+    else heap.zero(this.gradBuf);
     this.grad = this.gradBuf;
     if (this.nRows > 0) {
       const d = this.cols;

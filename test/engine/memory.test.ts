@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Heap } from '../../src/engine/memory.js';
+import { Heap, heap } from '../../src/engine/memory.js';
+import { createWasmKernels } from '../../src/engine/kernels/wasm.js';
 
 test('heap allocates zeroed, aligned, non-overlapping views and reuses freed blocks', () => {
   const h = new Heap(20);
@@ -30,4 +31,30 @@ test('heap grows and old views stay valid', () => {
   assert.equal(a[999], 7);
   assert.ok(h.owns(a) && h.owns(big));
   assert.ok(h.stats().heapBytes >= 16_000_000);
+});
+
+test('heap.zero clears exactly the view, with the WASM memory.fill path and the TypedArray path', () => {
+  const k = createWasmKernels(1); // registers the kernels' zeroBytes with the global heap
+  try {
+    for (const n of [3, 1024, 5000, 70_001]) {
+      const before = heap.allocF32(n + 16);
+      const mid = heap.allocF32(n);
+      const after = heap.allocI32(n + 16);
+      before.fill(7); mid.fill(-3.5); after.fill(9);
+      heap.zero(mid);
+      assert.ok(mid.every((x) => x === 0), `n=${n}: view zeroed`);
+      assert.ok(before.every((x) => x === 7) && after.every((x) => x === 9), `n=${n}: neighbours untouched`);
+      // A reused block comes back zeroed from allocF32 / allocI32 too.
+      mid.fill(5);
+      heap.free(mid);
+      const again = heap.allocF32(n);
+      assert.ok(again.every((x) => x === 0), `n=${n}: reused block zeroed`);
+      for (const v of [before, after, again]) heap.free(v);
+    }
+    const off = new Float32Array(8000).fill(2); // not on the heap: plain fill
+    heap.zero(off);
+    assert.ok(off.every((x) => x === 0));
+  } finally {
+    k.dispose();
+  }
 });

@@ -84,6 +84,8 @@ export class WasmKernels implements Kernels {
       return f as Fn;
     });
     this.scoreScratchBytes = (inst.exports.scoreScratchBytes as () => number)();
+    // Optional, so an older kernels.wasm still loads: the heap then zeroes with TypedArray.fill.
+    if (typeof inst.exports.zeroBytes === 'function') heap.setBulkZero(inst.exports.zeroBytes as (p: number, b: number) => void);
     this.pool = threads > 1 ? new WorkerPool(module, heap.memory, threads, [...NAMES]) : null;
   }
 
