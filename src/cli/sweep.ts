@@ -25,7 +25,7 @@ const USAGE = `usage: hardneg sweep --grid KEY=V1,V2 [--grid KEY=...] [--seeds 1
 Runs every combination of the grid values × seeds, each as its own run folder under --out, and prints a table of
 mean ± std over seeds per cell; the best cell (by the selection metric on the selection split) is marked *.
 
-  --grid KEY=V1,V2,...  a config key and its values, e.g. --grid sampler.M=16,32,64 --grid encoder.name=mf,lightgcn
+  --grid KEY=V1,V2,...  a config key and its values, e.g. --grid sampler.m=16,32,64 --grid encoder.name=mf,lightgcn
                         (or KEY=[v1, v2] in YAML flow syntax); repeatable
   --seeds 1,2,3         seeds (default: the config's seed)
   --parallel 1|2        runs at a time: 2 = two child processes with HARDNEG_THREADS=1 (default 1, in-process)

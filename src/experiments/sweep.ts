@@ -30,7 +30,7 @@ export interface GridCell {
   index: number;
   /** key → value of this cell. */
   assignment: Record<string, unknown>;
-  /** `sampler.M=16,sampler.beta=2` (or `base` for an empty grid). */
+  /** `sampler.m=16,sampler.beta=2` (or `base` for an empty grid). */
   label: string;
 }
 
