@@ -81,11 +81,12 @@ export function averagePerUser(tables: Array<ComparedRun['perUser']>): ComparedR
 
 /**
  * Config identity without the seed (runs that differ only by seed group together) and without `testCurve`, which
- * only adds reported test evaluations.
+ * only adds reported test evaluations. The loss is the one the run trained with (`resolvedLoss` in a stored
+ * config): a run that left the loss to its sampler and one that named that same loss are the same config.
  */
-export function configKey(c: RunConfig): string {
-  const { seed: _s, testCurve: _t, ...rest } = c;
-  return canonicalJson(rest);
+export function configKey(c: RunConfig & { resolvedLoss?: unknown }): string {
+  const { seed: _s, testCurve: _t, loss, resolvedLoss, ...rest } = c;
+  return canonicalJson({ ...rest, loss: resolvedLoss ?? loss ?? null });
 }
 
 /** JSON with object keys sorted at every level (so key order does not change identity). */

@@ -76,3 +76,11 @@ test('grouped rows print mean ± sample std over seeds; single runs print the va
   assert.equal(rows[0][1], '0.3200 ± 0.0200');
   assert.equal(rows[1][1], '0.4000');
 });
+
+test('configKey groups a run that named its loss with one that left it to the sampler (same resolved loss)', () => {
+  const named = { ...resolveConfig(undefined, { sampler: { name: 'pdns', m: 8, beta: 0.2 }, loss: { name: 'softBpr', beta: 0.2 } }), resolvedLoss: { name: 'softBpr', beta: 0.2 } };
+  const left = { ...resolveConfig(undefined, { sampler: { name: 'pdns', m: 8, beta: 0.2 } }), resolvedLoss: { name: 'softBpr', beta: 0.2 } };
+  const other = { ...left, resolvedLoss: { name: 'bpr' } };
+  assert.equal(configKey(named), configKey(left));
+  assert.notEqual(configKey(left), configKey(other));
+});
