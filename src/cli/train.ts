@@ -3,7 +3,8 @@
 import { type RunConfig } from '../experiments/config.js';
 import { PRESETS } from '../experiments/presets.js';
 import { setThreads } from '../engine/kernels/index.js';
-import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
+import { defaultRunDir, readRunConfig, summaryOf, toJson } from '../experiments/runStore.js';
+import { resolveConfig } from '../experiments/presets.js';
 import { fmt, table } from '../report/markdown.js';
 import { streamProgress, silentProgress } from '../training/progress.js';
 import { type RunResult, checkMethodOptions, train } from '../training/trainer.js';
@@ -18,6 +19,8 @@ ${CONFIG_FLAGS_HELP}
 
 output:
       --out DIR         run folder (default runs/<timestamp>-<dataset>-<encoder>-<sampler>-s<seed>)
+      --resume DIR      continue the run in DIR from its checkpoint (written after every evaluation and kept until
+                        the run finishes), with the run's own config; no config options with it
       --runs-dir DIR    parent folder for default run folders (default runs)
       --no-save         do not write a run folder
       --json            print the summary as JSON on stdout
@@ -30,6 +33,7 @@ output:
 const OPTIONS = {
   ...CONFIG_FLAGS,
   out: { type: 'string', short: 'o' },
+  resume: { type: 'string' },
   'runs-dir': { type: 'string' },
   'no-save': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -79,7 +83,15 @@ export async function run(argv: string[]): Promise<number> {
     }
     setThreads(n);
   }
-  const config: RunConfig = configFromFlags(values);
+  const resumeDir = values.resume as string | undefined;
+  if (resumeDir !== undefined) {
+    const clash = [...Object.keys(CONFIG_FLAGS), 'out', 'runs-dir', 'no-save'].filter((k) => values[k as keyof typeof values] !== undefined);
+    if (clash.length) {
+      process.stderr.write(`hardneg train: --resume continues a run with its own config; drop ${clash.map((k) => `--${k}`).join(', ')}\n`);
+      return 2;
+    }
+  }
+  const config: RunConfig = resumeDir !== undefined ? storedConfig(resumeDir) : configFromFlags(values);
   checkMethodOptions(config);
   if (values['print-config']) {
     writeOut(toJson(config));
@@ -93,8 +105,8 @@ export async function run(argv: string[]): Promise<number> {
     progress.message(`dataset ${dataset.name}: ${dataset.numUsers} users, ${dataset.numItems} items, ` +
       `${dataset.train.indices.length} train interactions (loaded in ${((performance.now() - tl) / 1000).toFixed(2)} s)`);
   }
-  const runDir = values['no-save'] ? undefined
-    : (values.out as string | undefined) ?? defaultRunDir(config, (values['runs-dir'] as string | undefined) ?? 'runs');
+  const runDir = resumeDir ?? (values['no-save'] ? undefined
+    : (values.out as string | undefined) ?? defaultRunDir(config, (values['runs-dir'] as string | undefined) ?? 'runs'));
   // First Ctrl-C: finish the current step, evaluate, save the run; a second one exits at once.
   const abort = new AbortController();
   const onSigint = () => {
@@ -105,10 +117,16 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   let result: RunResult;
   try {
-    result = await train(config, dataset, { runDir, progress, datasetSpec: config.dataset, signal: abort.signal });
+    result = await train(config, dataset, { runDir, progress, datasetSpec: config.dataset, signal: abort.signal, resume: resumeDir !== undefined });
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
   writeOut(values.json ? toJson(summaryOf(result)) : formatResult(result));
   return 0;
+}
+
+/** The config a run folder was trained with (config.json less what the trainer added: resolvedLoss, run). */
+function storedConfig(dir: string): RunConfig {
+  const { resolvedLoss: _l, run: _r, ...c } = readRunConfig(dir) as RunConfig & { resolvedLoss?: unknown; run?: unknown };
+  return resolveConfig(undefined, c as unknown as Record<string, unknown>);
 }

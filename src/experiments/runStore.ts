@@ -33,9 +33,26 @@ export function defaultRunDir(config: RunConfig, base = 'runs', when = new Date(
 }
 
 export class RunWriter {
-  constructor(readonly dir: string) {
+  /** Lines in metrics.jsonl (a checkpoint records it, so a resumed run drops what came after). */
+  metricsLines = 0;
+
+  /**
+   * Starts metrics.jsonl empty, or, resuming a run, keeps its first `resumeAtLine` lines (those written up to the
+   * checkpoint) and drops the rest (written by the run after its checkpoint, and redone now).
+   */
+  constructor(readonly dir: string, resumeAtLine?: number) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'metrics.jsonl'), '');
+    const path = join(dir, 'metrics.jsonl');
+    if (resumeAtLine === undefined) {
+      writeFileSync(path, '');
+      return;
+    }
+    const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0) : [];
+    if (lines.length < resumeAtLine) {
+      throw new Error(`${path}: has ${lines.length} lines, the checkpoint was written after line ${resumeAtLine}`);
+    }
+    writeFileSync(path, lines.slice(0, resumeAtLine).map((l) => l + '\n').join(''));
+    this.metricsLines = resumeAtLine;
   }
 
   writeConfig(config: unknown): void {
@@ -48,6 +65,7 @@ export class RunWriter {
 
   appendMetrics(record: unknown): void {
     appendFileSync(join(this.dir, 'metrics.jsonl'), toJson(record, 0) + '\n');
+    this.metricsLines++;
   }
 
   writeResult(r: RunResult): void {
@@ -80,7 +98,7 @@ export class RunWriter {
 /** The RunResult fields a summary keeps as they are, in summary.json order (after runDir, dataset and the names). */
 const SUMMARY_FIELDS = [
   'backend', 'selectOn', 'carvedValid', 'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test',
-  'randomRecall', 'warnings', 'seconds',
+  'randomRecall', 'warnings', 'seconds', 'resumedFrom',
 ] as const;
 
 /** summary.json: the run's outcome without per-epoch records, weights or per-user values. */
@@ -128,13 +146,18 @@ function readJson(path: string, what: string): unknown {
 }
 
 export function readRun(dir: string): StoredRun {
-  if (!existsSync(dir)) throw new Error(`run folder '${dir}' does not exist`);
   return {
     dir,
-    config: readJson(join(dir, 'config.json'), 'resolved config') as RunConfig,
+    config: readRunConfig(dir),
     dataset: readJson(join(dir, 'dataset.json'), 'dataset fingerprint') as StoredRun['dataset'],
     summary: readJson(join(dir, 'summary.json'), 'final summary') as RunSummary,
   };
+}
+
+/** config.json of a run folder (also of one that has not finished, for --resume). */
+export function readRunConfig(dir: string): RunConfig {
+  if (!existsSync(dir)) throw new Error(`run folder '${dir}' does not exist`);
+  return readJson(join(dir, 'config.json'), 'resolved config') as RunConfig;
 }
 
 /** Final embeddings saved with a run. */

@@ -9,6 +9,14 @@ export interface SelectionStep {
   stop: boolean;
 }
 
+/** What a checkpoint keeps of a selector. */
+export interface SelectorState {
+  bestValue: number;
+  bestEpoch: number;
+  sinceBest: number;
+  evaluations: number;
+}
+
 export class ModelSelector {
   bestValue = -Infinity;
   bestEpoch = -1;
@@ -17,6 +25,17 @@ export class ModelSelector {
 
   constructor(readonly patience: number) {
     if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`patience must be an integer ≥ 0, got ${patience}`);
+  }
+
+  getState(): SelectorState {
+    return { bestValue: this.bestValue, bestEpoch: this.bestEpoch, sinceBest: this.sinceBest, evaluations: this.evaluations };
+  }
+
+  setState(s: SelectorState): void {
+    this.bestValue = s.bestValue;
+    this.bestEpoch = s.bestEpoch;
+    this.sinceBest = s.sinceBest;
+    this.evaluations = s.evaluations;
   }
 
   /** Records the selection metric of the evaluation after `epoch`. NaN never counts as an improvement. */

@@ -2,6 +2,8 @@
 // with evaluation every `evalEvery` epochs on the selection split, early stopping with patience, and test metrics
 // reported at the best selection epoch. Every random draw comes from Rng.stream(seed, name): 'init' (encoder),
 // 'valid-split' (carved validation), 'batch' (order / user draws), 'sampler' (prepare + sample), 'dropout' (encoder pass).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Dataset } from '../data/types.js';
 import type { RunConfig } from '../experiments/config.js';
 import { ConfigError, metricK } from '../experiments/config.js';
@@ -17,6 +19,8 @@ import {
 } from './deps.js';
 import { type ValidCarve, carveValid, validCarveFor } from './carve.js';
 import { createTrainStep } from './step.js';
+import { type TrainerCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.js';
+import { canonicalJson } from '../experiments/compare.js';
 
 export { type ValidCarve, VALID_STREAM, carveValid, validCarveFor } from './carve.js';
 export { type StepResult, type TrainStep, type TrainStepSetup, createTrainStep, pooledItems, pooledUsers } from './step.js';
@@ -91,6 +95,8 @@ export interface RunResult {
   seconds: { total: number; train: number; eval: number };
   /** Per-user test metrics at the best epoch (for paired tests). */
   perUserTest: { users: Int32Array; values: Record<string, Float32Array> } | null;
+  /** Epochs after which the run was stopped and later resumed from its checkpoint (empty when it ran through). */
+  resumedFrom: number[];
   /** Encoder parameters and final embeddings at the best epoch (plain arrays, off the engine heap). */
   weights: { params: Array<{ name: string; shape: number[]; data: Float32Array }>; embeddings: EvalEmbeddings } | null;
   runDir?: string;
@@ -106,8 +112,15 @@ export interface TrainOptions {
   datasetSpec?: unknown;
   /** Keep best weights in the result (default true; the run folder needs them). */
   keepWeights?: boolean;
-  /** Aborting stops after the current step: the partial epoch is evaluated and the run finished normally. */
+  /**
+   * Aborting stops after the current step: the partial epoch is evaluated and the run finished normally (its last
+   * checkpoint, if any, is kept so the run can be resumed).
+   */
   signal?: AbortSignal;
+  /** Write a checkpoint to runDir after each evaluation, removed when the run finishes (default true with runDir). */
+  checkpoint?: boolean;
+  /** Continue the run in runDir from its checkpoint (same config and data; refused otherwise). */
+  resume?: boolean;
 }
 
 const now = (): number => performance.now();
@@ -261,7 +274,14 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   checkMethodOptions(config);
   const progress = opts.progress ?? silentProgress();
   const warnings: string[] = [];
-  const writer = opts.runDir ? new RunWriter(opts.runDir) : null;
+  if (opts.resume && !opts.runDir) throw new Error('train: resume needs runDir, the run folder that holds the checkpoint');
+  const resumed: TrainerCheckpoint<EpochRecord, EvalRecord> | null = opts.resume
+    ? readCheckpoint(opts.runDir!) as TrainerCheckpoint<EpochRecord, EvalRecord> : null;
+  if (resumed && resumed.config !== canonicalJson(config)) {
+    throw new Error(`${opts.runDir}: the checkpoint was written under another config; resume with the run's own config.json`);
+  }
+  const writer = opts.runDir ? new RunWriter(opts.runDir, resumed?.counters.metricsLines) : null;
+  const checkpointing = writer !== null && opts.checkpoint !== false;
   const emit = (e: TrainEvent): void => {
     opts.onEvent?.(e);
     if (e.type === 'warning') progress.message(`warning: ${e.message}`);
@@ -290,6 +310,10 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
       'because the epoch was chosen on the same data' + (dataset.valid ? '' : ' (the dataset has no validation split)'));
   }
   checkEvaluable(dataset, selectOn, carve, warn);
+  if (resumed && resumed.fingerprint !== dataset.fingerprint) {
+    throw new Error(`${opts.runDir}: the checkpoint was written for other data (fingerprint ${resumed.fingerprint.slice(0, 12)}…, ` +
+      `this dataset ${dataset.fingerprint.slice(0, 12)}…)`);
+  }
   const stats = {
     name: dataset.name, fingerprint: dataset.fingerprint, numUsers: dataset.numUsers, numItems: dataset.numItems,
     train: countOf(dataset.train), valid: countOf(dataset.valid), test: countOf(dataset.test),
@@ -333,12 +357,56 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   let perUserTest: RunResult['perUserTest'] = null;
   let bestWeights: RunResult['weights'] = null;
   let stoppedEarly = false;
+  let resumedFrom: number[] = [];
+  let secondsBefore = 0;
   let interrupted = false;
   let epochsRun = 0;
   let trainMs = 0;
   let evalMs = 0;
   let pairsDone = 0;
   const keepWeights = opts.keepWeights ?? true;
+  const params = encoder.parameters();
+  const streams = { sampler: samplerRng, batch: batchRng, dropout: dropoutRng };
+
+  if (resumed) {
+    // Everything that the remaining epochs read; the encoder, sampler.prepare and the carve were rebuilt above
+    // from the same seed and data, exactly as the first process built them.
+    if (resumed.params.length !== params.length || resumed.params.some((p, i) => p.name !== params[i].name)) {
+      throw new Error(`${opts.runDir}: the checkpoint's parameters (${resumed.params.map((p) => p.name).join(', ')}) are not the encoder's`);
+    }
+    resumed.params.forEach((p, i) => params[i].copyFrom(p.data));
+    optimizer.setState(resumed.optimizer);
+    for (const [name, rng] of Object.entries(streams)) rng.setState(resumed.rng[name]);
+    if (resumed.sampler) {
+      if (!sampler.setState) throw new Error(`${opts.runDir}: the checkpoint holds sampler state that sampler '${sampler.name}' cannot take`);
+      sampler.setState(resumed.sampler);
+    }
+    selector.setState(resumed.selector);
+    evaluations.push(...resumed.evaluations);
+    epochs.push(...resumed.epochs);
+    bestSel = resumed.bestSel;
+    bestTest = resumed.bestTest;
+    perUserTest = resumed.perUserTest;
+    bestWeights = keepWeights ? resumed.bestWeights : null;
+    ({ pairsDone, trainMs, evalMs, secondsBefore } = resumed.counters);
+    epochsRun = resumed.epoch;
+    resumedFrom = [...resumed.resumedFrom, resumed.epoch];
+    progress.message(`resuming ${opts.runDir} after epoch ${resumed.epoch} (best so far: epoch ${selector.bestEpoch})`);
+  }
+
+  /** Saves the state after `epoch` (evaluated, not the last): a killed run resumes here. */
+  const saveCheckpoint = (epoch: number): void => {
+    writeCheckpoint(opts.runDir!, {
+      epoch, config: canonicalJson(config), fingerprint: dataset.fingerprint,
+      params: params.map((p) => ({ name: p.name, data: Float32Array.from(p.data) })),
+      optimizer: optimizer.getState(),
+      rng: Object.fromEntries(Object.entries(streams).map(([k, r]) => [k, r.getState()])),
+      sampler: sampler.getState?.() ?? null,
+      selector: selector.getState(), epochs, evaluations, bestSel, bestTest, perUserTest, bestWeights,
+      counters: { pairsDone, trainMs, evalMs, secondsBefore: secondsBefore + (now() - t0) / 1000, metricsLines: writer!.metricsLines },
+      resumedFrom,
+    });
+  };
 
   const evaluate = (epoch: number): boolean => {
     const te = now();
@@ -386,7 +454,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     encoder, sampler, lossFn, optimizer, dataset, l2: config.l2, samplerRng, dropoutRng, diagnostics: diag,
   });
   const totalPairs = batcher.pairsPerEpoch * config.epochs;
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+  for (let epoch = epochsRun + 1; epoch <= config.epochs; epoch++) {
     const te = now();
     sampler.onEpochStart?.(epoch, encoder);
     diag.reset();
@@ -439,6 +507,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
         stoppedEarly = epoch < config.epochs;
         break;
       }
+      if (checkpointing && epoch < config.epochs) saveCheckpoint(epoch);
     }
   }
   if (evaluations.length === 0) evaluate(epochsRun);
@@ -447,12 +516,19 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
       'no best epoch, so no test metrics and no weights');
   }
   progress.done();
+  if (checkpointing) {
+    // Finished: the checkpoint has done its job. Interrupted: keep it, so the run can go on from there.
+    if (!interrupted) removeCheckpoint(opts.runDir!);
+    else if (existsSync(join(opts.runDir!, CHECKPOINT_FILE))) {
+      warn(`interrupted: \`hardneg train --resume ${opts.runDir}\` continues from the checkpoint (the last evaluation before the interruption)`);
+    }
+  }
 
   const result: RunResult = {
     config, backend, dataset: stats, selectOn, carvedValid, metric: config.metric, bestEpoch: selector.bestEpoch,
     best: bestSel, test: bestTest, randomRecall: rnd, epochsRun, stoppedEarly, interrupted, evaluations, epochs, warnings,
-    seconds: { total: (now() - t0) / 1000, train: trainMs / 1000, eval: evalMs / 1000 },
-    perUserTest, weights: bestWeights, runDir: opts.runDir,
+    seconds: { total: secondsBefore + (now() - t0) / 1000, train: trainMs / 1000, eval: evalMs / 1000 },
+    perUserTest, resumedFrom, weights: bestWeights, runDir: opts.runDir,
   };
   if (writer) writer.writeResult(result);
   emit({ type: 'end', result });

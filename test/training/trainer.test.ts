@@ -222,7 +222,7 @@ test('run folder: config, dataset fingerprint, metrics.jsonl with diagnostics, s
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     assert.deepEqual(summary.backend, want);
     assert.deepEqual(Object.keys(summary), ['runDir', 'dataset', 'encoder', 'sampler', 'seed', 'backend', 'selectOn', 'carvedValid',
-      'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test', 'randomRecall', 'warnings', 'seconds', 'lastDiagnostics']);
+      'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test', 'randomRecall', 'warnings', 'seconds', 'resumedFrom', 'lastDiagnostics']);
     assert.equal(summary.bestEpoch, r.bestEpoch);
     assert.deepEqual(summary.test, r.test);
     assert.deepEqual(summary.seconds, r.seconds);

@@ -1,0 +1,139 @@
+// A run's resumable state, so a long run that is killed (a closed session, an OOM, a reboot) continues where its
+// last evaluation left it instead of starting over. The trainer writes it after every evaluation that does not end
+// the run, to RUN_DIR/checkpoint.safetensors (one file, written beside and renamed over the old one, so a kill
+// mid-write leaves the previous checkpoint intact), and removes it when the run finishes.
+//
+// It holds everything the rest of the run depends on: parameters, optimiser moments and step counts, the states of
+// the 'sampler', 'batch' and 'dropout' streams, sampler state (SRNS's memory), the model selector, the records and
+// best-epoch results so far, and how many metrics.jsonl lines were written. Resuming is bit-identical to not
+// stopping (tests check metrics and weights).
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import type { EvalEmbeddings } from '../evaluation/fullRanking.js';
+import type { OptimizerState } from '../engine/optim.js';
+import type { SamplerState } from '../samplers/types.js';
+import type { SelectorState } from './selection.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+const FORMAT = 'hardneg-checkpoint/1';
+
+type Tensors = Record<string, { shape: number[]; data: Float32Array | Int32Array }>;
+
+/** What the trainer saves and restores (typed arrays travel as tensors, the rest as JSON metadata). */
+export interface TrainerCheckpoint<EpochRec = unknown, EvalRec = unknown> {
+  /** Last completed (and evaluated) epoch: training resumes at epoch + 1. */
+  epoch: number;
+  /** Canonical JSON of the run's config: resuming under another config is refused. */
+  config: string;
+  /** Dataset fingerprint after the validation carve: resuming on other data is refused. */
+  fingerprint: string;
+  params: Array<{ name: string; data: Float32Array }>;
+  optimizer: OptimizerState;
+  rng: Record<string, number[]>;
+  sampler: SamplerState | null;
+  selector: SelectorState;
+  epochs: EpochRec[];
+  evaluations: EvalRec[];
+  bestSel: Record<string, number>;
+  bestTest: Record<string, number>;
+  perUserTest: { users: Int32Array; values: Record<string, Float32Array> } | null;
+  bestWeights: { params: Array<{ name: string; shape: number[]; data: Float32Array }>; embeddings: EvalEmbeddings } | null;
+  counters: { pairsDone: number; trainMs: number; evalMs: number; secondsBefore: number; metricsLines: number };
+  /** Epochs after which earlier processes of this run stopped and a later one resumed. */
+  resumedFrom: number[];
+}
+
+/** Writes the checkpoint into `dir` atomically (temporary file, then rename). */
+export function writeCheckpoint(dir: string, c: TrainerCheckpoint): void {
+  const t: Tensors = {};
+  c.params.forEach((p, i) => (t[`param.${i}`] = { shape: [p.data.length], data: p.data }));
+  c.optimizer.params.forEach((p, i) => {
+    for (const [k, v] of Object.entries(p.buffers)) t[`optim.${i}.${k}`] = { shape: [v.length], data: v };
+  });
+  const samplerScalars: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c.sampler ?? {})) {
+    if (typeof v === 'number') samplerScalars[k] = v;
+    else t[`sampler.${k}`] = { shape: [v.length], data: v };
+  }
+  c.bestWeights?.params.forEach((p, i) => (t[`best.param.${i}`] = { shape: p.shape, data: p.data }));
+  const e = c.bestWeights?.embeddings;
+  if (e) {
+    t['best.users'] = { shape: [e.users.length], data: e.users };
+    t['best.items'] = { shape: [e.items.length], data: e.items };
+    if (e.itemBias) t['best.itemBias'] = { shape: [e.itemBias.length], data: e.itemBias };
+  }
+  if (c.perUserTest) {
+    t['perUser.users'] = { shape: [c.perUserTest.users.length], data: c.perUserTest.users };
+    for (const [k, v] of Object.entries(c.perUserTest.values)) t[`perUser.value.${k}`] = { shape: [v.length], data: v };
+  }
+  const meta = {
+    epoch: c.epoch, config: c.config, fingerprint: c.fingerprint,
+    params: c.params.map((p) => p.name),
+    optimizer: { kind: c.optimizer.kind, params: c.optimizer.params.map((p) => ({ name: p.name, size: p.size, step: p.step, buffers: Object.keys(p.buffers) })) },
+    rng: c.rng,
+    sampler: c.sampler === null ? null : samplerScalars,
+    selector: { ...c.selector, bestValue: Number.isFinite(c.selector.bestValue) ? c.selector.bestValue : null },
+    epochs: c.epochs, evaluations: c.evaluations, bestSel: c.bestSel, bestTest: c.bestTest,
+    perUserTest: c.perUserTest ? Object.keys(c.perUserTest.values) : null,
+    bestWeights: c.bestWeights ? { params: c.bestWeights.params.map((p) => ({ name: p.name, shape: p.shape })), dim: c.bestWeights.embeddings.dim } : null,
+    counters: c.counters,
+    resumedFrom: c.resumedFrom,
+  };
+  const path = join(dir, CHECKPOINT_FILE);
+  const tmp = `${path}.tmp`;
+  writeSafetensors(tmp, t, { format: FORMAT, state: JSON.stringify(meta) });
+  renameSync(tmp, path);
+}
+
+/** The checkpoint in `dir`, or an error naming what is missing or wrong. */
+export function readCheckpoint(dir: string): TrainerCheckpoint {
+  const path = join(dir, CHECKPOINT_FILE);
+  if (!existsSync(path)) {
+    throw new Error(`${path}: no checkpoint (a run keeps one only until it finishes; runs written before checkpoints existed have none)`);
+  }
+  const f = readSafetensors(path);
+  if (f.metadata.format !== FORMAT) throw new Error(`${path}: not a hardneg checkpoint (format '${f.metadata.format ?? ''}', expected '${FORMAT}')`);
+  const m = JSON.parse(f.metadata.state ?? 'null');
+  const get = <T extends Float32Array | Int32Array>(name: string, kind: 'f32' | 'i32'): T => {
+    const x = f.tensors[name];
+    if (!x) throw new Error(`${path}: tensor '${name}' missing`);
+    if ((kind === 'f32') !== (x.data instanceof Float32Array)) throw new Error(`${path}: tensor '${name}' has the wrong dtype`);
+    return x.data as T;
+  };
+  const f32 = (name: string): Float32Array => get<Float32Array>(name, 'f32');
+  const samplerState: SamplerState | null = m.sampler === null ? null : { ...m.sampler };
+  if (samplerState) {
+    for (const [k, x] of Object.entries(f.tensors)) if (k.startsWith('sampler.')) samplerState[k.slice(8)] = x.data as Float32Array | Int32Array;
+  }
+  const bw = m.bestWeights;
+  return {
+    epoch: m.epoch, config: m.config, fingerprint: m.fingerprint,
+    params: (m.params as string[]).map((name, i) => ({ name, data: f32(`param.${i}`) })),
+    optimizer: {
+      kind: m.optimizer.kind,
+      params: (m.optimizer.params as Array<{ name: string; size: number; step: number; buffers: string[] }>).map((p, i) => ({
+        name: p.name, size: p.size, step: p.step,
+        buffers: Object.fromEntries(p.buffers.map((k) => [k, f32(`optim.${i}.${k}`)])),
+      })),
+    },
+    rng: m.rng,
+    sampler: samplerState,
+    selector: { ...m.selector, bestValue: m.selector.bestValue ?? -Infinity },
+    epochs: m.epochs, evaluations: m.evaluations, bestSel: m.bestSel, bestTest: m.bestTest,
+    perUserTest: m.perUserTest === null ? null : {
+      users: get<Int32Array>('perUser.users', 'i32'),
+      values: Object.fromEntries((m.perUserTest as string[]).map((k) => [k, f32(`perUser.value.${k}`)])),
+    },
+    bestWeights: bw === null ? null : {
+      params: (bw.params as Array<{ name: string; shape: number[] }>).map((p, i) => ({ ...p, data: f32(`best.param.${i}`) })),
+      embeddings: { users: f32('best.users'), items: f32('best.items'), dim: bw.dim, itemBias: f.tensors['best.itemBias'] ? f32('best.itemBias') : null },
+    },
+    counters: m.counters,
+    resumedFrom: m.resumedFrom ?? [],
+  };
+}
+
+export function removeCheckpoint(dir: string): void {
+  rmSync(join(dir, CHECKPOINT_FILE), { force: true });
+}
