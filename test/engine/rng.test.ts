@@ -74,3 +74,19 @@ test('alias table matches its weights', () => {
   for (const i of [0, 2, 3]) assert.ok(Math.abs(counts[i] / n - w[i] / 10) < 0.01, `item ${i}: ${counts[i] / n}`);
   assert.throws(() => new AliasTable([0, 0]));
 });
+
+test('int(n) is rejection sampling with r mod n on nextU32, computed exactly for every n up to 2^32', () => {
+  // Reference with BigInt arithmetic: limit = 2^32 − 2^32 mod n; draw until r < limit; return r mod n.
+  const ref = (rng: Rng, n: number): number => {
+    const N = BigInt(n);
+    const limit = (1n << 32n) - ((1n << 32n) % N);
+    let r = BigInt(rng.nextU32());
+    while (r >= limit) r = BigInt(rng.nextU32());
+    return Number(r % N);
+  };
+  for (const n of [1, 2, 3, 7, 40981, 65536, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 3_000_000_019, 2 ** 32 - 1, 2 ** 32]) {
+    const a = Rng.stream(11, `int-${n}`);
+    const b = Rng.stream(11, `int-${n}`);
+    for (let i = 0; i < 2000; i++) assert.equal(a.int(n), ref(b, n), `n=${n}, draw ${i}`);
+  }
+});
