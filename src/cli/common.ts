@@ -94,7 +94,9 @@ export const CONFIG_FLAGS_HELP = `config:
       --epochs N  --seed N  --lr X  --dim N  --layers N  --batch-size N  --eval-every N  --patience N
       --metric recall@20  --ks 20,50
       --select-on-test  select the epoch on the test split (warned and recorded; for reference protocols)
-      --test-curve      also evaluate test at every evaluation (a test curve; never used for selection)`;
+      --test-curve      also evaluate test at every evaluation (a test curve; never used for selection)
+  evaluation protocol: full ranking by default; --set evalProtocol=sampled [--set evalNegatives=100] ranks each
+  held-out positive against fixed sampled negatives (the dataset's own lists when it has them, e.g. NCF)`;
 
 const FLAG_PATHS: Record<string, string> = {
   dataset: 'dataset', encoder: 'encoder.name', sampler: 'sampler.name', loss: 'loss.name', epochs: 'epochs',

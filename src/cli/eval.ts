@@ -1,15 +1,19 @@
-// `hardneg eval RUN_DIR`: evaluates a saved run's best-epoch embeddings on a split (full ranking).
-import { evaluateFullRanking } from '../evaluation/fullRanking.js';
+// `hardneg eval RUN_DIR`: evaluates a saved run's best-epoch embeddings on a split, by the run's protocol (full
+// ranking, or sampled ranking against the same fixed lists) unless told otherwise.
 import { toJson } from '../experiments/runStore.js';
+import { evaluatorFor, protocolOf } from '../training/protocol.js';
 import { fmt, table } from '../report/markdown.js';
 import { UsageError, commandFlags, openRun, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg eval RUN_DIR [options]
 
-Evaluates the saved model of a run (its best epoch) by full ranking, training items masked.
+Evaluates the saved model of a run (its best epoch) by the run's protocol: full ranking with training items
+masked, or sampled ranking (each positive against the same fixed negatives the run used).
 
   --split test|valid    split to evaluate (default test)
   --ks 20,50            cut-offs (default: the run's ks)
+  --protocol full|sampled   override the run's protocol
+  --negatives N         negatives per positive for --protocol sampled (default: the run's, else 100)
   --no-mask-valid       when testing, do not mask validation items
   --json                print metrics as JSON
   -h, --help`;
@@ -17,6 +21,8 @@ Evaluates the saved model of a run (its best epoch) by full ranking, training it
 const OPTIONS = {
   split: { type: 'string' },
   ks: { type: 'string' },
+  protocol: { type: 'string' },
+  negatives: { type: 'string' },
   'no-mask-valid': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -27,6 +33,12 @@ export async function run(argv: string[]): Promise<number> {
     if (positionals.length !== 1) throw new UsageError('expected one RUN_DIR');
     if (values.split !== undefined && values.split !== 'test' && values.split !== 'valid') {
       throw new UsageError(`--split: expected test or valid, got '${String(values.split)}'`);
+    }
+    if (values.protocol !== undefined && values.protocol !== 'full' && values.protocol !== 'sampled') {
+      throw new UsageError(`--protocol: expected full or sampled, got '${String(values.protocol)}'`);
+    }
+    if (values.negatives !== undefined && !(Number.isInteger(Number(values.negatives)) && Number(values.negatives) >= 1)) {
+      throw new UsageError(`--negatives: expected a positive integer, got '${String(values.negatives)}'`);
     }
   });
   if (typeof f === 'number') return f;
@@ -39,14 +51,21 @@ export async function run(argv: string[]): Promise<number> {
     if (!Number.isInteger(k) || k < 1) throw new UsageError(`--ks: expected positive integers, got '${x}'`);
     return k;
   }) : stored.config.ks;
-  const res = evaluateFullRanking(emb, dataset, {
-    split, ks, maskValidWhenTesting: values['no-mask-valid'] ? false : stored.config.maskValidWhenTesting,
+  const cfg = {
+    seed: stored.config.seed,
+    evalProtocol: (values.protocol as 'full' | 'sampled' | undefined) ?? stored.config.evalProtocol,
+    evalNegatives: values.negatives !== undefined ? Number(values.negatives) : stored.config.evalNegatives,
+  };
+  const protocol = protocolOf(cfg, dataset);
+  const res = evaluatorFor(cfg, dataset)(emb, dataset, {
+    split, ks, maskValidWhenTesting: values['no-mask-valid'] ? false : stored.config.maskValidWhenTesting, epoch: stored.summary.bestEpoch,
   });
+  const how = protocol.name === 'full' ? 'full ranking' : `sampled ranking, ${protocol.negatives} negatives per positive`;
   if (values.json) {
-    writeOut(toJson({ run: stored.dir, split, usersEvaluated: res.usersEvaluated, usersSkipped: res.usersSkipped, metrics: res.metrics }));
+    writeOut(toJson({ run: stored.dir, split, protocol, usersEvaluated: res.usersEvaluated, usersSkipped: res.usersSkipped, metrics: res.metrics }));
   } else {
     const keys = Object.keys(res.metrics);
-    writeOut(`${stored.dir}: ${dataset.name} ${split}, ${res.usersEvaluated} users (${res.usersSkipped} without ${split} items skipped)\n\n` +
+    writeOut(`${stored.dir}: ${dataset.name} ${split} (${how}), ${res.usersEvaluated} users (${res.usersSkipped} without ${split} items skipped)\n\n` +
       table(['metric', 'value'], keys.map((k) => [k, fmt(res.metrics[k])])));
   }
   return 0;

@@ -85,8 +85,10 @@ export function averagePerUser(tables: Array<ComparedRun['perUser']>): ComparedR
  * config): a run that left the loss to its sampler and one that named that same loss are the same config.
  */
 export function configKey(c: RunConfig & { resolvedLoss?: unknown }): string {
-  const { seed: _s, testCurve: _t, loss, resolvedLoss, ...rest } = c;
-  return canonicalJson({ ...rest, loss: resolvedLoss ?? loss ?? null });
+  const { seed: _s, testCurve: _t, loss, resolvedLoss, evalProtocol, evalNegatives, ...rest } = c;
+  // Full ranking is the default whether or not the key is written.
+  const protocol = evalProtocol === 'sampled' ? { evalProtocol, evalNegatives: evalNegatives ?? null } : {};
+  return canonicalJson({ ...rest, ...protocol, loss: resolvedLoss ?? loss ?? null });
 }
 
 /** JSON with object keys sorted at every level (so key order does not change identity). */

@@ -39,6 +39,13 @@ export interface RunConfig {
    * used for selection. Off by default: it doubles the evaluation time.
    */
   testCurve?: boolean;
+  /**
+   * 'full' (default): rank every item the user has not trained on. 'sampled': rank each held-out positive against
+   * `evalNegatives` fixed negatives (NCF/SRNS/GDNS protocol; the dataset's own test lists when it has them).
+   */
+  evalProtocol?: 'full' | 'sampled';
+  /** Negatives per positive for the sampled protocol (default 100). */
+  evalNegatives?: number;
 }
 
 export const METRIC_NAMES = ['recall', 'ndcg', 'precision', 'hr', 'map', 'mrr'] as const;
@@ -110,6 +117,8 @@ const SCHEMA: Rule = {
     validFraction: { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
     maskValidWhenTesting: S.bool,
     testCurve: S.bool,
+    evalProtocol: S.oneOf('full', 'sampled'),
+    evalNegatives: S.int(1),
   },
 };
 
@@ -228,7 +237,7 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const c = cfg as RunConfig;
   if (problems.length === 0) {
     for (const k of Object.keys((SCHEMA as { fields: Record<string, Rule> }).fields)) {
-      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && (c as unknown as Record<string, unknown>)[k] === undefined) {
+      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'evalProtocol' && k !== 'evalNegatives' && (c as unknown as Record<string, unknown>)[k] === undefined) {
         problems.push(`${k}: required`);
       }
     }

@@ -14,23 +14,21 @@ import { type ProgressSink, formatDuration, silentProgress } from './progress.js
 import { ModelSelector } from './selection.js';
 import {
   AdaGrad, Adam, type Encoder, type EvalEmbeddings, type EvalResult, type LossFn, type Sampler, SGD, Rng,
-  createEncoder, createLoss, createSampler, evaluateFullRanking, heap, SamplerDiagnostics, type EpochDiagnostics,
+  createEncoder, createLoss, createSampler, heap, SamplerDiagnostics, type EpochDiagnostics,
   backendInfo,
 } from './deps.js';
 import { type ValidCarve, carveValid, validCarveFor } from './carve.js';
 import { createTrainStep } from './step.js';
+import { type Evaluator, type Split, evaluatorFor, protocolOf, sampledRandomRecall } from './protocol.js';
 import { type TrainerCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.js';
 import { canonicalJson } from '../experiments/compare.js';
 
 export { type ValidCarve, VALID_STREAM, carveValid, validCarveFor } from './carve.js';
 export { type StepResult, type TrainStep, type TrainStepSetup, createTrainStep, pooledItems, pooledUsers } from './step.js';
 
-export type Split = 'valid' | 'test';
+export type { Split } from './protocol.js';
 
-/** Evaluates final embeddings on a split (default: evaluateFullRanking); injectable for tests. */
-export type Evaluator = (emb: EvalEmbeddings, dataset: Dataset,
-  opts: { split: Split; ks: readonly number[]; maskValidWhenTesting: boolean; epoch: number }) => EvalResult;
-
+export type { Evaluator } from './protocol.js';
 export interface EvalRecord {
   epoch: number;
   split: Split;
@@ -337,10 +335,10 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   const batcher: Batcher = config.batching === 'users'
     ? userBatcher(dataset.train, config.batchSize, config.stepsPerEpoch)
     : interactionBatcher(dataset.train, config.batchSize);
-  const evaluator: Evaluator = opts.evaluator ??
-    ((emb, ds, o) => evaluateFullRanking(emb, ds, { split: o.split, ks: o.ks, maskValidWhenTesting: o.maskValidWhenTesting }));
+  const evaluator: Evaluator = opts.evaluator ?? evaluatorFor(config, dataset);
+  const protocol = protocolOf(config, dataset);
   const maskValid = config.maskValidWhenTesting;
-  const rnd = randomRecall(dataset, config.ks, maskValid);
+  const rnd = protocol.name === 'full' ? randomRecall(dataset, config.ks, maskValid) : sampledRandomRecall(protocol.negatives, config.ks);
 
   if (writer) {
     writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec, run: { backend } });

@@ -1,0 +1,62 @@
+// The evaluation protocol of a run: full ranking (default: every item not in the user's training set is ranked)
+// or sampled ranking (each held-out positive against N fixed negatives: the NCF / SRNS / GDNS protocol,
+// methods.md "Evaluation protocols"). The trainer and `hardneg eval` both build their evaluator here, so a saved
+// run is re-evaluated exactly as it was selected and reported.
+//
+// Sampled lists are fixed per run: the dataset's own `testNegatives` when it has them (NCF `.test.negative`),
+// otherwise drawn once from the run seed's 'eval-test' / 'eval-valid' streams over items the user has in no split.
+import type { Dataset } from '../data/types.js';
+import { Rng } from '../engine/rng.js';
+import { evaluateFullRanking, type EvalEmbeddings, type EvalResult } from '../evaluation/fullRanking.js';
+import { drawSampledNegatives, evaluateSampled, type NegativeLists } from '../evaluation/sampled.js';
+import type { RunConfig } from '../experiments/config.js';
+
+export type Split = 'valid' | 'test';
+
+/** Evaluates final embeddings on a split; injectable into train() for tests. */
+export type Evaluator = (emb: EvalEmbeddings, dataset: Dataset,
+  opts: { split: Split; ks: readonly number[]; maskValidWhenTesting: boolean; epoch: number }) => EvalResult;
+
+/** Negatives per positive of the sampled protocol when the config does not say. */
+export const DEFAULT_EVAL_NEGATIVES = 100;
+
+/** 'full' or 'sampled', and N for sampled (from the config, or the dataset's own lists). */
+export function protocolOf(config: Pick<RunConfig, 'evalProtocol' | 'evalNegatives'>, dataset: Dataset): { name: 'full' } | { name: 'sampled'; negatives: number } {
+  if ((config.evalProtocol ?? 'full') === 'full') return { name: 'full' };
+  const own = dataset.testNegatives?.n;
+  if (own !== undefined && config.evalNegatives !== undefined && config.evalNegatives !== own) {
+    throw new Error(`evalNegatives: the config asks for ${config.evalNegatives} negatives per positive, but dataset ` +
+      `'${dataset.name}' ships its own test lists with ${own}; drop evalNegatives to use them`);
+  }
+  return { name: 'sampled', negatives: own ?? config.evalNegatives ?? DEFAULT_EVAL_NEGATIVES };
+}
+
+/**
+ * The evaluator of a run: full ranking, or sampled ranking against lists fixed for the whole run (drawn lazily,
+ * once per split). `dataset` must be the run's dataset after its validation carve.
+ */
+export function evaluatorFor(config: Pick<RunConfig, 'evalProtocol' | 'evalNegatives' | 'seed'>, dataset: Dataset): Evaluator {
+  const protocol = protocolOf(config, dataset);
+  if (protocol.name === 'full') {
+    return (emb, ds, o) => evaluateFullRanking(emb, ds, { split: o.split, ks: o.ks, maskValidWhenTesting: o.maskValidWhenTesting });
+  }
+  const lists: Partial<Record<Split, NegativeLists>> = {};
+  const listsFor = (split: Split): NegativeLists => {
+    let l = lists[split];
+    if (!l) {
+      l = split === 'test' && dataset.testNegatives ? dataset.testNegatives
+        : drawSampledNegatives(dataset, { n: protocol.negatives, split, rng: Rng.stream(config.seed, `eval-${split}`) });
+      lists[split] = l;
+    }
+    return l;
+  };
+  return (emb, ds, o) => {
+    if (ds !== dataset) throw new Error('sampled evaluator: called with another dataset than it was built for');
+    return evaluateSampled(emb, ds, listsFor(o.split), { split: o.split, ks: o.ks });
+  };
+}
+
+/** Expected Recall@K of a random ranking under the sampled protocol: each positive among N negatives. */
+export function sampledRandomRecall(negatives: number, ks: readonly number[]): Record<string, number> {
+  return Object.fromEntries(ks.map((k) => [`recall@${k}`, Math.min(1, k / (negatives + 1))]));
+}

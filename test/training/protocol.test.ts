@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { syntheticDataset } from '../../src/data/index.js';
+import type { Dataset } from '../../src/data/types.js';
+import { Rng } from '../../src/engine/rng.js';
+import { drawSampledNegatives, evaluateSampled } from '../../src/evaluation/sampled.js';
+import { evaluateFullRanking } from '../../src/evaluation/fullRanking.js';
+import { configKey } from '../../src/experiments/compare.js';
+import { resolveConfig } from '../../src/experiments/presets.js';
+import { train } from '../../src/training/trainer.js';
+
+const ds = () => syntheticDataset({ users: 70, items: 150, seed: 8 });
+const base = { epochs: 3, evalEvery: 1, patience: 0, ks: [5, 10], metric: 'recall@10', encoder: { dim: 8 }, sampler: { name: 'dns', m: 4 } };
+
+test('sampled protocol: selection and test use fixed lists drawn from the run seed; random recall is K/(N+1)', async () => {
+  const d = ds();
+  const r = await train({ ...base, evalProtocol: 'sampled', evalNegatives: 30 }, d);
+  // Independent path: the same lists drawn by hand, scored by evaluateSampled on the best-epoch embeddings.
+  const emb = r.weights!.embeddings;
+  const seed = r.config.seed;
+  const test = evaluateSampled(emb, d, drawSampledNegatives(d, { n: 30, split: 'test', rng: Rng.stream(seed, 'eval-test') }), { split: 'test', ks: [5, 10] });
+  const valid = evaluateSampled(emb, d, drawSampledNegatives(d, { n: 30, split: 'valid', rng: Rng.stream(seed, 'eval-valid') }), { split: 'valid', ks: [5, 10] });
+  assert.deepEqual(r.test, test.metrics);
+  assert.deepEqual(r.best, valid.metrics);
+  assert.deepEqual(r.randomRecall, { 'recall@5': 5 / 31, 'recall@10': 10 / 31 });
+  // Not the full-ranking numbers.
+  const full = evaluateFullRanking(emb, d, { split: 'test', ks: [5, 10] });
+  assert.notEqual(full.metrics['recall@10'], r.test['recall@10']);
+  // Lists are fixed per run: every evaluation of the same embeddings would score the same; and the run is
+  // deterministic.
+  const again = await train({ ...base, evalProtocol: 'sampled', evalNegatives: 30 }, ds());
+  assert.deepEqual(again.evaluations.map((e) => e.metrics), r.evaluations.map((e) => e.metrics));
+});
+
+test("sampled protocol on a dataset with its own test lists (NCF .test.negative) uses them; a clashing N is refused", async () => {
+  const d0 = ds();
+  const lists = drawSampledNegatives(d0, { n: 20, split: 'test', seed: 99 });
+  const d: Dataset = { ...d0, testNegatives: { n: 20, items: lists.items } };
+  const r = await train({ ...base, evalProtocol: 'sampled' }, d);
+  const own = evaluateSampled(r.weights!.embeddings, d, null, { split: 'test', ks: [5, 10] });
+  assert.deepEqual(r.test, own.metrics);
+  assert.deepEqual(r.randomRecall, { 'recall@5': 5 / 21, 'recall@10': 10 / 21 });
+  await assert.rejects(train({ ...base, evalProtocol: 'sampled', evalNegatives: 50 }, d), /ships its own test lists with 20/);
+});
+
+test('evalProtocol full is the default in compare groups; sampled (and its N) make a different config', () => {
+  const k = (o: Record<string, unknown>) => configKey(resolveConfig(undefined, o));
+  assert.equal(k({ evalProtocol: 'full' }), k({}));
+  assert.notEqual(k({ evalProtocol: 'sampled' }), k({}));
+  assert.notEqual(k({ evalProtocol: 'sampled', evalNegatives: 50 }), k({ evalProtocol: 'sampled' }));
+  assert.throws(() => resolveConfig(undefined, { evalProtocol: 'loo' }), /evalProtocol/);
+  assert.throws(() => resolveConfig(undefined, { evalNegatives: 0 }), /evalNegatives/);
+});
+
+test('hardneg eval re-evaluates a sampled run with the same lists, and --protocol full switches protocol', async () => {
+  const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
+  const root = mkdtempSync(join(tmpdir(), 'hn-proto-'));
+  try {
+    const dir = join(root, 'run');
+    const cfg = resolveConfig('quickstart', { epochs: 2, evalEvery: 1, ks: [10], evalProtocol: 'sampled', evalNegatives: 40 });
+    execFileSync(process.execPath, [cli, 'train', '-q', '--threads', '1', '--out', dir, '--epochs', '2', '--eval-every', '1',
+      '--ks', '10', '--set', 'evalProtocol=sampled', '--set', 'evalNegatives=40'], { encoding: 'utf8' });
+    const summary = JSON.parse(execFileSync(process.execPath, [cli, 'train', '--print-config', '--set', 'evalProtocol=sampled'], { encoding: 'utf8' }));
+    assert.equal(summary.evalProtocol, 'sampled');
+    const stored = JSON.parse(execFileSync(process.execPath, [cli, 'eval', dir, '--json'], { encoding: 'utf8' }));
+    assert.deepEqual(stored.protocol, { name: 'sampled', negatives: 40 });
+    const { readRun } = await import('../../src/experiments/runStore.js');
+    assert.deepEqual(stored.metrics, readRun(dir).summary.test);
+    const full = JSON.parse(execFileSync(process.execPath, [cli, 'eval', dir, '--json', '--protocol', 'full'], { encoding: 'utf8' }));
+    assert.deepEqual(full.protocol, { name: 'full' });
+    assert.notDeepEqual(full.metrics, stored.metrics);
+    assert.equal(cfg.evalNegatives, 40);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
