@@ -19,7 +19,11 @@ export interface RunConfig {
   l2: number;
   batchSize: number;
   /** 'interactions': every training pair once per epoch, shuffled; 'users': LightGCN-PyTorch's user sampling. */
-  batching: 'interactions' | 'users';
+  /**
+   * 'interactions' | 'users' | 'groups' (GDNS: `batchSize` users per step, each as `groupSize` rows with
+   * positives drawn with replacement).
+   */
+  batching: 'interactions' | 'users' | 'groups';
   /** Steps per epoch for 'users' batching; null = ⌈#train interactions / batchSize⌉. */
   stepsPerEpoch: number | null;
   epochs: number;
@@ -39,6 +43,8 @@ export interface RunConfig {
    * used for selection. Off by default: it doubles the evaluation time.
    */
   testCurve?: boolean;
+  /** Rows (positives) per user for 'groups' batching: GDNS's N (default 32). */
+  groupSize?: number;
   /**
    * 'full' (default): rank every item the user has not trained on. 'sampled': rank each held-out positive against
    * `evalNegatives` fixed negatives (NCF/SRNS/GDNS protocol; the dataset's own test lists when it has them).
@@ -105,7 +111,8 @@ const SCHEMA: Rule = {
     },
     l2: S.num(0),
     batchSize: S.int(1),
-    batching: S.oneOf('interactions', 'users'),
+    batching: S.oneOf('interactions', 'users', 'groups'),
+    groupSize: S.int(1),
     stepsPerEpoch: S.int(1, undefined, true),
     epochs: S.int(0),
     evalEvery: S.int(1),
@@ -237,7 +244,7 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const c = cfg as RunConfig;
   if (problems.length === 0) {
     for (const k of Object.keys((SCHEMA as { fields: Record<string, Rule> }).fields)) {
-      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'evalProtocol' && k !== 'evalNegatives' && (c as unknown as Record<string, unknown>)[k] === undefined) {
+      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && (c as unknown as Record<string, unknown>)[k] === undefined) {
         problems.push(`${k}: required`);
       }
     }

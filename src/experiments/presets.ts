@@ -89,6 +89,26 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
       metric: 'recall@50',
     },
   },
+  'gdns-gmf': {
+    description: 'GDNS on GMF (gdns.md): dim 32, AdaGrad lr 0.09, groups of N 32 positives × 1024 users, group hinge γ 1; ' +
+      'ML-100K ratings ≥ 4, 4-core, leave-one-out; each test item ranked against 100 sampled negatives, NDCG@3',
+    config: {
+      dataset: { name: 'ml-100k', ratingThreshold: 4, kcore: 4, split: 'loo:latest' },
+      encoder: { name: 'gmf', dim: 32 },
+      sampler: { name: 'gdns' },
+      optimizer: { name: 'adagrad', lr: 0.09 },
+      l2: 0,
+      batching: 'groups',
+      groupSize: 32,
+      batchSize: 1024,
+      epochs: 300,
+      evalEvery: 5,
+      ks: [1, 3],
+      metric: 'ndcg@3',
+      evalProtocol: 'sampled',
+      evalNegatives: 100,
+    },
+  },
 };
 
 export const DEFAULT_PRESET = 'quickstart';

@@ -1,6 +1,7 @@
 // Sampler registry: createSampler(name, opts) builds any sampler from its config block ({ name, ...options }).
 import { DinsSampler, type DinsOptions } from './dins.js';
 import { DnsSampler, type DnsOptions } from './dns.js';
+import { GdnsSampler, type GdnsOptions } from './gdns.js';
 import { MixGcfSampler, type MixGcfOptions } from './mixgcf.js';
 import { PdnsSampler, type PdnsOptions } from './pdns.js';
 import { PopularitySampler, type PopularityOptions } from './popularity.js';
@@ -10,8 +11,9 @@ import type { Sampler } from './types.js';
 
 export * from './types.js';
 export { drawCandidates, isPositive, complementOf, PopularityPool, Deduper } from './candidates.js';
-export { UniformSampler, PopularitySampler, DnsSampler, MixGcfSampler, DinsSampler, PdnsSampler, SrnsSampler };
-export type { UniformOptions, PopularityOptions, DnsOptions, MixGcfOptions, DinsOptions, PdnsOptions, SrnsOptions };
+export { UniformSampler, PopularitySampler, DnsSampler, MixGcfSampler, DinsSampler, PdnsSampler, SrnsSampler, GdnsSampler };
+export type { UniformOptions, PopularityOptions, DnsOptions, MixGcfOptions, DinsOptions, PdnsOptions, SrnsOptions, GdnsOptions };
+export { PairTable } from './pairTable.js';
 export { dnsSelect } from './dns.js';
 
 const factories: Record<string, (opts: Record<string, unknown>) => Sampler> = {
@@ -22,6 +24,7 @@ const factories: Record<string, (opts: Record<string, unknown>) => Sampler> = {
   dins: (o) => new DinsSampler(o),
   pdns: (o) => new PdnsSampler(o),
   srns: (o) => new SrnsSampler(o),
+  gdns: (o) => new GdnsSampler(o),
 };
 
 /** Other names accepted for the same samplers. */

@@ -49,6 +49,16 @@ export interface SamplerNeeds {
   layers?: boolean;
   /** Needs mean pooling (e.g. DINS variant C, whose single-layer negative stands in for the pooled one). */
   meanPooling?: boolean;
+  /** Works on user groups: batches of runs of equal users ('groups' batching, GDNS). */
+  groups?: boolean;
+}
+
+/** The step's scores, passed to `observe` (heap views: read them during the call only). */
+export interface StepScores {
+  /** s⁺ per pair, length B. */
+  pos: Float32Array;
+  /** s⁻, B×K row-major. */
+  neg: Float32Array;
 }
 
 /** A sampler's persistent state for checkpoints: named typed arrays (safetensors-friendly) and numbers. */
@@ -60,8 +70,8 @@ export interface Sampler {
   prepare?(dataset: Dataset, rng: Rng): void;
   onEpochStart?(epoch: number, encoder: Encoder): void;
   sample(ctx: SampleContext): Negatives;
-  /** Optional per-step feedback (SRNS, GDNS). */
-  observe?(ctx: SampleContext, negatives: Negatives): void;
+  /** Optional per-step feedback after the forward pass (GDNS's H/G updates), with the scores the loss used. */
+  observe?(ctx: SampleContext, negatives: Negatives, scores: StepScores): void;
   /** The loss this sampler's method prescribes, if any (e.g. PDNS → soft BPR β). */
   readonly preferredLoss?: LossSpec;
   /** Persistent state beyond the RNG (SRNS memory); absent for stateless samplers. */

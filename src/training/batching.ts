@@ -1,9 +1,14 @@
 // Batching strategies. 'interactions': every training pair once per epoch in a shuffled order (the DINS/MixGCF
 // codes). 'users': LightGCN-PyTorch's UniformSample — each step draws users uniformly (among users with at least
 // one training item; the reference draws over all users and skips empty ones, which is the same distribution)
-// and one uniform positive per drawn user; an epoch has ⌈#train / batchSize⌉ steps by default.
+// and one uniform positive per drawn user; an epoch has ⌈#train / batchSize⌉ steps by default. 'groups': GDNS's
+// group-wise batches — every user with a training item once per epoch (shuffled), `batchSize` users per step, each
+// as N consecutive rows with N positives drawn with replacement from the user's training items (the group Δ_u).
 import type { Rng } from '../engine/rng.js';
 import type { InteractionSet } from '../data/types.js';
+
+/** GDNS's group size N (Algorithm 1; 32 in the paper) when the config does not set groupSize. */
+export const DEFAULT_GROUP_SIZE = 32;
 
 export interface Batch {
   users: Int32Array;
@@ -76,6 +81,45 @@ export function userBatcher(train: InteractionSet, batchSize: number, stepsPerEp
           pos[j] = train.indices[lo + rng.int(train.indptr[u + 1] - lo)];
         }
         yield b === batchSize ? { users, pos } : { users: users.subarray(0, b), pos: pos.subarray(0, b) };
+      }
+    },
+  };
+}
+
+/**
+ * Group batches (GDNS Algorithm 1): each epoch visits every user with a training item once, in a shuffled order,
+ * `usersPerBatch` users per step; a user contributes `groupSize` consecutive rows (u, i) with i drawn uniformly
+ * with replacement from u's training items. Samplers recognise the groups as runs of equal users.
+ */
+export function groupBatcher(train: InteractionSet, usersPerBatch: number, groupSize: number): Batcher {
+  if (!(Number.isInteger(groupSize) && groupSize >= 1)) throw new RangeError(`groupSize must be a positive integer, got ${groupSize}`);
+  const active: number[] = [];
+  for (let u = 0; u < train.rows; u++) if (train.indptr[u + 1] > train.indptr[u]) active.push(u);
+  if (active.length === 0) throw new Error('training split has no interactions');
+  const act = Int32Array.from(active);
+  const order = new Int32Array(act.length);
+  const steps = Math.ceil(order.length / usersPerBatch);
+  return {
+    stepsPerEpoch: steps,
+    pairsPerEpoch: order.length * groupSize,
+    *epoch(rng: Rng) {
+      // From the same start every epoch: the order then depends on the stream alone (a resumed run replays it).
+      order.set(act);
+      rng.shuffle(order);
+      const users = new Int32Array(usersPerBatch * groupSize);
+      const pos = new Int32Array(usersPerBatch * groupSize);
+      for (let s = 0; s < steps; s++) {
+        const nu = Math.min(usersPerBatch, order.length - s * usersPerBatch);
+        let r = 0;
+        for (let j = 0; j < nu; j++) {
+          const u = order[s * usersPerBatch + j];
+          const lo = train.indptr[u], deg = train.indptr[u + 1] - lo;
+          for (let g = 0; g < groupSize; g++, r++) {
+            users[r] = u;
+            pos[r] = train.indices[lo + rng.int(deg)];
+          }
+        }
+        yield r === users.length ? { users, pos } : { users: users.subarray(0, r), pos: pos.subarray(0, r) };
       }
     },
   };

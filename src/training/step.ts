@@ -91,7 +91,7 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
         throw new Error(`loss became ${lv} at epoch ${epoch}, step ${step}: lower optimizer.lr or check the data`);
       }
       diagnostics?.add(users, sPos.data, sNeg.data, k, negIds ?? (neg.kind === 'synthetic' ? neg.hardItems ?? null : null));
-      sampler.observe?.(ctx, neg);
+      sampler.observe?.(ctx, neg, { pos: sPos.data, neg: sNeg.data });
       const tb = now();
       r.forwardMs = tb - t0 - r.sampleMs;
       loss.backward();

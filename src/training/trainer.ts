@@ -9,7 +9,7 @@ import type { RunConfig } from '../experiments/config.js';
 import { ConfigError, metricK } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { RunWriter } from '../experiments/runStore.js';
-import { type Batcher, interactionBatcher, userBatcher } from './batching.js';
+import { type Batcher, DEFAULT_GROUP_SIZE, groupBatcher, interactionBatcher, userBatcher } from './batching.js';
 import { type ProgressSink, formatDuration, silentProgress } from './progress.js';
 import { ModelSelector } from './selection.js';
 import {
@@ -332,9 +332,14 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   const dropoutRng = Rng.stream(seed, 'dropout');
   sampler.prepare?.(dataset, samplerRng);
   const optimizer = makeOptimizer(config, encoder);
+  if (sampler.needs?.groups && config.batching !== 'groups') {
+    throw new ConfigError([`sampler: '${sampler.name}' works on user groups: set batching: groups (batchSize = users per step, groupSize = N)`]);
+  }
   const batcher: Batcher = config.batching === 'users'
     ? userBatcher(dataset.train, config.batchSize, config.stepsPerEpoch)
-    : interactionBatcher(dataset.train, config.batchSize);
+    : config.batching === 'groups'
+      ? groupBatcher(dataset.train, config.batchSize, config.groupSize ?? DEFAULT_GROUP_SIZE)
+      : interactionBatcher(dataset.train, config.batchSize);
   const evaluator: Evaluator = opts.evaluator ?? evaluatorFor(config, dataset);
   const protocol = protocolOf(config, dataset);
   const maskValid = config.maskValidWhenTesting;

@@ -23,7 +23,7 @@ test('wrong types and ranges name the key path and the value', () => {
   assert.deepEqual(problems(() => resolveConfig(undefined, { validFraction: 1 })),
     ['validFraction: expected a number > 0 and < 1, got 1']);
   assert.deepEqual(problems(() => resolveConfig(undefined, { batching: 'pairs' })),
-    [`batching: expected one of 'interactions', 'users', got "pairs"`]);
+    [`batching: expected one of 'interactions', 'users', 'groups', got "pairs"`]);
   assert.deepEqual(problems(() => resolveConfig(undefined, { ks: [20, 0] })),
     ['ks: expected a non-empty list of integers ≥ 1, got a list [20,0]']);
   assert.match(problems(() => resolveConfig(undefined, { metric: 'recal@20' }))[0], /^metric: expected <name>@<K>/);

@@ -46,13 +46,14 @@ function sameResult(a: RunResult, b: RunResult, what: string): void {
   }
 }
 
-test('a run killed after a checkpoint and resumed ends bit-identical to one that ran through (stateful samplers too)', async () => {
+test('a run killed after a checkpoint and resumed ends bit-identical to one that ran through (stateful SRNS and GDNS too)', async () => {
   const cases: Array<Record<string, unknown>> = [
     { sampler: { name: 'uniform' } },
     { sampler: { name: 'dns', m: 8 }, optimizer: { name: 'adam', lazy: true } },
     { sampler: { name: 'pdns', m: 8 } },
     { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'srns', s1: 4, s2: 8, warmup: 2 }, optimizer: { name: 'adagrad', lr: 0.05 } },
     { encoder: { name: 'lightgcn', dim: 8, layers: 2 }, sampler: { name: 'dins', m: 8 } },
+    { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'gdns', m: 12 }, batching: 'groups', groupSize: 3, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
   ];
   for (const c of cases) {
     const cfg = resolveConfig(undefined, { ...base, ...c, encoder: { ...base.encoder, ...(c.encoder as object) } });

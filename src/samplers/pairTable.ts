@@ -1,0 +1,135 @@
+// Float state per (user, item) pair with a default for pairs never written, in an open-addressing hash table
+// (linear probing) over typed arrays. GDNS defines H and G for every user × item pair (dense in the paper:
+// 550M pairs on Pinterest), but only the pairs its sampler visits ever differ from the default, so memory follows
+// the visited pairs. No per-entry objects: keys and values live in flat arrays that double when half full.
+
+const EMPTY = -1;
+
+export class PairTable {
+  private users: Int32Array;
+  private items: Int32Array;
+  private vals: Float32Array;
+  private mask: number;
+  private count = 0;
+
+  /**
+   * `defaults`: the value of each of the `defaults.length` fields for a pair never written (GDNS: H = G = 1).
+   */
+  constructor(readonly defaults: readonly number[], capacity = 1024) {
+    if (defaults.length < 1) throw new RangeError('PairTable: at least one field');
+    let cap = 16;
+    while (cap < capacity) cap *= 2;
+    this.users = new Int32Array(cap).fill(EMPTY);
+    this.items = new Int32Array(cap);
+    this.vals = new Float32Array(cap * defaults.length);
+    this.mask = cap - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Values of field `f` live at `values[slot * width + f]`. */
+  get width(): number {
+    return this.defaults.length;
+  }
+
+  get values(): Float32Array {
+    return this.vals;
+  }
+
+  /** The slot of (u, i), or −1 when the pair has never been written. */
+  find(u: number, i: number): number {
+    let h = hash(u, i) & this.mask;
+    for (;;) {
+      const k = this.users[h];
+      if (k === EMPTY) return -1;
+      if (k === u && this.items[h] === i) return h;
+      h = (h + 1) & this.mask;
+    }
+  }
+
+  /** Field `f` of (u, i): the stored value, or the default. */
+  get(u: number, i: number, f: number): number {
+    const s = this.find(u, i);
+    return s < 0 ? this.defaults[f] : this.vals[s * this.defaults.length + f];
+  }
+
+  /** The slot of (u, i), inserting the pair with the default values when absent. The slot moves when the table grows. */
+  slot(u: number, i: number): number {
+    if (!(u >= 0 && i >= 0)) throw new RangeError(`PairTable: ids must be non-negative, got (${u}, ${i})`);
+    if (2 * (this.count + 1) > this.users.length) this.grow();
+    let h = hash(u, i) & this.mask;
+    for (;;) {
+      const k = this.users[h];
+      if (k === EMPTY) break;
+      if (k === u && this.items[h] === i) return h;
+      h = (h + 1) & this.mask;
+    }
+    this.users[h] = u;
+    this.items[h] = i;
+    const w = this.defaults.length;
+    for (let f = 0; f < w; f++) this.vals[h * w + f] = this.defaults[f];
+    this.count++;
+    return h;
+  }
+
+  /** Every written pair: users, items and the fields (row-major, `width` per pair), in slot order. */
+  export(): { users: Int32Array; items: Int32Array; values: Float32Array } {
+    const w = this.defaults.length;
+    const users = new Int32Array(this.count), items = new Int32Array(this.count), values = new Float32Array(this.count * w);
+    let n = 0;
+    for (let s = 0; s < this.users.length; s++) {
+      if (this.users[s] === EMPTY) continue;
+      users[n] = this.users[s];
+      items[n] = this.items[s];
+      for (let f = 0; f < w; f++) values[n * w + f] = this.vals[s * w + f];
+      n++;
+    }
+    return { users, items, values };
+  }
+
+  /** A table holding exactly the pairs of `export()` (for checkpoints). */
+  static from(defaults: readonly number[], e: { users: Int32Array; items: Int32Array; values: Float32Array }): PairTable {
+    const w = defaults.length;
+    if (e.items.length !== e.users.length || e.values.length !== e.users.length * w) {
+      throw new RangeError(`PairTable.from: ${e.users.length} users, ${e.items.length} items and ${e.values.length} values for width ${w}`);
+    }
+    const t = new PairTable(defaults, 2 * e.users.length + 16);
+    for (let n = 0; n < e.users.length; n++) {
+      const s = t.slot(e.users[n], e.items[n]);
+      for (let f = 0; f < w; f++) t.vals[s * w + f] = e.values[n * w + f];
+    }
+    return t;
+  }
+
+  private grow(): void {
+    const { users, items, vals } = this;
+    const w = this.defaults.length;
+    const cap = users.length * 2;
+    this.users = new Int32Array(cap).fill(EMPTY);
+    this.items = new Int32Array(cap);
+    this.vals = new Float32Array(cap * w);
+    this.mask = cap - 1;
+    for (let s = 0; s < users.length; s++) {
+      const u = users[s];
+      if (u === EMPTY) continue;
+      let h = hash(u, items[s]) & this.mask;
+      while (this.users[h] !== EMPTY) h = (h + 1) & this.mask;
+      this.users[h] = u;
+      this.items[h] = items[s];
+      for (let f = 0; f < w; f++) this.vals[h * w + f] = vals[s * w + f];
+    }
+  }
+}
+
+/** Mixes two non-negative ints into 32 bits (murmur3 finaliser over a combination of both). */
+function hash(u: number, i: number): number {
+  let h = Math.imul(u, 0x9e3779b1) ^ Math.imul(i + 0x7f4a7c15, 0x85ebca77);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,194 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { syntheticDataset } from '../../src/data/index.js';
+import { Rng } from '../../src/engine/rng.js';
+import { Tensor } from '../../src/engine/tensor.js';
+import { groupHinge } from '../../src/losses/losses.js';
+import { resolveConfig } from '../../src/experiments/presets.js';
+import { isPositive } from '../../src/samplers/candidates.js';
+import { GdnsSampler } from '../../src/samplers/gdns.js';
+import { PairTable } from '../../src/samplers/pairTable.js';
+import type { SampleContext } from '../../src/samplers/types.js';
+import { groupBatcher } from '../../src/training/batching.js';
+import { train } from '../../src/training/trainer.js';
+import { makeDataset } from './fake.js';
+
+const sig = (x: number) => 1 / (1 + Math.exp(-x));
+
+test('PairTable: defaults for unseen pairs, values survive growth, export/from round-trips', () => {
+  const t = new PairTable([1, 0.5], 16);
+  assert.equal(t.get(3, 4, 0), 1);
+  assert.equal(t.get(3, 4, 1), 0.5);
+  const ref = new Map<string, number>();
+  const rng = Rng.stream(1, 'pairs');
+  for (let n = 0; n < 5000; n++) {
+    const u = rng.int(300), i = rng.int(2000), v = rng.float();
+    const s = t.slot(u, i);
+    t.values[s * 2 + 1] = v;
+    ref.set(`${u},${i}`, Math.fround(v));
+  }
+  assert.equal(t.size, ref.size);
+  for (const [k, v] of ref) {
+    const [u, i] = k.split(',').map(Number);
+    assert.equal(t.get(u, i, 1), v);
+    assert.equal(t.get(u, i, 0), 1, 'untouched field keeps its default');
+  }
+  assert.equal(t.find(299, 2001), -1);
+  const back = PairTable.from([1, 0.5], t.export());
+  for (const [k, v] of ref) {
+    const [u, i] = k.split(',').map(Number);
+    assert.equal(back.get(u, i, 1), v);
+  }
+  assert.throws(() => t.slot(-1, 2), /non-negative/);
+});
+
+/** User 0 trains on items 0–9 of 16: its 6 free items are all of δ when m = 6 (the complement path). */
+function tiny() {
+  const ds = makeDataset([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11]], 16, [[10], [0]]);
+  const ctx = (users: number[], rng: Rng): SampleContext => ({
+    users: Int32Array.from(users), pos: Int32Array.from(users.map((u) => (u === 0 ? 0 : 10))),
+    pass: null as never, encoder: null as never, dataset: ds, rng, epoch: 1, step: 0,
+  });
+  return { ds, ctx };
+}
+
+test('gdns: Δ\'_u = the N candidates of highest G (ties by draw order), shared by the group\'s rows; H and G follow eqs. 4–5', () => {
+  const { ctx } = tiny();
+  const s = new GdnsSampler({ m: 6, alpha: 0.2 });
+  const rng = Rng.stream(3, 'sampler');
+  const N = 3;
+  const c1 = ctx([0, 0, 0], rng);
+  const neg = s.sample(c1);
+  assert.equal(neg.kind, 'items');
+  if (neg.kind !== 'items') return;
+  assert.equal(neg.k, N);
+  const first = Array.from(neg.items.subarray(0, N));
+  for (let r = 1; r < N; r++) assert.deepEqual(Array.from(neg.items.subarray(r * N, r * N + N)), first, 'every row of the group gets Δ\'_u');
+  assert.equal(new Set(first).size, N);
+  for (const j of first) assert.ok(j >= 10 && j < 16, `item ${j} is not one of user 0's training items`);
+
+  // Scores of the step: s⁺ per row, s⁻ [rows × N].
+  const pos = Float32Array.from([2, 1, 0.5]);
+  const negS = Float32Array.from([0.3, -1, 2, 0.1, 0.4, -0.2, 1.5, 0, 0.7]);
+  s.observe(c1, neg, { pos, neg: negS });
+  const H1 = first.map((_, k) => [0, 1, 2].reduce((a, r) => a + sig(negS[r * N + k] - pos[r]), 0) / N);
+  first.forEach((j, k) => {
+    assert.ok(Math.abs(s.value(0, j, 'H') - H1[k]) < 1e-6, 'H = mean over the group of σ(r_uj − r_ui)');
+    const g = 0.2 * 1 + 0.8 * sig((1 - H1[k]) / (H1[k] + 1e-8)); // H⁰ = G⁰ = 1
+    assert.ok(Math.abs(s.value(0, j, 'G') - g) < 1e-6, 'G = αG⁰ + (1−α)σ((H⁰ − H¹)/(H¹ + ε))');
+    assert.ok(s.value(0, j, 'G') < 1);
+  });
+
+  // Next iteration: δ is all 6 free items again; the 3 unvisited ones (G = 1) outrank every visited one (G < 1).
+  const c2 = ctx([0, 0, 0], rng);
+  const neg2 = s.sample(c2);
+  if (neg2.kind !== 'items') return;
+  const second = Array.from(neg2.items.subarray(0, N));
+  assert.deepEqual(second.filter((j) => first.includes(j)), []);
+  assert.deepEqual([...first, ...second].sort((a, b) => a - b), [10, 11, 12, 13, 14, 15]);
+
+  // Third: all visited; the top 3 by G are chosen, and the update reads the stored H (not the default 1).
+  const s3 = ctx([0, 0, 0], rng);
+  s.observe(c2, neg2, { pos, neg: negS });
+  const gBefore = new Map([10, 11, 12, 13, 14, 15].map((j) => [j, s.value(0, j, 'G')]));
+  const hBefore = new Map([10, 11, 12, 13, 14, 15].map((j) => [j, s.value(0, j, 'H')]));
+  const neg3 = s.sample(s3);
+  if (neg3.kind !== 'items') return;
+  const third = Array.from(neg3.items.subarray(0, N));
+  const chosenG = third.map((j) => gBefore.get(j)!);
+  const otherG = [...gBefore.entries()].filter(([j]) => !third.includes(j)).map(([, g]) => g);
+  assert.ok(Math.min(...chosenG) >= Math.max(...otherG), `top N by G: chose ${chosenG}, left ${otherG}`);
+  const pos3 = Float32Array.from([0, 0, 0]);
+  const neg3S = new Float32Array(9).fill(1);
+  s.observe(s3, neg3, { pos: pos3, neg: neg3S });
+  for (const j of third) {
+    const h = sig(1);
+    const g = 0.2 * gBefore.get(j)! + 0.8 * sig((hBefore.get(j)! - h) / (h + 1e-8));
+    assert.ok(Math.abs(s.value(0, j, 'H') - h) < 1e-6);
+    assert.ok(Math.abs(s.value(0, j, 'G') - g) < 1e-6);
+  }
+});
+
+test("gdns select: 'expectation' (w/o G) ranks δ by H; state round-trips; bad batches and options are refused", () => {
+  const { ctx } = tiny();
+  const s = new GdnsSampler({ m: 6, select: 'expectation' });
+  const rng = Rng.stream(4, 'sampler');
+  const c = ctx([0, 0], rng);
+  const a = s.sample(c);
+  if (a.kind !== 'items') return;
+  // Give the two chosen items a low H: the next pick must avoid them (H of unvisited = 1 is highest).
+  s.observe(c, a, { pos: Float32Array.from([5, 5]), neg: new Float32Array(4).fill(-5) });
+  const b = s.sample(ctx([0, 0], rng));
+  if (b.kind !== 'items') return;
+  assert.deepEqual(Array.from(b.items.subarray(0, 2)).filter((j) => j === a.items[0] || j === a.items[1]), []);
+  const copy = new GdnsSampler({ m: 6, select: 'expectation' });
+  copy.setState(s.getState());
+  for (let j = 10; j < 16; j++) assert.equal(copy.value(0, j, 'H'), s.value(0, j, 'H'));
+
+  assert.throws(() => s.sample(ctx([0, 0, 1], rng)), /groups of equal users of one size/);
+  assert.throws(() => new GdnsSampler({ m: 2 }).sample(ctx([0, 0, 0], rng)), /at least the group size/);
+  assert.throws(() => new GdnsSampler({ m: 20 }).sample(ctx([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], rng)), /fewer than the group size/);
+  assert.throws(() => new GdnsSampler({ selection: 'gain' } as never), /unknown option/);
+});
+
+test('gdns on a large catalogue draws δ by rejection: M distinct non-positives per group', () => {
+  const ds = syntheticDataset({ users: 30, items: 400, seed: 2 });
+  const s = new GdnsSampler({ m: 40 });
+  const users = new Int32Array(5 * 8);
+  for (let g = 0; g < 5; g++) users.fill(g, g * 8, g * 8 + 8);
+  const neg = s.sample({ users, pos: new Int32Array(40), pass: null as never, encoder: null as never, dataset: ds, rng: Rng.stream(1, 's'), epoch: 1, step: 0 });
+  if (neg.kind !== 'items') return;
+  for (let g = 0; g < 5; g++) {
+    const chosen: number[] = Array.from(neg.items.subarray(g * 8 * 8, g * 8 * 8 + 8));
+    assert.equal(new Set(chosen).size, 8);
+    for (const j of chosen) assert.ok(!isPositive(ds.train, g, j));
+  }
+});
+
+test('groupHinge on group rows (each row (u,i) holding all of Δ\'_u) = eq. 6 per-user double sum / N, averaged over users', () => {
+  // Two users, N = 2: rows (u0,i0),(u0,i1),(u1,i0),(u1,i1); each row's negatives = the user's group.
+  const sPos = [1, 0.2, -0.5, 0.3];
+  const groups = [[0.5, 1.5], [0, -1]];
+  const sNeg = [...groups[0], ...groups[0], ...groups[1], ...groups[1]];
+  const loss = groupHinge(1, 'meanUsers')(Tensor.from(Float32Array.from(sPos), [4]), Tensor.from(Float32Array.from(sNeg), [4, 2])).item();
+  let eq6 = 0;
+  for (let u = 0; u < 2; u++) for (let i = 0; i < 2; i++) for (const rj of groups[u]) eq6 += Math.max(0, rj - sPos[u * 2 + i] + 1);
+  assert.ok(Math.abs(loss - eq6 / 2 / 2) < 1e-6, `${loss} vs ${eq6 / 4}`);
+});
+
+test('group batches: every user with training items once per epoch, N consecutive rows of its own positives', () => {
+  const ds = syntheticDataset({ users: 50, items: 80, seed: 6 });
+  const b = groupBatcher(ds.train, 16, 4);
+  const seen = new Map<number, number>();
+  let steps = 0;
+  for (const { users, pos } of b.epoch(Rng.stream(1, 'batch'))) {
+    steps++;
+    for (let r = 0; r < users.length; r += 4) {
+      for (let q = r; q < r + 4; q++) {
+        assert.equal(users[q], users[r]);
+        assert.ok(isPositive(ds.train, users[q], pos[q]));
+      }
+      seen.set(users[r], (seen.get(users[r]) ?? 0) + 1);
+    }
+  }
+  let active = 0;
+  for (let u = 0; u < ds.train.rows; u++) if (ds.train.indptr[u + 1] > ds.train.indptr[u]) active++;
+  assert.equal(seen.size, active);
+  assert.ok([...seen.values()].every((c) => c === 1));
+  assert.equal(steps, b.stepsPerEpoch);
+  assert.equal(b.pairsPerEpoch, active * 4);
+});
+
+test('GMF + GDNS trains end to end with group batches (and asks for them otherwise)', async () => {
+  const ds = syntheticDataset({ users: 60, items: 150, seed: 9 });
+  const cfg = resolveConfig(undefined, {
+    encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'gdns', m: 16 }, optimizer: { name: 'adagrad', lr: 0.05 },
+    batching: 'groups', groupSize: 4, batchSize: 16, epochs: 30, evalEvery: 10, ks: [10], metric: 'recall@10', l2: 0,
+  });
+  const r = await train(cfg, ds, { keepWeights: false });
+  assert.ok(r.epochs.every((e) => Number.isFinite(e.loss)));
+  assert.ok(r.epochs[29].loss < r.epochs[0].loss, `loss ${r.epochs.map((e) => e.loss.toFixed(3)).join(' → ')}`);
+  assert.ok(r.test['recall@10'] > r.randomRecall['recall@10']);
+  assert.deepEqual(r.config.loss, null);
+  await assert.rejects(train({ ...cfg, batching: 'interactions' }, ds), /batching: groups/);
+});
