@@ -57,6 +57,9 @@ export async function run(argv: string[]): Promise<number> {
     evalNegatives: values.negatives !== undefined ? Number(values.negatives) : stored.config.evalNegatives,
   };
   const protocol = protocolOf(cfg, dataset);
+  if (values.negatives !== undefined && protocol.name !== 'sampled') {
+    throw new UsageError('--negatives applies to sampled ranking: this run used full ranking (add --protocol sampled)');
+  }
   const res = evaluatorFor(cfg, dataset)(emb, dataset, {
     split, ks, maskValidWhenTesting: values['no-mask-valid'] ? false : stored.config.maskValidWhenTesting, epoch: stored.summary.bestEpoch,
   });

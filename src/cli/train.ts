@@ -1,14 +1,15 @@
 // `hardneg train`: train one run from a preset, a config file and/or flags; progress on stderr, results on stdout.
 // With no arguments it trains the built-in synthetic example (preset `quickstart`) in a few seconds.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type RunConfig } from '../experiments/config.js';
-import { PRESETS } from '../experiments/presets.js';
+import { PRESETS, resolveConfig } from '../experiments/presets.js';
 import { setThreads } from '../engine/kernels/index.js';
-import { defaultRunDir, readRunConfig, summaryOf, toJson } from '../experiments/runStore.js';
-import { resolveConfig } from '../experiments/presets.js';
+import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
 import { fmt, table } from '../report/markdown.js';
 import { streamProgress, silentProgress } from '../training/progress.js';
 import { type RunResult, checkMethodOptions, train } from '../training/trainer.js';
-import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, commandFlags, configFromFlags, datasetFromConfig, writeOut } from './common.js';
+import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, commandFlags, configFromFlags, datasetFromConfig, readConfigFile, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg train [options]
 
@@ -125,8 +126,9 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The config a run folder was trained with (config.json less what the trainer added: resolvedLoss, run). */
+/** The config a run folder was trained with (its config.json, less what the run recorded beside it). */
 function storedConfig(dir: string): RunConfig {
-  const { resolvedLoss: _l, run: _r, ...c } = readRunConfig(dir) as RunConfig & { resolvedLoss?: unknown; run?: unknown };
-  return resolveConfig(undefined, c as unknown as Record<string, unknown>);
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new UsageError(`--resume: '${dir}' is not a run folder (no config.json)`);
+  return resolveConfig(undefined, readConfigFile(path));
 }

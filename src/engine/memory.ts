@@ -87,6 +87,11 @@ export class Heap {
     else view.fill(0);
   }
 
+  /** True once a WASM backend has given `zero` its memory.fill. */
+  get bulkZeroReady(): boolean {
+    return this.bulkZero !== null;
+  }
+
   /** Called by the WASM backend with its `zeroBytes` export (a memset over this heap's memory). */
   setBulkZero(fn: ((ptr: number, bytes: number) => void) | null): void {
     this.bulkZero = fn;

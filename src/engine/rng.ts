@@ -250,3 +250,17 @@ export class AliasTable {
     return rng.double() < this.prob[i] ? i : this.alias[i];
   }
 }
+
+/**
+ * Partial Fisher–Yates: makes pool[0..n) a uniform sample without replacement of pool[0..size) (permuting the pool
+ * in place, so a later call continues from it) and copies it to out[o..o+n).
+ */
+export function partialShuffleInto(pool: Int32Array, size: number, n: number, rng: Rng, out: Int32Array, o: number): void {
+  for (let j = 0; j < n; j++) {
+    const r = j + rng.int(size - j);
+    const t = pool[j];
+    pool[j] = pool[r];
+    pool[r] = t;
+    out[o + j] = pool[j];
+  }
+}

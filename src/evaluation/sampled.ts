@@ -1,7 +1,8 @@
 // Sampled ranking (methods.md "Evaluation protocols"): each positive of the evaluated split is ranked against a
 // fixed set of N sampled negatives (default 100). The negatives are drawn once, with a seeded stream, from the
-// items the user never interacted with in any split (train, valid, test), and stored (`SampledNegatives`, or an
-// NCF-style `.test.negative` file) so every epoch and every run is scored against the same lists.
+// items the user never interacted with (test lists: in any split; validation lists: in train or valid, so model
+// selection never depends on the test split), and stored (`SampledNegatives`, or an NCF-style `.test.negative`
+// file) so every epoch and every run is scored against the same lists.
 //
 // Rank of a positive = number of its negatives scoring ≥ the positive (ties counted pessimistically: an equal
 // negative ranks above). Per positive with rank r and cutoff K (a list with one relevant item):
@@ -9,7 +10,7 @@
 // Per user: the mean over the user's positives (so recall@K is the share of the user's positives that beat enough
 // negatives); reported metrics are means over users with ≥ 1 positive, as in full ranking.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Rng } from '../engine/rng.js';
+import { Rng, partialShuffleInto } from '../engine/rng.js';
 import type { Dataset, InteractionSet } from '../data/types.js';
 import { splitOf, type EvalEmbeddings, type EvalResult } from './fullRanking.js';
 import { metricKey, normalizeMetricArgs, type MetricName } from './metrics.js';
@@ -33,7 +34,8 @@ export interface DrawNegativesOptions {
 }
 
 /**
- * Draws n distinct negatives per positive of the split, each an item the user has in none of train / valid / test.
+ * Draws n distinct negatives per positive of the split: for 'test', items the user has in none of train / valid /
+ * test; for 'valid', items the user has in neither train nor valid (test is not looked at).
  * Throws, naming the user, when a user has fewer than n such items.
  */
 export function drawSampledNegatives(dataset: Dataset, opts: DrawNegativesOptions = {}): SampledNegatives {
@@ -44,8 +46,12 @@ export function drawSampledNegatives(dataset: Dataset, opts: DrawNegativesOption
   const rng = opts.rng ?? Rng.stream(opts.seed!, 'eval');
   const target = splitOf(dataset, split);
   const ni = dataset.numItems;
-  const sets: InteractionSet[] = [dataset.train, dataset.test];
+  // Test lists avoid every item the user has in any split. Validation lists avoid train and valid only: they
+  // choose the model, and must not depend on which items are held out for test (a test item can be a validation
+  // negative, as any unobserved item can).
+  const sets: InteractionSet[] = [dataset.train];
   if (dataset.valid) sets.push(dataset.valid);
+  if (split === 'test') sets.push(dataset.test);
   const out = new Int32Array(target.indices.length * n);
   // Stamps instead of per-user sets: userMark[i] = u + 1 when u interacted with i; drawMark[i] = positive id + 1
   // when i was already drawn for that positive.
@@ -76,16 +82,7 @@ export function drawSampledNegatives(dataset: Dataset, opts: DrawNegativesOption
       complement ??= new Int32Array(ni);
       let w = 0;
       for (let i = 0; i < ni; i++) if (userMark[i] !== u + 1) complement[w++] = i;
-      for (let p = p0; p < p1; p++) {
-        // Partial Fisher–Yates over the first `free` entries.
-        for (let j = 0; j < n; j++) {
-          const r = j + rng.int(free - j);
-          const t = complement[j];
-          complement[j] = complement[r];
-          complement[r] = t;
-          out[p * n + j] = complement[j];
-        }
-      }
+      for (let p = p0; p < p1; p++) partialShuffleInto(complement, free, n, rng, out, p * n);
     } else {
       for (let p = p0; p < p1; p++) {
         for (let j = 0; j < n; j++) {

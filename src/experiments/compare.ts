@@ -2,6 +2,8 @@
 // chosen baseline, and a paired t-test over users on the per-user test metrics each run saved, with
 // Holm–Bonferroni adjustment across the compared runs for each metric.
 import { holmBonferroni, pairedTTest, relativeImprovement } from '../evaluation/stats.js';
+import { DEFAULT_GROUP_SIZE } from '../training/batching.js';
+import { DEFAULT_EVAL_NEGATIVES } from '../training/protocol.js';
 import type { RunConfig } from './config.js';
 
 export interface ComparedRun {
@@ -84,11 +86,13 @@ export function averagePerUser(tables: Array<ComparedRun['perUser']>): ComparedR
  * only adds reported test evaluations. The loss is the one the run trained with (`resolvedLoss` in a stored
  * config): a run that left the loss to its sampler and one that named that same loss are the same config.
  */
-export function configKey(c: RunConfig & { resolvedLoss?: unknown }): string {
-  const { seed: _s, testCurve: _t, loss, resolvedLoss, evalProtocol, evalNegatives, ...rest } = c;
-  // Full ranking is the default whether or not the key is written.
-  const protocol = evalProtocol === 'sampled' ? { evalProtocol, evalNegatives: evalNegatives ?? null } : {};
-  return canonicalJson({ ...rest, ...protocol, loss: resolvedLoss ?? loss ?? null });
+export function configKey(c: RunConfig & { resolvedLoss?: unknown; run?: unknown }): string {
+  const { seed: _s, testCurve: _t, run: _r, loss, resolvedLoss, evalProtocol, evalNegatives, groupSize, ...rest } = c;
+  // Optional keys count with their defaults, and only where they apply: full ranking and no groups need no key.
+  // The stored `run` record (backend, threads) does not change results (runs are thread-count independent).
+  const protocol = evalProtocol === 'sampled' ? { evalProtocol, evalNegatives: evalNegatives ?? DEFAULT_EVAL_NEGATIVES } : {};
+  const groups = rest.batching === 'groups' ? { groupSize: groupSize ?? DEFAULT_GROUP_SIZE } : {};
+  return canonicalJson({ ...rest, ...protocol, ...groups, loss: resolvedLoss ?? loss ?? null });
 }
 
 /** JSON with object keys sorted at every level (so key order does not change identity). */

@@ -146,18 +146,13 @@ function readJson(path: string, what: string): unknown {
 }
 
 export function readRun(dir: string): StoredRun {
+  if (!existsSync(dir)) throw new Error(`run folder '${dir}' does not exist`);
   return {
     dir,
-    config: readRunConfig(dir),
+    config: readJson(join(dir, 'config.json'), 'resolved config') as RunConfig,
     dataset: readJson(join(dir, 'dataset.json'), 'dataset fingerprint') as StoredRun['dataset'],
     summary: readJson(join(dir, 'summary.json'), 'final summary') as RunSummary,
   };
-}
-
-/** config.json of a run folder (also of one that has not finished, for --resume). */
-export function readRunConfig(dir: string): RunConfig {
-  if (!existsSync(dir)) throw new Error(`run folder '${dir}' does not exist`);
-  return readJson(join(dir, 'config.json'), 'resolved config') as RunConfig;
 }
 
 /** Final embeddings saved with a run. */

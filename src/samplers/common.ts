@@ -266,3 +266,8 @@ export function meanUserLayers(ctx: SampleContext, users: Int32Array): Float32Ar
     }),
   );
 }
+
+/** Logistic σ(x) on a number, without overflow for large |x|. */
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}

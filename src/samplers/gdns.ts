@@ -10,14 +10,19 @@
 // 13–18; the unselected items of δ keep their values):
 //   H^t(u,j) = mean_{i∈Δ_u} σ(r_uj − r_ui)                                                   (eq. 4)
 //   G^t(u,j) = α G^{t−1}(u,j) + (1−α) σ((H^{t−1}(u,j) − H^t(u,j)) / (H^t(u,j) + ε))         (eq. 5)
-// reading H^{t−1} before writing H^t. Unvisited pairs have H = G = 1 (Algorithm 1, line 2), stored sparsely.
+// reading H^{t−1} before writing H^t. Unvisited pairs have H = G = 1 (Algorithm 1, line 2). Because every visited
+// pair ends with G < 1, each iteration takes unvisited items first, until δ holds fewer than N of them: the
+// visited pairs grow by N per user and iteration towards all pairs, so the state is dense arrays (8 bytes per
+// user × item pair) up to DENSE_PAIRS_LIMIT pairs and a hash table of the visited pairs beyond.
 // A higher G marks a more reliable negative: false negatives keep a high H, so their gain stays low (§4.6). The
 // sentence "filtering out samples with high G" contradicts the rest of the paper; we follow Algorithm 1 (top N).
 //
 // Ablation (Table 5, "w/o G"): select: 'expectation' ranks δ by H^{t−1} instead of G^{t−1}.
+import type { Dataset } from '../data/types.js';
+import { partialShuffleInto } from '../engine/rng.js';
 import { complementOf, isPositive } from './candidates.js';
-import { Options } from './common.js';
-import { PairTable } from './pairTable.js';
+import { Options, sigmoid } from './common.js';
+import { DensePairTable, type PairStore, PairTable } from './pairTable.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerState, StepScores } from './types.js';
 
 export interface GdnsOptions {
@@ -31,10 +36,15 @@ export interface GdnsOptions {
   select?: 'gain' | 'expectation';
   /** Margin γ of the preferred group hinge loss (default 1). */
   margin?: number;
+  /** H/G storage: 'auto' (default: dense up to DENSE_PAIRS_LIMIT user × item pairs), 'dense' or 'hash'. */
+  storage?: 'auto' | 'dense' | 'hash';
 }
 
 const H = 0;
 const G = 1;
+const DEFAULTS = [1, 1];
+/** users × items up to which H and G are dense arrays (2^28 pairs: 2 GiB of float32 for the two fields). */
+export const DENSE_PAIRS_LIMIT = 2 ** 28;
 
 export class GdnsSampler implements Sampler {
   readonly name = 'gdns';
@@ -44,8 +54,9 @@ export class GdnsSampler implements Sampler {
   readonly alpha: number;
   readonly eps: number;
   readonly select: 'gain' | 'expectation';
-  /** H and G per visited (user, item). */
-  private table = new PairTable([1, 1]);
+  readonly storageOption: 'auto' | 'dense' | 'hash';
+  /** H and G per (user, item), sized for the dataset on first use. */
+  private table: PairStore | null = null;
   /** The last step's groups: first row, user, and Δ'_u (N items each), for observe. */
   private last: { starts: Int32Array; users: Int32Array; chosen: Int32Array; n: number } | null = null;
   private stamp = new Int32Array(0);
@@ -59,23 +70,29 @@ export class GdnsSampler implements Sampler {
     this.eps = o.num('eps', 1e-8, 0, Infinity, true);
     this.select = o.oneOf('select', 'gain', ['gain', 'expectation'] as const);
     const margin = o.num('margin', 1, 0);
+    this.storageOption = o.oneOf('storage', 'auto', ['auto', 'dense', 'hash'] as const);
     o.done();
     this.preferredLoss = { name: 'groupHinge', margin, reduce: 'meanUsers' };
   }
 
-  prepare(): void {
-    this.table = new PairTable([1, 1]);
+  prepare(dataset: Dataset): void {
+    this.table = storeFor(this.storageOption, dataset.numUsers, dataset.numItems);
     this.last = null;
   }
 
   /** H (field 0) or G (field 1) of (u, j); 1 when never visited. */
   value(u: number, j: number, field: 'H' | 'G'): number {
-    return this.table.get(u, j, field === 'H' ? H : G);
+    return this.table ? this.table.get(u, j, field === 'H' ? H : G) : 1;
   }
 
-  /** Pairs with stored H/G. */
+  /** Pairs whose H/G have been written. */
   get visited(): number {
-    return this.table.size;
+    return this.table?.size ?? 0;
+  }
+
+  /** 'dense' or 'hash' once the state exists. */
+  get storage(): 'dense' | 'hash' | null {
+    return this.table === null ? null : this.table instanceof DensePairTable ? 'dense' : 'hash';
   }
 
   sample(ctx: SampleContext): Negatives {
@@ -98,6 +115,7 @@ export class GdnsSampler implements Sampler {
     if (M < n) throw new RangeError(`gdns: m (${M}) must be at least the group size N (${n})`);
     const train = ctx.dataset.train;
     if (this.stamp.length < train.cols) this.stamp = new Int32Array(train.cols);
+    const table = (this.table ??= storeFor(this.storageOption, ctx.dataset.numUsers, ctx.dataset.numItems));
     const nGroups = starts.length;
     const items = new Int32Array(B * n);
     const chosen = new Int32Array(nGroups * n);
@@ -112,7 +130,7 @@ export class GdnsSampler implements Sampler {
       groupUsers[g] = u;
       const mm = this.drawDistinct(ctx, u, M, n, cand);
       for (let c = 0; c < mm; c++) {
-        key[c] = this.table.get(u, cand[c], field);
+        key[c] = table.get(u, cand[c], field);
         order[c] = c;
       }
       // Top N by key, ties by draw position (a stable sort of the candidates' positions).
@@ -129,7 +147,8 @@ export class GdnsSampler implements Sampler {
     if (!last) throw new Error('gdns: observe before sample');
     const { starts, users, chosen, n } = last;
     const { alpha, eps } = this;
-    const w = this.table.width;
+    const table = this.table!;
+    const w = table.width;
     for (let g = 0; g < starts.length; g++) {
       const r0 = starts[g];
       const u = users[g];
@@ -137,8 +156,8 @@ export class GdnsSampler implements Sampler {
         let h = 0;
         for (let r = r0; r < r0 + n; r++) h += sigmoid(scores.neg[r * n + k] - scores.pos[r]);
         h /= n;
-        const s = this.table.slot(u, chosen[g * n + k]);
-        const v = this.table.values;
+        const s = table.slot(u, chosen[g * n + k]);
+        const v = table.values;
         const hPrev = v[s * w + H];
         v[s * w + G] = alpha * v[s * w + G] + (1 - alpha) * sigmoid((hPrev - h) / (h + eps));
         v[s * w + H] = h;
@@ -147,7 +166,7 @@ export class GdnsSampler implements Sampler {
   }
 
   getState(): SamplerState {
-    const e = this.table.export();
+    const e = this.table?.export() ?? { users: new Int32Array(0), items: new Int32Array(0), values: new Float32Array(0) };
     return { users: e.users, items: e.items, values: e.values };
   }
 
@@ -156,7 +175,10 @@ export class GdnsSampler implements Sampler {
     if (!(users instanceof Int32Array) || !(items instanceof Int32Array) || !(values instanceof Float32Array)) {
       throw new Error('gdns.setState: expected users, items (Int32Array) and values (Float32Array)');
     }
-    this.table = PairTable.from([1, 1], { users, items, values });
+    // After prepare (a resumed run) the store has the dataset's shape; otherwise a hash table of the pairs.
+    const t = this.table;
+    this.table = t instanceof DensePairTable ? new DensePairTable(DEFAULTS, t.numUsers, t.numItems).load({ users, items, values })
+      : PairTable.from(DEFAULTS, { users, items, values });
   }
 
   /**
@@ -170,16 +192,10 @@ export class GdnsSampler implements Sampler {
       throw new Error(`gdns: user ${u} has ${free} items outside its training set, fewer than the group size ${n}`);
     }
     if (free <= 2 * M) {
-      // Few free items: a partial Fisher–Yates over the complement list.
+      // Few free items: a uniform subset of the complement list.
       const comp = complementOf(train, u).slice();
       const mm = Math.min(M, comp.length);
-      for (let c = 0; c < mm; c++) {
-        const j = c + ctx.rng.int(comp.length - c);
-        const t = comp[c];
-        comp[c] = comp[j];
-        comp[j] = t;
-        out[c] = comp[c];
-      }
+      partialShuffleInto(comp, comp.length, mm, ctx.rng, out, 0);
       return mm;
     }
     const id = ++this.stampId;
@@ -199,6 +215,7 @@ export class GdnsSampler implements Sampler {
   }
 }
 
-function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+function storeFor(option: 'auto' | 'dense' | 'hash', numUsers: number, numItems: number): PairStore {
+  const dense = option === 'dense' || (option === 'auto' && numUsers * numItems <= DENSE_PAIRS_LIMIT);
+  return dense ? new DensePairTable(DEFAULTS, numUsers, numItems) : new PairTable(DEFAULTS);
 }

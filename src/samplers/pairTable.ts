@@ -1,11 +1,90 @@
-// Float state per (user, item) pair with a default for pairs never written, in an open-addressing hash table
-// (linear probing) over typed arrays. GDNS defines H and G for every user × item pair (dense in the paper:
-// 550M pairs on Pinterest), but only the pairs its sampler visits ever differ from the default, so memory follows
-// the visited pairs. No per-entry objects: keys and values live in flat arrays that double when half full.
+// Float state per (user, item) pair with a default for pairs never written: GDNS's H and G, defined for every
+// user × item pair. Two stores behind one interface:
+//  - DensePairTable: flat arrays over users × items (8 bytes per pair for two fields, plus a visited byte), for
+//    catalogues where that fits (ML-1M: 22M pairs, 200 MB);
+//  - PairTable: an open-addressing hash table (linear probing) over typed arrays holding only the visited pairs,
+//    for larger ones. GDNS visits new pairs first (unvisited G = 1 beats any visited G < 1), so over a long run the
+//    visited pairs approach all pairs and the hash table (32–64 bytes per pair at a load of 1/4 to 1/2) ends up
+//    larger than dense arrays would be: it is the fallback for catalogues too large for dense arrays.
+
+/** What GDNS needs of a pair store. */
+export interface PairStore {
+  readonly width: number;
+  readonly size: number;
+  /** Values of field `f` of the pair in `slot` live at `values[slot * width + f]`. */
+  readonly values: Float32Array;
+  get(u: number, i: number, f: number): number;
+  /** The slot of (u, i), inserting it with the defaults when absent (hash slots move when the table grows). */
+  slot(u: number, i: number): number;
+  export(): { users: Int32Array; items: Int32Array; values: Float32Array };
+}
+
+/** Dense store over numUsers × numItems pairs; `size` counts the pairs ever written. */
+export class DensePairTable implements PairStore {
+  readonly values: Float32Array;
+  private readonly seen: Uint8Array;
+  private count = 0;
+
+  constructor(readonly defaults: readonly number[], readonly numUsers: number, readonly numItems: number) {
+    const w = defaults.length;
+    this.values = new Float32Array(numUsers * numItems * w);
+    if (defaults.some((d) => d !== 0)) for (let s = 0; s < numUsers * numItems; s++) for (let f = 0; f < w; f++) this.values[s * w + f] = defaults[f];
+    this.seen = new Uint8Array(numUsers * numItems);
+  }
+
+  get width(): number {
+    return this.defaults.length;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(u: number, i: number, f: number): number {
+    return this.values[(u * this.numItems + i) * this.defaults.length + f];
+  }
+
+  slot(u: number, i: number): number {
+    if (!(u >= 0 && u < this.numUsers && i >= 0 && i < this.numItems)) {
+      throw new RangeError(`DensePairTable: pair (${u}, ${i}) outside ${this.numUsers} × ${this.numItems}`);
+    }
+    const s = u * this.numItems + i;
+    if (this.seen[s] === 0) {
+      this.seen[s] = 1;
+      this.count++;
+    }
+    return s;
+  }
+
+  export(): { users: Int32Array; items: Int32Array; values: Float32Array } {
+    const w = this.defaults.length;
+    const users = new Int32Array(this.count), items = new Int32Array(this.count), values = new Float32Array(this.count * w);
+    let n = 0;
+    for (let s = 0; s < this.seen.length; s++) {
+      if (this.seen[s] === 0) continue;
+      users[n] = Math.floor(s / this.numItems);
+      items[n] = s % this.numItems;
+      for (let f = 0; f < w; f++) values[n * w + f] = this.values[s * w + f];
+      n++;
+    }
+    return { users, items, values };
+  }
+
+  /** Writes exported pairs into this (empty) table. */
+  load(e: { users: Int32Array; items: Int32Array; values: Float32Array }): this {
+    const w = this.defaults.length;
+    for (let n = 0; n < e.users.length; n++) {
+      const s = this.slot(e.users[n], e.items[n]);
+      for (let f = 0; f < w; f++) this.values[s * w + f] = e.values[n * w + f];
+    }
+    return this;
+  }
+}
 
 const EMPTY = -1;
 
-export class PairTable {
+/** Hash store of the visited pairs. */
+export class PairTable implements PairStore {
   private users: Int32Array;
   private items: Int32Array;
   private vals: Float32Array;

@@ -12,7 +12,7 @@
 import type { Dataset } from '../data/types.js';
 import type { Rng } from '../engine/rng.js';
 import { drawCandidates } from './candidates.js';
-import { DedupCache, Options, pooledUsers, scorePools } from './common.js';
+import { DedupCache, Options, pooledUsers, scorePools, sigmoid } from './common.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerState } from './types.js';
 
 export interface SrnsOptions {
@@ -217,8 +217,4 @@ export class SrnsSampler implements Sampler {
     this.histEp = historyEpochs.slice();
     this.lastSeen = new Int32Array(U).fill(-1);
   }
-}
-
-function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }

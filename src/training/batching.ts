@@ -22,6 +22,14 @@ export interface Batcher {
   epoch(rng: Rng): Iterable<Batch>;
 }
 
+/** Users with at least one training interaction, ascending; throws when there are none. */
+function activeUsers(train: InteractionSet): Int32Array {
+  const active: number[] = [];
+  for (let u = 0; u < train.rows; u++) if (train.indptr[u + 1] > train.indptr[u]) active.push(u);
+  if (active.length === 0) throw new Error('training split has no interactions');
+  return Int32Array.from(active);
+}
+
 /** Row (user) of every stored interaction. */
 export function rowOfEntries(train: InteractionSet): Int32Array {
   const out = new Int32Array(train.indices.length);
@@ -59,10 +67,7 @@ export function interactionBatcher(train: InteractionSet, batchSize: number): Ba
 
 export function userBatcher(train: InteractionSet, batchSize: number, stepsPerEpoch: number | null): Batcher {
   const nnz = train.indices.length;
-  const active: number[] = [];
-  for (let u = 0; u < train.rows; u++) if (train.indptr[u + 1] > train.indptr[u]) active.push(u);
-  if (active.length === 0) throw new Error('training split has no interactions');
-  const act = Int32Array.from(active);
+  const act = activeUsers(train);
   const steps = stepsPerEpoch ?? Math.ceil(nnz / batchSize);
   // The reference draws #train samples per epoch, so its last batch is short; a given stepsPerEpoch is full batches.
   const total = stepsPerEpoch === null ? nnz : steps * batchSize;
@@ -93,10 +98,7 @@ export function userBatcher(train: InteractionSet, batchSize: number, stepsPerEp
  */
 export function groupBatcher(train: InteractionSet, usersPerBatch: number, groupSize: number): Batcher {
   if (!(Number.isInteger(groupSize) && groupSize >= 1)) throw new RangeError(`groupSize must be a positive integer, got ${groupSize}`);
-  const active: number[] = [];
-  for (let u = 0; u < train.rows; u++) if (train.indptr[u + 1] > train.indptr[u]) active.push(u);
-  if (active.length === 0) throw new Error('training split has no interactions');
-  const act = Int32Array.from(active);
+  const act = activeUsers(train);
   const order = new Int32Array(act.length);
   const steps = Math.ceil(order.length / usersPerBatch);
   return {

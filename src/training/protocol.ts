@@ -4,7 +4,8 @@
 // run is re-evaluated exactly as it was selected and reported.
 //
 // Sampled lists are fixed per run: the dataset's own `testNegatives` when it has them (NCF `.test.negative`),
-// otherwise drawn once from the run seed's 'eval-test' / 'eval-valid' streams over items the user has in no split.
+// otherwise drawn once, before training, from the run seed's 'eval-test' / 'eval-valid' streams (see
+// drawSampledNegatives for which items each split's lists avoid).
 import type { Dataset } from '../data/types.js';
 import { Rng } from '../engine/rng.js';
 import { evaluateFullRanking, type EvalEmbeddings, type EvalResult } from '../evaluation/fullRanking.js';
@@ -40,19 +41,19 @@ export function evaluatorFor(config: Pick<RunConfig, 'evalProtocol' | 'evalNegat
   if (protocol.name === 'full') {
     return (emb, ds, o) => evaluateFullRanking(emb, ds, { split: o.split, ks: o.ks, maskValidWhenTesting: o.maskValidWhenTesting });
   }
+  // Drawn now, not at the first evaluation, so a dataset that cannot give N negatives fails before training.
   const lists: Partial<Record<Split, NegativeLists>> = {};
-  const listsFor = (split: Split): NegativeLists => {
-    let l = lists[split];
-    if (!l) {
-      l = split === 'test' && dataset.testNegatives ? dataset.testNegatives
-        : drawSampledNegatives(dataset, { n: protocol.negatives, split, rng: Rng.stream(config.seed, `eval-${split}`) });
-      lists[split] = l;
-    }
-    return l;
-  };
+  for (const split of ['valid', 'test'] as const) {
+    const target = split === 'valid' ? dataset.valid : dataset.test;
+    if (!target || target.indices.length === 0) continue;
+    lists[split] = split === 'test' && dataset.testNegatives ? dataset.testNegatives
+      : drawSampledNegatives(dataset, { n: protocol.negatives, split, rng: Rng.stream(config.seed, `eval-${split}`) });
+  }
   return (emb, ds, o) => {
     if (ds !== dataset) throw new Error('sampled evaluator: called with another dataset than it was built for');
-    return evaluateSampled(emb, ds, listsFor(o.split), { split: o.split, ks: o.ks });
+    const l = lists[o.split];
+    if (!l) throw new Error(`sampled evaluator: split '${o.split}' has no positives to rank`);
+    return evaluateSampled(emb, ds, l, { split: o.split, ks: o.ks });
   };
 }
 

@@ -278,8 +278,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   if (resumed && resumed.config !== canonicalJson(config)) {
     throw new Error(`${opts.runDir}: the checkpoint was written under another config; resume with the run's own config.json`);
   }
-  const writer = opts.runDir ? new RunWriter(opts.runDir, resumed?.counters.metricsLines) : null;
-  const checkpointing = writer !== null && opts.checkpoint !== false;
+  const checkpointing = opts.runDir !== undefined && opts.checkpoint !== false;
   const emit = (e: TrainEvent): void => {
     opts.onEvent?.(e);
     if (e.type === 'warning') progress.message(`warning: ${e.message}`);
@@ -312,6 +311,8 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     throw new Error(`${opts.runDir}: the checkpoint was written for other data (fingerprint ${resumed.fingerprint.slice(0, 12)}…, ` +
       `this dataset ${dataset.fingerprint.slice(0, 12)}…)`);
   }
+  // Only now, with every refusal behind us, may a resume cut metrics.jsonl back to its checkpoint.
+  const writer = opts.runDir ? new RunWriter(opts.runDir, resumed?.counters.metricsLines) : null;
   const stats = {
     name: dataset.name, fingerprint: dataset.fingerprint, numUsers: dataset.numUsers, numItems: dataset.numItems,
     train: countOf(dataset.train), valid: countOf(dataset.valid), test: countOf(dataset.test),
@@ -421,14 +422,11 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
       const step = selector.update(epoch, value);
       stop = step.stop;
       const rec: EvalRecord = { epoch, split: selectOn, metrics: sel.metrics, value, improved: step.improved, seconds: 0 };
-      if (!step.improved && config.testCurve && selectOn === 'valid') {
-        const curve = evaluator(emb, dataset, { split: 'test', ks: config.ks, maskValidWhenTesting: maskValid, epoch });
-        rec.test = curve.metrics;
-      }
-      if (step.improved) {
-        const test = selectOn === 'test' ? sel
-          : evaluator(emb, dataset, { split: 'test', ks: config.ks, maskValidWhenTesting: maskValid, epoch });
-        if (selectOn !== 'test') rec.test = test.metrics;
+      // Test at a new best (reported), and at every evaluation for a test curve (recorded only).
+      const test = selectOn === 'test' ? sel : step.improved || config.testCurve
+        ? evaluator(emb, dataset, { split: 'test', ks: config.ks, maskValidWhenTesting: maskValid, epoch }) : null;
+      if (test && selectOn !== 'test') rec.test = test.metrics;
+      if (step.improved && test) {
         bestSel = sel.metrics;
         bestTest = test.metrics;
         perUserTest = test.perUser;
@@ -519,12 +517,8 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
       'no best epoch, so no test metrics and no weights');
   }
   progress.done();
-  if (checkpointing) {
-    // Finished: the checkpoint has done its job. Interrupted: keep it, so the run can go on from there.
-    if (!interrupted) removeCheckpoint(opts.runDir!);
-    else if (existsSync(join(opts.runDir!, CHECKPOINT_FILE))) {
-      warn(`interrupted: \`hardneg train --resume ${opts.runDir}\` continues from the checkpoint (the last evaluation before the interruption)`);
-    }
+  if (checkpointing && interrupted && existsSync(join(opts.runDir!, CHECKPOINT_FILE))) {
+    warn(`interrupted: \`hardneg train --resume ${opts.runDir}\` continues from the checkpoint (the last evaluation before the interruption)`);
   }
 
   const result: RunResult = {
@@ -534,6 +528,9 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     perUserTest, resumedFrom, weights: bestWeights, runDir: opts.runDir,
   };
   if (writer) writer.writeResult(result);
+  // Finished and written: the checkpoint has done its job (removed only now, so a kill while writing the results
+  // still leaves it). An interrupted run keeps it, so it can go on from there.
+  if (checkpointing && !interrupted) removeCheckpoint(opts.runDir!);
   emit({ type: 'end', result });
   return result;
 }

@@ -35,6 +35,8 @@ test('heap grows and old views stay valid', () => {
 
 test('heap.zero clears exactly the view, with the WASM memory.fill path and the TypedArray path', () => {
   const k = createWasmKernels(1); // registers the kernels' zeroBytes with the global heap
+  assert.equal(heap.bulkZeroReady, true, 'the WASM path is the one under test');
+  assert.equal(new Heap(1).bulkZeroReady, false, 'a heap no backend registered with uses TypedArray.fill');
   try {
     for (const n of [3, 1024, 5000, 70_001]) {
       const before = heap.allocF32(n + 16);
@@ -51,6 +53,11 @@ test('heap.zero clears exactly the view, with the WASM memory.fill path and the 
       assert.ok(again.every((x) => x === 0), `n=${n}: reused block zeroed`);
       for (const v of [before, after, again]) heap.free(v);
     }
+    const own = new Heap(1); // no bulk zero registered: TypedArray.fill
+    const v = own.allocF32(5000);
+    v.fill(4);
+    own.zero(v);
+    assert.ok(v.every((x) => x === 0));
     const off = new Float32Array(8000).fill(2); // not on the heap: plain fill
     heap.zero(off);
     assert.ok(off.every((x) => x === 0));

@@ -125,3 +125,26 @@ test('NCF .test.negative files: round trip through original ids, and clear error
   assert.throws(() => parseNcfNegatives('(10,b)\tc\tzz\n', ds), /unknown negative item id 'zz'/);
   assert.throws(() => parseNcfNegatives('10 b c d\n', ds), /expected '\(user,item\)'/);
 });
+
+test('validation lists avoid train and valid but not test (selection must not depend on the test split)', () => {
+  for (const numItems of [400, 12]) { // rejection path, and the complement path
+    const ds = randomDataset(40, numItems, 5);
+    const n = numItems === 12 ? 3 : 60;
+    const v = drawSampledNegatives(ds, { n, split: 'valid', seed: 2 });
+    let testItemsUsed = 0;
+    for (let u = 0; u < ds.numUsers; u++) {
+      const known = new Set([...rowSet(ds.train, u), ...rowSet(ds.valid!, u)]);
+      const held = rowSet(ds.test, u);
+      for (let p = ds.valid!.indptr[u]; p < ds.valid!.indptr[u + 1]; p++) {
+        for (const j of v.items.subarray(p * n, (p + 1) * n)) {
+          assert.ok(!known.has(j), `user ${u}: validation negative ${j} is a train/valid item`);
+          if (held.has(j)) testItemsUsed++;
+        }
+      }
+    }
+    assert.ok(testItemsUsed > 0, 'test items are ordinary candidates for validation negatives');
+    // The lists do not change when the test split does.
+    const other = { ...ds, test: { ...ds.test, indices: ds.test.indices.map((i) => (i + 1) % numItems) } };
+    assert.deepEqual(drawSampledNegatives(other, { n, split: 'valid', seed: 2 }).items, v.items);
+  }
+});

@@ -8,12 +8,19 @@ import { resolveConfig } from '../../src/experiments/presets.js';
 import { isPositive } from '../../src/samplers/candidates.js';
 import { GdnsSampler } from '../../src/samplers/gdns.js';
 import { PairTable } from '../../src/samplers/pairTable.js';
-import type { SampleContext } from '../../src/samplers/types.js';
+import type { Negatives, SampleContext } from '../../src/samplers/types.js';
 import { groupBatcher } from '../../src/training/batching.js';
 import { train } from '../../src/training/trainer.js';
 import { makeDataset } from './fake.js';
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** The item ids of a sampler's negatives (asserting they are items). */
+function itemsOf(neg: Negatives): Int32Array {
+  assert.equal(neg.kind, 'items');
+  if (neg.kind !== 'items') throw new Error('unreachable');
+  return neg.items;
+}
 
 test('PairTable: defaults for unseen pairs, values survive growth, export/from round-trips', () => {
   const t = new PairTable([1, 0.5], 16);
@@ -59,11 +66,10 @@ test('gdns: Δ\'_u = the N candidates of highest G (ties by draw order), shared 
   const N = 3;
   const c1 = ctx([0, 0, 0], rng);
   const neg = s.sample(c1);
-  assert.equal(neg.kind, 'items');
-  if (neg.kind !== 'items') return;
+  const items1 = itemsOf(neg);
   assert.equal(neg.k, N);
-  const first = Array.from(neg.items.subarray(0, N));
-  for (let r = 1; r < N; r++) assert.deepEqual(Array.from(neg.items.subarray(r * N, r * N + N)), first, 'every row of the group gets Δ\'_u');
+  const first = Array.from(items1.subarray(0, N));
+  for (let r = 1; r < N; r++) assert.deepEqual(Array.from(items1.subarray(r * N, r * N + N)), first, 'every row of the group gets Δ\'_u');
   assert.equal(new Set(first).size, N);
   for (const j of first) assert.ok(j >= 10 && j < 16, `item ${j} is not one of user 0's training items`);
 
@@ -82,8 +88,7 @@ test('gdns: Δ\'_u = the N candidates of highest G (ties by draw order), shared 
   // Next iteration: δ is all 6 free items again; the 3 unvisited ones (G = 1) outrank every visited one (G < 1).
   const c2 = ctx([0, 0, 0], rng);
   const neg2 = s.sample(c2);
-  if (neg2.kind !== 'items') return;
-  const second = Array.from(neg2.items.subarray(0, N));
+  const second = Array.from(itemsOf(neg2).subarray(0, N));
   assert.deepEqual(second.filter((j) => first.includes(j)), []);
   assert.deepEqual([...first, ...second].sort((a, b) => a - b), [10, 11, 12, 13, 14, 15]);
 
@@ -93,8 +98,7 @@ test('gdns: Δ\'_u = the N candidates of highest G (ties by draw order), shared 
   const gBefore = new Map([10, 11, 12, 13, 14, 15].map((j) => [j, s.value(0, j, 'G')]));
   const hBefore = new Map([10, 11, 12, 13, 14, 15].map((j) => [j, s.value(0, j, 'H')]));
   const neg3 = s.sample(s3);
-  if (neg3.kind !== 'items') return;
-  const third = Array.from(neg3.items.subarray(0, N));
+  const third = Array.from(itemsOf(neg3).subarray(0, N));
   const chosenG = third.map((j) => gBefore.get(j)!);
   const otherG = [...gBefore.entries()].filter(([j]) => !third.includes(j)).map(([, g]) => g);
   assert.ok(Math.min(...chosenG) >= Math.max(...otherG), `top N by G: chose ${chosenG}, left ${otherG}`);
@@ -115,12 +119,11 @@ test("gdns select: 'expectation' (w/o G) ranks δ by H; state round-trips; bad b
   const rng = Rng.stream(4, 'sampler');
   const c = ctx([0, 0], rng);
   const a = s.sample(c);
-  if (a.kind !== 'items') return;
+  const aItems = itemsOf(a);
   // Give the two chosen items a low H: the next pick must avoid them (H of unvisited = 1 is highest).
   s.observe(c, a, { pos: Float32Array.from([5, 5]), neg: new Float32Array(4).fill(-5) });
-  const b = s.sample(ctx([0, 0], rng));
-  if (b.kind !== 'items') return;
-  assert.deepEqual(Array.from(b.items.subarray(0, 2)).filter((j) => j === a.items[0] || j === a.items[1]), []);
+  const b = itemsOf(s.sample(ctx([0, 0], rng)));
+  assert.deepEqual(Array.from(b.subarray(0, 2)).filter((j) => j === aItems[0] || j === aItems[1]), []);
   const copy = new GdnsSampler({ m: 6, select: 'expectation' });
   copy.setState(s.getState());
   for (let j = 10; j < 16; j++) assert.equal(copy.value(0, j, 'H'), s.value(0, j, 'H'));
@@ -136,13 +139,47 @@ test('gdns on a large catalogue draws δ by rejection: M distinct non-positives 
   const s = new GdnsSampler({ m: 40 });
   const users = new Int32Array(5 * 8);
   for (let g = 0; g < 5; g++) users.fill(g, g * 8, g * 8 + 8);
-  const neg = s.sample({ users, pos: new Int32Array(40), pass: null as never, encoder: null as never, dataset: ds, rng: Rng.stream(1, 's'), epoch: 1, step: 0 });
-  if (neg.kind !== 'items') return;
+  const items = itemsOf(s.sample({ users, pos: new Int32Array(40), pass: null as never, encoder: null as never, dataset: ds, rng: Rng.stream(1, 's'), epoch: 1, step: 0 }));
   for (let g = 0; g < 5; g++) {
-    const chosen: number[] = Array.from(neg.items.subarray(g * 8 * 8, g * 8 * 8 + 8));
+    const chosen: number[] = Array.from(items.subarray(g * 8 * 8, g * 8 * 8 + 8));
     assert.equal(new Set(chosen).size, 8);
     for (const j of chosen) assert.ok(!isPositive(ds.train, g, j));
   }
+});
+
+test('gdns dense and hash storage give the same negatives and H/G; auto picks dense for a small catalogue', () => {
+  const ds = syntheticDataset({ users: 20, items: 200, seed: 4 });
+  const users = new Int32Array(4 * 5);
+  for (let g = 0; g < 4; g++) users.fill(g * 3, g * 5, g * 5 + 5);
+  const run = (storage: 'dense' | 'hash') => {
+    const s = new GdnsSampler({ m: 12, storage });
+    s.prepare(ds);
+    const rng = Rng.stream(2, 's');
+    const sr = Rng.stream(2, 'scores');
+    const out: number[][] = [];
+    for (let t = 0; t < 6; t++) {
+      const c: SampleContext = { users, pos: new Int32Array(20), pass: null as never, encoder: null as never, dataset: ds, rng, epoch: t, step: 0 };
+      const neg = s.sample(c);
+      out.push(Array.from(itemsOf(neg)));
+      s.observe(c, neg, { pos: Float32Array.from({ length: 20 }, () => sr.normal()), neg: Float32Array.from({ length: 100 }, () => sr.normal()) });
+    }
+    return { s, out };
+  };
+  const d = run('dense'), h = run('hash');
+  assert.deepEqual(d.out, h.out);
+  assert.equal(d.s.storage, 'dense');
+  assert.equal(h.s.storage, 'hash');
+  assert.equal(d.s.visited, h.s.visited);
+  for (let u = 0; u < 20; u++) for (let j = 0; j < 200; j++) assert.equal(d.s.value(u, j, 'G'), h.s.value(u, j, 'G'));
+  const auto = new GdnsSampler();
+  auto.prepare(ds);
+  assert.equal(auto.storage, 'dense');
+  // A resumed dense sampler stays dense and holds the same state.
+  const copy = new GdnsSampler({ m: 12 });
+  copy.prepare(ds);
+  copy.setState(d.s.getState());
+  assert.equal(copy.storage, 'dense');
+  for (let u = 0; u < 20; u++) for (let j = 0; j < 200; j++) assert.equal(copy.value(u, j, 'H'), d.s.value(u, j, 'H'));
 });
 
 test('groupHinge on group rows (each row (u,i) holding all of Δ\'_u) = eq. 6 per-user double sum / N, averaged over users', () => {

@@ -87,7 +87,9 @@ test('resuming twice records both stops; resume refuses another config, other da
     const dir = join(root, 'r');
     await crashAfter(cfg, dir, 3);
     await assert.rejects(train({ ...cfg, optimizer: { ...cfg.optimizer, lr: 0.5 } }, ds(), { runDir: dir, resume: true }), /another config/);
+    const metricsBefore = readFileSync(join(dir, 'metrics.jsonl'), 'utf8');
     await assert.rejects(train(cfg, syntheticDataset({ users: 80, items: 120, seed: 4 }), { runDir: dir, resume: true }), /other data/);
+    assert.equal(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'), metricsBefore, 'a refused resume leaves the run folder as it was');
     await assert.rejects(
       train(cfg, ds(), { runDir: dir, resume: true, onEvent: (e) => { if (e.type === 'epoch' && e.record.epoch === 5) throw new Error('simulated kill'); } }),
       /simulated kill/);

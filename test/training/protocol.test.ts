@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,6 +13,7 @@ import { evaluateFullRanking } from '../../src/evaluation/fullRanking.js';
 import { configKey } from '../../src/experiments/compare.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
 import { train } from '../../src/training/trainer.js';
+import { evaluatorFor } from '../../src/training/protocol.js';
 
 const ds = () => syntheticDataset({ users: 70, items: 150, seed: 8 });
 const base = { epochs: 3, evalEvery: 1, patience: 0, ks: [5, 10], metric: 'recall@10', encoder: { dim: 8 }, sampler: { name: 'dns', m: 4 } };
@@ -31,10 +32,19 @@ test('sampled protocol: selection and test use fixed lists drawn from the run se
   // Not the full-ranking numbers.
   const full = evaluateFullRanking(emb, d, { split: 'test', ks: [5, 10] });
   assert.notEqual(full.metrics['recall@10'], r.test['recall@10']);
-  // Lists are fixed per run: every evaluation of the same embeddings would score the same; and the run is
-  // deterministic.
+  // Lists are fixed per run: one evaluator scores the same embeddings the same at every call (epoch), and an
+  // evaluator built again for the same seed draws the same lists.
+  const ev = evaluatorFor(r.config, d);
+  const at = (epoch: number) => ev(emb, d, { split: 'valid', ks: [5, 10], maskValidWhenTesting: true, epoch }).metrics;
+  assert.deepEqual(at(1), at(7));
+  assert.deepEqual(at(1), valid.metrics);
   const again = await train({ ...base, evalProtocol: 'sampled', evalNegatives: 30 }, ds());
   assert.deepEqual(again.evaluations.map((e) => e.metrics), r.evaluations.map((e) => e.metrics));
+  // Lists that cannot be drawn fail before any training.
+  let epochs = 0;
+  await assert.rejects(train({ ...base, evalProtocol: 'sampled', evalNegatives: 149 }, ds(), { onEvent: (e) => { if (e.type === 'epoch') epochs++; } }),
+    /fewer than n = 149/);
+  assert.equal(epochs, 0);
 });
 
 test("sampled protocol on a dataset with its own test lists (NCF .test.negative) uses them; a clashing N is refused", async () => {
@@ -48,9 +58,15 @@ test("sampled protocol on a dataset with its own test lists (NCF .test.negative)
   await assert.rejects(train({ ...base, evalProtocol: 'sampled', evalNegatives: 50 }, d), /ships its own test lists with 20/);
 });
 
-test('evalProtocol full is the default in compare groups; sampled (and its N) make a different config', () => {
+test('compare groups: optional keys count with their defaults and only where they apply; the run record never', () => {
   const k = (o: Record<string, unknown>) => configKey(resolveConfig(undefined, o));
   assert.equal(k({ evalProtocol: 'full' }), k({}));
+  assert.equal(k({ evalProtocol: 'sampled' }), k({ evalProtocol: 'sampled', evalNegatives: 100 }));
+  assert.equal(k({ groupSize: 8 }), k({}), 'groupSize means nothing without groups batching');
+  assert.equal(k({ batching: 'groups' }), k({ batching: 'groups', groupSize: 32 }));
+  assert.notEqual(k({ batching: 'groups', groupSize: 8 }), k({ batching: 'groups' }));
+  const withRun = { ...resolveConfig(undefined, {}), run: { backend: { name: 'wasm', threads: 1 } } };
+  assert.equal(configKey(withRun), k({}));
   assert.notEqual(k({ evalProtocol: 'sampled' }), k({}));
   assert.notEqual(k({ evalProtocol: 'sampled', evalNegatives: 50 }), k({ evalProtocol: 'sampled' }));
   assert.throws(() => resolveConfig(undefined, { evalProtocol: 'loo' }), /evalProtocol/);
@@ -62,11 +78,10 @@ test('hardneg eval re-evaluates a sampled run with the same lists, and --protoco
   const root = mkdtempSync(join(tmpdir(), 'hn-proto-'));
   try {
     const dir = join(root, 'run');
-    const cfg = resolveConfig('quickstart', { epochs: 2, evalEvery: 1, ks: [10], evalProtocol: 'sampled', evalNegatives: 40 });
     execFileSync(process.execPath, [cli, 'train', '-q', '--threads', '1', '--out', dir, '--epochs', '2', '--eval-every', '1',
       '--ks', '10', '--set', 'evalProtocol=sampled', '--set', 'evalNegatives=40'], { encoding: 'utf8' });
-    const summary = JSON.parse(execFileSync(process.execPath, [cli, 'train', '--print-config', '--set', 'evalProtocol=sampled'], { encoding: 'utf8' }));
-    assert.equal(summary.evalProtocol, 'sampled');
+    const printed = JSON.parse(execFileSync(process.execPath, [cli, 'train', '--print-config', '--set', 'evalProtocol=sampled'], { encoding: 'utf8' }));
+    assert.equal(printed.evalProtocol, 'sampled');
     const stored = JSON.parse(execFileSync(process.execPath, [cli, 'eval', dir, '--json'], { encoding: 'utf8' }));
     assert.deepEqual(stored.protocol, { name: 'sampled', negatives: 40 });
     const { readRun } = await import('../../src/experiments/runStore.js');
@@ -74,7 +89,9 @@ test('hardneg eval re-evaluates a sampled run with the same lists, and --protoco
     const full = JSON.parse(execFileSync(process.execPath, [cli, 'eval', dir, '--json', '--protocol', 'full'], { encoding: 'utf8' }));
     assert.deepEqual(full.protocol, { name: 'full' });
     assert.notDeepEqual(full.metrics, stored.metrics);
-    assert.equal(cfg.evalNegatives, 40);
+    const refused = spawnSync(process.execPath, [cli, 'eval', dir, '--protocol', 'full', '--negatives', '10'], { encoding: 'utf8' });
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /--negatives applies to sampled ranking/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
