@@ -15,11 +15,16 @@ keep() { for d in "$@"; do [ -f "$R/$d/summary.json" ] && echo "$R/$d"; done; re
 mapfile -t tuning < <(keep gowalla-mf-uniform-preset gowalla-mf-dns16-preset gowalla-mf-dns32-preset gowalla-mf-dns-preset \
   gowalla-mf-pdns-m16 gowalla-mf-pdns-m32 gowalla-mf-pdns-b0.1 gowalla-mf-pdns-softbpr gowalla-mf-pdns-b0.4 \
   gowalla-mf-dins-m16 gowalla-mf-dins-m32 gowalla-mf-dins-b1 gowalla-mf-dins-preset gowalla-mf-dins-b4)
-# Three seeds (2024, 1, 2) of the cells used for the comparison.
+# Three seeds (2024, 1, 2) of the cells used for the comparison (the paper defaults, and the cells the tuning
+# selected where those differ).
 mapfile -t seeds < <(keep gowalla-mf-uniform-preset gowalla-mf-uniform-s1 gowalla-mf-uniform-s2 \
   gowalla-mf-dns-preset gowalla-mf-dns-s1 gowalla-mf-dns-s2 \
   gowalla-mf-pdns-softbpr gowalla-mf-pdns-s1 gowalla-mf-pdns-s2 \
   gowalla-mf-dins-preset gowalla-mf-dins-s1 gowalla-mf-dins-s2)
+# Selected cells other than the defaults, once their other seeds exist.
+for cell in gowalla-mf-pdns-b0.1 gowalla-mf-dins-b1; do
+  if have "$cell-s1"; then mapfile -t -O "${#seeds[@]}" seeds < <(keep "$cell" "$cell-s1" "$cell-s2"); fi
+done
 {
   echo '# Gowalla MF study: generated tables'
   echo
