@@ -150,3 +150,17 @@ test('every command shares one preamble: usage errors exit 2 with `hardneg CMD: 
     console.error = error;
   }
 });
+
+test("the package's bin (what `npx hardneg` runs) is built executable and runs without `node` in front", (t) => {
+  const root = join(MAIN, '..', '..', '..', '..');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const bin = join(root, pkg.bin.hardneg);
+  if (!existsSync(bin)) {
+    t.skip(`${bin} not built (npm run build makes it)`);
+    return;
+  }
+  const r = spawnSync(bin, ['--help'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.error, undefined, `spawning ${bin}: ${String(r.error)}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /hardneg/);
+});
