@@ -133,9 +133,18 @@ export class GdnsSampler implements Sampler {
         key[c] = table.get(u, cand[c], field);
         order[c] = c;
       }
-      // Top N by key, ties by draw position (a stable sort of the candidates' positions).
-      const idx = Array.from(order.subarray(0, mm)).sort((a, b) => key[b] - key[a] || a - b);
-      for (let k = 0; k < n; k++) chosen[g * n + k] = cand[idx[k]];
+      // Top N by key, ties by draw position: a partial selection over the positions (N·M compares, no allocation).
+      for (let k = 0; k < n; k++) {
+        let best = k;
+        for (let x = k + 1; x < mm; x++) {
+          const a = order[x], b = order[best];
+          if (key[a] > key[b] || (key[a] === key[b] && a < b)) best = x;
+        }
+        const t = order[k];
+        order[k] = order[best];
+        order[best] = t;
+        chosen[g * n + k] = cand[order[k]];
+      }
       for (let r = r0; r < r0 + n; r++) items.set(chosen.subarray(g * n, g * n + n), r * n);
     }
     this.last = { starts: Int32Array.from(starts), users: groupUsers, chosen, n };
