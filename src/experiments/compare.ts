@@ -4,7 +4,7 @@
 import { holmBonferroni, pairedTTest, relativeImprovement } from '../evaluation/stats.js';
 import { DEFAULT_GROUP_SIZE } from '../training/batching.js';
 import { DEFAULT_EVAL_NEGATIVES } from '../training/protocol.js';
-import type { RunConfig } from './config.js';
+import { type RunConfig, canonicalJson } from './config.js';
 
 export interface ComparedRun {
   label: string;
@@ -93,15 +93,6 @@ export function configKey(c: RunConfig & { resolvedLoss?: unknown; run?: unknown
   const protocol = evalProtocol === 'sampled' ? { evalProtocol, evalNegatives: evalNegatives ?? DEFAULT_EVAL_NEGATIVES } : {};
   const groups = rest.batching === 'groups' ? { groupSize: groupSize ?? DEFAULT_GROUP_SIZE } : {};
   return canonicalJson({ ...rest, ...protocol, ...groups, loss: resolvedLoss ?? loss ?? null });
-}
-
-/** JSON with object keys sorted at every level (so key order does not change identity). */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
 
 export function compareRuns(runs: ComparedRun[], baseline: number, metrics: string[]): Comparison {

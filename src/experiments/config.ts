@@ -367,3 +367,12 @@ export function configSlug(c: RunConfig): string {
   const ds = typeof c.dataset === 'string' ? c.dataset : (c.dataset.name ?? c.dataset.format ?? 'data');
   return `${ds}-${c.encoder.name}-${c.sampler.name}`.toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
 }
+
+/** JSON with object keys sorted at every level (so key order does not change identity). */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}

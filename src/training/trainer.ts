@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/types.js';
 import type { RunConfig } from '../experiments/config.js';
-import { ConfigError, metricK } from '../experiments/config.js';
+import { ConfigError, canonicalJson, metricK } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { RunWriter } from '../experiments/runStore.js';
 import { type Batcher, DEFAULT_GROUP_SIZE, groupBatcher, interactionBatcher, userBatcher } from './batching.js';
@@ -21,7 +21,6 @@ import { type ValidCarve, carveValid, validCarveFor } from './carve.js';
 import { createTrainStep } from './step.js';
 import { type Evaluator, type Split, evaluatorFor, protocolOf, sampledRandomRecall } from './protocol.js';
 import { type TrainerCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.js';
-import { canonicalJson } from '../experiments/compare.js';
 
 export { type ValidCarve, VALID_STREAM, carveValid, validCarveFor } from './carve.js';
 export { type StepResult, type TrainStep, type TrainStepSetup, createTrainStep, pooledItems, pooledUsers } from './step.js';
@@ -402,7 +401,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   const saveCheckpoint = (epoch: number): void => {
     writeCheckpoint(opts.runDir!, {
       epoch, config: canonicalJson(config), fingerprint: dataset.fingerprint,
-      params: params.map((p) => ({ name: p.name, data: Float32Array.from(p.data) })),
+      params: params.map((p) => ({ name: p.name, data: p.data })), // written synchronously: no copy needed
       optimizer: optimizer.getState(),
       rng: Object.fromEntries(Object.entries(streams).map(([k, r]) => [k, r.getState()])),
       sampler: sampler.getState?.() ?? null,
