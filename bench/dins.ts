@@ -34,7 +34,7 @@ import type { Encoder } from '../src/encoders/types.js';
 import { SamplerDiagnostics } from '../src/evaluation/diagnostics.js';
 import { backendInfo, setBackend, setThreads } from '../src/engine/kernels/index.js';
 import { Adam } from '../src/engine/optim.js';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { createLoss, type LossFn } from '../src/losses/index.js';
 import { drawCandidates } from '../src/samplers/candidates.js';
 import { createSampler } from '../src/samplers/index.js';

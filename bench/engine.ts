@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heap } from '../src/engine/memory.js';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { createWasmKernels } from '../src/engine/kernels/wasm.js';
 import { jsKernels } from '../src/engine/kernels/js.js';
 import type { AdamHyper, CsrMatrix, Kernels } from '../src/engine/kernels/types.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heap } from '../src/engine/memory.js';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { backendInfo, setThreads } from '../src/engine/kernels/index.js';
 import { loadLightGcn } from '../src/data/index.js';
 import { evaluateFullRanking } from '../src/evaluation/fullRanking.js';

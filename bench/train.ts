@@ -20,7 +20,7 @@ import type { Dataset } from '../src/data/types.js';
 import { createEncoder } from '../src/encoders/index.js';
 import { kernels, setThreads, backendInfo } from '../src/engine/kernels/index.js';
 import { Adam } from '../src/engine/optim.js';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { createLoss } from '../src/losses/index.js';
 import { createSampler } from '../src/samplers/index.js';
 import type { Sampler } from '../src/samplers/types.js';

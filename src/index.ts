@@ -11,7 +11,6 @@ export * as ops from './engine/ops.js';
 
 // Data
 export * from './data/index.js';
-export { hasInteraction, rowOf, sortedIncludes, transpose, validSplitFromTrain } from './data/csr.js';
 
 // Models
 export * from './encoders/index.js';

@@ -3,8 +3,8 @@ export type { CsrMatrix, DataReportEntry, Dataset, InteractionSet } from './type
 export { DataError, isDataError } from './errors.js';
 export {
   buildCsr, colCounts, countOverlap, emptySet, hasInteraction, itemMajor, nnz, rowCounts, rowOf, selectEntries, sortedIncludes, transpose, union,
-  validSplitFromTrain, type ValidCarveMode,
 } from './csr.js';
+export { validSplitFromTrain, type ValidCarveMode } from './carve.js';
 export { assembleDataset, sequentialIds, withSplits, type DatasetParts, type Pairs } from './build.js';
 export { fingerprint } from './fingerprint.js';
 export type { InteractionLog } from './log.js';

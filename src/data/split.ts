@@ -1,6 +1,6 @@
 // Splitters: an InteractionLog → a Dataset, all seeded through Rng.stream(seed, 'split'). The id space of the log
 // is kept (a user with no test item still exists); each splitter reports what it did and whom it left out.
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../core/rng.js';
 import { assembleDataset, type Pairs } from './build.js';
 import { dedupeLog } from './filter.js';
 import { groupByUser, selectRecords, type InteractionLog } from './log.js';

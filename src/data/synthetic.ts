@@ -2,7 +2,7 @@
 // items with power-law item popularity. User u picks items by a Gumbel-top-k draw from
 // p(i | u) ∝ pop(i) · exp(temperature · ⟨x_u, y_i⟩ / √dim), so an MF model can recover real signal; optional
 // exposure records are the next items in the same ranking (shown, not chosen). Random stream: 'synthetic'.
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../core/rng.js';
 import { sequentialIds } from './build.js';
 import type { InteractionLog } from './log.js';
 import { splitLog, type SplitSpec } from './split.js';

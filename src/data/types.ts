@@ -1,7 +1,7 @@
 // The Dataset contract every other module reads. Users and items are integers 0..n−1; `userIds[u]` and
 // `itemIds[i]` give back the original ids. Interaction sets are user-major CSR with sorted item indices, so
 // "is i a training positive of u" is a binary search (see csr.ts).
-import type { CsrMatrix } from '../engine/kernels/types.js';
+import type { CsrMatrix } from '../core/csr.js';
 
 export type { CsrMatrix };
 

@@ -1,7 +1,7 @@
 // Helpers shared by the encoders: option checking, parameter creation and initialisation, heap copies.
 import { heap } from '../engine/memory.js';
 import { Parameter } from '../engine/param.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Dataset } from '../data/types.js';
 import type { EncoderOptions } from './types.js';
 

@@ -4,7 +4,7 @@
 // so its gradient is dense.
 import { add, concatCols, gatherMean, gatherRows, meanOf, rowDot, scale, sumSquares } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import { noGrad, tidy, type Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';

@@ -1,5 +1,5 @@
 // Encoder registry: `createEncoder(name, dataset, opts, rng)`; `rng` is the run's 'init' stream.
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Dataset } from '../data/types.js';
 import { LightGcnEncoder } from './lightgcn.js';
 import { MfEncoder } from './mf.js';

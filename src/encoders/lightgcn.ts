@@ -3,7 +3,7 @@
 // released code uses 1..L: `includeEgoLayer: false`).
 import { spmm } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';

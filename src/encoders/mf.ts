@@ -3,7 +3,7 @@
 // touches only those rows; nothing is ever materialised for the whole table during training.
 import { add, gatherRows, mul, reshape, rowDot, scale, sumSquares } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import { Tensor } from '../engine/tensor.js';
 import type { Dataset } from '../data/types.js';
 import {

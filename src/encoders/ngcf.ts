@@ -6,7 +6,7 @@
 // un-normalised E'. Final vectors: concat of the layers in layerSet (default 0..L).
 import { add, dropout, l2NormalizeRows, leakyRelu, matmul, mul, spmm } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';

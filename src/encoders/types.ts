@@ -1,7 +1,7 @@
 // The Encoder seam (docs/contracts.md "Encoders"): an encoder owns its parameters and turns them, once per
 // training step, into per-layer user and item rows that samplers, losses and the trainer work with.
 import type { Parameter } from '../engine/param.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Tensor } from '../engine/tensor.js';
 
 export type ScorerKind = 'dot' | 'gmf' | 'dot+bias';

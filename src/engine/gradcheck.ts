@@ -4,7 +4,7 @@
 // from autograd. The reference forward runs in float64 and is differentiated by central differences, so the
 // comparison measures the engine's backward, not float32 rounding in the numerical derivative.
 
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import { Tensor, tidy, type Shape } from './tensor.js';
 
 export interface GradcheckInput {

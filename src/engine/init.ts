@@ -1,6 +1,6 @@
 // Parameter initialisers. Every draw comes from the given seeded stream (normally `Rng.stream(seed, 'init')`).
 
-import type { Rng } from './rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Tensor } from './tensor.js';
 
 /**

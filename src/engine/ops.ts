@@ -11,7 +11,7 @@ import { heap } from './memory.js';
 import { gatherMean as gatherMeanKernel, kernels, scaleRowsF64, scatterAddScaled } from './kernels/index.js';
 import { Parameter } from './param.js';
 import type { CsrMatrix } from './kernels/types.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../core/rng.js';
 import { Tensor, isGradEnabled, shapeSize, shapeStr, type Shape } from './tensor.js';
 
 export type { CsrMatrix } from './kernels/types.js';

@@ -10,7 +10,7 @@
 // Per user: the mean over the user's positives (so recall@K is the share of the user's positives that beat enough
 // negatives); reported metrics are means over users with ≥ 1 positive, as in full ranking.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Rng, partialShuffleInto } from '../engine/rng.js';
+import { Rng, partialShuffleInto } from '../core/rng.js';
 import type { Dataset, InteractionSet } from '../data/types.js';
 import { splitOf, type EvalEmbeddings, type EvalResult } from './fullRanking.js';
 import { metricKey, normalizeMetricArgs, type MetricName } from './metrics.js';

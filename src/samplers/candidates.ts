@@ -6,7 +6,7 @@
 // make rejection slow (or hang when nothing is left), so for them we draw from an explicit complement list
 // instead, built once per (train matrix, user) and cached; a user with no non-positive item is an error.
 import type { CsrMatrix } from '../engine/kernels/types.js';
-import { AliasTable, type Rng } from '../engine/rng.js';
+import { AliasTable, type Rng } from '../core/rng.js';
 import { sortedIncludes } from '../data/csr.js';
 
 /** Users whose free items are fewer than numItems / COMPLEMENT_RATIO are served from a complement list. */

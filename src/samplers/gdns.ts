@@ -19,7 +19,7 @@
 //
 // Ablation (Table 5, "w/o G"): select: 'expectation' ranks δ by H^{t−1} instead of G^{t−1}.
 import type { Dataset } from '../data/types.js';
-import { partialShuffleInto } from '../engine/rng.js';
+import { partialShuffleInto } from '../core/rng.js';
 import { complementOf, isPositive } from './candidates.js';
 import { Options, sigmoid } from './common.js';
 import { DensePairTable, type PairStore, PairTable } from './pairTable.js';

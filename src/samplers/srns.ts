@@ -10,7 +10,7 @@
 // A user seen several times in one batch: every pair selects from the memory as it was at the start of the step
 // (scores are computed once per step), and the memory is refreshed once, with the user's last pair's scores.
 import type { Dataset } from '../data/types.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import { drawCandidates } from './candidates.js';
 import { DedupCache, Options, pooledUsers, scorePools, sigmoid } from './common.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerState } from './types.js';

@@ -3,7 +3,7 @@
 // embedding that went into them.
 import type { Dataset } from '../data/types.js';
 import type { Encoder, EncoderPass } from '../encoders/types.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Tensor } from '../engine/tensor.js';
 
 /** Same shape as the losses module's LossSpec (kept structural so samplers do not depend on losses). */

@@ -4,7 +4,7 @@
 // and one uniform positive per drawn user; an epoch has ⌈#train / batchSize⌉ steps by default. 'groups': GDNS's
 // group-wise batches — every user with a training item once per epoch (shuffled), `batchSize` users per step, each
 // as N consecutive rows with N positives drawn with replacement from the user's training items (the group Δ_u).
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { InteractionSet } from '../data/types.js';
 
 /** GDNS's group size N (Algorithm 1; 32 in the paper) when the config does not set groupSize. */

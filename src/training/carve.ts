@@ -2,8 +2,8 @@
 // temporal split) and which random stream. Kept apart from the trainer so the CLI's openRun can redo a run's carve
 // without loading the training loop.
 import type { Dataset } from '../data/types.js';
-import { validSplitFromTrain, type ValidCarveMode } from '../data/csr.js';
-import { Rng } from '../engine/rng.js';
+import { validSplitFromTrain, type ValidCarveMode } from '../data/carve.js';
+import { Rng } from '../core/rng.js';
 
 /**
  * How a validation split is carved from train when the dataset has none; recorded in dataset.json so `openRun`

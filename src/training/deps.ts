@@ -5,7 +5,7 @@ export { Parameter } from '../engine/param.js';
 export { gatherRows, reshape, add, scale } from '../engine/ops.js';
 export { Adam, AdaGrad, SGD } from '../engine/optim.js';
 export { heap } from '../engine/memory.js';
-export { Rng } from '../engine/rng.js';
+export { Rng } from '../core/rng.js';
 export { backendInfo } from '../engine/kernels/index.js';
 export { createEncoder } from '../encoders/index.js';
 export type { Encoder, EncoderPass, EncoderEmbeddings } from '../encoders/types.js';

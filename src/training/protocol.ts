@@ -7,7 +7,7 @@
 // otherwise drawn once, before training, from the run seed's 'eval-test' / 'eval-valid' streams (see
 // drawSampledNegatives for which items each split's lists avoid).
 import type { Dataset } from '../data/types.js';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../core/rng.js';
 import { evaluateFullRanking, type EvalEmbeddings, type EvalResult } from '../evaluation/fullRanking.js';
 import { drawSampledNegatives, evaluateSampled, type NegativeLists } from '../evaluation/sampled.js';
 import type { RunConfig } from '../experiments/config.js';

@@ -6,7 +6,7 @@ import type { Encoder, EncoderPass } from '../encoders/types.js';
 import type { SamplerDiagnostics } from '../evaluation/diagnostics.js';
 import type { LossFn } from '../losses/index.js';
 import { add, gatherRows, reshape, scale } from '../engine/ops.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../core/rng.js';
 import { tidy, type Tensor } from '../engine/tensor.js';
 import { repeatEach, repeatRows } from '../samplers/common.js';
 import type { Negatives, SampleContext, Sampler } from '../samplers/types.js';

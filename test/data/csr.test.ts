@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import {
   assembleDataset, buildCsr, colCounts, countOverlap, hasInteraction, itemMajor, rowOf, sequentialIds, sortedIncludes, transpose, union,
   validSplitFromTrain,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { DataError, loadDataset, nnz, type DatasetSpec } from '../../src/data/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hardneg-malformed-'));

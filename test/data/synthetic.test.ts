@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { countOverlap, nnz, rowOf, syntheticDataset, syntheticLog, type Dataset } from '../../src/data/index.js';
 
 test('synthetic dataset: seeded, default 500 × 800, ~20 per user, power-law popularity, optional exposure', () => {

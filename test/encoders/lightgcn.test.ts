@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createEncoder, LightGcnEncoder } from '../../src/encoders/index.js';
 import { heap } from '../../src/engine/memory.js';
 import { mul, sum } from '../../src/engine/ops.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { noGrad, Tensor, tidy } from '../../src/engine/tensor.js';
 import {
   assertClose, denseNormAdj, finiteDiffCheck, GRAPH_4x5, ids, matF64, rowsOf, tensorRows, tinyDataset,

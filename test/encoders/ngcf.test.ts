@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createEncoder, NgcfEncoder } from '../../src/encoders/index.js';
 import { heap } from '../../src/engine/memory.js';
 import { mul, sum } from '../../src/engine/ops.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { noGrad, Tensor, tidy } from '../../src/engine/tensor.js';
 import { assertClose, finiteDiffCheck, GRAPH_4x5, ids, tinyDataset } from './fixtures.js';
 

@@ -7,7 +7,7 @@ import type { Dataset } from '../../src/data/types.js';
 import { createEncoder } from '../../src/encoders/index.js';
 import { add, scale } from '../../src/engine/ops.js';
 import { Adam } from '../../src/engine/optim.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { createLoss } from '../../src/losses/index.js';
 

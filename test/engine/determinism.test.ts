@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Parameter } from '../../src/engine/param.js';
 import { tidy } from '../../src/engine/tensor.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { xavierUniform } from '../../src/engine/init.js';
 import { Adam } from '../../src/engine/optim.js';
 import { backendInfo, kernels, setBackend, setThreads, wasmAvailable } from '../../src/engine/kernels/index.js';

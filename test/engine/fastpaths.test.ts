@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { heap } from '../../src/engine/memory.js';
 import * as O from '../../src/engine/ops.js';
 import { Parameter } from '../../src/engine/param.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { Tensor, tidy } from '../../src/engine/tensor.js';
 
 test('fillU32 draws exactly the nextU32 sequence and leaves the stream where single draws would', () => {

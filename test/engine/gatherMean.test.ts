@@ -11,7 +11,7 @@ import type { CsrMatrix } from '../../src/engine/kernels/types.js';
 import { heap } from '../../src/engine/memory.js';
 import { gatherMean, gatherRows, meanOf, rowDot, spmm, sum, sumSquares, add, mul } from '../../src/engine/ops.js';
 import { Parameter } from '../../src/engine/param.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { Tensor, noGrad, tidy } from '../../src/engine/tensor.js';
 
 const w1 = createWasmKernels(1);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gradcheck, type GradcheckInput } from '../../src/engine/gradcheck.js';
 import * as O from '../../src/engine/ops.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import type { Tensor } from '../../src/engine/tensor.js';
 import type { CsrMatrix } from '../../src/engine/kernels/types.js';
 

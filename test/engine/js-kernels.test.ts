@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsKernels as K } from '../../src/engine/kernels/js.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import type { CsrMatrix } from '../../src/engine/kernels/types.js';
 
 const rng = Rng.stream(5, 'js-kernels-test');

@@ -8,7 +8,7 @@ import { groupDot, kernels } from '../../src/engine/kernels/index.js';
 import { jsKernels } from '../../src/engine/kernels/js.js';
 import { createWasmKernels } from '../../src/engine/kernels/wasm.js';
 import { heap } from '../../src/engine/memory.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 
 const w1 = createWasmKernels(1);
 const w2 = createWasmKernels(2, { minParallelWork: 0 });

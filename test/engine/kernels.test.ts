@@ -12,7 +12,7 @@ import { jsKernels } from '../../src/engine/kernels/js.js';
 import { createWasmKernels } from '../../src/engine/kernels/wasm.js';
 import type { AdamHyper, CsrMatrix, Kernels } from '../../src/engine/kernels/types.js';
 import { heap } from '../../src/engine/memory.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 
 const w1 = createWasmKernels(1);
 const w2 = createWasmKernels(2, { minParallelWork: 0 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as O from '../../src/engine/ops.js';
 import { Tensor } from '../../src/engine/tensor.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 
 const T = (v: number[], shape?: number[]) => Tensor.from(v, shape);
 function close(t: Tensor, expected: number[], shape?: number[], tol = 1e-6): void {

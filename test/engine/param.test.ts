@@ -5,7 +5,7 @@ import { heap } from '../../src/engine/memory.js';
 import { Parameter } from '../../src/engine/param.js';
 import { Tensor, tidy } from '../../src/engine/tensor.js';
 import { xavierUniform, normal, constant } from '../../src/engine/init.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import * as O from '../../src/engine/ops.js';
 
 const table = (sparse: boolean) => new Parameter([5, 2], { name: 't', sparse, data: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });

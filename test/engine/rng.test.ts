@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AliasTable, Rng } from '../../src/engine/rng.js';
+import { AliasTable, Rng } from '../../src/core/rng.js';
 
 test('streams are reproducible and independent by name and seed', () => {
   const a = Rng.stream(42, 'sampler');

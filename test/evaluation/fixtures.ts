@@ -1,7 +1,7 @@
 // Small hand-made datasets and an independent brute-force top-K for the evaluation tests.
 import type { CsrMatrix, Kernels } from '../../src/engine/kernels/types.js';
 import type { Dataset, InteractionSet } from '../../src/data/types.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 
 /** CSR from per-user item lists (sorted and deduplicated here). */
 export function csrOf(rows: number[][], cols: number): InteractionSet {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { evaluateFullRanking, buildMask } from '../../src/evaluation/fullRanking.js';
 import { userMetrics } from '../../src/evaluation/metrics.js';
 import { heap } from '../../src/engine/memory.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { datasetOf, randomDataset, refKernels, intEmbeddings, csrOf } from './fixtures.js';
 
 const L3 = 1 / Math.log2(3);

@@ -7,7 +7,7 @@ import { evaluateFullRanking } from '../../src/evaluation/fullRanking.js';
 import { drawSampledNegatives, evaluateSampled } from '../../src/evaluation/sampled.js';
 import { userMetrics } from '../../src/evaluation/metrics.js';
 import { heap } from '../../src/engine/memory.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { hasSharedData, sharedData } from '../helpers/paths.js';
 
 const skip = hasSharedData('lastfm', 'data1.txt') ? false : 'shared LastFM data not found';

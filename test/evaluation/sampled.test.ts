@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import {
   drawSampledNegatives, evaluateSampled, parseNcfNegatives, saveNcfNegatives, loadNcfNegatives,
 } from '../../src/evaluation/sampled.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { datasetOf, randomDataset, intEmbeddings } from './fixtures.js';
 
 const L3 = 1 / Math.log2(3);

@@ -186,7 +186,7 @@ test('losses reject mismatched shapes with a message naming them', () => {
 test('every loss passes the engine gradcheck against its float64 reference', async () => {
   const { gradcheck } = await import('../../src/engine/gradcheck.js');
   const B = 4, K = 3;
-  const rng = (await import('../../src/engine/rng.js')).Rng.stream(5, 'losses');
+  const rng = (await import('../../src/core/rng.js')).Rng.stream(5, 'losses');
   const pos = Array.from({ length: B }, () => 2 * rng.double() - 1);
   const neg = Array.from({ length: B * K }, () => 2 * rng.double() - 1);
   const rows = (n: Float64Array): number[][] => Array.from({ length: B }, (_, b) => Array.from(n.subarray(b * K, b * K + K)));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { Deduper, PopularityPool, complementOf, drawCandidates, isPositive } from '../../src/samplers/candidates.js';
 import { createSampler } from '../../src/samplers/index.js';
 import { hasSharedData, sharedData } from '../helpers/paths.js';

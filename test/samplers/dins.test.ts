@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { DinsSampler, type DinsOptions } from '../../src/samplers/dins.js';
 import { createSampler } from '../../src/samplers/index.js';

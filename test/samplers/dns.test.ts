@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { isPositive } from '../../src/samplers/candidates.js';
 import { DnsSampler } from '../../src/samplers/dns.js';

@@ -7,7 +7,7 @@ import type { Dataset, InteractionSet } from '../../src/data/types.js';
 import type { Encoder, EncoderPass } from '../../src/encoders/types.js';
 import { add, concatCols, gatherRows, meanOf, rowDot, scale, softplus, sub, sum } from '../../src/engine/ops.js';
 import { Parameter } from '../../src/engine/param.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { tidy, type Tensor } from '../../src/engine/tensor.js';
 import type { Negatives } from '../../src/samplers/types.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { syntheticDataset } from '../../src/data/index.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/engine/tensor.js';
 import { groupHinge } from '../../src/losses/losses.js';
 import { resolveConfig } from '../../src/experiments/presets.js';

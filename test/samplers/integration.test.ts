@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createEncoder } from '../../src/encoders/index.js';
 import { gatherRows, reshape } from '../../src/engine/ops.js';
 import { Adam } from '../../src/engine/optim.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { bpr } from '../../src/losses/index.js';
 import { createSampler } from '../../src/samplers/index.js';

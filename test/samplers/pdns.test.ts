@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gatherRows, reshape, rowDot } from '../../src/engine/ops.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { bpr, createLoss } from '../../src/losses/index.js';
 import { DnsSampler } from '../../src/samplers/dns.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEncoder } from '../../src/encoders/index.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { createSampler } from '../../src/samplers/index.js';
 import type { SampleContext } from '../../src/samplers/types.js';

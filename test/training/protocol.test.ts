@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticDataset } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { drawSampledNegatives, evaluateSampled } from '../../src/evaluation/sampled.js';
 import { evaluateFullRanking } from '../../src/evaluation/fullRanking.js';
 import { configKey } from '../../src/experiments/compare.js';

@@ -10,7 +10,7 @@ import { createEncoder } from '../../src/encoders/index.js';
 import type { Encoder } from '../../src/encoders/types.js';
 import { add, gatherRows, reshape, scale } from '../../src/engine/ops.js';
 import { Adam } from '../../src/engine/optim.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { createLoss } from '../../src/losses/index.js';
 import { createSampler } from '../../src/samplers/index.js';

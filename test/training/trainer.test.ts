@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { assembleDataset, loadDataset, sequentialIds, syntheticDataset, validSplitFromTrain } from '../../src/data/index.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import type { Dataset } from '../../src/data/types.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
 import { readPerUser, readRunEmbeddings } from '../../src/experiments/runStore.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import type { Dataset, InteractionSet } from '../../src/data/types.js';
 import { interactionBatcher, userBatcher } from '../../src/training/batching.js';
 import { SamplerDiagnostics } from '../../src/evaluation/diagnostics.js';

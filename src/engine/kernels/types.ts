@@ -3,14 +3,9 @@
 // it; a GPU backend would be a third. All arrays are row-major. Implementations must give bit-identical results
 // whatever the thread count: work is split by output rows, and any reduction runs in a fixed order.
 
-/** Compressed sparse rows; `indices` sorted within each row; `values` absent means all ones. */
-export interface CsrMatrix {
-  readonly rows: number;
-  readonly cols: number;
-  readonly indptr: Int32Array; // length rows + 1
-  readonly indices: Int32Array; // length nnz
-  readonly values?: Float32Array; // length nnz
-}
+import type { CsrMatrix } from '../../core/csr.js';
+
+export type { CsrMatrix };
 
 export interface AdamHyper {
   lr: number;
