@@ -27,7 +27,7 @@ import type { Sampler } from '../src/samplers/types.js';
 import { SamplerDiagnostics } from '../src/evaluation/diagnostics.js';
 import { interactionBatcher } from '../src/training/batching.js';
 import { createTrainStep } from '../src/training/step.js';
-import { train } from '../src/training/trainer.js';
+import { train } from '../src/experiments/run.js';
 import {
   envReport, flagValue, fmtMs, formatEnv, formatTable, hasFlag, intFlag, median, nowMs,
 } from './lib/index.js';

@@ -27,8 +27,12 @@ export type { Sampler, SampleContext, Negatives, SamplerNeeds, SamplerState } fr
 export * from './evaluation/index.js';
 
 // Training, experiments, run store, reports
-export { train, checkCompatibility, randomRecall } from './training/trainer.js';
-export type { RunResult, TrainOptions, TrainEvent, EvalRecord, EpochRecord, Evaluator } from './training/trainer.js';
+export { train } from './experiments/run.js';
+export { checkCompatibility } from './experiments/assemble.js';
+export { randomRecall } from './evaluation/protocol.js';
+export type { RunResult, TrainEvent, EvalRecord, EpochRecord } from './training/types.js';
+export type { TrainOptions } from './experiments/run.js';
+export type { Evaluator } from './evaluation/protocol.js';
 export { interactionBatcher, userBatcher, type Batch, type Batcher } from './training/batching.js';
 export { createTrainStep, type TrainStep, type TrainStepSetup, type StepResult } from './training/step.js';
 export { carveValid, validCarveFor, VALID_STREAM, type ValidCarve } from './training/carve.js';

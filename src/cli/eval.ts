@@ -1,7 +1,7 @@
 // `hardneg eval RUN_DIR`: evaluates a saved run's best-epoch embeddings on a split, by the run's protocol (full
 // ranking, or sampled ranking against the same fixed lists) unless told otherwise.
 import { toJson } from '../experiments/runStore.js';
-import { evaluatorFor, protocolOf } from '../training/protocol.js';
+import { evaluatorFor, protocolOf } from '../evaluation/protocol.js';
 import { fmt, table } from '../report/markdown.js';
 import { UsageError, commandFlags, openRun, writeOut } from './common.js';
 

@@ -14,7 +14,8 @@ import {
 } from '../experiments/sweep.js';
 import { table } from '../report/markdown.js';
 import { silentProgress } from '../training/progress.js';
-import { checkMethodOptions, train } from '../training/trainer.js';
+import { checkMethodOptions } from '../experiments/assemble.js';
+import { train } from '../experiments/run.js';
 import {
   CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, commandFlags, datasetFromConfig, flagOverrides, normaliseDatasetSpec, readConfigFile,
   writeOut,

@@ -8,7 +8,9 @@ import { setThreads } from '../engine/kernels/index.js';
 import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
 import { fmt, table } from '../report/markdown.js';
 import { streamProgress, silentProgress } from '../training/progress.js';
-import { type RunResult, checkMethodOptions, train } from '../training/trainer.js';
+import { type RunResult } from '../training/types.js';
+import { checkMethodOptions } from '../experiments/assemble.js';
+import { train } from '../experiments/run.js';
 import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, commandFlags, configFromFlags, datasetFromConfig, readConfigFile, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg train [options]

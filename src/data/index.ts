@@ -1,5 +1,6 @@
 // The data layer's public surface.
-export type { CsrMatrix, DataReportEntry, Dataset, InteractionSet } from './types.js';
+export type { CsrMatrix, DataReportEntry, Dataset, InteractionSet, TrainView } from './types.js';
+export { trainView } from './view.js';
 export { DataError, isDataError } from './errors.js';
 export {
   buildCsr, colCounts, countOverlap, emptySet, hasInteraction, itemMajor, nnz, rowCounts, rowOf, selectEntries, sortedIncludes, transpose, union,

@@ -57,3 +57,18 @@ export interface Dataset {
   readonly fingerprint: string;
   readonly report: readonly DataReportEntry[];
 }
+
+/**
+ * What a sampler may see of a dataset: the training interactions and what is derived from them, plus exposure
+ * (items shown and not clicked, which RecNS-style samplers read). No validation, test or false-negative set is
+ * reachable from it, by type: a sampler cannot leak held-out data into training. Built by `trainView(dataset)`.
+ */
+export interface TrainView {
+  readonly name: string;
+  readonly numUsers: number;
+  readonly numItems: number;
+  readonly train: InteractionSet;
+  /** Training interactions per item. */
+  readonly itemPopularity: Int32Array;
+  readonly exposure?: InteractionSet;
+}

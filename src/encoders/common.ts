@@ -3,7 +3,7 @@ import { heap } from '../engine/memory.js';
 import { Parameter } from '../engine/param.js';
 import type { Rng } from '../core/rng.js';
 import type { Dataset } from '../data/types.js';
-import type { EncoderOptions } from './types.js';
+import type { Encoder, EncoderOptions, PassInfo } from './types.js';
 
 /** Keys every encoder tolerates (the trainer passes the whole `encoder` config block). */
 const ALWAYS_ALLOWED = new Set(['name']);
@@ -121,4 +121,12 @@ export function checkIds(ids: Int32Array, limit: number, what: string): void {
     const v = ids[r];
     if (v < 0 || v >= limit) throw new Error(`${what}: id ${v} at position ${r} is outside 0..${limit - 1}`);
   }
+}
+
+/** The PassInfo of an encoder (frozen; one per pass is cheap, but the shape never changes within a run). */
+export function passInfo(enc: Encoder, pooledDim: number): PassInfo {
+  return Object.freeze({
+    encoder: enc.name, pooling: enc.pooling, scorer: enc.scorerKind, dim: enc.dim, pooledDim,
+    numLayers: enc.numLayers, layerSet: enc.layerSet,
+  });
 }

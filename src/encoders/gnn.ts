@@ -2,16 +2,16 @@
 // users, U..U+I−1 items), per-layer full tables computed once per step by `propagate`, and a pass that gathers
 // batch rows from them. Gradients of gathered rows flow back through the propagation (spmm) into the ego table,
 // so its gradient is dense.
-import { add, concatCols, gatherMean, gatherRows, meanOf, rowDot, scale, sumSquares } from '../engine/ops.js';
+import { add, concatCols, gatherMean, gatherRows, matmulABt, meanOf, rowDot, scale, sumSquares } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
 import type { Rng } from '../core/rng.js';
 import { noGrad, tidy, type Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';
 import { heap } from '../engine/memory.js';
-import { boolOption, checkIds, intOption, offsetIds } from './common.js';
-import { checkBatchSize, checkScoreShapes } from './mf.js';
-import type { Encoder, EncoderEmbeddings, EncoderOptions, EncoderPass, Pooling, ScorerKind } from './types.js';
+import { boolOption, checkIds, intOption, offsetIds, passInfo } from './common.js';
+import { checkBatchSize, checkMatrixShapes, checkScoreShapes } from './mf.js';
+import type { Encoder, EncoderEmbeddings, EncoderOptions, EncoderPass, ForwardContext, PassInfo, Pooling, ScorerKind } from './types.js';
 
 /** Reads `layers`, `includeEgoLayer` and `layerSet` into (L, layerSet). */
 export function readLayers(encoder: string, opts: EncoderOptions): { numLayers: number; layerSet: number[] } {
@@ -79,7 +79,7 @@ export abstract class GraphEncoder implements Encoder {
     return this.pooling === 'concat' ? this.dim * this.layerSet.length : this.dim;
   }
 
-  forward(ctx: { training: boolean; rng: Rng }): EncoderPass {
+  forward(ctx: ForwardContext): EncoderPass {
     return new GraphPass(this, this.propagate(ctx.training, ctx.rng));
   }
 
@@ -134,7 +134,10 @@ export abstract class GraphEncoder implements Encoder {
 }
 
 class GraphPass implements EncoderPass {
-  constructor(private readonly enc: GraphEncoder, private readonly tables: Tensor[]) {}
+  readonly info: PassInfo;
+  constructor(private readonly enc: GraphEncoder, private readonly tables: Tensor[]) {
+    this.info = passInfo(enc, enc.pooledDim);
+  }
 
   userLayers(users: Int32Array): Tensor[] {
     checkIds(users, this.enc.numUsers, `${this.enc.name}.userLayers`);
@@ -169,6 +172,11 @@ class GraphPass implements EncoderPass {
   score(users: Tensor, items: Tensor, _itemIds?: Int32Array, _userIds?: Int32Array): Tensor {
     checkScoreShapes(this.enc.name, users, items, this.enc.pooledDim);
     return rowDot(users, items);
+  }
+
+  scoreMatrix(users: Tensor, items: Tensor, _itemIds?: Int32Array, _userIds?: Int32Array): Tensor {
+    checkMatrixShapes(this.enc.name, users, items, this.enc.pooledDim);
+    return matmulABt(users, items);
   }
 
   egoL2(users: Int32Array, items: Int32Array[], batchSize: number): Tensor {

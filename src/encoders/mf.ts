@@ -1,7 +1,7 @@
 // Matrix-factorisation family: MF (<p_u, q_i>), BPR-MF (with user, item and global biases) and GMF (wᵀ(p_u ⊙ q_i)).
 // Tables are sparse Parameters: a step gathers only its batch rows, so the gradient (and a lazy optimiser's update)
 // touches only those rows; nothing is ever materialised for the whole table during training.
-import { add, gatherRows, mul, reshape, rowDot, scale, sumSquares } from '../engine/ops.js';
+import { add, gatherRows, matmulABt, mul, reshape, rowDot, scale, sumSquares } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
 import type { Rng } from '../core/rng.js';
 import { Tensor } from '../engine/tensor.js';
@@ -10,7 +10,8 @@ import {
   checkDataset, checkIds, checkOptionKeys, enumOption, heapCopy, initEmbeddings, intOption, newParam, readInit,
   xavierFill,
 } from './common.js';
-import type { Encoder, EncoderEmbeddings, EncoderOptions, EncoderPass, Pooling, ScorerKind } from './types.js';
+import type { Encoder, EncoderEmbeddings, ForwardContext, EncoderOptions, EncoderPass, PassInfo, Pooling, ScorerKind } from './types.js';
+import { passInfo } from './common.js';
 
 export type MfKind = 'mf' | 'bprmf' | 'gmf';
 
@@ -78,7 +79,7 @@ export class MfEncoder implements Encoder {
     return ps;
   }
 
-  forward(_ctx: { training: boolean; rng: Rng }): EncoderPass {
+  forward(_ctx: ForwardContext): EncoderPass {
     return new MfPass(this);
   }
 
@@ -100,7 +101,10 @@ export class MfEncoder implements Encoder {
 }
 
 class MfPass implements EncoderPass {
-  constructor(private readonly enc: MfEncoder) {}
+  readonly info: PassInfo;
+  constructor(private readonly enc: MfEncoder) {
+    this.info = passInfo(enc, enc.dim);
+  }
 
   userLayers(users: Int32Array): Tensor[] {
     checkIds(users, this.enc.numUsers, `${this.enc.name}.userLayers`);
@@ -136,6 +140,19 @@ class MfPass implements EncoderPass {
     return s;
   }
 
+  scoreMatrix(users: Tensor, items: Tensor, itemIds?: Int32Array, userIds?: Int32Array): Tensor {
+    const enc = this.enc;
+    checkMatrixShapes(enc.name, users, items, enc.dim);
+    let s = matmulABt(enc.gmfWeight ? mul(users, enc.gmfWeight) : users, items);
+    if (enc.itemBias) {
+      const b = users.rows, n = items.rows;
+      if (itemIds) s = add(s, reshape(biasRows(enc.itemBias, itemIds, n, enc.numItems, 'itemIds'), [1, n]));
+      if (userIds) s = add(s, reshape(biasRows(enc.userBias!, userIds, b, enc.numUsers, 'userIds'), [b, 1]));
+      s = add(s, enc.globalBias!);
+    }
+    return s;
+  }
+
   egoL2(users: Int32Array, items: Int32Array[], batchSize: number): Tensor {
     checkBatchSize(this.enc.name, batchSize);
     let total = sumSquares(this.userLayers(users)[0]);
@@ -148,6 +165,14 @@ function biasRows(bias: Parameter, ids: Int32Array, n: number, limit: number, wh
   if (ids.length !== n) throw new Error(`score: ${what} has ${ids.length} ids for ${n} score rows`);
   checkIds(ids, limit, `score ${what}`);
   return reshape(gatherRows(bias, ids), [n]);
+}
+
+/** [B×D] user rows against [N×D] item rows (scoreMatrix). */
+export function checkMatrixShapes(encoder: string, users: Tensor, items: Tensor, pooledDim: number): void {
+  if (users.shape.length !== 2 || items.shape.length !== 2 || users.cols !== pooledDim || items.cols !== pooledDim) {
+    throw new Error(`${encoder}.scoreMatrix: expected [B×${pooledDim}] user rows and [N×${pooledDim}] item rows, got ` +
+      `[${users.shape.join(', ')}] and [${items.shape.join(', ')}]`);
+  }
 }
 
 export function checkScoreShapes(encoder: string, users: Tensor, items: Tensor, pooledDim: number): void {

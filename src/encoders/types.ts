@@ -1,7 +1,10 @@
 // The Encoder seam (docs/contracts.md "Encoders"): an encoder owns its parameters and turns them, once per
 // training step, into per-layer user and item rows that samplers, losses and the trainer work with.
-import type { Parameter } from '../engine/param.js';
+import type { Batch } from '../core/batch.js';
 import type { Rng } from '../core/rng.js';
+import type { ComponentState } from '../core/state.js';
+import type { Streams } from '../core/streams.js';
+import type { Parameter } from '../engine/param.js';
 import type { Tensor } from '../engine/tensor.js';
 
 export type ScorerKind = 'dot' | 'gmf' | 'dot+bias';
@@ -18,6 +21,42 @@ export interface EncoderEmbeddings {
   itemBias: Float32Array | null;
 }
 
+/** What samplers, losses and the step may know about a pass's shape (instead of reading the encoder). */
+export interface PassInfo {
+  readonly encoder: string;
+  readonly pooling: Pooling;
+  readonly scorer: ScorerKind;
+  /** Per-layer dimension. */
+  readonly dim: number;
+  /** Dimension of pooled rows (dim × |layerSet| for concat pooling). */
+  readonly pooledDim: number;
+  /** L: propagation layers (0 for the MF family). */
+  readonly numLayers: number;
+  readonly layerSet: readonly number[];
+}
+
+/**
+ * A named term of the training objective besides the ranking loss (the batch L2, SGL/SimGCL's contrastive term):
+ * the step adds weight·value, and logs weight·value under `name` per epoch.
+ */
+export interface LossTerm {
+  readonly name: string;
+  /** A scalar tensor. */
+  readonly value: Tensor;
+  readonly weight: number;
+}
+
+export type { ComponentState };
+
+/** What an encoder's forward pass gets from the step. */
+export interface ForwardContext {
+  training: boolean;
+  /** The run's 'dropout' stream (message/edge dropout). */
+  rng: Rng;
+  /** Every other named stream of the run (e.g. an encoder's own augmentation stream); absent outside training. */
+  streams?: Streams;
+}
+
 export interface Encoder {
   readonly name: string;
   /** Per-layer dimension. */
@@ -30,12 +69,19 @@ export interface Encoder {
   readonly scorerKind: ScorerKind;
   parameters(): Parameter[];
   /** One forward pass for a training step (graph propagation happens here; MF does nothing). */
-  forward(ctx: { training: boolean; rng: Rng }): EncoderPass;
+  forward(ctx: ForwardContext): EncoderPass;
+  /** Optional: called before each epoch's first step (e.g. SGL draws the epoch's two augmented views). */
+  onEpochStart?(epoch: number, streams: Streams): void;
+  /** Optional persistent state beyond the parameters (checkpointed under the component name 'encoder'). */
+  getState?(): ComponentState;
+  setState?(state: ComponentState): void;
   /** Final (pooled) user and item vectors for evaluation, no grad; biases folded into itemBias. */
   embeddings(): EncoderEmbeddings;
 }
 
 export interface EncoderPass {
+  /** The pass's shape: pooling, scorer and dimensions. */
+  readonly info: PassInfo;
   /** Per-layer rows for the layers in layerSet (index-aligned with layerSet): each [n×dim]. */
   userLayers(users: Int32Array): Tensor[];
   itemLayers(items: Int32Array): Tensor[];
@@ -50,6 +96,13 @@ export interface EncoderPass {
   pooledItems?(items: Int32Array): Tensor;
   /** Scores of pooled user rows against pooled item rows, row-aligned: [n]. itemIds adds item biases. */
   score(users: Tensor, items: Tensor, itemIds?: Int32Array, userIds?: Int32Array): Tensor;
+  /**
+   * Scores of every pooled user row against every pooled item row: [B × N] (shared negatives). itemIds/userIds
+   * add biases as in `score`.
+   */
+  scoreMatrix(users: Tensor, items: Tensor, itemIds?: Int32Array, userIds?: Int32Array): Tensor;
+  /** Optional extra terms of the objective for this batch (SGL/SimGCL's contrastive loss). */
+  terms?(batch: Batch): LossTerm[];
   /**
    * ½(Σ‖u⁰‖² + Σ‖i⁰‖² + …)/batchSize over the ego (layer-0) rows of `users` and of every id array in `items`
    * (repeated ids count each time, as the reference codes do). The trainer multiplies by λ.

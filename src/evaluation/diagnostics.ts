@@ -68,7 +68,12 @@ export class SamplerDiagnostics {
    * One step. `users` [B]; `sPos` [B] positive scores and `sNeg` [B·k] negative scores (row-major by pair), or null
    * to skip the gap; `negItems` [B·k] chosen real items (−1 = none), or null for purely synthetic negatives.
    */
-  add(users: Int32Array, sPos: Float32Array | null, sNeg: Float32Array | null, k: number, negItems: Int32Array | null): void {
+  /**
+   * One step's scores and real negative items (B×K; −1 = none). `sources`: further real items behind each
+   * negative (a merged synthetic negative lists every source), each B×K, counted like negItems.
+   */
+  add(users: Int32Array, sPos: Float32Array | null, sNeg: Float32Array | null, k: number, negItems: Int32Array | null,
+    sources?: readonly Int32Array[]): void {
     const b = users.length;
     if (!Number.isInteger(k) || k < 1) throw new Error(`SamplerDiagnostics.add: k must be a positive integer, got ${k}`);
     if (sPos && sNeg) {
@@ -83,7 +88,12 @@ export class SamplerDiagnostics {
       this.gapSum += g;
       this.gapCount += b * k;
     }
-    if (!negItems) return;
+    if (negItems) this.addItems(users, k, negItems);
+    if (sources) for (const src of sources) this.addItems(users, k, src);
+  }
+
+  private addItems(users: Int32Array, k: number, negItems: Int32Array): void {
+    const b = users.length;
     if (negItems.length !== b * k) throw new Error(`SamplerDiagnostics.add: expected ${b * k} negative items, got ${negItems.length}`);
     const { test, valid, itemPopularity: pop } = this.dataset;
     for (let r = 0; r < b; r++) {

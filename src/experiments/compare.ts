@@ -3,7 +3,7 @@
 // Holm–Bonferroni adjustment across the compared runs for each metric.
 import { holmBonferroni, pairedTTest, relativeImprovement } from '../evaluation/stats.js';
 import { DEFAULT_GROUP_SIZE } from '../training/batching.js';
-import { DEFAULT_EVAL_NEGATIVES } from '../training/protocol.js';
+import { DEFAULT_EVAL_NEGATIVES } from '../evaluation/protocol.js';
 import { type RunConfig, canonicalJson } from './config.js';
 
 export interface ComparedRun {

@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { summaryMarkdown } from '../report/markdown.js';
-import type { RunResult } from '../training/trainer.js';
+import type { RunResult } from '../training/types.js';
 import type { RunConfig } from './config.js';
 import { configSlug } from './config.js';
 

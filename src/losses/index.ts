@@ -4,8 +4,11 @@ import {
   type GroupReduce, type LossFn,
 } from './losses.js';
 
-export { bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise };
+import { type Loss, scoreLoss } from './types.js';
+
+export { bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise, scoreLoss };
 export type { GroupReduce, LossFn };
+export type { Loss, LossInputs, LossNeeds } from './types.js';
 
 export interface LossSpec {
   name: string;
@@ -70,6 +73,13 @@ export function resolveLossName(name: string): string {
   throw new Error(`unknown loss '${name}'; known: ${lossNames.join(', ')}`);
 }
 
+/** The loss of `spec` as the training step uses it (a Loss: name, needs, compute). */
+export function buildLoss(spec: LossSpec | string): Loss {
+  const name = resolveLossName(typeof spec === 'string' ? spec : spec?.name);
+  return scoreLoss(name, createLoss(spec));
+}
+
+/** The score function of `spec`: (pos, neg) → scalar. */
 export function createLoss(spec: LossSpec | string): LossFn {
   const s: LossSpec = typeof spec === 'string' ? { name: spec } : spec;
   if (!s || typeof s !== 'object') throw new Error('createLoss: expected { name, ...options }');

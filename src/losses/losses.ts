@@ -8,7 +8,9 @@ import {
   softplus, sub, sum,
 } from '../engine/ops.js';
 
-export type LossFn = (pos: Tensor, neg: Tensor) => Tensor;
+import type { LossFn } from './types.js';
+
+export type { LossFn };
 
 /** Checks the shapes every pairwise loss accepts and returns K (negatives per positive). */
 function checkPairShapes(loss: string, pos: Tensor, neg: Tensor): number {

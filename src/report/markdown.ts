@@ -1,5 +1,5 @@
 // Short Markdown summaries of runs, and plain-text / Markdown tables shared by the CLI's sweep and compare.
-import type { RunResult } from '../training/trainer.js';
+import type { RunResult } from '../training/types.js';
 
 export function fmt(x: number | undefined | null, digits = 4): string {
   return x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits);

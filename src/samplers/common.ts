@@ -75,7 +75,7 @@ export function rowPools(ctx: SampleContext, K: number, M: number):
   { R: number; rowUsers: Int32Array; rowPos: Int32Array; cands: Int32Array } {
   const rowUsers = repeatEach(ctx.users, K);
   const rowPos = repeatEach(ctx.pos, K);
-  const cands = drawCandidates(ctx.dataset.train, rowUsers, M, ctx.rng);
+  const cands = drawCandidates(ctx.data.train, rowUsers, M, ctx.rng);
   return { R: ctx.users.length * K, rowUsers, rowPos, cands };
 }
 
@@ -114,16 +114,16 @@ export function scorePools(
   if (cands.length !== R * M) throw new Error(`scorePools: ${cands.length} candidates for ${R} pools × M = ${M}`);
   const res = out ?? new Float32Array(R * M);
   // One pooled layer (MF): score straight from the item table, no dedup or gather.
-  if (ctx.encoder.scorerKind === 'dot' && ctx.pass.itemTables?.().tables.length === 1 &&
+  if (ctx.pass.info.scorer === 'dot' && ctx.pass.itemTables?.().tables.length === 1 &&
     scoreCandidateLayers(ctx, qData, K, cands, M, 1, (_l, s) => res.set(s))) {
     return res;
   }
-  const { ids, slot } = dedup.get(ctx.dataset.numItems).run(cands);
+  const { ids, slot } = dedup.get(ctx.data.numItems).run(cands);
   tidy(() =>
     noGrad(() => {
       const layers = ctx.pass.itemLayers(ids);
-      if (ctx.encoder.scorerKind === 'dot' && (ctx.encoder.pooling === 'mean' || ctx.encoder.pooling === 'concat')) {
-        const c = poolLayerData(layers, ctx.encoder.pooling);
+      if (ctx.pass.info.scorer === 'dot' && (ctx.pass.info.pooling === 'mean' || ctx.pass.info.pooling === 'concat')) {
+        const c = poolLayerData(layers, ctx.pass.info.pooling);
         if (c.length !== ids.length * P) {
           throw new Error(`scorePools: pooled item rows have ${c.length / ids.length} numbers, pooled user rows ${P}`);
         }

@@ -71,8 +71,8 @@ export class DinsSampler implements Sampler {
 
   sample(ctx: SampleContext): Negatives {
     const { pass } = ctx;
-    if (this.layers === 'first' && ctx.encoder.pooling !== 'mean') {
-      throw new Error(`dins: layers 'first' (variant C) needs an encoder with mean pooling; ${ctx.encoder.name} pools by ${ctx.encoder.pooling}`);
+    if (this.layers === 'first' && ctx.pass.info.pooling !== 'mean') {
+      throw new Error(`dins: layers 'first' (variant C) needs an encoder with mean pooling; ${ctx.pass.info.encoder} pools by ${ctx.pass.info.pooling}`);
     }
     const K = this.k;
     const M = this.m;
@@ -93,7 +93,7 @@ export class DinsSampler implements Sampler {
     })) {
       // scored from the full layer tables (no gather of the candidates)
     } else {
-      const { ids, slot } = this.dedup.get(ctx.dataset.numItems).run(cands);
+      const { ids, slot } = this.dedup.get(ctx.data.numItems).run(cands);
       const boundary = this.boundary;
       withItemLayers(ctx, ids, (layers) => {
         const s = new Float64Array(R * M);

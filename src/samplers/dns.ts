@@ -34,13 +34,13 @@ export function dnsSelect(ctx: SampleContext, M: number, K: number, kMode: 'pool
   const items = new Int32Array(B * K);
   if (kMode === 'pools') {
     const rowUsers = repeatEach(ctx.users, K);
-    const candidates = drawCandidates(ctx.dataset.train, rowUsers, M, ctx.rng);
+    const candidates = drawCandidates(ctx.data.train, rowUsers, M, ctx.rng);
     const scores = scorePools(ctx, q.data, q.P, K, candidates, M, dedup);
     for (let r = 0; r < B * K; r++) items[r] = candidates[r * M + argmaxRow(scores, r * M, M)];
     return { items, candidates, scores };
   }
   if (K > M) throw new RangeError(`dns: kMode 'topk' needs k ≤ m, got k = ${K}, m = ${M}`);
-  const candidates = drawCandidates(ctx.dataset.train, ctx.users, M, ctx.rng);
+  const candidates = drawCandidates(ctx.data.train, ctx.users, M, ctx.rng);
   const scores = scorePools(ctx, q.data, q.P, 1, candidates, M, dedup);
   const work = new Float32Array(M);
   for (let b = 0; b < B; b++) {

@@ -18,7 +18,7 @@
 // sentence "filtering out samples with high G" contradicts the rest of the paper; we follow Algorithm 1 (top N).
 //
 // Ablation (Table 5, "w/o G"): select: 'expectation' ranks δ by H^{t−1} instead of G^{t−1}.
-import type { Dataset } from '../data/types.js';
+import type { TrainView } from '../data/types.js';
 import { partialShuffleInto } from '../core/rng.js';
 import { complementOf, isPositive } from './candidates.js';
 import { Options, sigmoid } from './common.js';
@@ -75,7 +75,7 @@ export class GdnsSampler implements Sampler {
     this.preferredLoss = { name: 'groupHinge', margin, reduce: 'meanUsers' };
   }
 
-  prepare(dataset: Dataset): void {
+  prepare(dataset: TrainView): void {
     this.table = storeFor(this.storageOption, dataset.numUsers, dataset.numItems);
     this.last = null;
   }
@@ -113,9 +113,9 @@ export class GdnsSampler implements Sampler {
     }
     const M = this.m ?? 4 * n;
     if (M < n) throw new RangeError(`gdns: m (${M}) must be at least the group size N (${n})`);
-    const train = ctx.dataset.train;
+    const train = ctx.data.train;
     if (this.stamp.length < train.cols) this.stamp = new Int32Array(train.cols);
-    const table = (this.table ??= storeFor(this.storageOption, ctx.dataset.numUsers, ctx.dataset.numItems));
+    const table = (this.table ??= storeFor(this.storageOption, ctx.data.numUsers, ctx.data.numItems));
     const nGroups = starts.length;
     const items = new Int32Array(B * n);
     const chosen = new Int32Array(nGroups * n);
@@ -195,7 +195,7 @@ export class GdnsSampler implements Sampler {
    * items is an error (the negative group needs N of them).
    */
   private drawDistinct(ctx: SampleContext, u: number, M: number, n: number, out: Int32Array): number {
-    const train = ctx.dataset.train;
+    const train = ctx.data.train;
     const free = train.cols - (train.indptr[u + 1] - train.indptr[u]);
     if (free < n) {
       throw new Error(`gdns: user ${u} has ${free} items outside its training set, fewer than the group size ${n}`);

@@ -49,7 +49,7 @@ export class MixGcfSampler implements Sampler {
       for (let r = 0; r < R; r++) chosen[r * nTables + l] = cands[r * M + argmaxRow(s, r * M, M)];
     });
     if (!direct) {
-      const { ids, slot } = this.dedup.get(ctx.dataset.numItems).run(cands);
+      const { ids, slot } = this.dedup.get(ctx.data.numItems).run(cands);
       chosen = withItemLayers(ctx, ids, (layers, d) => {
         const nL = layers.length;
         const out = new Int32Array(R * nL);

@@ -1,7 +1,7 @@
 // PNS: K items per pair drawn ∝ pop(j)^γ over the user's non-positives (training popularity).
 import { PopularityPool } from './candidates.js';
 import { Options } from './common.js';
-import type { Dataset } from '../data/types.js';
+import type { TrainView } from '../data/types.js';
 import type { Negatives, SampleContext, Sampler } from './types.js';
 
 export interface PopularityOptions {
@@ -24,12 +24,12 @@ export class PopularitySampler implements Sampler {
     o.done();
   }
 
-  prepare(dataset: Dataset): void {
+  prepare(dataset: TrainView): void {
     this.pool = new PopularityPool(dataset.train, dataset.itemPopularity, this.gamma);
   }
 
   sample(ctx: SampleContext): Negatives {
-    if (!this.pool || this.pool.train !== ctx.dataset.train) this.prepare(ctx.dataset);
+    if (!this.pool || this.pool.train !== ctx.data.train) this.prepare(ctx.data);
     const items = this.pool!.draw(ctx.users, this.k, ctx.rng);
     return { kind: 'items', items, k: this.k };
   }

@@ -9,7 +9,7 @@
 //
 // A user seen several times in one batch: every pair selects from the memory as it was at the start of the step
 // (scores are computed once per step), and the memory is refreshed once, with the user's last pair's scores.
-import type { Dataset } from '../data/types.js';
+import type { TrainView } from '../data/types.js';
 import type { Rng } from '../core/rng.js';
 import { drawCandidates } from './candidates.js';
 import { DedupCache, Options, pooledUsers, scorePools, sigmoid } from './common.js';
@@ -63,7 +63,7 @@ export class SrnsSampler implements Sampler {
   }
 
   /** Fills every user's memory with S1 uniform non-positives. */
-  prepare(dataset: Dataset, rng: Rng): void {
+  prepare(dataset: TrainView, rng: Rng): void {
     const U = dataset.numUsers;
     this.numUsers = U;
     const users = new Int32Array(U);
@@ -80,7 +80,7 @@ export class SrnsSampler implements Sampler {
   }
 
   sample(ctx: SampleContext): Negatives {
-    if (this.numUsers !== ctx.dataset.numUsers || this.memory.length === 0) this.prepare(ctx.dataset, ctx.rng);
+    if (this.numUsers !== ctx.data.numUsers || this.memory.length === 0) this.prepare(ctx.data, ctx.rng);
     const B = ctx.users.length;
     const S1 = this.s1;
     const S2 = this.s2;
@@ -91,7 +91,7 @@ export class SrnsSampler implements Sampler {
     for (let b = 0; b < B; b++) mem.set(this.memory.subarray(ctx.users[b] * S1, (ctx.users[b] + 1) * S1), b * S1);
     const sMem = scorePools(ctx, q.data, q.P, 1, mem, S1, this.dedup);
     const sPos = scorePools(ctx, q.data, q.P, 1, ctx.pos, 1, this.dedup);
-    const fresh = drawCandidates(ctx.dataset.train, ctx.users, S2, ctx.rng);
+    const fresh = drawCandidates(ctx.data.train, ctx.users, S2, ctx.rng);
     this.last = { memory: mem, fresh };
     const sFresh = scorePools(ctx, q.data, q.P, 1, fresh, S2, this.dedup);
     const ramp = this.alpha * (this.warmup > 0 ? Math.min(1, epoch / this.warmup) : 1);

@@ -19,7 +19,7 @@ export class UniformSampler implements Sampler {
   }
 
   sample(ctx: SampleContext): Negatives {
-    const items = drawCandidates(ctx.dataset.train, ctx.users, this.k, ctx.rng);
+    const items = drawCandidates(ctx.data.train, ctx.users, this.k, ctx.rng);
     return { kind: 'items', items, k: this.k };
   }
 }

@@ -6,14 +6,12 @@
 // as N consecutive rows with N positives drawn with replacement from the user's training items (the group Δ_u).
 import type { Rng } from '../core/rng.js';
 import type { InteractionSet } from '../data/types.js';
+import type { Batch } from '../core/batch.js';
 
 /** GDNS's group size N (Algorithm 1; 32 in the paper) when the config does not set groupSize. */
 export const DEFAULT_GROUP_SIZE = 32;
 
-export interface Batch {
-  users: Int32Array;
-  pos: Int32Array;
-}
+export type { Batch } from '../core/batch.js';
 
 export interface Batcher {
   readonly stepsPerEpoch: number;
@@ -110,6 +108,7 @@ export function groupBatcher(train: InteractionSet, usersPerBatch: number, group
       rng.shuffle(order);
       const users = new Int32Array(usersPerBatch * groupSize);
       const pos = new Int32Array(usersPerBatch * groupSize);
+      const groups = { size: groupSize };
       for (let s = 0; s < steps; s++) {
         const nu = Math.min(usersPerBatch, order.length - s * usersPerBatch);
         let r = 0;
@@ -121,7 +120,7 @@ export function groupBatcher(train: InteractionSet, usersPerBatch: number, group
             pos[r] = train.indices[lo + rng.int(deg)];
           }
         }
-        yield r === users.length ? { users, pos } : { users: users.subarray(0, r), pos: pos.subarray(0, r) };
+        yield r === users.length ? { users, pos, groups } : { users: users.subarray(0, r), pos: pos.subarray(0, r), groups };
       }
     },
   };

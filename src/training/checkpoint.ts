@@ -3,8 +3,9 @@
 // the run, to RUN_DIR/checkpoint.safetensors (one file, written beside and renamed over the old one, so a kill
 // mid-write leaves the previous checkpoint intact), and removes it when the run finishes.
 //
-// It holds everything the rest of the run depends on: parameters, optimiser moments and step counts, the states of
-// the 'sampler', 'batch' and 'dropout' streams, sampler state (SRNS's memory), the model selector, the records and
+// It holds everything the rest of the run depends on: parameters, optimiser moments and step counts, every named
+// RNG stream the run created ('sampler', 'batch', 'dropout' and any a component asked for), every named component
+// state ('sampler': SRNS's memory; 'encoder': an encoder's own state), the model selector, the records and
 // best-epoch results so far, and how many metrics.jsonl lines were written. Resuming is bit-identical to not
 // stopping (tests check metrics and weights).
 import { existsSync, renameSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { EvalEmbeddings } from '../evaluation/fullRanking.js';
 import type { OptimizerState } from '../engine/optim.js';
-import type { SamplerState } from '../samplers/types.js';
+import type { ComponentState } from '../core/state.js';
 import type { SelectorState } from './selection.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -30,8 +31,10 @@ export interface TrainerCheckpoint<EpochRec = unknown, EvalRec = unknown> {
   fingerprint: string;
   params: Array<{ name: string; data: Float32Array }>;
   optimizer: OptimizerState;
+  /** States of every named stream. */
   rng: Record<string, number[]>;
-  sampler: SamplerState | null;
+  /** Named component states ('sampler', 'encoder'); null for a component without state. */
+  components: Record<string, ComponentState | null>;
   selector: SelectorState;
   epochs: EpochRec[];
   evaluations: EvalRec[];
@@ -51,10 +54,21 @@ export function writeCheckpoint(dir: string, c: TrainerCheckpoint): void {
   c.optimizer.params.forEach((p, i) => {
     for (const [k, v] of Object.entries(p.buffers)) t[`optim.${i}.${k}`] = { shape: [v.length], data: v };
   });
-  const samplerScalars: Record<string, number> = {};
-  for (const [k, v] of Object.entries(c.sampler ?? {})) {
-    if (typeof v === 'number') samplerScalars[k] = v;
-    else t[`sampler.${k}`] = { shape: [v.length], data: v };
+  const scalars: Record<string, Record<string, number> | null> = {};
+  for (const [name, state] of Object.entries(c.components)) {
+    if (name.includes('.') || name.startsWith('best') || ['param', 'optim', 'perUser'].includes(name)) {
+      throw new Error(`checkpoint: component name '${name}' clashes with the checkpoint's own tensors`);
+    }
+    if (state === null) {
+      scalars[name] = null;
+      continue;
+    }
+    const sc: Record<string, number> = {};
+    for (const [k, v] of Object.entries(state)) {
+      if (typeof v === 'number') sc[k] = v;
+      else t[`${name}.${k}`] = { shape: [v.length], data: v };
+    }
+    scalars[name] = sc;
   }
   c.bestWeights?.params.forEach((p, i) => (t[`best.param.${i}`] = { shape: p.shape, data: p.data }));
   const e = c.bestWeights?.embeddings;
@@ -72,7 +86,7 @@ export function writeCheckpoint(dir: string, c: TrainerCheckpoint): void {
     params: c.params.map((p) => p.name),
     optimizer: { kind: c.optimizer.kind, params: c.optimizer.params.map((p) => ({ name: p.name, size: p.size, step: p.step, buffers: Object.keys(p.buffers) })) },
     rng: c.rng,
-    sampler: c.sampler === null ? null : samplerScalars,
+    components: scalars,
     selector: { ...c.selector, bestValue: Number.isFinite(c.selector.bestValue) ? c.selector.bestValue : null },
     epochs: c.epochs, evaluations: c.evaluations, bestSel: c.bestSel, bestTest: c.bestTest,
     perUserTest: c.perUserTest ? Object.keys(c.perUserTest.values) : null,
@@ -102,9 +116,20 @@ export function readCheckpoint(dir: string): TrainerCheckpoint {
     return x.data as T;
   };
   const f32 = (name: string): Float32Array => get<Float32Array>(name, 'f32');
-  const samplerState: SamplerState | null = m.sampler === null ? null : { ...m.sampler };
-  if (samplerState) {
-    for (const [k, x] of Object.entries(f.tensors)) if (k.startsWith('sampler.')) samplerState[k.slice(8)] = x.data as Float32Array | Int32Array;
+  // Checkpoints from before named components held the sampler's state under 'sampler' alone.
+  const metaComponents: Record<string, Record<string, number> | null> = m.components ?? { sampler: m.sampler ?? null };
+  const components: Record<string, ComponentState | null> = {};
+  for (const [name, sc] of Object.entries(metaComponents)) {
+    if (sc === null) {
+      components[name] = null;
+      continue;
+    }
+    const state: ComponentState = { ...sc };
+    const prefix = `${name}.`;
+    for (const [k, x] of Object.entries(f.tensors)) {
+      if (k.startsWith(prefix)) state[k.slice(prefix.length)] = x.data as Float32Array | Int32Array;
+    }
+    components[name] = state;
   }
   const bw = m.bestWeights;
   return {
@@ -118,7 +143,7 @@ export function readCheckpoint(dir: string): TrainerCheckpoint {
       })),
     },
     rng: m.rng,
-    sampler: samplerState,
+    components,
     selector: { ...m.selector, bestValue: m.selector.bestValue ?? -Infinity },
     epochs: m.epochs, evaluations: m.evaluations, bestSel: m.bestSel, bestTest: m.bestTest,
     perUserTest: m.perUserTest === null ? null : {

@@ -1,35 +1,54 @@
 // One training step — the trainer's loop body, shared with the step benchmarks (bench/train.ts, bench/dins.ts) so
 // that they time exactly what train() runs: encoder pass → pooled user / positive rows → sampler → scores → loss
-// (+ λ·egoL2) → diagnostics → backward → optimiser step + zeroGrad, all inside one tidy.
-import type { Dataset } from '../data/types.js';
-import type { Encoder, EncoderPass } from '../encoders/types.js';
-import type { SamplerDiagnostics } from '../evaluation/diagnostics.js';
-import type { LossFn } from '../losses/index.js';
-import { add, gatherRows, reshape, scale } from '../engine/ops.js';
+// + Σ weight·term (the batch L2, the encoder's own terms) → diagnostics → backward → optimiser step + zeroGrad,
+// all inside one tidy.
+//
+// Negatives come in three kinds (samplers/types.ts): per-pair items (B×K rows scored row-aligned), items shared
+// by the batch (B×N through pass.scoreMatrix, with optional log-Q correction and accidental-hit masking) and
+// synthetic pooled rows. The objective is total = loss(inputs) + Σ_t weight_t·value_t; every term's weighted value
+// is returned by name (StepResult.terms) so the trainer logs them per epoch.
+import type { Batch } from '../core/batch.js';
 import type { Rng } from '../core/rng.js';
-import { tidy, type Tensor } from '../engine/tensor.js';
+import type { Streams } from '../core/streams.js';
+import type { Dataset, TrainView } from '../data/types.js';
+import { trainView } from '../data/view.js';
+import type { Encoder, EncoderPass, LossTerm } from '../encoders/types.js';
+import type { SamplerDiagnostics } from '../evaluation/diagnostics.js';
+import type { Loss, LossFn, LossInputs } from '../losses/types.js';
+import { scoreLoss } from '../losses/types.js';
+import { add, gatherRows, reshape, scale, sub } from '../engine/ops.js';
+import { Tensor, tidy } from '../engine/tensor.js';
 import { repeatEach, repeatRows } from '../samplers/common.js';
 import type { Negatives, SampleContext, Sampler } from '../samplers/types.js';
-import type { Batch } from './batching.js';
 
 /** What a step needs; the RNG streams are the run's ('sampler', 'dropout') and advance with every step. */
 export interface TrainStepSetup {
   encoder: Encoder;
   sampler: Sampler;
-  lossFn: LossFn;
+  /** The ranking loss: a Loss, or a plain score function (pos, neg) → scalar. */
+  lossFn: Loss | LossFn;
   optimizer: { step(): void; zeroGrad(): void };
-  dataset: Dataset;
-  /** λ of the batch L2 on the ego rows (0: none). */
+  /** The training data; samplers see only its training view (a full Dataset is narrowed to one). */
+  dataset: Dataset | TrainView;
+  /** λ of the batch L2 on the ego rows (0: none), logged as the term 'l2'. */
   l2: number;
   samplerRng: Rng;
   dropoutRng: Rng;
+  /** The run's other named streams, handed to the encoder pass (absent: components get none). */
+  streams?: Streams;
   /** Per-step score diagnostics (the trainer's); null skips them. */
   diagnostics: SamplerDiagnostics | null;
 }
 
 /** One step's loss and where its time went (ms; performance.now()). */
 export interface StepResult {
+  /** The total objective (ranking loss + every weighted term). */
   loss: number;
+  /**
+   * The objective's parts by name: 'loss' (the ranking loss) and each term's weight·value ('l2', an encoder's
+   * 'cl', …). Reused between steps: copy what you keep.
+   */
+  terms: Map<string, number>;
   /** sampler.sample alone. */
   sampleMs: number;
   /** Encoder pass, pooling, scores, loss and L2, diagnostics (everything before backward but sampling). */
@@ -53,48 +72,125 @@ export function pooledItems(pass: EncoderPass, items: Int32Array): Tensor {
   return pass.pooledItems ? pass.pooledItems(items) : pass.pool(pass.itemLayers(items));
 }
 
+/** A Loss from either form the setup accepts. */
+export function asLoss(l: Loss | LossFn): Loss {
+  return typeof l === 'function' ? scoreLoss(l.name || 'loss', l) : l;
+}
+
+/** The negatives' rows, real ids and L2 items, built before the positive scores (the tape order of today's runs). */
+interface NegRows {
+  nRows: Tensor;
+  /** Per pair: the user rows repeated K times and their ids; shared: the batch's own rows. */
+  uRows: Tensor;
+  uIds: Int32Array;
+  /** Real items behind the negatives, B×K (shared: each pair's row of the N ids), or null. */
+  negIds: Int32Array | null;
+  /** Items whose ego rows the batch L2 covers besides users and positives. */
+  l2Items: Int32Array[];
+  sources?: Int32Array[];
+  k: number;
+}
+
+function negativeRows(pass: EncoderPass, u: Tensor, users: Int32Array, neg: Negatives): NegRows {
+  const b = users.length;
+  if (neg.kind === 'shared') {
+    const N = neg.items.length;
+    if (neg.k !== N) throw new Error(`sampler returned ${N} shared negatives with k = ${neg.k}`);
+    const ids = new Int32Array(b * N);
+    for (let r = 0; r < b; r++) ids.set(neg.items, r * N);
+    return { nRows: pooledItems(pass, neg.items), uRows: u, uIds: users, negIds: ids, l2Items: [neg.items], k: N };
+  }
+  const k = neg.k;
+  const uRows = k === 1 ? u : gatherRows(u, repeatRows(b, k));
+  const uIds = repeatEach(users, k);
+  const nRows = neg.kind === 'items' ? pooledItems(pass, neg.items) : neg.pooled;
+  const real = neg.kind === 'items' ? neg.items : neg.hardItems;
+  const sources = neg.kind === 'synthetic' ? neg.sources : undefined;
+  const l2Items = real ? [real] : [];
+  if (sources) l2Items.push(...sources);
+  return { nRows, uRows, uIds, negIds: real ?? null, l2Items, sources, k };
+}
+
+/** s⁻: [B] (K = 1) or [B×K] per pair; [B×N] for shared negatives, log-Q corrected and hit-masked on request. */
+function negativeScores(pass: EncoderPass, nr: NegRows, pos: Int32Array, neg: Negatives): Tensor {
+  const b = pos.length;
+  if (neg.kind === 'shared') {
+    let s = pass.scoreMatrix(nr.uRows, nr.nRows, neg.items, nr.uIds);
+    const N = neg.items.length;
+    if (neg.logQ) {
+      if (neg.logQ.length !== N) throw new Error(`shared negatives: logQ has ${neg.logQ.length} values for ${N} items`);
+      s = sub(s, Tensor.from(neg.logQ, [1, N]));
+    }
+    if (neg.maskHits) s = add(s, hitMask(pos, neg.items));
+    return s;
+  }
+  const s = pass.score(nr.uRows, nr.nRows, neg.kind === 'items' ? neg.items : undefined, nr.uIds);
+  return nr.k === 1 ? s : reshape(s, [b, nr.k]);
+}
+
+/** −1e9 where shared item n is pair b's own positive (an accidental hit), else 0: [B×N], no gradient. */
+function hitMask(pos: Int32Array, items: Int32Array): Tensor {
+  const b = pos.length, n = items.length;
+  const m = Tensor.zeros([b, n]);
+  const d = m.data;
+  for (let r = 0; r < b; r++) for (let j = 0; j < n; j++) if (items[j] === pos[r]) d[r * n + j] = -1e9;
+  return m;
+}
+
 /**
  * The training step of train(): returns a function that runs one batch (epoch and step are the sampler's context
  * and name a non-finite loss in the error). Throws when the loss is not finite, before backward.
  */
 export function createTrainStep(s: TrainStepSetup): TrainStep {
-  const { encoder, sampler, lossFn, optimizer, dataset, l2, samplerRng, dropoutRng, diagnostics } = s;
+  const { encoder, sampler, optimizer, l2, samplerRng, dropoutRng, diagnostics, streams } = s;
+  const loss = asLoss(s.lossFn);
+  const data = trainView(s.dataset);
+  const wantRows = loss.needs?.rows === true;
+  const terms = new Map<string, number>();
   return (batch, epoch, step) => {
     const { users, pos } = batch;
     const b = users.length;
-    const r: StepResult = { loss: NaN, sampleMs: 0, forwardMs: 0, backwardMs: 0, optimMs: 0 };
+    const r: StepResult = { loss: NaN, terms, sampleMs: 0, forwardMs: 0, backwardMs: 0, optimMs: 0 };
+    terms.clear();
     const t0 = now();
     r.loss = tidy(() => {
-      const pass = encoder.forward({ training: true, rng: dropoutRng });
+      const pass = encoder.forward({ training: true, rng: dropoutRng, streams });
       const u = pooledUsers(pass, users);
       const p = pooledItems(pass, pos);
-      const ctx: SampleContext = { users, pos, pass, encoder, dataset, rng: samplerRng, epoch, step };
+      const ctx: SampleContext = { batch, users, pos, pass, data, rng: samplerRng, epoch, step, userRows: u };
       const ts = now();
       const neg: Negatives = sampler.sample(ctx);
       r.sampleMs = now() - ts;
-      const k = neg.k;
-      const uK = k === 1 ? u : gatherRows(u, repeatRows(b, k));
-      const usersK = repeatEach(users, k);
-      const negIds = neg.kind === 'items' ? neg.items : null;
-      const nRows = neg.kind === 'items' ? pooledItems(pass, neg.items) : neg.pooled;
+      const sc = negativeRows(pass, u, users, neg);
       const sPos = pass.score(u, p, pos, users);
-      const sNeg = pass.score(uK, nRows, negIds ?? undefined, usersK);
-      let loss = lossFn(sPos, k === 1 ? sNeg : reshape(sNeg, [b, k]));
-      if (l2 > 0) {
-        const l2Items = [pos];
-        const real = negIds ?? (neg.kind === 'synthetic' ? neg.hardItems : undefined);
-        if (real) l2Items.push(real);
-        loss = add(loss, scale(pass.egoL2(users, l2Items, b), l2));
+      const sNeg = negativeScores(pass, sc, pos, neg);
+      const inputs: LossInputs = { pos: sPos, neg: sNeg, shared: neg.kind === 'shared', batch };
+      if (wantRows) {
+        inputs.users = u;
+        inputs.posItems = p;
+        inputs.negItems = sc.nRows;
       }
-      const lv = loss.item();
+      if (neg.kind === 'shared' && neg.logQ) inputs.logQ = neg.logQ;
+      let total = loss.compute(inputs);
+      terms.set('loss', total.item());
+      const extra: LossTerm[] = [];
+      if (l2 > 0) extra.push({ name: 'l2', value: pass.egoL2(users, [pos, ...sc.l2Items], b), weight: l2 });
+      if (pass.terms) extra.push(...pass.terms(batch));
+      for (const t of extra) {
+        if (t.weight === 0) continue;
+        const w = scale(t.value, t.weight);
+        terms.set(t.name, (terms.get(t.name) ?? 0) + w.item());
+        total = add(total, w);
+      }
+      const lv = total.item();
       if (!Number.isFinite(lv)) {
         throw new Error(`loss became ${lv} at epoch ${epoch}, step ${step}: lower optimizer.lr or check the data`);
       }
-      diagnostics?.add(users, sPos.data, sNeg.data, k, negIds ?? (neg.kind === 'synthetic' ? neg.hardItems ?? null : null));
+      diagnostics?.add(users, sPos.data, sNeg.data, sc.k, sc.negIds, sc.sources);
       sampler.observe?.(ctx, neg, { pos: sPos.data, neg: sNeg.data });
       const tb = now();
       r.forwardMs = tb - t0 - r.sampleMs;
-      loss.backward();
+      total.backward();
       const to = now();
       r.backwardMs = to - tb;
       optimizer.step();

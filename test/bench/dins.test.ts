@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OurDinsStep, STEP } from '../../bench/dins.js';
 import { syntheticDataset } from '../../src/data/synthetic.js';
-import { train } from '../../src/training/trainer.js';
+import { train } from '../../src/experiments/run.js';
 
 test('bench dins: one epoch of the bench step equals one epoch of train() with the same config', async () => {
   const ds = syntheticDataset({ users: 300, items: 500, seed: 3 });

@@ -99,7 +99,7 @@ test('uniform and popularity samplers return B×K non-positive ids, deterministi
   for (const name of ['uniform', 'popularity']) {
     const run = (): Int32Array => {
       const s = createSampler(name, { k: 3 });
-      const r = s.sample({ users, pos: Int32Array.from([0, 3, 4, 1]), dataset: ds, rng: Rng.stream(5, 'sampler') } as never);
+      const r = s.sample({ users, pos: Int32Array.from([0, 3, 4, 1]), data: ds, rng: Rng.stream(5, 'sampler') } as never);
       assert.equal(r.kind, 'items');
       if (r.kind !== 'items') throw new Error('unreachable');
       assert.equal(r.k, 3);

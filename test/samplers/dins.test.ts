@@ -14,7 +14,7 @@ function tiny(q: number[], p: number[], n: number[]) {
   return (opts: DinsOptions): Float32Array =>
     tidy(() => {
       const neg = new DinsSampler({ m: 3, ...opts }).sample({
-        users: Int32Array.from([0]), pos: Int32Array.from([0]), pass: enc.forward(), encoder: enc, dataset: ds,
+        batch: { users: Int32Array.from([0]), pos: Int32Array.from([0]) }, users: Int32Array.from([0]), pos: Int32Array.from([0]), pass: enc.forward(), data: ds,
         rng: Rng.stream(1, 'sampler'), epoch: 0, step: 0,
       });
       if (neg.kind !== 'synthetic') throw new Error('synthetic expected');
@@ -69,7 +69,7 @@ function setup(layers: number, pooling: 'mean' | 'concat', dim = 4, seed = 5) {
   const users = Int32Array.from([0, 1, 2]);
   const pos = Int32Array.from([1, 2, 4]);
   const ctx = (s: number): SampleContext => ({
-    users, pos, pass: enc.forward(), encoder: enc, dataset: ds, rng: Rng.stream(s, 'sampler'), epoch: 0, step: 0,
+    batch: { users, pos }, users, pos, pass: enc.forward(), data: ds, rng: Rng.stream(s, 'sampler'), epoch: 0, step: 0,
   });
   return { enc, users, pos, ctx };
 }

@@ -15,7 +15,7 @@ function setup(opts: { layers: number; pooling?: 'mean' | 'concat'; scorerKind?:
   const users = Int32Array.from([0, 1, 2, 3, 0, 2]);
   const pos = Int32Array.from([0, 3, 5, 6, 1, 5]);
   const ctx = (seed: number): SampleContext => ({
-    users, pos, pass: enc.forward(), encoder: enc, dataset: ds, rng: Rng.stream(seed, 'sampler'), epoch: 0, step: 0,
+    batch: { users, pos }, users, pos, pass: enc.forward(), data: ds, rng: Rng.stream(seed, 'sampler'), epoch: 0, step: 0,
   });
   return { ds, enc, users, pos, ctx };
 }

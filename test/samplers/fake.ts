@@ -9,7 +9,8 @@ import { add, concatCols, gatherRows, meanOf, rowDot, scale, softplus, sub, sum 
 import { Parameter } from '../../src/engine/param.js';
 import { Rng } from '../../src/core/rng.js';
 import { tidy, type Tensor } from '../../src/engine/tensor.js';
-import type { Negatives } from '../../src/samplers/types.js';
+import { passInfo } from '../../src/encoders/common.js';
+import type { Negatives, SyntheticNegatives } from '../../src/samplers/types.js';
 
 export function csrFromLists(lists: number[][], cols: number): InteractionSet {
   const indptr = new Int32Array(lists.length + 1);
@@ -112,7 +113,12 @@ export class FakeEncoder implements Encoder {
 
   forward(): EncoderPass {
     const pool = (ls: Tensor[]): Tensor => (this.pooling === 'mean' ? (ls.length === 1 ? ls[0] : meanOf(ls)) : concatCols(ls));
+    const P = this.pooling === 'concat' ? this.dim * this.users.length : this.dim;
     return {
+      info: passInfo(this, P),
+      scoreMatrix: () => {
+        throw new Error('fake encoder: scoreMatrix not needed');
+      },
       userLayers: (u) => this.users.map((t) => gatherRows(t, u)),
       itemLayers: (i) => this.items.map((t) => gatherRows(t, i)),
       pool,
@@ -174,7 +180,7 @@ export function bprSum(pass: EncoderPass, users: Int32Array, pos: Int32Array, ne
   const sPos = gatherRows(pass.score(u, p, pos), rep);
   const sNeg = negs.kind === 'items'
     ? pass.score(uRep, pass.pool(pass.itemLayers(negs.items)), negs.items)
-    : pass.score(uRep, negs.pooled);
+    : pass.score(uRep, (negs as SyntheticNegatives).pooled);
   const gap = sub(sNeg, sPos);
   return sum(softplus(beta === 1 ? gap : scale(gap, beta)));
 }

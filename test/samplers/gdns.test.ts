@@ -10,7 +10,7 @@ import { GdnsSampler } from '../../src/samplers/gdns.js';
 import { PairTable } from '../../src/samplers/pairTable.js';
 import type { Negatives, SampleContext } from '../../src/samplers/types.js';
 import { groupBatcher } from '../../src/training/batching.js';
-import { train } from '../../src/training/trainer.js';
+import { train } from '../../src/experiments/run.js';
 import { makeDataset } from './fake.js';
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
@@ -52,10 +52,11 @@ test('PairTable: defaults for unseen pairs, values survive growth, export/from r
 /** User 0 trains on items 0–9 of 16: its 6 free items are all of δ when m = 6 (the complement path). */
 function tiny() {
   const ds = makeDataset([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11]], 16, [[10], [0]]);
-  const ctx = (users: number[], rng: Rng): SampleContext => ({
-    users: Int32Array.from(users), pos: Int32Array.from(users.map((u) => (u === 0 ? 0 : 10))),
-    pass: null as never, encoder: null as never, dataset: ds, rng, epoch: 1, step: 0,
-  });
+  const ctx = (ids: number[], rng: Rng): SampleContext => {
+    const users = Int32Array.from(ids);
+    const pos = Int32Array.from(ids.map((u) => (u === 0 ? 0 : 10)));
+    return { users, pos, batch: { users, pos }, pass: null as never, data: ds, rng, epoch: 1, step: 0 };
+  };
   return { ds, ctx };
 }
 
@@ -139,7 +140,7 @@ test('gdns on a large catalogue draws δ by rejection: M distinct non-positives 
   const s = new GdnsSampler({ m: 40 });
   const users = new Int32Array(5 * 8);
   for (let g = 0; g < 5; g++) users.fill(g, g * 8, g * 8 + 8);
-  const items = itemsOf(s.sample({ users, pos: new Int32Array(40), pass: null as never, encoder: null as never, dataset: ds, rng: Rng.stream(1, 's'), epoch: 1, step: 0 }));
+  const items = itemsOf(s.sample({ batch: { users, pos: new Int32Array(40) }, users, pos: new Int32Array(40), pass: null as never, data: ds, rng: Rng.stream(1, 's'), epoch: 1, step: 0 }));
   for (let g = 0; g < 5; g++) {
     const chosen: number[] = Array.from(items.subarray(g * 8 * 8, g * 8 * 8 + 8));
     assert.equal(new Set(chosen).size, 8);
@@ -158,7 +159,7 @@ test('gdns dense and hash storage give the same negatives and H/G; auto picks de
     const sr = Rng.stream(2, 'scores');
     const out: number[][] = [];
     for (let t = 0; t < 6; t++) {
-      const c: SampleContext = { users, pos: new Int32Array(20), pass: null as never, encoder: null as never, dataset: ds, rng, epoch: t, step: 0 };
+      const c: SampleContext = { batch: { users, pos: new Int32Array(20) }, users, pos: new Int32Array(20), pass: null as never, data: ds, rng, epoch: t, step: 0 };
       const neg = s.sample(c);
       out.push(Array.from(itemsOf(neg)));
       s.observe(c, neg, { pos: Float32Array.from({ length: 20 }, () => sr.normal()), neg: Float32Array.from({ length: 100 }, () => sr.normal()) });

@@ -9,7 +9,7 @@ import { Rng } from '../../src/core/rng.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { bpr } from '../../src/losses/index.js';
 import { createSampler } from '../../src/samplers/index.js';
-import type { Negatives, Sampler } from '../../src/samplers/types.js';
+import type { Negatives, Sampler, SyntheticNegatives } from '../../src/samplers/types.js';
 import { makeDataset } from './fake.js';
 
 function randomDataset(seed: number) {
@@ -55,13 +55,13 @@ for (const encName of ['mf', 'gmf', 'lightgcn', 'ngcf']) {
         const rep = new Int32Array(b * k);
         for (let i = 0; i < b * k; i++) rep[i] = Math.floor(i / k);
         const sPos = pass.score(u, pass.pool(pass.itemLayers(pos)), pos, users);
-        const rows = neg.kind === 'items' ? pass.pool(pass.itemLayers(neg.items)) : neg.pooled;
+        const rows = neg.kind === 'items' ? pass.pool(pass.itemLayers(neg.items)) : (neg as SyntheticNegatives).pooled;
         const sNeg = pass.score(gatherRows(u, rep), rows, neg.kind === 'items' ? neg.items : undefined);
         return bpr(sPos, k === 1 ? sNeg : reshape(sNeg, [b, k]));
       };
       const fixedNeg = tidy(() => {
         const pass = enc.forward({ training: false, rng: evalRng });
-        const n = evalNeg.sample({ users, pos, pass, encoder: enc, dataset: ds, rng: evalRng, epoch: 0, step: 0 });
+        const n = evalNeg.sample({ batch: { users, pos }, users, pos, pass, data: ds, rng: evalRng, epoch: 0, step: 0 });
         return n.kind === 'items' ? n.items : new Int32Array(0);
       });
       const evalLoss = () =>
@@ -70,7 +70,7 @@ for (const encName of ['mf', 'gmf', 'lightgcn', 'ngcf']) {
       for (let step = 0; step < 25; step++) {
         tidy(() => {
           const pass = enc.forward({ training: true, rng: Rng.stream(step, 'dropout') });
-          const neg = s.sample({ users, pos, pass, encoder: enc, dataset: ds, rng, epoch: 1 + Math.floor(step / 5), step });
+          const neg = s.sample({ batch: { users, pos }, users, pos, pass, data: ds, rng, epoch: 1 + Math.floor(step / 5), step });
           const loss = lossOf(neg, pass);
           assert.ok(Number.isFinite(loss.item()), `${encName}/${name}: loss ${loss.item()}`);
           loss.backward();

@@ -13,7 +13,7 @@ function setup(layers: number, pooling: 'mean' | 'concat', dim = 4) {
   const users = Int32Array.from([0, 1, 2]);
   const pos = Int32Array.from([1, 2, 4]);
   const ctx = (seed: number): SampleContext => ({
-    users, pos, pass: enc.forward(), encoder: enc, dataset: ds, rng: Rng.stream(seed, 'sampler'), epoch: 0, step: 0,
+    batch: { users, pos }, users, pos, pass: enc.forward(), data: ds, rng: Rng.stream(seed, 'sampler'), epoch: 0, step: 0,
   });
   return { enc, users, pos, ctx };
 }

@@ -6,7 +6,7 @@ import { tidy } from '../../src/engine/tensor.js';
 import { bpr, createLoss } from '../../src/losses/index.js';
 import { DnsSampler } from '../../src/samplers/dns.js';
 import { PdnsSampler } from '../../src/samplers/pdns.js';
-import type { Negatives, SampleContext } from '../../src/samplers/types.js';
+import type { Negatives, SampleContext, SyntheticNegatives } from '../../src/samplers/types.js';
 import { FakeEncoder, bprSum, dot, gradCheck, makeDataset } from './fake.js';
 
 function setup(layers: number, pooling: 'mean' | 'concat', dim = 4, seed = 3) {
@@ -16,7 +16,7 @@ function setup(layers: number, pooling: 'mean' | 'concat', dim = 4, seed = 3) {
   const users = Int32Array.from([0, 1, 2, 3, 2]);
   const pos = Int32Array.from([1, 2, 4, 6, 3]);
   const ctx = (s: number): SampleContext => ({
-    users, pos, pass: enc.forward(), encoder: enc, dataset: ds, rng: Rng.stream(s, 'sampler'), epoch: 0, step: 0,
+    batch: { users, pos }, users, pos, pass: enc.forward(), data: ds, rng: Rng.stream(s, 'sampler'), epoch: 0, step: 0,
   });
   return { enc, users, pos, ctx };
 }
@@ -29,7 +29,7 @@ function scores(c: SampleContext, negs: Negatives) {
   const rep = new Int32Array(users.length * K);
   for (let b = 0; b < users.length; b++) for (let k = 0; k < K; k++) rep[b * K + k] = b;
   const sPos = rowDot(u, pass.pool(pass.itemLayers(pos)));
-  const negRows = negs.kind === 'items' ? pass.pool(pass.itemLayers(negs.items)) : negs.pooled;
+  const negRows = negs.kind === 'items' ? pass.pool(pass.itemLayers(negs.items)) : (negs as SyntheticNegatives).pooled;
   const sNeg = rowDot(gatherRows(u, rep), negRows);
   return { sPos, sNeg: K === 1 ? sNeg : reshape(sNeg, [users.length, K]) };
 }
@@ -67,7 +67,7 @@ for (const [layers, pooling, K] of [[1, 'mean', 1], [3, 'mean', 2], [2, 'concat'
         const { sPos, sNeg } = scores(c, neg);
         const loss = mode === 'mix' ? bpr(sPos, sNeg) : createLoss(s.preferredLoss!)(sPos, sNeg);
         loss.backward();
-        const hard = neg.kind === 'items' ? neg.items : neg.hardItems!;
+        const hard = neg.kind === 'items' ? neg.items : (neg as SyntheticNegatives).hardItems!;
         return {
           loss: loss.item(),
           hard: Array.from(hard),

@@ -33,7 +33,7 @@ test('sampler time per batch on Gowalla (2048 pairs, M = 64)', (t) => {
     tidy(() => {
       const pass = enc.forward({ training: true, rng: Rng.stream(1, 'dropout') });
       const samplerRng = Rng.stream(1, 'sampler');
-      const ctx: SampleContext = { users, pos, pass, encoder: enc, dataset: ds, rng: samplerRng, epoch: 1, step: 0 };
+      const ctx: SampleContext = { batch: { users, pos }, users, pos, pass, data: ds, rng: samplerRng, epoch: 1, step: 0 };
       const lines: string[] = [];
       for (const [name, opts] of [
         ['uniform', {}], ['dns', { m: 64 }], ['mixgcf', { m: 64 }], ['dins', { m: 64 }], ['srns', {}],

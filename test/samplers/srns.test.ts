@@ -13,7 +13,7 @@ function setup(scorerKind: 'dot' | 'dot+bias' = 'dot') {
   const ds = makeDataset(train, numItems, [[4], [5], [36], [0], [1]]);
   const enc = new FakeEncoder({ numUsers: 5, numItems, dim: 4, layers: 2, scorerKind, seed: 2 });
   const ctx = (users: Int32Array, pos: Int32Array, rng: Rng, epoch: number, step = 0): SampleContext => ({
-    users, pos, pass: enc.forward(), encoder: enc, dataset: ds, rng, epoch, step,
+    batch: { users, pos }, users, pos, pass: enc.forward(), data: ds, rng, epoch, step,
   });
   return { ds, enc, ctx, train };
 }

@@ -12,7 +12,8 @@ import type { Dataset } from '../../src/data/types.js';
 import { datasetFromConfig } from '../../src/cli/common.js';
 import { readRunEmbeddings } from '../../src/experiments/runStore.js';
 import { CHECKPOINT_FILE } from '../../src/training/checkpoint.js';
-import { type RunResult, train } from '../../src/training/trainer.js';
+import { type RunResult } from '../../src/training/types.js';
+import { train } from '../../src/experiments/run.js';
 
 const ds = () => syntheticDataset({ users: 80, items: 120, seed: 3 });
 const base = { epochs: 7, evalEvery: 2, patience: 0, ks: [10], batchSize: 256, encoder: { dim: 8 } };

@@ -12,8 +12,8 @@ import { drawSampledNegatives, evaluateSampled } from '../../src/evaluation/samp
 import { evaluateFullRanking } from '../../src/evaluation/fullRanking.js';
 import { configKey } from '../../src/experiments/compare.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
-import { train } from '../../src/training/trainer.js';
-import { evaluatorFor } from '../../src/training/protocol.js';
+import { train } from '../../src/experiments/run.js';
+import { evaluatorFor } from '../../src/evaluation/protocol.js';
 
 const ds = () => syntheticDataset({ users: 70, items: 150, seed: 8 });
 const base = { epochs: 3, evalEvery: 1, patience: 0, ks: [5, 10], metric: 'recall@10', encoder: { dim: 8 }, sampler: { name: 'dns', m: 4 } };

@@ -17,7 +17,7 @@ import { createSampler } from '../../src/samplers/index.js';
 import type { Sampler } from '../../src/samplers/types.js';
 import { interactionBatcher } from '../../src/training/batching.js';
 import { createTrainStep } from '../../src/training/step.js';
-import { train } from '../../src/training/trainer.js';
+import { train } from '../../src/experiments/run.js';
 
 interface Setup { encoder: Encoder; sampler: Sampler; optimizer: Adam; samplerRng: Rng; dropoutRng: Rng }
 
@@ -42,7 +42,7 @@ function unfusedStep(s: Setup, ds: Dataset, users: Int32Array, pos: Int32Array, 
     const b = users.length;
     const u = pass.pool(pass.userLayers(users));
     const p = pass.pool(pass.itemLayers(pos));
-    const neg = sampler.sample({ users, pos, pass, encoder, dataset: ds, rng: samplerRng, epoch: 1, step });
+    const neg = sampler.sample({ batch: { users, pos }, users, pos, pass, data: ds, rng: samplerRng, epoch: 1, step });
     if (neg.kind !== 'items') throw new Error('test expects item negatives');
     const k = neg.k;
     const rep = new Int32Array(b * k);

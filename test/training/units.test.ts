@@ -5,7 +5,7 @@ import type { Dataset, InteractionSet } from '../../src/data/types.js';
 import { interactionBatcher, userBatcher } from '../../src/training/batching.js';
 import { SamplerDiagnostics } from '../../src/evaluation/diagnostics.js';
 import { ModelSelector } from '../../src/training/selection.js';
-import { checkCompatibility } from '../../src/training/trainer.js';
+import { checkCompatibility } from '../../src/experiments/assemble.js';
 import { formatDuration } from '../../src/training/progress.js';
 
 function csr(rows: number[][], cols: number): InteractionSet {

@@ -6,11 +6,17 @@
 // Sampled lists are fixed per run: the dataset's own `testNegatives` when it has them (NCF `.test.negative`),
 // otherwise drawn once, before training, from the run seed's 'eval-test' / 'eval-valid' streams (see
 // drawSampledNegatives for which items each split's lists avoid).
-import type { Dataset } from '../data/types.js';
 import { Rng } from '../core/rng.js';
-import { evaluateFullRanking, type EvalEmbeddings, type EvalResult } from '../evaluation/fullRanking.js';
-import { drawSampledNegatives, evaluateSampled, type NegativeLists } from '../evaluation/sampled.js';
-import type { RunConfig } from '../experiments/config.js';
+import type { Dataset } from '../data/types.js';
+import { evaluateFullRanking, type EvalEmbeddings, type EvalResult } from './fullRanking.js';
+import { drawSampledNegatives, evaluateSampled, type NegativeLists } from './sampled.js';
+
+/** The run-config keys that choose the protocol (RunConfig has them all). */
+export interface ProtocolConfig {
+  evalProtocol?: 'full' | 'sampled';
+  evalNegatives?: number;
+  seed: number;
+}
 
 export type Split = 'valid' | 'test';
 
@@ -22,7 +28,7 @@ export type Evaluator = (emb: EvalEmbeddings, dataset: Dataset,
 export const DEFAULT_EVAL_NEGATIVES = 100;
 
 /** 'full' or 'sampled', and N for sampled (from the config, or the dataset's own lists). */
-export function protocolOf(config: Pick<RunConfig, 'evalProtocol' | 'evalNegatives'>, dataset: Dataset): { name: 'full' } | { name: 'sampled'; negatives: number } {
+export function protocolOf(config: Pick<ProtocolConfig, 'evalProtocol' | 'evalNegatives'>, dataset: Dataset): { name: 'full' } | { name: 'sampled'; negatives: number } {
   if ((config.evalProtocol ?? 'full') === 'full') return { name: 'full' };
   const own = dataset.testNegatives?.n;
   if (own !== undefined && config.evalNegatives !== undefined && config.evalNegatives !== own) {
@@ -36,7 +42,7 @@ export function protocolOf(config: Pick<RunConfig, 'evalProtocol' | 'evalNegativ
  * The evaluator of a run: full ranking, or sampled ranking against lists fixed for the whole run (drawn lazily,
  * once per split). `dataset` must be the run's dataset after its validation carve.
  */
-export function evaluatorFor(config: Pick<RunConfig, 'evalProtocol' | 'evalNegatives' | 'seed'>, dataset: Dataset): Evaluator {
+export function evaluatorFor(config: ProtocolConfig, dataset: Dataset): Evaluator {
   const protocol = protocolOf(config, dataset);
   if (protocol.name === 'full') {
     return (emb, ds, o) => evaluateFullRanking(emb, ds, { split: o.split, ks: o.ks, maskValidWhenTesting: o.maskValidWhenTesting });
@@ -60,4 +66,24 @@ export function evaluatorFor(config: Pick<RunConfig, 'evalProtocol' | 'evalNegat
 /** Expected Recall@K of a random ranking under the sampled protocol: each positive among N negatives. */
 export function sampledRandomRecall(negatives: number, ks: readonly number[]): Record<string, number> {
   return Object.fromEntries(ks.map((k) => [`recall@${k}`, Math.min(1, k / (negatives + 1))]));
+}
+
+/** Expected Recall@K of a uniformly random ranking: mean over users with test items of min(1, K / #candidates). */
+export function randomRecall(dataset: Dataset, ks: readonly number[], maskValid: boolean): Record<string, number> {
+  const out: Record<string, number> = {};
+  const { train, valid, test } = dataset;
+  for (const k of ks) {
+    let sum = 0;
+    let n = 0;
+    for (let u = 0; u < test.rows; u++) {
+      if (test.indptr[u + 1] === test.indptr[u]) continue;
+      let masked = u < train.rows ? train.indptr[u + 1] - train.indptr[u] : 0;
+      if (maskValid && valid && u < valid.rows) masked += valid.indptr[u + 1] - valid.indptr[u];
+      const cand = dataset.numItems - masked;
+      sum += cand > 0 ? Math.min(1, k / cand) : 0;
+      n++;
+    }
+    out[`recall@${k}`] = n ? sum / n : NaN;
+  }
+  return out;
 }

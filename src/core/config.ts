@@ -1,0 +1,54 @@
+// The shape of a run's configuration: the one vocabulary every layer shares (the experiment layer resolves and
+// validates it, the training loop reads its settings, reports print it). Types only; experiments/config.ts owns
+// parsing, defaults and validation.
+
+export type DatasetConfig = string | ({ name?: string; format?: string; path?: string } & Record<string, unknown>);
+
+export interface RunConfig {
+  /** The preset the config started from (informational once resolved). */
+  preset?: string;
+  /** A short name (`synthetic`, `lastfm`, `gowalla`, `ml-100k`) or a loader spec passed to `loadDataset`. */
+  dataset: DatasetConfig;
+  encoder: { name: string; dim: number; layers: number } & Record<string, unknown>;
+  sampler: { name: string } & Record<string, unknown>;
+  /** null: the sampler's preferredLoss if it has one, else BPR. */
+  loss: ({ name: string } & Record<string, unknown>) | null;
+  optimizer: { name: 'adam' | 'adagrad' | 'sgd'; lr: number; lazy: boolean; weightDecay: number };
+  /** λ of the reference codes' batch L2 on ego rows: λ·½(‖u⁰‖²+‖i⁰‖²+‖j⁰‖²)/B. */
+  l2: number;
+  batchSize: number;
+  /** 'interactions': every training pair once per epoch, shuffled; 'users': LightGCN-PyTorch's user sampling. */
+  /**
+   * 'interactions' | 'users' | 'groups' (GDNS: `batchSize` users per step, each as `groupSize` rows with
+   * positives drawn with replacement).
+   */
+  batching: 'interactions' | 'users' | 'groups';
+  /** Steps per epoch for 'users' batching; null = ⌈#train interactions / batchSize⌉. */
+  stepsPerEpoch: number | null;
+  epochs: number;
+  evalEvery: number;
+  /** Evaluations without improvement before stopping; 0 disables early stopping. */
+  patience: number;
+  metric: string;
+  ks: number[];
+  seed: number;
+  selectOn: 'valid' | 'test';
+  /** Share of each user's training items carved into a validation split when the dataset has none. */
+  validFraction: number;
+  /** When testing, mask validation items too (they are not test positives). */
+  maskValidWhenTesting: boolean;
+  /**
+   * Also evaluate test at every evaluation (for test curves, as in PDNS Fig. 4): recorded in metrics.jsonl, never
+   * used for selection. Off by default: it doubles the evaluation time.
+   */
+  testCurve?: boolean;
+  /** Rows (positives) per user for 'groups' batching: GDNS's N (default 32). */
+  groupSize?: number;
+  /**
+   * 'full' (default): rank every item the user has not trained on. 'sampled': rank each held-out positive against
+   * `evalNegatives` fixed negatives (NCF/SRNS/GDNS protocol; the dataset's own test lists when it has them).
+   */
+  evalProtocol?: 'full' | 'sampled';
+  /** Negatives per positive for the sampled protocol (default 100). */
+  evalNegatives?: number;
+}
