@@ -14,14 +14,16 @@ export * from './data/index.js';
 
 // Models
 export * from './encoders/index.js';
-export { createLoss, lossNames, resolveLossName, bpr, softBpr, kPairSoftplus, marginHinge, sigmoidHinge,
-  softplusPointwise, groupHinge } from './losses/index.js';
-export type { LossFn, LossSpec } from './losses/index.js';
-export {
-  createSampler, samplerNames, drawCandidates, UniformSampler, PopularitySampler, DnsSampler, MixGcfSampler,
-  DinsSampler, PdnsSampler, SrnsSampler,
-} from './samplers/index.js';
-export type { Sampler, SampleContext, Negatives, SamplerNeeds, SamplerState } from './samplers/index.js';
+export { losses, buildLoss, createLoss, lossNames, resolveLossName, scoreLoss, bpr, softBpr, kPairSoftplus, marginHinge,
+  sigmoidHinge, softplusPointwise, groupHinge } from './losses/index.js';
+export type { LossFn, LossSpec, Loss, LossEntry, LossInputs, LossNeeds } from './losses/index.js';
+export * from './samplers/index.js';
+
+// Registries and their vocabulary (every encoder, sampler, loss and preset is listed in its registry)
+export { Registry, type RegistryEntry } from './core/registry.js';
+export { checkOptions, describeOptions, type OptionSchema, type OptionSpec } from './core/options.js';
+export type { Streams } from './core/streams.js';
+export type { ComponentState } from './core/state.js';
 
 // Evaluation
 export * from './evaluation/index.js';
@@ -29,11 +31,12 @@ export * from './evaluation/index.js';
 // Training, experiments, run store, reports
 export { train } from './experiments/run.js';
 export { checkCompatibility } from './experiments/assemble.js';
+export { protocolOf, evaluatorFor, sampledRandomRecall } from './evaluation/protocol.js';
 export { randomRecall } from './evaluation/protocol.js';
 export type { RunResult, TrainEvent, EvalRecord, EpochRecord } from './training/types.js';
 export type { TrainOptions } from './experiments/run.js';
 export type { Evaluator } from './evaluation/protocol.js';
-export { interactionBatcher, userBatcher, type Batch, type Batcher } from './training/batching.js';
+export { interactionBatcher, userBatcher, groupBatcher, type Batch, type Batcher } from './training/batching.js';
 export { createTrainStep, type TrainStep, type TrainStepSetup, type StepResult } from './training/step.js';
 export { carveValid, validCarveFor, VALID_STREAM, type ValidCarve } from './training/carve.js';
 export { ModelSelector } from './training/selection.js';
@@ -41,7 +44,10 @@ export { streamProgress, silentProgress, type ProgressSink } from './training/pr
 export {
   ConfigError, validateConfig, deepMerge, parseConfigText, parseOverrides, type RunConfig, type DatasetConfig,
 } from './experiments/config.js';
-export { PRESETS, presetNames, resolveConfig, mergeConfig, DEFAULT_PRESET } from './experiments/presets.js';
+export { PRESETS, presets, presetNames, resolveConfig, mergeConfig, DEFAULT_PRESET, type PresetEntry } from './experiments/presets.js';
+export { checkMethodOptions, checkEvaluable, makeOptimizer } from './experiments/assemble.js';
+export { trainLoop, type LoopComponents, type LoopSettings, type LoopOptions } from './training/loop.js';
+export { RunStreams } from './training/streams.js';
 export {
   RunWriter, readRun, readRunEmbeddings, readPerUser, defaultRunDir, summaryOf, type StoredRun, type RunSummary,
 } from './experiments/runStore.js';

@@ -7,6 +7,7 @@ import { loadDataset, type DatasetSpec } from '../data/index.js';
 import { NAMED_DATASETS, guessFormat } from '../data/registry.js';
 import { type RunConfig, ConfigError, parseConfigText, parseOverrides, parseValue, setPath } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
+import { methodNamesHelp } from './methods.js';
 import { readRun, readRunEmbeddings, type StoredRun } from '../experiments/runStore.js';
 import { carveValid } from '../training/carve.js';
 
@@ -82,21 +83,28 @@ export const CONFIG_FLAGS = {
   'test-curve': { type: 'boolean' },
 } as const;
 
-export const CONFIG_FLAGS_HELP = `config:
+/** The config flags' help; the method names come from the registries (at call time). */
+export function configFlagsHelp(): string {
+  const m = methodNamesHelp();
+  return `config:
   -c, --config FILE     JSON or YAML config (keys as in config.json of a run)
-  -p, --preset NAME     start from a preset: quickstart (default), lightgcn-pytorch, mf-bpr-gowalla,
-                        dins-lightgcn, pdns-mf, gdns-gmf
+  -p, --preset NAME     start from a preset: ${m.presets}
   -s, --set KEY=VALUE   override any key, e.g. --set sampler.m=64 --set ks=[20,50] (repeatable)
   -d, --dataset NAME    synthetic | lastfm | gowalla | ml-100k | a path understood by the data loaders
-  -e, --encoder NAME    mf | bprmf | gmf | lightgcn | ngcf
-      --sampler NAME    uniform | popularity | dns | mixgcf | dins | pdns | srns | gdns
-      --loss NAME       bpr | softBpr | kPairSoftplus | ... (default: the sampler's own, else bpr)
+  -e, --encoder NAME    ${m.encoders}
+      --sampler NAME    ${m.samplers}
+      --loss NAME       ${m.losses}
+                        (default: the sampler's own, else bpr; --list-methods shows every option)
       --epochs N  --seed N  --lr X  --dim N  --layers N  --batch-size N  --eval-every N  --patience N
       --metric recall@20  --ks 20,50
       --select-on-test  select the epoch on the test split (warned and recorded; for reference protocols)
       --test-curve      also evaluate test at every evaluation (a test curve; never used for selection)
   evaluation protocol: full ranking by default; --set evalProtocol=sampled [--set evalNegatives=100] ranks each
   held-out positive against fixed sampled negatives (the dataset's own lists when it has them, e.g. NCF)`;
+}
+
+/** configFlagsHelp() as it is for the built-in registries. */
+export const CONFIG_FLAGS_HELP = configFlagsHelp();
 
 const FLAG_PATHS: Record<string, string> = {
   dataset: 'dataset', encoder: 'encoder.name', sampler: 'sampler.name', loss: 'loss.name', epochs: 'epochs',

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RunConfig } from '../experiments/config.js';
-import { PRESETS, resolveConfig } from '../experiments/presets.js';
+import { presets, resolveConfig } from '../experiments/presets.js';
 import { setThreads } from '../engine/kernels/index.js';
 import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
 import { fmt, table } from '../report/markdown.js';
@@ -11,14 +11,15 @@ import { streamProgress, silentProgress } from '../training/progress.js';
 import { type RunResult } from '../training/types.js';
 import { checkMethodOptions } from '../experiments/assemble.js';
 import { train } from '../experiments/run.js';
-import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, commandFlags, configFromFlags, datasetFromConfig, readConfigFile, writeOut } from './common.js';
+import { listMethods } from './methods.js';
+import { CONFIG_FLAGS, configFlagsHelp, UsageError, commandFlags, configFromFlags, datasetFromConfig, readConfigFile, writeOut } from './common.js';
 
-const USAGE = `usage: hardneg train [options]
+const usage = (): string => `usage: hardneg train [options]
 
 Trains a recommender and reports Recall/NDCG at the best validation epoch. With no options: the built-in
 synthetic example (20-dim MF + BPR, uniform negatives), a few seconds.
 
-${CONFIG_FLAGS_HELP}
+${configFlagsHelp()}
 
 output:
       --out DIR         run folder (default runs/<timestamp>-<dataset>-<encoder>-<sampler>-s<seed>)
@@ -30,6 +31,7 @@ output:
   -q, --quiet           no progress on stderr
       --print-config    print the resolved config as JSON and exit
       --list-presets    list presets and exit
+      --list-methods    list every registered encoder, sampler, loss and preset with its options, and exit
       --threads N       kernel threads (default: every core, or $HARDNEG_THREADS)
   -h, --help`;
 
@@ -43,6 +45,7 @@ const OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
   'print-config': { type: 'boolean' },
   'list-presets': { type: 'boolean' },
+  'list-methods': { type: 'boolean' },
   threads: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -70,12 +73,17 @@ export function formatResult(r: RunResult): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const f = commandFlags('train', USAGE, argv, OPTIONS);
+  const f = commandFlags('train', usage(), argv, OPTIONS);
   if (typeof f === 'number') return f;
   const { values } = f;
   if (values['list-presets']) {
-    const w = Math.max(...Object.keys(PRESETS).map((k) => k.length));
-    writeOut(Object.entries(PRESETS).map(([k, v]) => `${k.padEnd(w)}  ${v.description}`).join('\n'));
+    const list = presets.list();
+    const w = Math.max(...list.map((p) => p.name.length));
+    writeOut(list.map((p) => `${p.name.padEnd(w)}  ${p.describe}`).join('\n'));
+    return 0;
+  }
+  if (values['list-methods']) {
+    writeOut(listMethods());
     return 0;
   }
   if (values.threads !== undefined) {

@@ -3,6 +3,7 @@ import { heap } from '../engine/memory.js';
 import { Parameter } from '../engine/param.js';
 import type { Rng } from '../core/rng.js';
 import type { Dataset } from '../data/types.js';
+import type { OptionSchema } from '../core/options.js';
 import type { Encoder, EncoderOptions, PassInfo } from './types.js';
 
 /** Keys every encoder tolerates (the trainer passes the whole `encoder` config block). */
@@ -130,3 +131,17 @@ export function passInfo(enc: Encoder, pooledDim: number): PassInfo {
     numLayers: enc.numLayers, layerSet: enc.layerSet,
   });
 }
+
+/** Options every embedding-table encoder takes (registry schemas). */
+export const EMBEDDING_OPTIONS: OptionSchema = {
+  dim: { type: 'integer', default: 64, min: 1, doc: 'embedding size per layer' },
+  init: { type: 'enum', values: ['xavier', 'normal'], default: 'xavier', doc: "initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch)" },
+  initStd: { type: 'number', default: 0.1, min: 0, exclusiveMin: true, doc: "standard deviation for init 'normal'" },
+};
+
+/** Options of the graph encoders' propagation (registry schemas). */
+export const GRAPH_OPTIONS: OptionSchema = {
+  layers: { type: 'integer', default: 3, min: 0, max: 64, doc: 'propagation layers L' },
+  includeEgoLayer: { type: 'boolean', default: true, doc: 'pool layers 0..L (true) or 1..L (DINS code)' },
+  layerSet: { type: 'integer[]', min: 0, doc: 'explicit layers to pool, increasing (overrides includeEgoLayer)' },
+};

@@ -1,23 +1,40 @@
 // Encoder registry: `createEncoder(name, dataset, opts, rng)`; `rng` is the run's 'init' stream.
 import type { Rng } from '../core/rng.js';
 import type { Dataset } from '../data/types.js';
-import { LightGcnEncoder } from './lightgcn.js';
-import { MfEncoder } from './mf.js';
-import { NgcfEncoder } from './ngcf.js';
-import type { Encoder, EncoderOptions } from './types.js';
+import { checkOptions } from '../core/options.js';
+import { Registry } from '../core/registry.js';
+import { lightgcnEntry } from './lightgcn.js';
+import { bprmfEntry, gmfEntry, mfEntry } from './mf.js';
+import { ngcfEntry } from './ngcf.js';
+import type { Encoder, EncoderEntry, EncoderOptions } from './types.js';
 
-export type { Encoder, EncoderEmbeddings, EncoderOptions, EncoderPass, Pooling, ScorerKind } from './types.js';
+export type {
+  ComponentState, Encoder, EncoderEmbeddings, EncoderEntry, EncoderOptions, EncoderPass, ForwardContext, LossTerm, PassInfo, Pooling,
+  ScorerKind,
+} from './types.js';
+export { mfEntry, bprmfEntry, gmfEntry, lightgcnEntry, ngcfEntry };
 export { LightGcnEncoder } from './lightgcn.js';
 export { MfEncoder } from './mf.js';
 export { NgcfEncoder } from './ngcf.js';
 export { GraphEncoder } from './gnn.js';
 export { normalizedAdjacency } from './graph.js';
 
-export const encoderNames: readonly string[] = ['mf', 'bprmf', 'gmf', 'lightgcn', 'ngcf'];
+/** Every encoder hardneg knows; `encoders.register(entry)` adds one. */
+export const encoders = new Registry<EncoderEntry>('encoder');
+for (const e of [mfEntry, bprmfEntry, gmfEntry, lightgcnEntry, ngcfEntry]) encoders.register(e);
+
+/** Names of the built-in encoders (`encoders.names()` also lists those registered later). */
+export const encoderNames: readonly string[] = encoders.names();
 
 /** Graph encoders propagate over the training graph (samplers such as MixGCF/DINS require one). */
 export function isGraphEncoder(name: string): boolean {
-  return name === 'lightgcn' || name === 'ngcf';
+  return encoders.has(name) && encoders.get(name).graph;
+}
+
+/** Problems of an encoder config block against its schema (before any data loads); empty when valid. */
+export function checkEncoderOptions(name: string, opts: Record<string, unknown>): string[] {
+  const e = encoders.get(name);
+  return checkOptions(`encoder '${e.name}'`, e.options, opts);
 }
 
 export function createEncoder(name: string, dataset: Dataset, opts: EncoderOptions = {}, rng: Rng): Encoder {
@@ -25,16 +42,8 @@ export function createEncoder(name: string, dataset: Dataset, opts: EncoderOptio
   if (opts.name !== undefined && opts.name !== name) {
     throw new Error(`createEncoder: name '${name}' disagrees with options.name '${String(opts.name)}'`);
   }
-  switch (name) {
-    case 'mf':
-    case 'bprmf':
-    case 'gmf':
-      return new MfEncoder(name, dataset, opts, rng);
-    case 'lightgcn':
-      return new LightGcnEncoder(dataset, opts, rng);
-    case 'ngcf':
-      return new NgcfEncoder(dataset, opts, rng);
-    default:
-      throw new Error(`unknown encoder '${name}'; known: ${encoderNames.join(', ')}`);
-  }
+  const e = encoders.get(name);
+  const problems = checkEncoderOptions(e.name, opts);
+  if (problems.length) throw new Error(problems.join('; '));
+  return e.create(dataset, opts, rng);
 }

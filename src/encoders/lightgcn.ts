@@ -7,10 +7,10 @@ import type { Rng } from '../core/rng.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';
-import { checkDataset, checkOptionKeys, initEmbeddings, intOption, newParam, readInit } from './common.js';
+import { EMBEDDING_OPTIONS, GRAPH_OPTIONS, checkDataset, checkOptionKeys, initEmbeddings, intOption, newParam, readInit } from './common.js';
 import { GraphEncoder, readLayers } from './gnn.js';
 import { normalizedAdjacency } from './graph.js';
-import type { EncoderOptions, Pooling } from './types.js';
+import type { EncoderEntry, EncoderOptions, Pooling } from './types.js';
 
 const OPTION_KEYS = ['dim', 'layers', 'init', 'initStd', 'includeEgoLayer', 'layerSet'];
 
@@ -45,3 +45,10 @@ export class LightGcnEncoder extends GraphEncoder {
     return this.layerSet.map((l) => all[l]);
   }
 }
+
+/** Registry entry (encoders/index.ts). */
+export const lightgcnEntry: EncoderEntry = {
+  name: 'lightgcn', describe: 'LightGCN: parameter-free propagation over the normalised user–item graph, mean of layers',
+  graph: true, options: { ...EMBEDDING_OPTIONS, ...GRAPH_OPTIONS },
+  create: (d, o, rng) => new LightGcnEncoder(d, o, rng),
+};

@@ -10,8 +10,8 @@ import {
   checkDataset, checkIds, checkOptionKeys, enumOption, heapCopy, initEmbeddings, intOption, newParam, readInit,
   xavierFill,
 } from './common.js';
-import type { Encoder, EncoderEmbeddings, ForwardContext, EncoderOptions, EncoderPass, PassInfo, Pooling, ScorerKind } from './types.js';
-import { passInfo } from './common.js';
+import type { Encoder, EncoderEntry, EncoderEmbeddings, ForwardContext, EncoderOptions, EncoderPass, PassInfo, Pooling, ScorerKind } from './types.js';
+import { EMBEDDING_OPTIONS, passInfo } from './common.js';
 
 export type MfKind = 'mf' | 'bprmf' | 'gmf';
 
@@ -186,3 +186,26 @@ export function checkScoreShapes(encoder: string, users: Tensor, items: Tensor, 
 export function checkBatchSize(encoder: string, batchSize: number): void {
   if (!(batchSize > 0)) throw new Error(`${encoder}.egoL2: batchSize must be > 0, got ${batchSize}`);
 }
+
+const MF_OPTIONS = {
+  ...EMBEDDING_OPTIONS,
+  layers: { type: 'integer', default: 0, min: 0, doc: 'accepted as 0 only (one config shape fits every encoder)' },
+} as const;
+
+/** Registry entries (encoders/index.ts). */
+export const mfEntry: EncoderEntry = {
+  name: 'mf', describe: 'matrix factorisation: dot product of user and item embeddings', graph: false,
+  options: MF_OPTIONS, create: (d, o, rng) => new MfEncoder('mf', d, o, rng),
+};
+export const bprmfEntry: EncoderEntry = {
+  name: 'bprmf', describe: 'MF with user, item and global biases (BPR-MF)', graph: false,
+  options: MF_OPTIONS, create: (d, o, rng) => new MfEncoder('bprmf', d, o, rng),
+};
+export const gmfEntry: EncoderEntry = {
+  name: 'gmf', describe: 'generalised MF: wᵀ(p ⊙ q) with a learned weight vector (NCF, SRNS, GDNS)', graph: false,
+  options: {
+    ...MF_OPTIONS,
+    gmfWeightInit: { type: 'enum', values: ['ones', 'xavier'], default: 'ones', doc: 'initial w: ones (starts as MF) or Xavier' },
+  },
+  create: (d, o, rng) => new MfEncoder('gmf', d, o, rng),
+};

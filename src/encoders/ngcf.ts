@@ -11,12 +11,13 @@ import type { Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';
 import {
+  EMBEDDING_OPTIONS, GRAPH_OPTIONS,
   boolOption, checkDataset, checkOptionKeys, enumOption, initEmbeddings, intOption, newParam, numberOption, readInit,
   xavierFill,
 } from './common.js';
 import { GraphEncoder, readLayers } from './gnn.js';
 import { normalizedAdjacency } from './graph.js';
-import type { EncoderOptions, Pooling } from './types.js';
+import type { EncoderEntry, EncoderOptions, Pooling } from './types.js';
 
 const OPTION_KEYS = ['dim', 'layers', 'init', 'initStd', 'includeEgoLayer', 'layerSet', 'messageDropout',
   'normalizeLayers', 'variant'];
@@ -103,3 +104,16 @@ export class NgcfEncoder extends GraphEncoder {
     return this.layerSet.map((l) => outputs[l]);
   }
 }
+
+/** Registry entry (encoders/index.ts). */
+export const ngcfEntry: EncoderEntry = {
+  name: 'ngcf', describe: 'NGCF: propagation with weight matrices and bi-interaction, concatenated layers',
+  graph: true,
+  options: {
+    ...EMBEDDING_OPTIONS, ...GRAPH_OPTIONS,
+    variant: { type: 'enum', values: ['paper', 'code'], default: 'paper', doc: "'paper' LeakyReLU((Â+I)EW1 + (ÂE⊙E)W2) or the released code's ÂEW1 form, normalised" },
+    messageDropout: { type: 'number', default: 0.1, min: 0, max: 1, exclusiveMax: true, doc: 'message dropout on every layer output while training' },
+    normalizeLayers: { type: 'boolean', doc: "L2-normalise each propagated layer before pooling (default: true for variant 'code')" },
+  },
+  create: (d, o, rng) => new NgcfEncoder(d, o, rng),
+};

@@ -1,6 +1,9 @@
 // The Encoder seam (docs/contracts.md "Encoders"): an encoder owns its parameters and turns them, once per
 // training step, into per-layer user and item rows that samplers, losses and the trainer work with.
 import type { Batch } from '../core/batch.js';
+import type { OptionSchema } from '../core/options.js';
+import type { RegistryEntry } from '../core/registry.js';
+import type { Dataset } from '../data/types.js';
 import type { Rng } from '../core/rng.js';
 import type { ComponentState } from '../core/state.js';
 import type { Streams } from '../core/streams.js';
@@ -138,4 +141,13 @@ export interface EncoderOptions {
   /** GMF: initial value of w: 'ones' (default: starts as MF) or 'xavier'. */
   gmfWeightInit?: 'ones' | 'xavier';
   [key: string]: unknown;
+}
+
+/** An encoder as the registry holds it (one per encoder name). */
+export interface EncoderEntry extends RegistryEntry {
+  readonly options: OptionSchema;
+  /** Propagates over the training graph (samplers that need a graph check this before data loads). */
+  readonly graph: boolean;
+  /** Builds the encoder on the training data; `rng` is the run's 'init' stream. */
+  create(dataset: Dataset, opts: EncoderOptions, rng: Rng): Encoder;
 }

@@ -5,7 +5,8 @@ import type { Dataset } from '../data/types.js';
 import type { Encoder } from '../encoders/types.js';
 import { AdaGrad, Adam, SGD, type Optimizer } from '../engine/optim.js';
 import type { Split } from '../evaluation/protocol.js';
-import { createLoss } from '../losses/index.js';
+import { buildLoss } from '../losses/index.js';
+import { checkEncoderOptions } from '../encoders/index.js';
 import { createSampler } from '../samplers/index.js';
 import type { Sampler } from '../samplers/types.js';
 import type { ValidCarve } from '../training/carve.js';
@@ -97,11 +98,17 @@ export function samplerOptions(config: RunConfig): Record<string, unknown> {
 }
 
 /**
- * Builds the config's sampler and loss once to check their options (each factory rejects unknown or out-of-range
- * options), so a typo fails before any data is loaded; errors become ConfigErrors naming the config block.
+ * Checks the config's encoder options against the encoder's schema and builds its sampler and loss once (each
+ * factory checks its schema and cross-option rules), so a typo fails before any data is loaded; errors become
+ * ConfigErrors naming the config block.
  */
 export function checkMethodOptions(config: RunConfig): void {
   const problems: string[] = [];
+  try {
+    for (const p of checkEncoderOptions(config.encoder.name, encoderOptions(config))) problems.push(`encoder: ${p}`);
+  } catch (e) {
+    problems.push(`encoder: ${(e as Error).message}`);
+  }
   try {
     createSampler(config.sampler.name, samplerOptions(config));
   } catch (e) {
@@ -109,11 +116,10 @@ export function checkMethodOptions(config: RunConfig): void {
   }
   if (config.loss) {
     try {
-      createLoss(config.loss as { name: string });
+      buildLoss(config.loss as { name: string });
     } catch (e) {
       problems.push(`loss: ${(e as Error).message}`);
     }
   }
   if (problems.length) throw new ConfigError(problems);
 }
-

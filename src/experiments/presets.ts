@@ -1,5 +1,7 @@
 // Named starting configurations. A run's config = preset + overrides (deep merge), then validated.
 // Values come from /work/shared/docs/methods.md (DINS/PDNS defaults, LightGCN-PyTorch protocol).
+import { Registry, type RegistryEntry } from '../core/registry.js';
+import { encoders, isGraphEncoder } from '../encoders/index.js';
 import { type RunConfig, ConfigError, deepMerge, normaliseConfig, validateConfig } from './config.js';
 
 /** Shared defaults every preset starts from. */
@@ -25,7 +27,7 @@ const BASE: RunConfig = {
 };
 
 /** A preset's config: any top-level key, and method blocks (encoder, optimizer, …) given in part. */
-type PresetConfig = { [K in keyof RunConfig]?: NonNullable<RunConfig[K]> extends unknown[] ? RunConfig[K]
+export type PresetConfig = { [K in keyof RunConfig]?: NonNullable<RunConfig[K]> extends unknown[] ? RunConfig[K]
   : NonNullable<RunConfig[K]> extends object ? Partial<NonNullable<RunConfig[K]>> & Record<string, unknown> : RunConfig[K] }
   & Record<string, unknown>;
 
@@ -114,11 +116,23 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
 
 export const DEFAULT_PRESET = 'quickstart';
 
-export function presetNames(): string[] {
-  return Object.keys(PRESETS);
+/** A preset as the registry holds it. */
+export interface PresetEntry extends RegistryEntry {
+  readonly config: PresetConfig;
 }
 
-const GRAPH_LAYERS: Record<string, number> = { lightgcn: 3, ngcf: 3 };
+/** Every preset; `presets.register({ name, describe, config })` adds one. */
+export const presets = new Registry<PresetEntry>('preset');
+for (const [name, p] of Object.entries(PRESETS)) presets.register({ name, describe: p.description, config: p.config });
+
+export function presetNames(): string[] {
+  return presets.names();
+}
+
+/** Default propagation layers of an encoder that switches in: 3 for graph encoders, 0 for the MF family. */
+function defaultLayers(encoder: string): number {
+  return isGraphEncoder(encoder) ? 3 : 0;
+}
 
 /**
  * Merges overrides into a config. Switching a method (`sampler.name`, `loss.name`, `encoder.name`) drops the old
@@ -133,9 +147,14 @@ export function mergeConfig(c: RunConfig, o: Record<string, unknown>): RunConfig
     const newName = typeof ov === 'string' ? ov : ov && typeof ov === 'object' ? (ov as { name?: unknown }).name : undefined;
     if (typeof newName !== 'string' || (cur && cur.name === newName)) continue;
     if (key === 'encoder') {
-      const keep = cur ? { dim: cur.dim, init: cur.init } : {};
+      // Carry over what the new encoder accepts (a registered encoder may take neither dim, init nor layers).
+      const schema = encoders.has(newName) ? encoders.get(newName).options : null;
+      const takes = (k: string): boolean => schema === null || Object.prototype.hasOwnProperty.call(schema, k);
+      const keep: Record<string, unknown> = {};
+      for (const k of ['dim', 'init']) if (cur && takes(k) && cur[k] !== undefined) keep[k] = cur[k];
+      if (takes('layers')) keep.layers = defaultLayers(newName);
       const given = typeof ov === 'object' ? (ov as Record<string, unknown>) : {};
-      base.encoder = { ...keep, layers: GRAPH_LAYERS[newName] ?? 0, name: newName, ...given };
+      base.encoder = { ...keep, name: newName, ...given };
     } else {
       base[key] = typeof ov === 'string' ? { name: ov } : structuredClone(ov);
     }
@@ -152,8 +171,8 @@ export function resolveConfig(
 ): RunConfig {
   const fromFile = overrides.find((o) => o && typeof o.preset === 'string')?.preset as string | undefined;
   const name = preset ?? fromFile ?? DEFAULT_PRESET;
-  const p = PRESETS[name];
-  if (!p) throw new ConfigError([`preset: unknown preset '${name}' (known: ${presetNames().join(', ')})`]);
+  if (!presets.has(name)) throw new ConfigError([`preset: unknown preset '${name}' (known: ${presetNames().join(', ')})`]);
+  const p = presets.get(name);
   let c: RunConfig = deepMerge(BASE, p.config);
   for (const o of overrides) if (o) c = mergeConfig(c, o);
   c.preset = name;

@@ -1,9 +1,11 @@
-// Loss registry: `createLoss(spec)` turns a config entry such as `{ name: 'softBpr', beta: 0.2 }` into a LossFn.
+// Loss registry: `buildLoss(spec)` turns a config entry such as `{ name: 'softBpr', beta: 0.2 }` into the Loss the
+// training step uses; `createLoss(spec)` gives its score function. `losses.register(entry)` adds a loss.
+import type { OptionSchema } from '../core/options.js';
+import { Registry, type RegistryEntry } from '../core/registry.js';
 import {
   bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise,
   type GroupReduce, type LossFn,
 } from './losses.js';
-
 import { type Loss, scoreLoss } from './types.js';
 
 export { bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise, scoreLoss };
@@ -15,93 +17,105 @@ export interface LossSpec {
   [k: string]: unknown;
 }
 
-interface LossEntry {
-  /** Accepted option keys besides `name`, with their defaults (undefined = required). */
-  options: Record<string, number | string | undefined>;
-  make(o: Record<string, unknown>): LossFn;
-  describe: string;
+export interface LossEntry extends RegistryEntry {
+  /** Accepted options besides `name`; an option without a default is required. */
+  readonly options: OptionSchema;
+  /** Builds the loss from options with defaults filled in: a score function, or a Loss (with needs). */
+  make(o: Record<string, unknown>): LossFn | Loss;
 }
 
-const LOSSES: Record<string, LossEntry> = {
-  bpr: { options: {}, make: () => bpr, describe: 'mean −log σ(s⁺ − s⁻)' },
-  softBpr: {
-    options: { beta: undefined },
+const margin = (def: number, doc: string) => ({ type: 'number', default: def, doc }) as const;
+
+/** Every loss hardneg knows. */
+export const losses = new Registry<LossEntry>('loss');
+const builtins: LossEntry[] = [
+  { name: 'bpr', describe: 'mean −log σ(s⁺ − s⁻)', options: {}, make: () => bpr },
+  {
+    name: 'softBpr', aliases: ['soft-bpr', 'soft_bpr', 'softbpr'], describe: 'mean −log σ(β(s⁺ − s⁻)) (PDNS)',
+    options: { beta: { type: 'number', min: 0, exclusiveMin: true, doc: 'β (required; 1 is BPR)' } },
     make: (o) => softBpr(num(o, 'softBpr', 'beta')),
-    describe: 'mean −log σ(β(s⁺ − s⁻)) (PDNS)',
   },
-  kPairSoftplus: { options: {}, make: () => kPairSoftplus, describe: 'mean log(1 + Σ_k exp(s⁻_k − s⁺)) (DINS)' },
-  marginHinge: {
-    options: { margin: 1 },
-    make: (o) => marginHinge(num(o, 'marginHinge', 'margin')),
-    describe: 'mean max(0, s⁻ − s⁺ + γ)',
+  {
+    name: 'kPairSoftplus', aliases: ['k-pair-softplus', 'kpair', 'k-pair', 'kpairsoftplus'],
+    describe: 'mean log(1 + Σ_k exp(s⁻_k − s⁺)) (DINS)', options: {}, make: () => kPairSoftplus,
   },
-  sigmoidHinge: {
-    options: { margin: 0.1 },
-    make: (o) => sigmoidHinge(num(o, 'sigmoidHinge', 'margin')),
-    describe: 'mean max(0, σ(s⁻) − σ(s⁺) + γ) (RecNS code)',
+  {
+    name: 'marginHinge', aliases: ['margin-hinge', 'hinge', 'marginhinge'], describe: 'mean max(0, s⁻ − s⁺ + γ)',
+    options: { margin: margin(1, 'γ') }, make: (o) => marginHinge(num(o, 'marginHinge', 'margin')),
   },
-  softplusPointwise: {
-    options: {},
-    make: () => softplusPointwise,
-    describe: 'softplus(−s⁺) + softplus(s⁻) (SRNS/GMF log loss)',
+  {
+    name: 'sigmoidHinge', aliases: ['sigmoid-hinge', 'sigmoidhinge'], describe: 'mean max(0, σ(s⁻) − σ(s⁺) + γ) (RecNS code)',
+    options: { margin: margin(0.1, 'γ') }, make: (o) => sigmoidHinge(num(o, 'sigmoidHinge', 'margin')),
   },
-  groupHinge: {
-    options: { margin: 1, reduce: 'meanUsers' },
-    make: (o) => groupHinge(num(o, 'groupHinge', 'margin'), o.reduce as GroupReduce),
+  {
+    name: 'softplusPointwise', aliases: ['softplus-pointwise', 'softplus', 'softpluspointwise'],
+    describe: 'softplus(−s⁺) + softplus(s⁻) (SRNS/GMF log loss)', options: {}, make: () => softplusPointwise,
+  },
+  {
+    name: 'groupHinge', aliases: ['group-hinge', 'grouphinge'],
     describe: 'Σ_{i∈Δ} Σ_{j∈Δ\'} max(0, r_uj − r_ui + γ) per user (GDNS)',
+    options: {
+      margin: margin(1, 'γ'),
+      reduce: { type: 'string', default: 'meanUsers', doc: "'meanUsers', 'sum' or 'meanPairs'" },
+    },
+    make: (o) => groupHinge(num(o, 'groupHinge', 'margin'), o.reduce as GroupReduce),
   },
-};
+];
+for (const e of builtins) losses.register(e);
 
-/** Spellings accepted for each loss name (config files use kebab or snake case too). */
-const ALIASES: Record<string, string> = {
-  'soft-bpr': 'softBpr', soft_bpr: 'softBpr', softbpr: 'softBpr',
-  'k-pair-softplus': 'kPairSoftplus', kpair: 'kPairSoftplus', 'k-pair': 'kPairSoftplus', kpairsoftplus: 'kPairSoftplus',
-  'margin-hinge': 'marginHinge', hinge: 'marginHinge', marginhinge: 'marginHinge',
-  'sigmoid-hinge': 'sigmoidHinge', sigmoidhinge: 'sigmoidHinge',
-  'softplus-pointwise': 'softplusPointwise', softplus: 'softplusPointwise', softpluspointwise: 'softplusPointwise',
-  'group-hinge': 'groupHinge', grouphinge: 'groupHinge',
-};
+/** Names of the built-in losses (`losses.names()` also lists those registered later). */
+export const lossNames: readonly string[] = losses.names();
 
-export const lossNames: readonly string[] = Object.keys(LOSSES);
-
-/** Canonical name of a loss (resolving aliases), or throws naming the known losses. */
+/** Canonical name of a loss (resolving aliases, case-insensitively), or throws naming the known losses. */
 export function resolveLossName(name: string): string {
   if (typeof name !== 'string') throw new Error(`loss: name must be a string, got ${String(name)}`);
-  if (name in LOSSES) return name;
-  const alias = ALIASES[name] ?? ALIASES[name.toLowerCase()];
-  if (alias) return alias;
-  throw new Error(`unknown loss '${name}'; known: ${lossNames.join(', ')}`);
+  return losses.resolve(name) ?? losses.resolve(name.toLowerCase()) ?? losses.get(name).name;
 }
 
-/** The loss of `spec` as the training step uses it (a Loss: name, needs, compute). */
-export function buildLoss(spec: LossSpec | string): Loss {
-  const name = resolveLossName(typeof spec === 'string' ? spec : spec?.name);
-  return scoreLoss(name, createLoss(spec));
-}
-
-/** The score function of `spec`: (pos, neg) → scalar. */
-export function createLoss(spec: LossSpec | string): LossFn {
-  const s: LossSpec = typeof spec === 'string' ? { name: spec } : spec;
-  if (!s || typeof s !== 'object') throw new Error('createLoss: expected { name, ...options }');
-  const name = resolveLossName(s.name);
-  const entry = LOSSES[name];
+/** The options of `spec` checked against its entry, with defaults filled in. */
+function optionsOf(s: LossSpec): { entry: LossEntry; opts: Record<string, unknown> } {
+  const entry = losses.get(resolveLossName(s.name));
+  const name = entry.name;
   const opts: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s)) {
+  for (const k of Object.keys(s)) {
     if (k === 'name') continue;
-    if (!(k in entry.options)) {
+    if (!Object.prototype.hasOwnProperty.call(entry.options, k)) {
       const known = Object.keys(entry.options);
       throw new Error(`loss '${name}': unknown option '${k}'` +
         (known.length ? ` (accepted: ${known.join(', ')})` : ' (it takes no options)'));
     }
-    opts[k] = v;
+    opts[k] = s[k];
   }
-  for (const [k, def] of Object.entries(entry.options)) {
+  for (const [k, spec] of Object.entries(entry.options)) {
     if (opts[k] === undefined) {
-      if (def === undefined) throw new Error(`loss '${name}': option '${k}' is required`);
-      opts[k] = def;
+      if (spec.default === undefined) throw new Error(`loss '${name}': option '${k}' is required`);
+      opts[k] = spec.default;
     }
   }
-  return entry.make(opts);
+  return { entry, opts };
+}
+
+function specOf(spec: LossSpec | string): LossSpec {
+  const s: LossSpec = typeof spec === 'string' ? { name: spec } : spec;
+  if (!s || typeof s !== 'object') throw new Error('createLoss: expected { name, ...options }');
+  return s;
+}
+
+/** The loss of `spec` as the training step uses it (a Loss: name, needs, compute). */
+export function buildLoss(spec: LossSpec | string): Loss {
+  const { entry, opts } = optionsOf(specOf(spec));
+  const made = entry.make(opts);
+  return typeof made === 'function' ? scoreLoss(entry.name, made) : made;
+}
+
+/** The score function of `spec`: (pos, neg) → scalar (losses that need more than scores have none). */
+export function createLoss(spec: LossSpec | string): LossFn {
+  const { entry, opts } = optionsOf(specOf(spec));
+  const made = entry.make(opts);
+  if (typeof made !== 'function') {
+    throw new Error(`loss '${entry.name}' needs more than scores (${JSON.stringify(made.needs ?? {})}); use buildLoss`);
+  }
+  return made;
 }
 
 function num(o: Record<string, unknown>, loss: string, key: string): number {

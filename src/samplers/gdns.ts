@@ -23,7 +23,7 @@ import { partialShuffleInto } from '../core/rng.js';
 import { complementOf, isPositive } from './candidates.js';
 import { Options, sigmoid } from './common.js';
 import { DensePairTable, type PairStore, PairTable } from './pairTable.js';
-import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerState, StepScores } from './types.js';
+import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerState, StepScores, SamplerEntry } from './types.js';
 
 export interface GdnsOptions {
   /** Candidates δ per user and iteration (not reported in the paper; default 4·N). */
@@ -100,16 +100,30 @@ export class GdnsSampler implements Sampler {
     const B = users.length;
     const starts: number[] = [];
     let n = -1;
-    for (let r = 0; r < B;) {
-      let e = r + 1;
-      while (e < B && users[e] === users[r]) e++;
-      if (n < 0) n = e - r;
-      else if (e - r !== n) {
-        throw new Error(`gdns: batch rows must come as groups of equal users of one size (batching: groups); ` +
-          `user ${users[r]} has ${e - r} consecutive rows, earlier groups ${n}`);
+    const given = ctx.batch?.groups?.size;
+    if (given !== undefined) {
+      // Group batching states the group size (Batch.groups): groups are consecutive blocks of `given` rows.
+      n = given;
+      if (B % n !== 0) throw new Error(`gdns: ${B} batch rows are not whole groups of ${n}`);
+      for (let r = 0; r < B; r += n) {
+        for (let e = r + 1; e < r + n; e++) {
+          if (users[e] !== users[r]) throw new Error(`gdns: group at row ${r} mixes users ${users[r]} and ${users[e]}`);
+        }
+        starts.push(r);
       }
-      starts.push(r);
-      r = e;
+    } else {
+      // A caller without group structure: the runs of equal users, all of one size.
+      for (let r = 0; r < B;) {
+        let e = r + 1;
+        while (e < B && users[e] === users[r]) e++;
+        if (n < 0) n = e - r;
+        else if (e - r !== n) {
+          throw new Error(`gdns: batch rows must come as groups of equal users of one size (batching: groups); ` +
+            `user ${users[r]} has ${e - r} consecutive rows, earlier groups ${n}`);
+        }
+        starts.push(r);
+        r = e;
+      }
     }
     const M = this.m ?? 4 * n;
     if (M < n) throw new RangeError(`gdns: m (${M}) must be at least the group size N (${n})`);
@@ -228,3 +242,18 @@ function storeFor(option: 'auto' | 'dense' | 'hash', numUsers: number, numItems:
   const dense = option === 'dense' || (option === 'auto' && numUsers * numItems <= DENSE_PAIRS_LIMIT);
   return dense ? new DensePairTable(DEFAULTS, numUsers, numItems) : new PairTable(DEFAULTS);
 }
+
+/** Registry entry (samplers/index.ts). */
+export const gdnsEntry: SamplerEntry = {
+  name: 'gdns',
+  describe: 'GDNS: gain-tuned selection over user groups (batching: groups), H/G per visited pair',
+  options: {
+    m: { type: 'integer', min: 1, doc: 'distinct non-positives drawn per user group (default 4·N)' },
+    alpha: { type: 'number', default: 0.2, min: 0, max: 1, doc: 'smoothing α of the H/G updates' },
+    eps: { type: 'number', default: 1e-8, min: 0, exclusiveMin: true, doc: 'ε of the gain ratio' },
+    select: { type: 'enum', values: ['gain', 'expectation'], default: 'gain', doc: "rank by gain G (paper) or expectation H ('w/o G' ablation)" },
+    margin: { type: 'number', default: 1, min: 0, doc: 'hinge margin γ of the prescribed group loss' },
+    storage: { type: 'enum', values: ['auto', 'dense', 'hash'], default: 'auto', doc: 'H/G store: dense array or a hash table of visited pairs' },
+  },
+  create: (o) => new GdnsSampler(o),
+};

@@ -1,13 +1,15 @@
-// Sampler registry: createSampler(name, opts) builds any sampler from its config block ({ name, ...options }).
-import { DinsSampler, type DinsOptions } from './dins.js';
-import { DnsSampler, type DnsOptions } from './dns.js';
-import { GdnsSampler, type GdnsOptions } from './gdns.js';
-import { MixGcfSampler, type MixGcfOptions } from './mixgcf.js';
-import { PdnsSampler, type PdnsOptions } from './pdns.js';
-import { PopularitySampler, type PopularityOptions } from './popularity.js';
-import { SrnsSampler, type SrnsOptions } from './srns.js';
-import { UniformSampler, type UniformOptions } from './uniform.js';
-import type { Sampler } from './types.js';
+// Sampler registry: createSampler(name, opts) builds any registered sampler from its config block ({ name, ...options }).
+import { DinsSampler, dinsEntry, type DinsOptions } from './dins.js';
+import { DnsSampler, dnsEntry, type DnsOptions } from './dns.js';
+import { GdnsSampler, gdnsEntry, type GdnsOptions } from './gdns.js';
+import { MixGcfSampler, mixgcfEntry, type MixGcfOptions } from './mixgcf.js';
+import { PdnsSampler, pdnsEntry, type PdnsOptions } from './pdns.js';
+import { PopularitySampler, popularityEntry, type PopularityOptions } from './popularity.js';
+import { SrnsSampler, srnsEntry, type SrnsOptions } from './srns.js';
+import { UniformSampler, uniformEntry, type UniformOptions } from './uniform.js';
+import { checkOptions } from '../core/options.js';
+import { Registry } from '../core/registry.js';
+import type { Sampler, SamplerEntry } from './types.js';
 
 export * from './types.js';
 export { drawCandidates, isPositive, complementOf, PopularityPool, Deduper } from './candidates.js';
@@ -16,27 +18,20 @@ export type { UniformOptions, PopularityOptions, DnsOptions, MixGcfOptions, Dins
 export { PairTable } from './pairTable.js';
 export { dnsSelect } from './dns.js';
 
-const factories: Record<string, (opts: Record<string, unknown>) => Sampler> = {
-  uniform: (o) => new UniformSampler(o),
-  popularity: (o) => new PopularitySampler(o),
-  dns: (o) => new DnsSampler(o),
-  mixgcf: (o) => new MixGcfSampler(o),
-  dins: (o) => new DinsSampler(o),
-  pdns: (o) => new PdnsSampler(o),
-  srns: (o) => new SrnsSampler(o),
-  gdns: (o) => new GdnsSampler(o),
-};
+/** Every sampler hardneg knows; `samplers.register(entry)` adds one (a file, its test and one line below). */
+export const samplers = new Registry<SamplerEntry>('sampler', '"');
+for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry]) samplers.register(e);
 
-/** Other names accepted for the same samplers. */
-const aliases: Record<string, string> = { rns: 'uniform', random: 'uniform', pns: 'popularity', pop: 'popularity' };
+/** Canonical names of the built-in samplers (`samplers.names()` also lists those registered later). */
+export const samplerNames: readonly string[] = samplers.names();
 
-/** Names createSampler accepts (canonical ones). */
-export const samplerNames: readonly string[] = Object.keys(factories);
-
-/** Builds a sampler; `opts` may contain `name` (a config block) — it is ignored here. Unknown options throw. */
+/**
+ * Builds a sampler; `opts` may contain `name` (a config block). Unknown options and out-of-range values throw,
+ * naming the option (the schema is checked first, then the sampler's own cross-option rules).
+ */
 export function createSampler(name: string, opts: Record<string, unknown> = {}): Sampler {
-  const key = aliases[name] ?? name;
-  const make = factories[key];
-  if (!make) throw new Error(`unknown sampler "${name}" (known: ${samplerNames.join(', ')}; aliases: ${Object.keys(aliases).join(', ')})`);
-  return make(opts);
+  const e = samplers.get(name);
+  const problems = checkOptions(e.name, e.options, opts, '');
+  if (problems.length) throw new RangeError(problems.join('; '));
+  return e.create(opts);
 }

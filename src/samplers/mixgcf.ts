@@ -9,7 +9,7 @@
 import { add, mul, sub } from '../engine/ops.js';
 import { Tensor } from '../engine/tensor.js';
 import { DedupCache, Options, argmaxRow, dotPools, meanUserLayers, rowPools, scoreCandidateLayers, withItemLayers } from './common.js';
-import type { Negatives, SampleContext, Sampler } from './types.js';
+import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
 
 export interface MixGcfOptions {
   /** Candidates per pool (default 32). */
@@ -91,3 +91,14 @@ export function repeatRowsF32(x: Float32Array, n: number, d: number, k: number):
   for (let b = 0; b < n; b++) for (let j = 0; j < k; j++) out.set(x.subarray(b * d, (b + 1) * d), (b * k + j) * d);
   return out;
 }
+
+/** Registry entry (samplers/index.ts). */
+export const mixgcfEntry: SamplerEntry = {
+  name: 'mixgcf',
+  describe: 'MixGCF: positive mixing per layer, hop-wise argmax, pooled into synthetic negatives',
+  options: {
+    m: { type: 'integer', default: 32, min: 1, doc: 'candidates per pool M' },
+    k: { type: 'integer', default: 1, min: 1, doc: 'synthetic negatives per pair K' },
+  },
+  create: (o) => new MixGcfSampler(o),
+};

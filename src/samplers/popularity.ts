@@ -2,7 +2,7 @@
 import { PopularityPool } from './candidates.js';
 import { Options } from './common.js';
 import type { TrainView } from '../data/types.js';
-import type { Negatives, SampleContext, Sampler } from './types.js';
+import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
 
 export interface PopularityOptions {
   /** Negatives per pair (default 1). */
@@ -34,3 +34,15 @@ export class PopularitySampler implements Sampler {
     return { kind: 'items', items, k: this.k };
   }
 }
+
+/** Registry entry (samplers/index.ts). */
+export const popularityEntry: SamplerEntry = {
+  name: 'popularity',
+  aliases: ['pns', 'pop'],
+  describe: 'non-positives ∝ popularity^γ (PNS; γ 0.75 is word2vec/NNCF); aliases pns, pop',
+  options: {
+    k: { type: 'integer', default: 1, min: 1, doc: 'negatives per pair K' },
+    gamma: { type: 'number', default: 1, min: 0, doc: 'popularity exponent γ' },
+  },
+  create: (o) => new PopularitySampler(o),
+};

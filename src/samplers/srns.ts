@@ -13,7 +13,7 @@ import type { TrainView } from '../data/types.js';
 import type { Rng } from '../core/rng.js';
 import { drawCandidates } from './candidates.js';
 import { DedupCache, Options, pooledUsers, scorePools, sigmoid } from './common.js';
-import type { LossSpec, Negatives, SampleContext, Sampler, SamplerState } from './types.js';
+import type { LossSpec, Negatives, SampleContext, Sampler, SamplerState, SamplerEntry } from './types.js';
 
 export interface SrnsOptions {
   /** Memory size per user (default 8). */
@@ -218,3 +218,18 @@ export class SrnsSampler implements Sampler {
     this.lastSeen = new Int32Array(U).fill(-1);
   }
 }
+
+/** Registry entry (samplers/index.ts). */
+export const srnsEntry: SamplerEntry = {
+  name: 'srns',
+  describe: 'SRNS: variance-based selection from a per-user memory (GMF)',
+  options: {
+    s1: { type: 'integer', default: 8, min: 1, doc: 'memory size S1 per user' },
+    s2: { type: 'integer', default: 64, min: 1, doc: 'fresh uniform candidates S2 per refresh' },
+    alpha: { type: 'number', default: 5, min: 0, doc: 'weight α of the score variance' },
+    warmup: { type: 'number', default: 50, min: 0, doc: 'epochs over which the variance weight ramps up linearly to α' },
+    tau: { type: 'number', default: 10, min: 0, exclusiveMin: true, doc: 'softmax temperature τ of the refresh' },
+    historyEpochs: { type: 'integer', default: 5, min: 2, doc: 'epochs of score history for the standard deviation' },
+  },
+  create: (o) => new SrnsSampler(o),
+};

@@ -3,6 +3,8 @@
 // embedding that went into them.
 import type { Batch } from '../core/batch.js';
 import type { Rng } from '../core/rng.js';
+import type { OptionSchema } from '../core/options.js';
+import type { RegistryEntry } from '../core/registry.js';
 import type { ComponentState } from '../core/state.js';
 import type { Streams } from '../core/streams.js';
 import type { TrainView } from '../data/types.js';
@@ -120,4 +122,12 @@ export interface Sampler {
   /** Persistent state beyond the RNG (SRNS memory); absent for stateless samplers. */
   getState?(): SamplerState;
   setState?(state: SamplerState): void;
+}
+
+/** A sampler as the registry holds it: its name, option schema and factory (one per sampler file). */
+export interface SamplerEntry extends RegistryEntry {
+  /** Every option the sampler accepts (validated before any data loads; listed by --help). */
+  readonly options: OptionSchema;
+  /** Builds the sampler from options already checked against `options` (the constructor checks cross-option rules). */
+  create(opts: Record<string, unknown>): Sampler;
 }

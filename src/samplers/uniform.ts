@@ -1,7 +1,7 @@
 // RNS: K uniform non-positive items per pair (the default candidate pool with M = K).
 import { drawCandidates } from './candidates.js';
 import { Options } from './common.js';
-import type { Negatives, SampleContext, Sampler } from './types.js';
+import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
 
 export interface UniformOptions {
   /** Negatives per pair (default 1). */
@@ -23,3 +23,14 @@ export class UniformSampler implements Sampler {
     return { kind: 'items', items, k: this.k };
   }
 }
+
+/** Registry entry (samplers/index.ts). */
+export const uniformEntry: SamplerEntry = {
+  name: 'uniform',
+  aliases: ['rns', 'random'],
+  describe: 'uniform random non-positives (RNS); aliases rns, random',
+  options: {
+    k: { type: 'integer', default: 1, min: 1, doc: 'negatives per pair K' },
+  },
+  create: (o) => new UniformSampler(o),
+};
