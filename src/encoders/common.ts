@@ -125,10 +125,10 @@ export function checkIds(ids: Int32Array, limit: number, what: string): void {
 }
 
 /** The PassInfo of an encoder (frozen; one per pass is cheap, but the shape never changes within a run). */
-export function passInfo(enc: Encoder, pooledDim: number): PassInfo {
+export function passInfo(enc: Encoder, pooledDim: number, numUsers: number, numItems: number): PassInfo {
   return Object.freeze({
     encoder: enc.name, pooling: enc.pooling, scorer: enc.scorerKind, dim: enc.dim, pooledDim,
-    numLayers: enc.numLayers, layerSet: enc.layerSet,
+    numLayers: enc.numLayers, layerSet: enc.layerSet, numUsers, numItems,
   });
 }
 

@@ -10,6 +10,8 @@ import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';
 import { heap } from '../engine/memory.js';
 import { boolOption, checkIds, intOption, offsetIds, passInfo } from './common.js';
+import { candidateScores } from './candidateScores.js';
+import { DedupCache } from '../core/dedup.js';
 import { checkBatchSize, checkMatrixShapes, checkScoreShapes } from './mf.js';
 import type { Encoder, EncoderEmbeddings, EncoderOptions, EncoderPass, ForwardContext, PassInfo, Pooling, ScorerKind } from './types.js';
 
@@ -49,6 +51,8 @@ export abstract class GraphEncoder implements Encoder {
   abstract readonly pooling: Pooling;
   readonly layerSet: readonly number[];
   readonly scorerKind: ScorerKind = 'dot';
+  /** Reused by the passes' candidate scorer (distinct candidates per call). */
+  readonly candidateDedup = new DedupCache();
   readonly numUsers: number;
   readonly numItems: number;
   /** Â over the stacked node set (symmetric: it is its own transpose). */
@@ -136,7 +140,12 @@ export abstract class GraphEncoder implements Encoder {
 class GraphPass implements EncoderPass {
   readonly info: PassInfo;
   constructor(private readonly enc: GraphEncoder, private readonly tables: Tensor[]) {
-    this.info = passInfo(enc, enc.pooledDim);
+    this.info = passInfo(enc, enc.pooledDim, enc.numUsers, enc.numItems);
+  }
+
+  scoreCandidates(query: Float32Array, P: number, K: number, cands: Int32Array, M: number, users: Int32Array,
+    out?: Float32Array): Float32Array {
+    return candidateScores(this, this.enc.candidateDedup, query, P, K, cands, M, users, out);
   }
 
   userLayers(users: Int32Array): Tensor[] {

@@ -12,6 +12,8 @@ import {
 } from './common.js';
 import type { Encoder, EncoderEntry, EncoderEmbeddings, ForwardContext, EncoderOptions, EncoderPass, PassInfo, Pooling, ScorerKind } from './types.js';
 import { EMBEDDING_OPTIONS, passInfo } from './common.js';
+import { candidateScores } from './candidateScores.js';
+import { DedupCache } from '../core/dedup.js';
 
 export type MfKind = 'mf' | 'bprmf' | 'gmf';
 
@@ -28,6 +30,8 @@ export class MfEncoder implements Encoder {
   readonly pooling: Pooling = 'mean';
   readonly layerSet: readonly number[] = Object.freeze([0]);
   readonly scorerKind: ScorerKind;
+  /** Reused by the passes' candidate scorer (distinct candidates per call). */
+  readonly candidateDedup = new DedupCache();
   readonly numUsers: number;
   readonly numItems: number;
   /** p_u rows. */
@@ -103,7 +107,12 @@ export class MfEncoder implements Encoder {
 class MfPass implements EncoderPass {
   readonly info: PassInfo;
   constructor(private readonly enc: MfEncoder) {
-    this.info = passInfo(enc, enc.dim);
+    this.info = passInfo(enc, enc.dim, enc.numUsers, enc.numItems);
+  }
+
+  scoreCandidates(query: Float32Array, P: number, K: number, cands: Int32Array, M: number, users: Int32Array,
+    out?: Float32Array): Float32Array {
+    return candidateScores(this, this.enc.candidateDedup, query, P, K, cands, M, users, out);
   }
 
   userLayers(users: Int32Array): Tensor[] {

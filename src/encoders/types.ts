@@ -36,6 +36,8 @@ export interface PassInfo {
   /** L: propagation layers (0 for the MF family). */
   readonly numLayers: number;
   readonly layerSet: readonly number[];
+  readonly numUsers: number;
+  readonly numItems: number;
 }
 
 /**
@@ -104,6 +106,14 @@ export interface EncoderPass {
    * add biases as in `score`.
    */
   scoreMatrix(users: Tensor, items: Tensor, itemIds?: Int32Array, userIds?: Int32Array): Tensor;
+  /**
+   * Selection-only scores (no gradient) of query rows against candidate pools: with B = users.length query rows
+   * (query [B × P], pooled like the pass) and K pools of M candidates per row, out[r·M + m] = score(user ⌊r/K⌋,
+   * cands[r·M + m]) for r < B·K, by the encoder's scoring rule; the fast WASM path (groupDot on the item tables)
+   * when the scorer is a dot product.
+   */
+  scoreCandidates(query: Float32Array, P: number, K: number, cands: Int32Array, M: number, users: Int32Array,
+    out?: Float32Array): Float32Array;
   /** Optional extra terms of the objective for this batch (SGL/SimGCL's contrastive loss). */
   terms?(batch: Batch): LossTerm[];
   /**

@@ -1,10 +1,12 @@
 // Helpers shared by the samplers: option validation, row repetition for K negatives per pair, and candidate
 // scoring on typed arrays (one gather of the distinct candidates, no per-candidate tensors).
+import { DedupCache } from '../core/dedup.js';
 import { groupDot } from '../engine/kernels/index.js';
-import { heap } from '../engine/memory.js';
-import { gatherRows } from '../engine/ops.js';
-import { Tensor, noGrad, tidy } from '../engine/tensor.js';
-import { Deduper, drawCandidates } from './candidates.js';
+import { noGrad, tidy } from '../engine/tensor.js';
+import { poolLayerData, tableScores } from '../encoders/candidateScores.js';
+import { drawCandidates } from './candidates.js';
+
+export { DedupCache, poolLayerData };
 import type { SampleContext } from './types.js';
 
 /** Reads and validates a sampler's options; unknown keys are an error so typos do not pass silently. */
@@ -79,24 +81,10 @@ export function rowPools(ctx: SampleContext, K: number, M: number):
   return { R: ctx.users.length * K, rowUsers, rowPos, cands };
 }
 
-/** Lazily sized deduper (per sampler instance, reused across steps). */
-export class DedupCache {
-  private d: Deduper | null = null;
-  private n = -1;
-  get(numItems: number): Deduper {
-    if (!this.d || this.n !== numItems) {
-      this.d = new Deduper(numItems);
-      this.n = numItems;
-    }
-    return this.d;
-  }
-}
 
 /**
- * Scores of pooled user rows against candidate pools: with B users (qData [B × P]) and K pools of M
- * candidates per user, out[r·M + m] = score(user ⌊r/K⌋, cands[r·M + m]) for r < B·K. Not differentiated.
- * For the 'dot' scorer this is a typed-array loop over one gather of the distinct candidates; other scorers
- * (GMF weights, item biases) go through pass.score so the encoder's own scoring rule applies.
+ * Scores of pooled user rows against candidate pools through the pass's selection scorer (EncoderPass.
+ * scoreCandidates): out[r·M + m] = score(user ⌊r/K⌋, cands[r·M + m]) for r < B·K. Not differentiated.
  */
 export function scorePools(
   ctx: SampleContext,
@@ -105,80 +93,16 @@ export function scorePools(
   K: number,
   cands: Int32Array,
   M: number,
-  dedup: DedupCache,
+  _dedup?: DedupCache,
   out?: Float32Array,
 ): Float32Array {
-  const B = ctx.users.length;
-  const R = B * K;
-  if (qData.length !== B * P) throw new Error(`scorePools: query data has ${qData.length} numbers, expected ${B}×${P}`);
-  if (cands.length !== R * M) throw new Error(`scorePools: ${cands.length} candidates for ${R} pools × M = ${M}`);
-  const res = out ?? new Float32Array(R * M);
-  // One pooled layer (MF): score straight from the item table, no dedup or gather.
-  if (ctx.pass.info.scorer === 'dot' && ctx.pass.itemTables?.().tables.length === 1 &&
-    scoreCandidateLayers(ctx, qData, K, cands, M, 1, (_l, s) => res.set(s))) {
-    return res;
-  }
-  const { ids, slot } = dedup.get(ctx.data.numItems).run(cands);
-  tidy(() =>
-    noGrad(() => {
-      const layers = ctx.pass.itemLayers(ids);
-      if (ctx.pass.info.scorer === 'dot' && (ctx.pass.info.pooling === 'mean' || ctx.pass.info.pooling === 'concat')) {
-        const c = poolLayerData(layers, ctx.pass.info.pooling);
-        if (c.length !== ids.length * P) {
-          throw new Error(`scorePools: pooled item rows have ${c.length / ids.length} numbers, pooled user rows ${P}`);
-        }
-        groupDot(qData, K, c, slot, R, M, P, res);
-        return;
-      }
-      const pooled = ctx.pass.pool(layers);
-      if (pooled.shape[1] !== P) {
-        throw new Error(`scorePools: pooled item dim ${pooled.shape[1]} differs from pooled user dim ${P}`);
-      }
-      // Generic scorer: one row per candidate.
-      const rowQuery = new Int32Array(R * M);
-      for (let r = 0; r < R; r++) rowQuery.fill(Math.floor(r / K), r * M, (r + 1) * M);
-      const q = Tensor.from(qData, [B, P]);
-      const qRows = gatherRows(q, rowQuery);
-      const cRows = gatherRows(pooled, slot.slice());
-      const userIds = new Int32Array(R * M);
-      for (let t = 0; t < R * M; t++) userIds[t] = ctx.users[rowQuery[t]];
-      const s = ctx.pass.score(qRows, cRows, cands, userIds);
-      res.set(s.data.subarray(0, R * M));
-    }),
-  );
-  return res;
-}
-
-/**
- * The pooled rows of per-layer tensors as plain data, for selection only (mean: float32 sums in layer order, then
- * one scale; concat: per-row concatenation) — a tight loop instead of the differentiable op over many rows.
- */
-export function poolLayerData(layers: Tensor[], pooling: 'mean' | 'concat'): Float32Array {
-  const L = layers.length;
-  const n = layers[0].shape[0];
-  const d = layers[0].shape[1];
-  if (L === 1) return layers[0].data;
-  if (pooling === 'mean') {
-    const out = new Float32Array(n * d);
-    for (const t of layers) {
-      const x = t.data;
-      for (let k = 0; k < n * d; k++) out[k] += x[k];
-    }
-    const inv = 1 / L;
-    for (let k = 0; k < n * d; k++) out[k] *= inv;
-    return out;
-  }
-  const P = L * d;
-  const out = new Float32Array(n * P);
-  for (let l = 0; l < L; l++) {
-    const x = layers[l].data;
-    for (let r = 0; r < n; r++) out.set(x.subarray(r * d, (r + 1) * d), r * P + l * d);
-  }
-  return out;
+  return ctx.pass.scoreCandidates(qData, P, K, cands, M, ctx.users, out);
 }
 
 /** Pooled user rows of the batch as a plain copy (no graph): [B × P]. */
 export function pooledUsers(ctx: SampleContext): { data: Float32Array; P: number } {
+  // The step has computed them already (the same numbers as pool(userLayers(users))).
+  if (ctx.userRows && ctx.userRows.rows === ctx.users.length) return { data: Float32Array.from(ctx.userRows.data), P: ctx.userRows.cols };
   return tidy(() =>
     noGrad(() => {
       const t = ctx.pass.pool(ctx.pass.userLayers(ctx.users));
@@ -192,33 +116,10 @@ export function dotPools(q: Float32Array, layer: Float32Array, slot: Int32Array,
   groupDot(q, 1, layer, slot, R, M, d, out);
 }
 
-/**
- * Dot scores of query rows against candidate pools at each of the first `layers` layers, read straight from the
- * encoder's full tables (EncoderPass.itemTables) with the groupDot kernel — no gather of the candidates:
- * `each(l, s)` gets s[r·M + m] = <q[⌊r/K⌋], e_{cands[r·M+m]}^(l)> (valid during the call only). Returns false, doing
- * nothing, when the pass does not expose its tables or the dims differ (callers then gather and use dotPools).
- */
+/** tableScores (encoders/candidateScores.ts) on the context's pass. */
 export function scoreCandidateLayers(ctx: SampleContext, q: Float32Array, K: number, cands: Int32Array, M: number,
   layers: number, each: (l: number, scores: Float32Array) => void): boolean {
-  const src = ctx.pass.itemTables?.();
-  if (!src || src.tables.length < layers) return false;
-  const d = src.dim;
-  const R = cands.length / M;
-  if (q.length !== Math.ceil(R / K) * d) return false;
-  const idx = heap.allocI32(R * M);
-  const s = heap.allocF32Uninit(R * M);
-  try {
-    const off = src.rowOffset;
-    for (let t = 0; t < idx.length; t++) idx[t] = cands[t] + off;
-    for (let l = 0; l < layers; l++) {
-      groupDot(q, K, src.tables[l], idx, R, M, d, s);
-      each(l, s);
-    }
-  } finally {
-    heap.free(idx);
-    heap.free(s);
-  }
-  return true;
+  return tableScores(ctx.pass, q, K, cands, M, layers, each);
 }
 
 /** Index of the largest of s[o..o+M) (first on ties; NaN never wins). */

@@ -10,6 +10,8 @@ import { Parameter } from '../../src/engine/param.js';
 import { Rng } from '../../src/core/rng.js';
 import { tidy, type Tensor } from '../../src/engine/tensor.js';
 import { passInfo } from '../../src/encoders/common.js';
+import { candidateScores } from '../../src/encoders/candidateScores.js';
+import { DedupCache } from '../../src/core/dedup.js';
 import type { Negatives, SyntheticNegatives } from '../../src/samplers/types.js';
 
 export function csrFromLists(lists: number[][], cols: number): InteractionSet {
@@ -76,6 +78,7 @@ export interface FakeOptions {
 
 export class FakeEncoder implements Encoder {
   readonly name = 'fake';
+  readonly dedup = new DedupCache();
   readonly dim: number;
   readonly numLayers: number;
   readonly pooling: 'mean' | 'concat';
@@ -113,9 +116,13 @@ export class FakeEncoder implements Encoder {
 
   forward(): EncoderPass {
     const pool = (ls: Tensor[]): Tensor => (this.pooling === 'mean' ? (ls.length === 1 ? ls[0] : meanOf(ls)) : concatCols(ls));
+    const dedup = this.dedup;
     const P = this.pooling === 'concat' ? this.dim * this.users.length : this.dim;
     return {
-      info: passInfo(this, P),
+      info: passInfo(this, P, this.users[0].shape[0], this.items[0].shape[0]),
+      scoreCandidates(q, P2, K, cands, M, users, out) {
+        return candidateScores(this, dedup, q, P2, K, cands, M, users, out);
+      },
       scoreMatrix: () => {
         throw new Error('fake encoder: scoreMatrix not needed');
       },
