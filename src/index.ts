@@ -55,4 +55,5 @@ export { expandGrid, parseGridArg, summarizeSweep, type GridCell, type SweepRunR
 export { compareRuns as compareRunTable, comparisonRows, averagePerUser, type ComparedRun, type Comparison } from './experiments/compare.js';
 export { summaryMarkdown } from './report/markdown.js';
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, type SafeTensor } from './io/safetensors.js';
-export { recommend } from './cli/recommend.js';
+export { recommend, formatRecommendations, type Recommendation } from './serving/recommend.js';
+export { topK, type TopKOptions, type TopKResult } from './evaluation/topk.js';

@@ -2,8 +2,7 @@
 // in training (and validation) — CSV (user,rank,item,score) or JSON, with the dataset's original ids.
 import { writeFileSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../data/types.js';
-import { heap } from '../engine/memory.js';
-import { kernels } from '../engine/kernels/index.js';
+import { formatRecommendations, recommend } from '../serving/recommend.js';
 import { UsageError, commandFlags, openRun } from './common.js';
 
 const USAGE = `usage: hardneg recommend RUN_DIR [options]
@@ -29,83 +28,6 @@ const OPTIONS = {
   'include-seen': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-export interface Recommendation {
-  user: number;
-  items: Int32Array;
-  scores: Float32Array;
-}
-
-/**
- * Top-k items for `users` (internal indices) from final embeddings, excluding each user's train (+ valid) items
- * unless `includeSeen`. Uses the active kernels' scoreTopK (ties broken by lower item id).
- */
-export function recommend(
-  emb: { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null },
-  dataset: Dataset, users: Int32Array, k: number, includeSeen = false,
-): Recommendation[] {
-  const d = emb.dim;
-  const nu = users.length;
-  const ni = dataset.numItems;
-  const kk = Math.min(k, ni);
-  const U = heap.allocF32(nu * d);
-  const I = heap.allocF32(ni * d);
-  I.set(emb.items);
-  const bias = emb.itemBias ? heap.allocF32(ni) : null;
-  if (bias && emb.itemBias) bias.set(emb.itemBias);
-  // Mask CSR: row r = the seen items of users[r] (train ∪ valid, sorted).
-  let nnz = 0;
-  const sets = includeSeen ? [] : [dataset.train, dataset.valid].filter((s) => s !== undefined);
-  for (let r = 0; r < nu; r++) {
-    const u = users[r];
-    U.set(emb.users.subarray(u * d, (u + 1) * d), r * d);
-    for (const s of sets) nnz += s.indptr[u + 1] - s.indptr[u];
-  }
-  const indptr = heap.allocI32(nu + 1);
-  const indices = heap.allocI32(Math.max(1, nnz));
-  let w = 0;
-  for (let r = 0; r < nu; r++) {
-    const u = users[r];
-    const start = w;
-    for (const s of sets) for (let p = s.indptr[u]; p < s.indptr[u + 1]; p++) indices[w++] = s.indices[p];
-    indices.subarray(start, w).sort();
-    indptr[r + 1] = w;
-  }
-  const outIdx = heap.allocI32(nu * kk);
-  const outScore = heap.allocF32(nu * kk);
-  try {
-    kernels().scoreTopK(U, I, nu, ni, d, kk, { rows: nu, cols: ni, indptr, indices: indices.subarray(0, nnz) }, 0, bias, outIdx, outScore);
-    const out: Recommendation[] = [];
-    for (let r = 0; r < nu; r++) {
-      let n = kk;
-      while (n > 0 && outIdx[r * kk + n - 1] < 0) n--;
-      out.push({ user: users[r], items: outIdx.slice(r * kk, r * kk + n), scores: outScore.slice(r * kk, r * kk + n) });
-    }
-    return out;
-  } finally {
-    for (const v of [U, I, bias, indptr, indices, outIdx, outScore]) if (v) heap.free(v);
-  }
-}
-
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function formatRecommendations(recs: Recommendation[], dataset: Dataset, format: 'csv' | 'json'): string {
-  if (format === 'json') {
-    return JSON.stringify(recs.map((r) => ({
-      user: dataset.userIds[r.user],
-      items: Array.from(r.items, (it, j) => ({ item: dataset.itemIds[it], score: Number(r.scores[j].toPrecision(7)) })),
-    })), null, 1) + '\n';
-  }
-  const lines = ['user,rank,item,score'];
-  for (const r of recs) {
-    for (let j = 0; j < r.items.length; j++) {
-      lines.push(`${csvField(dataset.userIds[r.user])},${j + 1},${csvField(dataset.itemIds[r.items[j]])},${r.scores[j].toPrecision(7)}`);
-    }
-  }
-  return lines.join('\n') + '\n';
-}
 
 function resolveUsers(values: Record<string, unknown>, dataset: Dataset): Int32Array {
   let tokens: string[] | null = null;

@@ -17,6 +17,9 @@ import { heap } from '../engine/memory.js';
 import { kernels as activeKernels } from '../engine/kernels/index.js';
 import type { CsrMatrix, Kernels } from '../engine/kernels/types.js';
 import type { Dataset, InteractionSet } from '../data/types.js';
+import { type BuiltMask, buildMask, topK } from './topk.js';
+
+export { buildMask };
 import { Discounts, hitVector, metricKey, metricsFromHits, normalizeMetricArgs, type MetricName } from './metrics.js';
 
 /** Final user and item vectors (row-major numUsers×dim, numItems×dim) and optional per-item bias. */
@@ -59,12 +62,10 @@ export interface EvalResult {
   maskedValid: boolean;
 }
 
-const DEFAULT_BLOCK = 4096;
 
 /** Mask CSRs over all users, cached per (dataset, with-valid) so per-epoch evaluation does not rebuild them. */
 // The entries keep the heap views themselves alive: the heap's finalizer frees a block when its original view is
 // collected, and the mask holds only a sub-view of `indices`.
-type BuiltMask = { mask: CsrMatrix; views: ArrayBufferView[] };
 const maskCache = new WeakMap<Dataset, { train?: BuiltMask; trainValid?: BuiltMask }>();
 
 export function evaluateFullRanking(emb: EvalEmbeddings, dataset: Dataset, opts: FullRankingOptions): EvalResult {
@@ -77,7 +78,7 @@ export function evaluateFullRanking(emb: EvalEmbeddings, dataset: Dataset, opts:
   const target = splitOf(dataset, opts.split);
   const maskValid = opts.split === 'test' && dataset.valid !== undefined && (opts.maskValidWhenTesting ?? true);
   const k = opts.kernels ?? activeKernels();
-  const blockSize = opts.blockSize ?? DEFAULT_BLOCK;
+  const blockSize = opts.blockSize ?? 4096;
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`evaluateFullRanking: blockSize must be a positive integer, got ${blockSize}`);
 
   // Evaluated users: those asked for that have ≥ 1 item in the split.
@@ -106,63 +107,26 @@ export function evaluateFullRanking(emb: EvalEmbeddings, dataset: Dataset, opts:
     return result;
   }
 
-  // Heap residency: kernels address tensors by byteOffset in the shared memory; copy what is not there.
-  const freeLater: ArrayBufferView[] = [];
-  const onHeap = (a: Float32Array): Float32Array => {
-    if (heap.owns(a)) return a;
-    const c = heap.allocF32(a.length);
-    c.set(a);
-    freeLater.push(c);
-    return c;
-  };
+  // The exclusion mask: cached per dataset when every user is evaluated, else built for the listed users.
+  let built: BuiltMask | null = null;
+  const mask = identity ? cachedMask(dataset, maskValid) : (built = buildMask(dataset.train, maskValid ? dataset.valid! : null, users)).mask;
   try {
-    const items = onHeap(emb.items);
-    const bias = emb.itemBias ? onHeap(emb.itemBias) : null;
-    let mask: CsrMatrix;
-    if (identity) {
-      mask = cachedMask(dataset, maskValid);
-    } else {
-      const built = buildMask(dataset.train, maskValid ? dataset.valid! : null, users);
-      mask = built.mask;
-      freeLater.push(...built.views);
-    }
-    const usersDirect = identity && heap.owns(emb.users);
-    const block = Math.min(blockSize, n);
-    const userBuf = usersDirect ? null : heap.allocF32(block * d);
-    if (userBuf) freeLater.push(userBuf);
-    const outIdx = heap.allocI32(block * maxK);
-    const outScore = heap.allocF32(block * maxK);
-    freeLater.push(outIdx, outScore);
-
+    const top = topK(emb, identity ? null : users, maxK, { mask, kernels: k, blockSize });
     const disc = new Discounts(maxK);
     const hits = new Uint8Array(maxK);
     let pos = 0;
     const write = (m: number, kk: number, v: number): void => {
       cols[m][kk][pos] = v;
     };
-    for (let start = 0; start < n; start += block) {
-      const cnt = Math.min(block, n - start);
-      let rows: Float32Array;
-      if (userBuf) {
-        for (let r = 0; r < cnt; r++) {
-          const u = users[start + r];
-          userBuf.set(emb.users.subarray(u * d, (u + 1) * d), r * d);
-        }
-        rows = userBuf.subarray(0, cnt * d);
-      } else {
-        rows = emb.users.subarray(start * d, (start + cnt) * d);
-      }
-      k.scoreTopK(rows, items, cnt, ni, d, maxK, mask, start, bias, outIdx, outScore);
-      for (let r = 0; r < cnt; r++) {
-        pos = start + r;
-        const u = users[pos];
-        const relevant = target.indices.subarray(target.indptr[u], target.indptr[u + 1]);
-        hitVector(outIdx.subarray(r * maxK, (r + 1) * maxK), relevant, hits);
-        metricsFromHits(hits, relevant.length, ks, metrics, disc, write);
-      }
+    const w = top.k;
+    for (pos = 0; pos < n; pos++) {
+      const u = users[pos];
+      const relevant = target.indices.subarray(target.indptr[u], target.indptr[u + 1]);
+      hitVector(top.items.subarray(pos * w, (pos + 1) * w), relevant, hits);
+      metricsFromHits(hits, relevant.length, ks, metrics, disc, write);
     }
   } finally {
-    for (const v of freeLater) heap.free(v);
+    if (built) for (const v of built.views) heap.free(v);
   }
 
   for (let m = 0; m < metrics.length; m++) {
@@ -214,42 +178,4 @@ function cachedMask(dataset: Dataset, withValid: boolean): CsrMatrix {
   if (!entry) maskCache.set(dataset, (entry = {}));
   if (withValid) return (entry.trainValid ??= buildMask(dataset.train, dataset.valid!, null)).mask;
   return (entry.train ??= buildMask(dataset.train, null, null)).mask;
-}
-
-/**
- * Heap CSR whose row r is the sorted union of rows users[r] of `a` and `b` (b may be null); users null = all rows
- * of `a` in order. Columns = a.cols. `views` are the heap allocations to free when done (cached masks are left
- * to the heap's finalizer).
- */
-export function buildMask(a: CsrMatrix, b: CsrMatrix | null, users: Int32Array | null): BuiltMask {
-  const rows = users ? users.length : a.rows;
-  let nnz = 0;
-  for (let r = 0; r < rows; r++) {
-    const u = users ? users[r] : r;
-    nnz += a.indptr[u + 1] - a.indptr[u];
-    if (b) nnz += b.indptr[u + 1] - b.indptr[u];
-  }
-  const indptr = heap.allocI32(rows + 1);
-  const indices = heap.allocI32(Math.max(nnz, 1));
-  let w = 0;
-  for (let r = 0; r < rows; r++) {
-    const u = users ? users[r] : r;
-    let p = a.indptr[u];
-    const pe = a.indptr[u + 1];
-    if (!b) {
-      for (; p < pe; p++) indices[w++] = a.indices[p];
-    } else {
-      let q = b.indptr[u];
-      const qe = b.indptr[u + 1];
-      while (p < pe || q < qe) {
-        let v: number;
-        if (q >= qe || (p < pe && a.indices[p] < b.indices[q])) v = a.indices[p++];
-        else if (p >= pe || b.indices[q] < a.indices[p]) v = b.indices[q++];
-        else { v = a.indices[p++]; q++; } // in both: keep once
-        indices[w++] = v;
-      }
-    }
-    indptr[r + 1] = w;
-  }
-  return { mask: { rows, cols: a.cols, indptr, indices: w === indices.length ? indices : indices.subarray(0, w) }, views: [indptr, indices] };
 }

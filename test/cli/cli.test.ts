@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticDataset } from '../../src/data/index.js';
-import { recommend, formatRecommendations } from '../../src/cli/recommend.js';
+import { recommend, formatRecommendations } from '../../src/serving/recommend.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
