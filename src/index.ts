@@ -7,6 +7,9 @@ export {
   Adam, AdaGrad, SGD, createOptimizer, kernels, setBackend, setThreads, backendInfo, wasmAvailable,
 } from './engine/index.js';
 export type { Shape, Optimizer, BackendName, Kernels, CsrMatrix } from './engine/index.js';
+// Fused ops defined outside the engine (also `ops.customOp`).
+export { customOp } from './engine/index.js';
+export type { CustomOpSpec, ForwardContext, BackwardContext, GradTarget } from './engine/index.js';
 export * as ops from './engine/ops.js';
 
 // Data
