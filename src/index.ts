@@ -3,7 +3,7 @@
 
 // Engine
 export {
-  heap, Heap, Rng, AliasTable, Tensor, tidy, keep, noGrad, Parameter, xavierUniform, normal, constant,
+  heap, Heap, Rng, AliasTable, KeyedRng, Tensor, tidy, keep, noGrad, Parameter, xavierUniform, normal, constant,
   Adam, AdaGrad, SGD, createOptimizer, kernels, setBackend, setThreads, backendInfo, wasmAvailable,
 } from './engine/index.js';
 export type { Shape, Optimizer, BackendName, Kernels, CsrMatrix } from './engine/index.js';
