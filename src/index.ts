@@ -3,10 +3,13 @@
 
 // Engine
 export {
-  heap, Heap, Rng, AliasTable, Tensor, tidy, keep, noGrad, Parameter, xavierUniform, normal, constant,
+  heap, Heap, Rng, AliasTable, KeyedRng, Tensor, tidy, keep, noGrad, Parameter, xavierUniform, normal, constant,
   Adam, AdaGrad, SGD, createOptimizer, kernels, setBackend, setThreads, backendInfo, wasmAvailable,
 } from './engine/index.js';
 export type { Shape, Optimizer, BackendName, Kernels, CsrMatrix } from './engine/index.js';
+// Fused ops defined outside the engine (also `ops.customOp`).
+export { customOp } from './engine/index.js';
+export type { CustomOpSpec, ForwardContext, BackwardContext, GradTarget } from './engine/index.js';
 export * as ops from './engine/ops.js';
 
 // Data

@@ -4,6 +4,20 @@
 // hash of (seed, name), so a sampler's draws do not depend on how many numbers the data splitter, the
 // initialiser or another sampler drew. The generator is xoshiro128** (32-bit arithmetic, fast in JS, 2^128 − 1
 // period), seeded through SplitMix32 so that similar seeds and names give unrelated states.
+//
+// Keyed draws (`Rng.keyed(seed, name)` → `KeyedRng`) are stateless instead: a draw is a pure function of (seed,
+// stream name, up to four integer keys such as epoch, step, node, draw index), so it does not depend on how many
+// draws came before or in which order they are made (PinSage's neighbour sampling, SGL's edge dropout, work split
+// across threads or resumed from a checkpoint). The construction is Philox4x32-10 (Salmon, Moraes, Dror & Shaw,
+// "Parallel random numbers: as easy as 1, 2, 3", SC 2011), the counter-based generator of Random123, cuRAND, JAX,
+// PyTorch and TensorFlow: the four keys are its 128-bit counter and a 64-bit key is derived from (seed, name).
+// Why Philox rather than a hash such as a SplitMix/murmur finaliser folded over the keys: for a fixed key it is a
+// bijection of the full 128-bit counter, so distinct key tuples never share an internal state (a 32-bit hash chain
+// would merge two (epoch, step) prefixes with probability 2^-32 each, and then repeat every later draw of the
+// pair: with 10^6 prefixes that happens ~10^2 times); it passes TestU01's BigCrush with margin (7 of its 10 rounds
+// suffice); and it needs only 32-bit multiplies, which JS does exactly (the high half by 16-bit splits). It is
+// checked against Random123's known-answer vectors (test/core/keyedRng.test.ts). The existing `Rng` streams are
+// untouched: keyed draws are a separate generator, not a change of any stream's outputs.
 
 const TWO32 = 4294967296;
 
@@ -51,6 +65,11 @@ export class Rng {
   /** The stream called `name` of run seed `seed`. */
   static stream(seed: number, name: string): Rng {
     return new Rng(hashSeed(seed, name));
+  }
+
+  /** Stateless, call-order-independent draws keyed by (seed, name, integer keys): see `KeyedRng`. */
+  static keyed(seed: number, name: string): KeyedRng {
+    return KeyedRng.of(seed, name);
   }
 
   /** A child stream keyed by this stream's current state and `name`; does not advance this stream. */
@@ -205,6 +224,148 @@ export class Rng {
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Keyed, counter-based draws: Philox4x32-10
+
+const PHILOX_M0 = 0xd2511f53, PHILOX_M1 = 0xcd9e8d57;
+const PHILOX_W0 = 0x9e3779b9, PHILOX_W1 = 0xbb67ae85;
+const M0_HI = PHILOX_M0 >>> 16, M0_LO = PHILOX_M0 & 0xffff;
+const M1_HI = PHILOX_M1 >>> 16, M1_LO = PHILOX_M1 & 0xffff;
+/** Domain tags: key derivation, fold, and the re-draws of a rejected int (distinct keys of the same construction). */
+const TAG_KEY = 0x6b657964, TAG_FOLD = 0x666f6c64, TAG_RETRY = 0x72657472;
+
+/** The block function's output (module scratch: each call overwrites it, so read it before the next call). */
+const BLOCK = new Uint32Array(4);
+
+/** High 32 bits of the 64-bit product of a 32-bit constant (given as 16-bit halves) and x, exact in doubles. */
+function mulhi(mHi: number, mLo: number, x: number): number {
+  const xHi = x >>> 16, xLo = x & 0xffff;
+  const lo = mLo * xLo;
+  const mid = mHi * xLo + mLo * xHi + (lo >>> 16); // < 2^34: exact
+  return (mHi * xHi + Math.floor(mid / 65536)) >>> 0;
+}
+
+/** Philox4x32-10 of counter (c0..c3) under key (k0, k1) into BLOCK (all arguments uint32). */
+function philoxBlock(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void {
+  for (let r = 0; r < 10; r++) {
+    const hi0 = mulhi(M0_HI, M0_LO, c0), lo0 = Math.imul(PHILOX_M0, c0) >>> 0;
+    const hi1 = mulhi(M1_HI, M1_LO, c2), lo1 = Math.imul(PHILOX_M1, c2) >>> 0;
+    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c3 = lo0;
+    k0 = (k0 + PHILOX_W0) >>> 0;
+    k1 = (k1 + PHILOX_W1) >>> 0;
+  }
+  BLOCK[0] = c0;
+  BLOCK[1] = c1;
+  BLOCK[2] = c2;
+  BLOCK[3] = c3;
+}
+
+/**
+ * Philox4x32-10 (Random123's `philox4x32(ctr, key)` with 10 rounds) of a 128-bit counter and a 64-bit key, as four
+ * uint32 words in `out` (allocated when not given). For tests against the published known-answer vectors and for
+ * callers that want all four words of a block.
+ */
+export function philox4x32(ctr: readonly [number, number, number, number], key: readonly [number, number],
+  out: Uint32Array = new Uint32Array(4)): Uint32Array {
+  philoxBlock(ctr[0] >>> 0, ctr[1] >>> 0, ctr[2] >>> 0, ctr[3] >>> 0, key[0] >>> 0, key[1] >>> 0);
+  out.set(BLOCK);
+  return out;
+}
+
+function checkKey(k: number, where: string): void {
+  if ((k >>> 0) !== k) throw new RangeError(`${where}: keys must be integers in [0, 2^32), got ${k}`);
+}
+
+/**
+ * Stateless draws keyed by (seed, stream name, keys): `u32(a, b, c, d)` is Philox4x32-10 of the counter (a, b, c, d)
+ * under a 64-bit key derived from (seed, name), so the same arguments always give the same number, whatever was
+ * drawn before, and different arguments give independent numbers. Keys are integers in [0, 2^32) (others throw);
+ * missing trailing keys are 0, so `u32(e)` is `u32(e, 0)`: give each use one fixed key layout, e.g.
+ * (epoch, step, node, draw). A stream needing more than four keys folds the extra ones in: `keyed.fold(layer)`.
+ * Every method is allocation-free (fixed arity, no rest arguments), for hot loops.
+ */
+export class KeyedRng {
+  private constructor(private readonly k0: number, private readonly k1: number) {}
+
+  /** The keyed stream `name` of seed `seed` (also `Rng.keyed(seed, name)`). */
+  static of(seed: number, name: string): KeyedRng {
+    if (!Number.isInteger(seed)) throw new TypeError(`rng seed must be an integer, got ${seed}`);
+    if (typeof name !== 'string') throw new TypeError(`rng stream name must be a string, got ${typeof name}`);
+    // Two independent 32-bit hashes of the name (FNV-1a, and a murmur3-style multiply-rotate over code units)
+    // and both halves of the seed form a counter; one Philox block under a fixed key turns it into the stream key.
+    let h1 = 0x811c9dc5, h2 = name.length ^ 0x5bd1e995;
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(rotl(h2 ^ Math.imul(c, 0xcc9e2d51), 15), 0x1b873593);
+    }
+    const lo = seed >>> 0, hi = Math.floor(seed / TWO32) >>> 0;
+    philoxBlock(lo, hi, h1 >>> 0, h2 >>> 0, TAG_KEY, 0);
+    return new KeyedRng(BLOCK[0], BLOCK[1]);
+  }
+
+  /** A keyed stream derived from this one and the integer `key` (for a fifth key, or per-layer sub-streams). */
+  fold(key: number): KeyedRng {
+    checkKey(key, 'keyed.fold');
+    philoxBlock(key, 0, 0, TAG_FOLD, this.k0, this.k1);
+    return new KeyedRng(BLOCK[0], BLOCK[1]);
+  }
+
+  /** Uniform uint32 for the keys (a, b, c, d). */
+  u32(a: number, b = 0, c = 0, d = 0): number {
+    checkKey(a, 'keyed.u32'); checkKey(b, 'keyed.u32'); checkKey(c, 'keyed.u32'); checkKey(d, 'keyed.u32');
+    philoxBlock(a, b, c, d, this.k0, this.k1);
+    return BLOCK[0];
+  }
+
+  /** Uniform float in [0, 1) with 32 random bits (u32 / 2^32, as `Rng.float`). */
+  float(a: number, b = 0, c = 0, d = 0): number {
+    return this.u32(a, b, c, d) / TWO32;
+  }
+
+  /** Uniform float in [0, 1) with 53 random bits (two words of the block, as `Rng.double`). */
+  double(a: number, b = 0, c = 0, d = 0): number {
+    checkKey(a, 'keyed.double'); checkKey(b, 'keyed.double'); checkKey(c, 'keyed.double'); checkKey(d, 'keyed.double');
+    philoxBlock(a, b, c, d, this.k0, this.k1);
+    return ((BLOCK[0] >>> 5) * 67108864 + (BLOCK[1] >>> 6)) / 9007199254740992;
+  }
+
+  /**
+   * Uniform integer in [0, n) for the keys, exactly unbiased for any n ≤ 2^32 (power of two or not): the block's
+   * words are tried in order and a word in the top 2^32 mod n values is rejected (as `Rng.int` does), so each value
+   * has probability exactly 1/n. A word is rejected with probability (2^32 mod n)/2^32 < n/2^32; when all four are
+   * (probability < (n/2^32)^4), further blocks come from the same counter under a retry key, attempt by attempt.
+   */
+  int(n: number, a: number, b = 0, c = 0, d = 0): number {
+    if (!(n > 0) || n > TWO32 || !Number.isInteger(n)) throw new RangeError(`keyed.int: bad bound ${n}`);
+    checkKey(a, 'keyed.int'); checkKey(b, 'keyed.int'); checkKey(c, 'keyed.int'); checkKey(d, 'keyed.int');
+    const limit = Math.floor(TWO32 / n) * n;
+    philoxBlock(a, b, c, d, this.k0, this.k1);
+    for (let attempt = 1; ; attempt++) {
+      for (let w = 0; w < 4; w++) {
+        const r = BLOCK[w];
+        if (r < limit) return r - Math.floor(r / n) * n;
+      }
+      philoxBlock(a, b, c, d, (this.k0 ^ TAG_RETRY) >>> 0, (this.k1 + attempt) >>> 0);
+    }
+  }
+
+  /** out[i] = u32(a, b, c, i): a row of draws keyed by position (e.g. the draws of one node at one step). */
+  fillU32(out: Uint32Array, a: number, b = 0, c = 0): Uint32Array {
+    for (let i = 0; i < out.length; i++) out[i] = this.u32(a, b, c, i);
+    return out;
+  }
+
+  /** out[i] = int(n, a, b, c, i). */
+  fillInt(out: Int32Array, n: number, a: number, b = 0, c = 0): Int32Array {
+    for (let i = 0; i < out.length; i++) out[i] = this.int(n, a, b, c, i);
+    return out;
+  }
 }
 
 /** Walker/Vose alias table: O(1) draws from a fixed discrete distribution. */

@@ -1,6 +1,6 @@
 // The engine's public API.
 export { heap, Heap } from './memory.js';
-export { Rng, AliasTable } from '../core/rng.js';
+export { Rng, AliasTable, KeyedRng, philox4x32 } from '../core/rng.js';
 export { Tensor, tidy, keep, noGrad, isGradEnabled, shapeSize, type Shape } from './tensor.js';
 export { Parameter, type ParameterOptions, type RowGrad } from './param.js';
 export * from './ops.js';
