@@ -1,12 +1,21 @@
 // Helpers shared by the samplers: option validation, row repetition for K negatives per pair, and candidate
 // scoring on typed arrays (one gather of the distinct candidates, no per-candidate tensors).
 import { DedupCache } from '../core/dedup.js';
+import type { OptionSchema } from '../core/options.js';
 import { groupDot } from '../engine/kernels/index.js';
 import { noGrad, tidy } from '../engine/tensor.js';
 import { poolLayerData, tableScores } from '../encoders/candidateScores.js';
 import { drawCandidates } from './candidates.js';
 
 export { DedupCache, poolLayerData };
+
+/** The pool-size and negatives-per-pair options most samplers share (registry schemas). */
+export function poolOptions(m: number, kDoc = 'negatives per pair K'): OptionSchema {
+  return {
+    m: { type: 'integer', default: m, min: 1, doc: 'candidates per pool M' },
+    k: { type: 'integer', default: 1, min: 1, doc: kDoc },
+  };
+}
 import type { SampleContext } from './types.js';
 
 /** Reads and validates a sampler's options; unknown keys are an error so typos do not pass silently. */

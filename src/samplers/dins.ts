@@ -14,7 +14,7 @@
 //     pooling), which needs mean pooling (a concat-pooled user has |layers|·d dims).
 import { add, addScalar, meanOf, mul, rowDot, sigmoid, sub } from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
-import { DedupCache, Options, argmaxRow, dotPools, rowPools, scoreCandidateLayers, withItemLayers } from './common.js';
+import { DedupCache, Options, argmaxRow, dotPools, rowPools, scoreCandidateLayers, withItemLayers, poolOptions } from './common.js';
 import type { Negatives, SampleContext, Sampler, SamplerNeeds, SamplerEntry } from './types.js';
 
 export type DinsBoundary = 'dot' | 'random' | 'minVolume' | 'maxVolume';
@@ -155,8 +155,7 @@ export const dinsEntry: SamplerEntry = {
   name: 'dins',
   describe: 'DINS: boundary item + dimension-wise mixup with the positive (area-weighted), synthetic negatives',
   options: {
-    m: { type: 'integer', default: 32, min: 1, doc: 'candidates per pool M' },
-    k: { type: 'integer', default: 1, min: 1, doc: 'synthetic negatives per pair K' },
+    ...poolOptions(32, 'synthetic negatives per pair K'),
     beta: { type: 'number', default: 2, min: 0, doc: 'mixup strength β (0 = the boundary item itself)' },
     variant: { type: 'enum', values: ['full', 'A', 'B', 'C'], default: 'full', doc: 'paper ablations: A random boundary, B scalar mixup, C first layer only' },
     boundary: { type: 'enum', values: ['dot', 'random', 'minVolume', 'maxVolume'], default: 'dot', doc: 'how the boundary item is chosen' },

@@ -6,7 +6,7 @@
 // K negatives per pair: kMode 'pools' (default) draws K independent pools of M and takes each pool's argmax;
 // 'topk' draws one pool of M per pair and takes its K best distinct items (K ≤ M).
 import { drawCandidates } from './candidates.js';
-import { DedupCache, Options, argmaxRow, pooledUsers, repeatEach, scorePools } from './common.js';
+import { DedupCache, Options, argmaxRow, pooledUsers, repeatEach, scorePools, poolOptions } from './common.js';
 import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
 
 export interface DnsOptions {
@@ -93,8 +93,7 @@ export const dnsEntry: SamplerEntry = {
   name: 'dns',
   describe: 'dynamic negative sampling: the top-scored of M uniform candidates (Zhang et al. 2013)',
   options: {
-    m: { type: 'integer', default: 32, min: 1, doc: 'candidates per pool M' },
-    k: { type: 'integer', default: 1, min: 1, doc: 'negatives per pair K' },
+    ...poolOptions(32),
     kMode: { type: 'enum', values: ['pools', 'topk'], default: 'pools', doc: "K > 1: one pool per negative ('pools') or the top K of one pool ('topk')" },
   },
   create: (o) => new DnsSampler(o),

@@ -8,7 +8,7 @@
 // function of <q, e_c>: the argmax is computed on <q, e_c^(l)> directly (identical choice, less work).
 import { add, mul, sub } from '../engine/ops.js';
 import { Tensor } from '../engine/tensor.js';
-import { DedupCache, Options, argmaxRow, dotPools, meanUserLayers, rowPools, scoreCandidateLayers, withItemLayers } from './common.js';
+import { DedupCache, Options, argmaxRow, dotPools, meanUserLayers, rowPools, scoreCandidateLayers, withItemLayers, poolOptions } from './common.js';
 import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
 
 export interface MixGcfOptions {
@@ -97,8 +97,7 @@ export const mixgcfEntry: SamplerEntry = {
   name: 'mixgcf',
   describe: 'MixGCF: positive mixing per layer, hop-wise argmax, pooled into synthetic negatives',
   options: {
-    m: { type: 'integer', default: 32, min: 1, doc: 'candidates per pool M' },
-    k: { type: 'integer', default: 1, min: 1, doc: 'synthetic negatives per pair K' },
+    ...poolOptions(32, 'synthetic negatives per pair K'),
   },
   create: (o) => new MixGcfSampler(o),
 };

@@ -7,7 +7,7 @@
 // (eq. 7): same loss, same gradients. Mixing is done on pooled vectors: both poolings are linear, so this equals
 // mixing every layer and pooling.
 import { add, scale, sub } from '../engine/ops.js';
-import { DedupCache, Options, repeatEach } from './common.js';
+import { DedupCache, Options, repeatEach, poolOptions } from './common.js';
 import { dnsSelect } from './dns.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerEntry } from './types.js';
 
@@ -75,8 +75,7 @@ export const pdnsEntry: SamplerEntry = {
   name: 'pdns',
   describe: 'PDNS: DNS items trained with soft BPR β < 1 (mode softBpr), or positive-dominated mixing (mode mix)',
   options: {
-    m: { type: 'integer', default: 64, min: 1, doc: 'candidates per pool M' },
-    k: { type: 'integer', default: 1, min: 1, doc: 'negatives per pair K' },
+    ...poolOptions(64),
     kMode: { type: 'enum', values: ['pools', 'topk'], default: 'pools', doc: "K > 1: one pool per negative or the top K of one pool" },
     mode: { type: 'enum', values: ['softBpr', 'mix'], default: 'softBpr', doc: "'softBpr' (eq. 10) or 'mix' (eq. 5: synthetic α·e_i + (1−α)·e_j for plain BPR)" },
     beta: { type: 'number', default: 0.1, min: 0, max: 1, exclusiveMin: true, doc: "soft BPR β (mode 'softBpr')" },
