@@ -85,7 +85,7 @@ export const CONFIG_FLAGS = {
 export const CONFIG_FLAGS_HELP = `config:
   -c, --config FILE     JSON or YAML config (keys as in config.json of a run)
   -p, --preset NAME     start from a preset: quickstart (default), lightgcn-pytorch, mf-bpr-gowalla,
-                        dins-lightgcn, pdns-mf, gdns-gmf
+                        dins-lightgcn, dins-ngcf, pdns-mf, gdns-gmf
   -s, --set KEY=VALUE   override any key, e.g. --set sampler.m=64 --set ks=[20,50] (repeatable)
   -d, --dataset NAME    synthetic | lastfm | gowalla | ml-100k | a path understood by the data loaders
   -e, --encoder NAME    mf | bprmf | gmf | lightgcn | ngcf
