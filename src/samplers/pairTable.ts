@@ -14,6 +14,8 @@ export interface PairStore {
   /** Values of field `f` of the pair in `slot` live at `values[slot * width + f]`. */
   readonly values: Float32Array;
   get(u: number, i: number, f: number): number;
+  /** Whether (u, i) has been written. */
+  has(u: number, i: number): boolean;
   /** The slot of (u, i), inserting it with the defaults when absent (hash slots move when the table grows). */
   slot(u: number, i: number): number;
   export(): { users: Int32Array; items: Int32Array; values: Float32Array };
@@ -42,6 +44,10 @@ export class DensePairTable implements PairStore {
 
   get(u: number, i: number, f: number): number {
     return this.values[(u * this.numItems + i) * this.defaults.length + f];
+  }
+
+  has(u: number, i: number): boolean {
+    return this.seen[u * this.numItems + i] === 1;
   }
 
   slot(u: number, i: number): number {
@@ -126,6 +132,10 @@ export class PairTable implements PairStore {
       if (k === u && this.items[h] === i) return h;
       h = (h + 1) & this.mask;
     }
+  }
+
+  has(u: number, i: number): boolean {
+    return this.find(u, i) >= 0;
   }
 
   /** Field `f` of (u, i): the stored value, or the default. */
