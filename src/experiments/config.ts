@@ -52,6 +52,10 @@ export interface RunConfig {
   evalProtocol?: 'full' | 'sampled';
   /** Negatives per positive for the sampled protocol (default 100). */
   evalNegatives?: number;
+  /** Per-epoch learning-rate schedule (training/schedule.ts); absent or null = constant optimizer.lr. */
+  lrSchedule?: ({ name: 'constant' | 'step' | 'cosine' | 'exponential' } & Record<string, unknown>) | null;
+  /** Count a selection value equal to the best as an improvement (the DINS/MixGCF code's `>=`); default false. */
+  improveOnTie?: boolean;
 }
 
 export const METRIC_NAMES = ['recall', 'ndcg', 'precision', 'hr', 'map', 'mrr'] as const;
@@ -126,6 +130,14 @@ const SCHEMA: Rule = {
     testCurve: S.bool,
     evalProtocol: S.oneOf('full', 'sampled'),
     evalNegatives: S.int(1),
+    lrSchedule: {
+      kind: 'object', nullable: true, required: ['name'],
+      fields: {
+        name: S.oneOf('constant', 'step', 'cosine', 'exponential'), stepSize: S.int(1), milestones: { kind: 'intList', min: 1 },
+        gamma: S.num(0, true), tMax: S.int(1), etaMin: S.num(0),
+      },
+    },
+    improveOnTie: S.bool,
   },
 };
 
@@ -244,7 +256,7 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const c = cfg as RunConfig;
   if (problems.length === 0) {
     for (const k of Object.keys((SCHEMA as { fields: Record<string, Rule> }).fields)) {
-      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && (c as unknown as Record<string, unknown>)[k] === undefined) {
+      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && k !== 'lrSchedule' && k !== 'improveOnTie' && (c as unknown as Record<string, unknown>)[k] === undefined) {
         problems.push(`${k}: required`);
       }
     }

@@ -12,6 +12,7 @@ import { RunWriter } from '../experiments/runStore.js';
 import { type Batcher, DEFAULT_GROUP_SIZE, groupBatcher, interactionBatcher, userBatcher } from './batching.js';
 import { type ProgressSink, formatDuration, silentProgress } from './progress.js';
 import { ModelSelector } from './selection.js';
+import { createLrSchedule } from './schedule.js';
 import {
   AdaGrad, Adam, type Encoder, type EvalEmbeddings, type EvalResult, type LossFn, type Sampler, SGD, Rng,
   createEncoder, createLoss, createSampler, heap, SamplerDiagnostics, type EpochDiagnostics,
@@ -49,6 +50,8 @@ export interface EpochRecord {
   seconds: number;
   pairsPerSec: number;
   diagnostics: EpochDiagnostics;
+  /** The learning rate of the epoch, when config.lrSchedule is set. */
+  lr?: number;
 }
 
 export type TrainEvent =
@@ -332,6 +335,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   const dropoutRng = Rng.stream(seed, 'dropout');
   sampler.prepare?.(dataset, samplerRng);
   const optimizer = makeOptimizer(config, encoder);
+  const lrAt = config.lrSchedule ? createLrSchedule(config.lrSchedule as never, config.optimizer.lr, config.epochs) : null;
   if (sampler.needs?.groups && config.batching !== 'groups') {
     throw new ConfigError([`sampler: '${sampler.name}' works on user groups: set batching: groups (batchSize = users per step, groupSize = N)`]);
   }
@@ -351,7 +355,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   }
   emit({ type: 'start', stepsPerEpoch: batcher.stepsPerEpoch, pairsPerEpoch: batcher.pairsPerEpoch, selectSplit: selectOn, carvedValid });
 
-  const selector = new ModelSelector(config.patience);
+  const selector = new ModelSelector(config.patience, config.improveOnTie ?? false);
   const diag = new SamplerDiagnostics(dataset);
   const evaluations: EvalRecord[] = [];
   const epochs: EpochRecord[] = [];
@@ -457,6 +461,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   for (let epoch = epochsRun + 1; epoch <= config.epochs; epoch++) {
     const te = now();
     sampler.onEpochStart?.(epoch, encoder);
+    if (lrAt) optimizer.lr = lrAt(epoch);
     diag.reset();
     let lossSum = 0;
     let lossCount = 0;
@@ -488,6 +493,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     }
     epochsRun = epoch;
     const rec: EpochRecord = {
+      ...(lrAt ? { lr: optimizer.lr } : {}),
       epoch, loss: lossSum / Math.max(1, lossCount), seconds: (now() - te) / 1000,
       pairsPerSec: lossCount / Math.max(1e-9, (now() - te) / 1000), diagnostics: diag.summary(),
     };
