@@ -121,6 +121,9 @@ export interface TrainOptions {
   checkpoint?: boolean;
   /** Continue the run in runDir from its checkpoint (same config and data; refused otherwise). */
   resume?: boolean;
+  /** Called after each epoch's training, before its evaluation, with the run's (carved) dataset: e.g.
+   * `NegativeTracer.record` (samplers/trace.ts). It must not train or draw from the run's streams. */
+  onEpochEnd?: (epoch: number, encoder: Encoder, dataset: Dataset) => void;
 }
 
 const now = (): number => performance.now();
@@ -498,6 +501,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
       pairsPerSec: lossCount / Math.max(1e-9, (now() - te) / 1000), diagnostics: diag.summary(),
     };
     epochs.push(rec);
+    opts.onEpochEnd?.(epoch, encoder, dataset);
     writer?.appendMetrics({ type: 'epoch', ...rec });
     emit({ type: 'epoch', record: rec });
     const eta = (config.epochs - epoch) * (now() - t0) / 1000 / epoch;
