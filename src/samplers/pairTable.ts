@@ -30,7 +30,11 @@ export class DensePairTable implements PairStore {
   constructor(readonly defaults: readonly number[], readonly numUsers: number, readonly numItems: number) {
     const w = defaults.length;
     this.values = new Float32Array(numUsers * numItems * w);
-    if (defaults.some((d) => d !== 0)) for (let s = 0; s < numUsers * numItems; s++) for (let f = 0; f < w; f++) this.values[s * w + f] = defaults[f];
+    if (defaults.every((d) => d === defaults[0])) {
+      if (defaults[0] !== 0) this.values.fill(defaults[0]); // one bulk fill (GDNS: H = G = 1)
+    } else {
+      for (let s = 0; s < numUsers * numItems; s++) for (let f = 0; f < w; f++) this.values[s * w + f] = defaults[f];
+    }
     this.seen = new Uint8Array(numUsers * numItems);
   }
 
