@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { type ComparedRun, averagePerUser, compareRuns, comparisonRows, configKey, meanStd } from '../experiments/compare.js';
 import { readPerUser, readRun, toJson, type StoredRun } from '../experiments/runStore.js';
 import { table } from '../report/markdown.js';
+import { BEYOND_METRIC_NAMES } from '../evaluation/beyond.js';
 import { UsageError, commandFlags, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg compare RUN_DIR... [options]
@@ -13,7 +14,9 @@ Compares runs on their test metrics at the best epoch. A folder holding run fold
 its runs. Paired t-tests use the per-user test metrics each run saved (per_user.safetensors).
 
   -b, --baseline X      the baseline row: a run folder, a row label, or a 1-based row number (default 1)
-  --metrics M,M,...     metrics (default recall@K and ndcg@K for the first run's ks)
+  --metrics M,M,...     metrics (default recall@K and ndcg@K for the first run's ks; then, in a second table, the
+                        beyond-accuracy metrics at the K of the run's selection metric: itemcoverage, giniindex
+                        (set-level, no p-value), averagepopularity, tailpercentage, novelty)
   --group-seeds         one row per config: runs differing only by seed are averaged (per user, too), ± std over seeds
   --markdown            a Markdown table
   --json                the comparison as JSON
@@ -99,17 +102,27 @@ export async function run(argv: string[]): Promise<number> {
   for (const m of metrics) {
     if (!rows.every((r) => m in r.metrics)) throw new UsageError(`--metrics: '${m}' is not in every run's test metrics`);
   }
+  // Beyond accuracy by default, at the selection metric's K, where every run has them (older runs do not).
+  const selK = Number(String(stored[0].config.metric).split('@')[1]) || ks[0];
+  const beyond = values.metrics ? [] : BEYOND_METRIC_NAMES.map((m) => `${m}@${selK}`).filter((m) => rows.every((r) => m in r.metrics));
   const cmp = compareRuns(rows, baseline, metrics);
+  const cmpBeyond = beyond.length > 0 ? compareRuns(rows, baseline, beyond) : null;
   if (values.json) {
+    const cells = (c: typeof cmp, i: number) => c.rows[i].cells;
     writeOut(toJson({
-      metrics, baseline: rows[baseline].label, warnings: cmp.warnings,
-      rows: cmp.rows.map((r) => ({ label: r.run.label, dirs: r.run.dirs, cells: r.cells })),
+      metrics: [...metrics, ...beyond], baseline: rows[baseline].label, warnings: cmp.warnings,
+      rows: cmp.rows.map((r, i) => ({ label: r.run.label, dirs: r.run.dirs, cells: { ...r.cells, ...(cmpBeyond ? cells(cmpBeyond, i) : {}) } })),
     }));
     return 0;
   }
   const t = comparisonRows(cmp);
-  const lines = [table(t.header, t.rows, Boolean(values.markdown)), '',
-    'Δ: relative improvement over the baseline; p: paired t-test over users (two-sided), Holm–Bonferroni adjusted per metric; * p < 0.05'];
+  const lines = [table(t.header, t.rows, Boolean(values.markdown)), ''];
+  if (cmpBeyond) {
+    const tb = comparisonRows(cmpBeyond);
+    lines.push(table(tb.header, tb.rows, Boolean(values.markdown)), '');
+  }
+  lines.push('Δ: relative improvement over the baseline; p: paired t-test over users (two-sided), Holm–Bonferroni adjusted per metric; * p < 0.05');
+  if (cmpBeyond) lines.push('itemcoverage and giniindex are set-level (one value per run): no paired test');
   for (const w of cmp.warnings) lines.push(`warning: ${w}`);
   writeOut(lines.join('\n'));
   return 0;

@@ -51,4 +51,8 @@ export interface RunConfig {
   evalProtocol?: 'full' | 'sampled';
   /** Negatives per positive for the sampled protocol (default 100). */
   evalNegatives?: number;
+  /** Per-epoch learning-rate schedule (training/schedule.ts); absent or null = constant optimizer.lr. */
+  lrSchedule?: ({ name: 'constant' | 'step' | 'cosine' | 'exponential' } & Record<string, unknown>) | null;
+  /** Count a selection value equal to the best as an improvement (the DINS/MixGCF code's `>=`); default false. */
+  improveOnTie?: boolean;
 }

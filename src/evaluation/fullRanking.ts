@@ -21,6 +21,7 @@ import { type BuiltMask, buildMask, topK } from './topk.js';
 
 export { buildMask };
 import { Discounts, hitVector, metricKey, metricsFromHits, normalizeMetricArgs, type MetricName } from './metrics.js';
+import { BeyondAccuracy } from './beyond.js';
 
 /** Final user and item vectors (row-major numUsers×dim, numItems×dim) and optional per-item bias. */
 export interface EvalEmbeddings {
@@ -47,6 +48,23 @@ export interface FullRankingOptions {
   blockSize?: number;
   /** Backend to use (default the active `kernels()`). */
   kernels?: Kernels;
+  /**
+   * Beyond-accuracy metrics of the top-K lists (beyond.ts: item coverage, average popularity, Gini index, tail
+   * percentage, novelty; popularity = training interactions). Default on; false turns them off.
+   */
+  beyond?: boolean | BeyondSettings;
+}
+
+/** Settings of the beyond-accuracy metrics (RecBole's tail_ratio). */
+export interface BeyondSettings {
+  tailRatio?: number;
+}
+
+/** The accumulator for an evaluation's beyond-accuracy metrics, or null when turned off. */
+export function beyondFor(dataset: Dataset, ks: readonly number[], opt: boolean | BeyondSettings | undefined): BeyondAccuracy | null {
+  if (opt === false) return null;
+  const tailRatio = typeof opt === 'object' ? opt.tailRatio : undefined;
+  return new BeyondAccuracy(dataset.itemPopularity, ks, { numUsers: dataset.numUsers, tailRatio });
 }
 
 export interface EvalResult {
@@ -98,12 +116,16 @@ export function evaluateFullRanking(emb: EvalEmbeddings, dataset: Dataset, opts:
   const keys: string[][] = metrics.map((m) => ks.map((kk) => metricKey(m, kk)));
   const cols: Float32Array[][] = keys.map((row) => row.map((key) => (values[key] = new Float32Array(n))));
 
+  const beyond = beyondFor(dataset, ks, opts.beyond);
+  const beyondCols = beyond ? BeyondAccuracy.perUserKeys(ks).map((key) => (values[key] = new Float32Array(n))) : [];
+
   const result: EvalResult = {
     metrics: {}, perUser: { users, values }, usersEvaluated: n, usersSkipped: askedCount - n,
     split: opts.split, maskedValid: maskValid,
   };
   if (n === 0) {
     for (const row of keys) for (const key of row) result.metrics[key] = NaN;
+    if (beyond) Object.assign(result.metrics, beyond.finish());
     return result;
   }
 
@@ -118,12 +140,21 @@ export function evaluateFullRanking(emb: EvalEmbeddings, dataset: Dataset, opts:
     const write = (m: number, kk: number, v: number): void => {
       cols[m][kk][pos] = v;
     };
+    const writeBeyond = (c: number, v: number): void => {
+      beyondCols[c][pos] = v;
+    };
     const w = top.k;
     for (pos = 0; pos < n; pos++) {
       const u = users[pos];
       const relevant = target.indices.subarray(target.indptr[u], target.indptr[u + 1]);
-      hitVector(top.items.subarray(pos * w, (pos + 1) * w), relevant, hits);
+      const ranked = top.items.subarray(pos * w, (pos + 1) * w);
+      hitVector(ranked, relevant, hits);
       metricsFromHits(hits, relevant.length, ks, metrics, disc, write);
+      if (beyond) {
+        beyond.beginUser();
+        beyond.addList(ranked);
+        beyond.endUser(writeBeyond);
+      }
     }
   } finally {
     if (built) for (const v of built.views) heap.free(v);
@@ -137,6 +168,7 @@ export function evaluateFullRanking(emb: EvalEmbeddings, dataset: Dataset, opts:
       result.metrics[keys[m][kk]] = s / n;
     }
   }
+  if (beyond) Object.assign(result.metrics, beyond.finish());
   return result;
 }
 

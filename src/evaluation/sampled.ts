@@ -12,7 +12,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Rng, partialShuffleInto } from '../core/rng.js';
 import type { Dataset, InteractionSet } from '../data/types.js';
-import { splitOf, type EvalEmbeddings, type EvalResult } from './fullRanking.js';
+import { beyondFor, splitOf, type BeyondSettings, type EvalEmbeddings, type EvalResult } from './fullRanking.js';
+import { BeyondAccuracy } from './beyond.js';
 import { metricKey, normalizeMetricArgs, type MetricName } from './metrics.js';
 
 export interface SampledNegatives {
@@ -103,6 +104,11 @@ export interface SampledOptions {
   /** Default: the negatives' split when given a SampledNegatives, else 'test'. */
   split?: 'valid' | 'test';
   metrics?: readonly MetricName[];
+  /**
+   * Beyond-accuracy metrics (beyond.ts) of each positive's list: the top K of the positive and its N negatives by
+   * score (equal scores: negatives first, as the pessimistic rank counts them, then lower item id). Default on.
+   */
+  beyond?: boolean | BeyondSettings;
 }
 
 export interface SampledEvalResult extends EvalResult {
@@ -164,6 +170,16 @@ export function evaluateSampled(emb: EvalEmbeddings, dataset: Dataset, negatives
   const values: Record<string, Float32Array> = {};
   const cols = metrics.map((m) => ks.map((k) => (values[metricKey(m, k)] = new Float32Array(nUsers))));
   const acc = new Float64Array(metrics.length * ks.length);
+  const beyond = beyondFor(dataset, ks, opts.beyond);
+  const beyondCols = beyond ? BeyondAccuracy.perUserKeys(ks).map((key) => (values[key] = new Float32Array(nUsers))) : [];
+  const maxK = ks[ks.length - 1];
+  // The candidate list of one positive (scores kept from the rank count: no second scoring pass) and its top K.
+  const candItems = new Int32Array(n + 1);
+  const candScores = new Float32Array(n + 1);
+  const order: number[] = [];
+  const topList = new Int32Array(maxK);
+  const byScore = (a: number, b: number): number =>
+    candScores[b] - candScores[a] || (a === n ? 1 : b === n ? -1 : candItems[a] - candItems[b]);
   let w = 0;
   for (let u = 0; u < dataset.numUsers; u++) {
     const p0 = target.indptr[u];
@@ -171,11 +187,29 @@ export function evaluateSampled(emb: EvalEmbeddings, dataset: Dataset, negatives
     if (p1 === p0) continue;
     const uo = u * d;
     acc.fill(0);
+    beyond?.beginUser();
     for (let p = p0; p < p1; p++) {
       const sp = score(uo, target.indices[p]);
       let rank = 0;
-      for (let j = p * n, e = p * n + n; j < e; j++) if (score(uo, negs[j]) >= sp) rank++;
+      for (let j = p * n, e = p * n + n; j < e; j++) {
+        const s = score(uo, negs[j]);
+        if (s >= sp) rank++;
+        if (beyond) {
+          candItems[j - p * n] = negs[j];
+          candScores[j - p * n] = s;
+        }
+      }
       ranks[p] = rank;
+      if (beyond) {
+        candItems[n] = target.indices[p];
+        candScores[n] = sp;
+        order.length = 0;
+        for (let c = 0; c <= n; c++) order.push(c);
+        order.sort(byScore);
+        topList.fill(-1);
+        for (let r = 0; r < Math.min(maxK, n + 1); r++) topList[r] = candItems[order[r]];
+        beyond.addList(topList);
+      }
       for (let ki = 0; ki < ks.length; ki++) {
         const k = ks[ki];
         if (rank >= k) continue;
@@ -195,17 +229,22 @@ export function evaluateSampled(emb: EvalEmbeddings, dataset: Dataset, negatives
     for (let mi = 0; mi < metrics.length; mi++) {
       for (let ki = 0; ki < ks.length; ki++) cols[mi][ki][w] = acc[mi * ks.length + ki] / cnt;
     }
+    beyond?.endUser((c, v) => (beyondCols[c][w] = v));
     evalUsers[w++] = u;
   }
   const result: SampledEvalResult = {
     metrics: {}, perUser: { users: evalUsers, values }, usersEvaluated: nUsers, usersSkipped: dataset.numUsers - nUsers,
     split, maskedValid: false, ranks, numNegatives: n,
   };
-  for (const [key, col] of Object.entries(values)) {
-    let s = 0;
-    for (let i = 0; i < col.length; i++) s += col[i];
-    result.metrics[key] = s / nUsers;
+  for (const [mi, m] of metrics.entries()) {
+    for (const [ki, k] of ks.entries()) {
+      const col = cols[mi][ki];
+      let s = 0;
+      for (let i = 0; i < col.length; i++) s += col[i];
+      result.metrics[metricKey(m, k)] = s / nUsers;
+    }
   }
+  if (beyond) Object.assign(result.metrics, beyond.finish());
   return result;
 }
 

@@ -30,7 +30,7 @@ export interface TopKOptions {
 }
 
 export interface TopKResult {
-  /** Items per row: min(k, numItems). */
+  /** Items per row (= k; −1 pads rows with fewer candidates). */
   k: number;
   /** Row r (the r-th listed user): items[r·k ..], best first; −1 pads rows with fewer candidates than k. */
   items: Int32Array;
@@ -71,7 +71,7 @@ export function topK(emb: TopKEmbeddings, users: Int32Array | null, k: number, o
       if (!(Number.isInteger(u) && u >= 0 && u < nu)) throw new Error(`topK: user ${u} out of range [0, ${nu})`);
     }
   }
-  const kk = Math.min(k, ni);
+  const kk = k; // the kernel pads rows with fewer than k candidates with −1
   const blockSize = o.blockSize ?? DEFAULT_BLOCK;
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`topK: blockSize must be a positive integer, got ${blockSize}`);
   const K = o.kernels ?? activeKernels();

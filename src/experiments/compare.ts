@@ -2,6 +2,7 @@
 // chosen baseline, and a paired t-test over users on the per-user test metrics each run saved, with
 // Holm–Bonferroni adjustment across the compared runs for each metric.
 import { holmBonferroni, pairedTTest, relativeImprovement } from '../evaluation/stats.js';
+import { isSetLevelMetric } from '../evaluation/beyond.js';
 import { DEFAULT_GROUP_SIZE } from '../training/batching.js';
 import { DEFAULT_EVAL_NEGATIVES } from '../evaluation/protocol.js';
 import { type RunConfig, canonicalJson } from './config.js';
@@ -110,6 +111,8 @@ export function compareRuns(runs: ComparedRun[], baseline: number, metrics: stri
       row.cells[m] = cell;
       if (i === baseline) return;
       cell.improvement = relativeImprovement(base.metrics[m], value);
+      // Set-level metrics (item coverage, Gini index) have one value per run, no per-user values: no paired test.
+      if (isSetLevelMetric(m)) return;
       if (row.run.fingerprint !== base.fingerprint) {
         if (m === metrics[0]) warnings.push(`${row.run.label}: trained on different data than the baseline (fingerprint); no paired test`);
         return;

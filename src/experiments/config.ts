@@ -79,6 +79,14 @@ const SCHEMA: Rule = {
     testCurve: S.bool,
     evalProtocol: S.oneOf('full', 'sampled'),
     evalNegatives: S.int(1),
+    lrSchedule: {
+      kind: 'object', nullable: true, required: ['name'],
+      fields: {
+        name: S.oneOf('constant', 'step', 'cosine', 'exponential'), stepSize: S.int(1), milestones: { kind: 'intList', min: 1 },
+        gamma: S.num(0, true), tMax: S.int(1), etaMin: S.num(0),
+      },
+    },
+    improveOnTie: S.bool,
   },
 };
 
@@ -197,7 +205,7 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const c = cfg as RunConfig;
   if (problems.length === 0) {
     for (const k of Object.keys((SCHEMA as { fields: Record<string, Rule> }).fields)) {
-      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && (c as unknown as Record<string, unknown>)[k] === undefined) {
+      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && k !== 'lrSchedule' && k !== 'improveOnTie' && (c as unknown as Record<string, unknown>)[k] === undefined) {
         problems.push(`${k}: required`);
       }
     }

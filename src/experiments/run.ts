@@ -9,6 +9,7 @@
 import type { Dataset } from '../data/types.js';
 import { trainView } from '../data/view.js';
 import { createEncoder } from '../encoders/index.js';
+import type { Encoder } from '../encoders/types.js';
 import { Rng } from '../core/rng.js';
 import { backendInfo } from '../engine/kernels/index.js';
 import { SamplerDiagnostics } from '../evaluation/diagnostics.js';
@@ -21,6 +22,7 @@ import { type ValidCarve, carveValid, validCarveFor } from '../training/carve.js
 import { type TrainerCheckpoint, readCheckpoint, removeCheckpoint } from '../training/checkpoint.js';
 import { trainLoop } from '../training/loop.js';
 import { type ProgressSink, silentProgress } from '../training/progress.js';
+import { createLrSchedule } from '../training/schedule.js';
 import { RunStreams } from '../training/streams.js';
 import type { BackendRecord, EpochRecord, EvalRecord, RunResult, TrainEvent } from '../training/types.js';
 import {
@@ -50,6 +52,9 @@ export interface TrainOptions {
   checkpoint?: boolean;
   /** Continue the run in runDir from its checkpoint (same config and data; refused otherwise). */
   resume?: boolean;
+  /** Called after each epoch's training, before its evaluation, with the run's (carved) dataset: e.g.
+   * `NegativeTracer.record` (samplers/trace.ts). It must not train or draw from the run's streams. */
+  onEpochEnd?: (epoch: number, encoder: Encoder, dataset: Dataset) => void;
 }
 
 const now = (): number => performance.now();
@@ -128,6 +133,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
   const streams = new RunStreams(seed);
   sampler.prepare?.(trainView(dataset), streams.get('sampler'));
   const optimizer = makeOptimizer(config, encoder);
+  const lrAt = config.lrSchedule ? createLrSchedule(config.lrSchedule as never, config.optimizer.lr, config.epochs) : null;
   if (sampler.needs?.groups && config.batching !== 'groups') {
     throw new ConfigError([`sampler: '${sampler.name}' works on user groups: set batching: groups (batchSize = users per step, groupSize = N)`]);
   }
@@ -157,7 +163,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     {
       header: { config, backend, dataset: stats, selectOn, carvedValid, metric: config.metric, randomRecall: rnd },
       warnings, emit, progress, signal: opts.signal, keepWeights: opts.keepWeights, resume: resumed, startedAt: t0,
-      runDir: opts.runDir,
+      runDir: opts.runDir, lrAt, onEpochEnd: opts.onEpochEnd,
       checkpoint: checkpointing && w ? { dir: opts.runDir!, config: configKey, metricsLines: () => w.metricsLines } : null,
     },
   );

@@ -1,5 +1,6 @@
 // Short Markdown summaries of runs, and plain-text / Markdown tables shared by the CLI's sweep and compare.
 import type { RunResult } from '../training/types.js';
+import { isBeyondAccuracyMetric } from '../evaluation/beyond.js';
 
 export function fmt(x: number | undefined | null, digits = 4): string {
   return x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits);
@@ -30,7 +31,8 @@ export function summaryMarkdown(r: RunResult): string {
     `${b.fallbackReason !== null ? ` (fell back from ${b.requested}: ${b.fallbackReason})` : ''}`);
   lines.push(`- selection: ${c.metric} on ${r.selectOn}; best epoch ${r.bestEpoch} of ${r.epochsRun}` +
     `${r.stoppedEarly ? ' (stopped early)' : ''}; ${r.seconds.total.toFixed(1)} s (train ${r.seconds.train.toFixed(1)}, eval ${r.seconds.eval.toFixed(1)})`, '');
-  const keys = Object.keys(r.test);
+  const keys = Object.keys(r.test).filter((k) => !isBeyondAccuracyMetric(k));
+  const beyondKeys = Object.keys(r.test).filter(isBeyondAccuracyMetric);
   lines.push('## Metrics at the best epoch', '');
   const rows: string[][] = [];
   if (r.selectOn === 'valid') rows.push(['valid', ...keys.map((k) => fmt(r.best[k]))]);
@@ -38,6 +40,15 @@ export function summaryMarkdown(r: RunResult): string {
   const rnd = keys.map((k) => (k in r.randomRecall ? fmt(r.randomRecall[k]) : ''));
   if (rnd.some((x) => x)) rows.push(['random ranking', ...rnd]);
   lines.push(table(['split', ...keys], rows, true), '');
+  if (beyondKeys.length > 0) {
+    // Beyond accuracy (RecBole's definitions, evaluation/beyond.ts), one row per metric, one column per K.
+    const ks = [...new Set(beyondKeys.map((k) => Number(k.split('@')[1])))];
+    const names = [...new Set(beyondKeys.map((k) => k.split('@')[0]))];
+    lines.push('## Beyond accuracy (test, best epoch)', '');
+    lines.push(table(['metric', ...ks.map((k) => `@${k}`)], names.map((m) => [m, ...ks.map((k) => fmt(r.test[`${m}@${k}`]))]), true), '');
+    lines.push('itemcoverage and giniindex are over all users\' lists (set-level); averagepopularity (training interactions), ' +
+      'tailpercentage (the 10% least popular training items) and novelty (−log2(φ/|U|)) are means over users.', '');
+  }
   const last = r.epochs[r.epochs.length - 1];
   if (last) {
     const d = last.diagnostics;

@@ -49,6 +49,12 @@ export class Options {
     return v;
   }
 
+  bool(key: string, def: boolean): boolean {
+    const v = this.get(key) ?? def;
+    if (typeof v !== 'boolean') throw new RangeError(`${this.sampler}: option ${key} must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
   oneOf<T extends string>(key: string, def: T, values: readonly T[]): T {
     const v = this.get(key) ?? def;
     if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {

@@ -12,13 +12,19 @@
 //  3. Multi-hop pooling: the per-layer negatives are pooled like the encoder pools item layers (mean / concat).
 //     Ablation C ('first' layer only): the negative of the first pooled layer stands in for the pooled one (no
 //     pooling), which needs mean pooling (a concat-pooled user has |layers|·d dims).
+// Query: q is the mean over layers of the user rows (paper); `query: 'layer'` (or `variant: 'code'`, the released
+// code's behaviour on NGCF) uses the user's own layer-l row for layer l, in the boundary choice and in w.
+// K > 1: the prescribed loss is log(1 + Σ_k exp(s⁻_k − s⁺)) (kPairSoftplus, the released code) unless
+// `kLoss: 'meanBpr'` (the mean of K BPR terms).
 import { add, addScalar, meanOf, mul, rowDot, sigmoid, sub } from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
 import { DedupCache, Options, argmaxRow, dotPools, rowPools, scoreCandidateLayers, withItemLayers, poolOptions } from './common.js';
-import type { Negatives, SampleContext, Sampler, SamplerNeeds, SamplerEntry } from './types.js';
+import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerEntry } from './types.js';
+import { kLossSpec, parseQuery, type LayerQuery } from './mixgcf.js';
 
 export type DinsBoundary = 'dot' | 'random' | 'minVolume' | 'maxVolume';
-export type DinsVariant = 'full' | 'A' | 'B' | 'C';
+/** Ablations A, B, C of the paper, 'full' (none), or 'code' = full with the released code's per-layer query. */
+export type DinsVariant = 'full' | 'A' | 'B' | 'C' | 'code';
 
 export interface DinsOptions {
   /** Candidates per pool M (default 32). */
@@ -32,6 +38,10 @@ export interface DinsOptions {
   boundary?: DinsBoundary;
   mixup?: 'dimension' | 'scalar';
   layers?: 'all' | 'first';
+  /** 'mean' (default, paper) or 'layer' (each layer queried by the user's own layer row; variant 'code'). */
+  query?: LayerQuery;
+  /** K > 1: 'softplus' (default, log(1 + Σ exp(s⁻ − s⁺))) or 'meanBpr'. */
+  kLoss?: 'softplus' | 'meanBpr';
 }
 
 export class DinsSampler implements Sampler {
@@ -43,6 +53,8 @@ export class DinsSampler implements Sampler {
   readonly boundary: DinsBoundary;
   readonly mixup: 'dimension' | 'scalar';
   readonly layers: 'all' | 'first';
+  readonly query: LayerQuery;
+  readonly preferredLoss?: LossSpec;
   private readonly dedup = new DedupCache();
   /** The last step's pools ([B·K × M]), for tests and diagnostics. */
   last: { candidates: Int32Array } | null = null;
@@ -52,8 +64,10 @@ export class DinsSampler implements Sampler {
     this.m = o.int('m', 32);
     this.k = o.int('k', 1);
     this.beta = o.num('beta', 2, 0);
-    const variant = o.oneOf<DinsVariant>('variant', 'full', ['full', 'A', 'B', 'C']);
+    const variant = o.oneOf<DinsVariant>('variant', 'full', ['full', 'A', 'B', 'C', 'code']);
     const raw = opts as Record<string, unknown>;
+    this.query = parseQuery(o, raw, variant === 'code', 'dins');
+    this.preferredLoss = kLossSpec(o, this.k);
     // A variant sets one of the three switches; an explicit, different value for that switch is a contradiction.
     const pick = <T extends string>(key: string, def: T, values: readonly T[], forced: T | null): T => {
       const v = o.oneOf<T>(key, forced ?? def, values);
@@ -80,7 +94,9 @@ export class DinsSampler implements Sampler {
     this.last = { candidates: cands };
     // q with gradient (w depends on it); its values also drive the boundary choice.
     const userLayers = pass.userLayers(rowUsers);
-    const q = userLayers.length === 1 ? userLayers[0] : meanOf(userLayers);
+    const perLayer = this.query === 'layer';
+    const q = userLayers.length === 1 || perLayer ? userLayers[0] : meanOf(userLayers);
+    const qOf = (l: number): Tensor => (perLayer ? userLayers[l] : q);
     const posLayers = pass.itemLayers(rowPos);
     const nAll = posLayers.length;
     const nL = this.layers === 'first' ? 1 : nAll;
@@ -88,7 +104,7 @@ export class DinsSampler implements Sampler {
     const chosen = new Int32Array(R * nL);
     if (this.boundary === 'random') {
       for (let t = 0; t < R * nL; t++) chosen[t] = cands[Math.floor(t / nL) * M + ctx.rng.int(M)];
-    } else if (this.boundary === 'dot' && scoreCandidateLayers(ctx, q.data, 1, cands, M, nL, (l, s) => {
+    } else if (this.boundary === 'dot' && !perLayer && scoreCandidateLayers(ctx, q.data, 1, cands, M, nL, (l, s) => {
       for (let r = 0; r < R; r++) chosen[r * nL + l] = cands[r * M + argmaxRow(s, r * M, M)];
     })) {
       // scored from the full layer tables (no gather of the candidates)
@@ -100,7 +116,7 @@ export class DinsSampler implements Sampler {
         const s32 = boundary === 'dot' ? new Float32Array(R * M) : null;
         for (let l = 0; l < nL; l++) {
           if (s32) {
-            dotPools(q.data, layers[l], slot, R, M, d, s32);
+            dotPools(qOf(l).data, layers[l], slot, R, M, d, s32);
           } else {
             logVolumes(posLayers[l].data, layers[l], slot, R, M, d, boundary === 'minVolume', s);
           }
@@ -122,8 +138,8 @@ export class DinsSampler implements Sampler {
       const p = posLayers[l];
       const diff = sub(n, p);
       const w = this.mixup === 'dimension'
-        ? sigmoid(addScalar(mul(q, diff), -logBeta))
-        : sigmoid(addScalar(rowDot(q, diff), -logBeta));
+        ? sigmoid(addScalar(mul(qOf(l), diff), -logBeta))
+        : sigmoid(addScalar(rowDot(qOf(l), diff), -logBeta));
       negs.push(add(p, mul(diff, w)));
     }
     const pooled = this.layers === 'first' ? negs[0] : pass.pool(negs);
@@ -157,7 +173,9 @@ export const dinsEntry: SamplerEntry = {
   options: {
     ...poolOptions(32, 'synthetic negatives per pair K'),
     beta: { type: 'number', default: 2, min: 0, doc: 'mixup strength β (0 = the boundary item itself)' },
-    variant: { type: 'enum', values: ['full', 'A', 'B', 'C'], default: 'full', doc: 'paper ablations: A random boundary, B scalar mixup, C first layer only' },
+    variant: { type: 'enum', values: ['full', 'A', 'B', 'C', 'code'], default: 'full', doc: "paper ablations: A random boundary, B scalar mixup, C first layer only; 'code' = full with the released code's per-layer query" },
+    query: { type: 'enum', values: ['mean', 'layer'], doc: "candidate query: mean over layers (paper) or each layer's own user row (code); default by variant" },
+    kLoss: { type: 'enum', values: ['softplus', 'meanBpr'], default: 'softplus', doc: 'K > 1: log(1 + Σ exp(s⁻ − s⁺)) (released code) or the mean of K BPR terms' },
     boundary: { type: 'enum', values: ['dot', 'random', 'minVolume', 'maxVolume'], default: 'dot', doc: 'how the boundary item is chosen' },
     mixup: { type: 'enum', values: ['dimension', 'scalar'], default: 'dimension', doc: 'dimension-wise or scalar mixing weights' },
     layers: { type: 'enum', values: ['all', 'first'], default: 'all', doc: 'mix every pooled layer or the first only' },

@@ -18,6 +18,21 @@
 // sentence "filtering out samples with high G" contradicts the rest of the paper; we follow Algorithm 1 (top N).
 //
 // Ablation (Table 5, "w/o G"): select: 'expectation' ranks δ by H^{t−1} instead of G^{t−1}.
+// Ablation (Fig. 4, "w/o group-wise loss"): groupLoss: false gives each row (u, i_k) one negative, the k-th item
+// of Δ'_u (K = 1), with a pairwise hinge max(0, r_uj − r_ui + γ) (marginHinge, mean over rows). H stays eq. 4: r_uj
+// does not depend on the row, so mean_{i∈Δ_u} σ(r_uj − r_ui) is computed from j's score and the group's positives.
+//
+// Unvisited pairs (unvisited: 'one', the default, Algorithm 1): H = G = 1 rank above every visited pair, so for
+// about 0.75·|I|/N epochs GDNS picks uniformly among unvisited items and "w/o G" makes the same choices.
+// unvisited: 'userMean' (not in the paper) ranks an unvisited pair at the running mean of the selection field over
+// the user's visited pairs (1 while it has none), so visited items with a high gain compete with new ones from
+// the start. Only the ranking key changes: the H/G update still reads H^{t−1} = 1 for a first visit.
+// (docs/results/gdns-ml100k.md compares the two on ML-100K.)
+//
+// Memory: visited pairs grow towards all user × item pairs. prepare() sizes the state for that (gdnsStatePlan):
+// dense arrays when they fit `maxStateBytes` (default ¾ of the machine's memory), else a hash table only when
+// asked for explicitly; otherwise it fails at once, naming the bytes needed.
+import { totalmem } from 'node:os';
 import type { TrainView } from '../data/types.js';
 import { partialShuffleInto } from '../core/rng.js';
 import { complementOf, isPositive } from './candidates.js';
@@ -38,6 +53,46 @@ export interface GdnsOptions {
   margin?: number;
   /** H/G storage: 'auto' (default: dense up to DENSE_PAIRS_LIMIT user × item pairs), 'dense' or 'hash'. */
   storage?: 'auto' | 'dense' | 'hash';
+  /** false: the "w/o group-wise loss" ablation (one negative per row, pairwise hinge). Default true. */
+  groupLoss?: boolean;
+  /** Ranking key of unvisited pairs: 'one' (default, Algorithm 1) or 'userMean' (the user's running mean). */
+  unvisited?: 'one' | 'userMean';
+  /** Bytes the H/G state may reach (default ¾ of the machine's memory); prepare fails early beyond it. */
+  maxStateBytes?: number;
+}
+
+/** Bytes of the dense state per pair (two float32 fields + a visited byte) and of the hash table at its peak
+ * (16 bytes per slot at a load of up to 1/2, and old + new arrays alive while it doubles: 3 × 16 / load ½ ÷ … ≈ 48). */
+export const DENSE_BYTES_PER_PAIR = 9;
+export const HASH_PEAK_BYTES_PER_PAIR = 48;
+/** Largest typed array this engine allocates (elements). */
+const MAX_TYPED_ARRAY = 2 ** 31 - 1;
+
+/**
+ * Where GDNS's H/G state can live for a numUsers × numItems catalogue with `positives` training pairs, when the
+ * visited pairs grow to every non-positive pair: the storage 'auto' picks (dense up to DENSE_PAIRS_LIMIT pairs, or
+ * beyond while dense fits the budget), the bytes it reaches, and whether that fits `maxStateBytes`.
+ */
+export function gdnsStatePlan(numUsers: number, numItems: number, positives: number, storage: 'auto' | 'dense' | 'hash',
+  maxStateBytes: number): { storage: 'dense' | 'hash'; bytes: number; fits: boolean; message: string } {
+  const pairs = numUsers * numItems;
+  const denseBytes = pairs * DENSE_BYTES_PER_PAIR;
+  const denseLegal = pairs * 2 <= MAX_TYPED_ARRAY;
+  const hashBytes = Math.max(0, pairs - positives) * HASH_PEAK_BYTES_PER_PAIR;
+  const gb = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  let chosen: 'dense' | 'hash';
+  if (storage === 'dense') chosen = 'dense';
+  else if (storage === 'hash') chosen = 'hash';
+  else chosen = pairs <= DENSE_PAIRS_LIMIT || (denseLegal && denseBytes <= maxStateBytes) ? 'dense' : 'hash';
+  const bytes = chosen === 'dense' ? denseBytes : hashBytes;
+  const fits = chosen === 'dense' ? denseLegal && denseBytes <= maxStateBytes : hashBytes <= maxStateBytes;
+  const message = `gdns: H/G state for ${numUsers.toLocaleString('en')} users × ${numItems.toLocaleString('en')} items ` +
+    `(${pairs.toLocaleString('en')} pairs) reaches ${gb(bytes)} as ${chosen} storage` +
+    (chosen === 'dense' && !denseLegal ? ` (more than ${MAX_TYPED_ARRAY} numbers in one array)` : '') +
+    `; the budget (sampler.maxStateBytes) is ${gb(maxStateBytes)}` +
+    (fits ? '' : chosen === 'hash' ? `; dense storage would need ${gb(denseBytes)}`
+      : '; raise maxStateBytes on a machine with more memory, or subsample users/items');
+  return { storage: chosen, bytes, fits, message };
 }
 
 const H = 0;
@@ -55,6 +110,12 @@ export class GdnsSampler implements Sampler {
   readonly eps: number;
   readonly select: 'gain' | 'expectation';
   readonly storageOption: 'auto' | 'dense' | 'hash';
+  readonly groupLoss: boolean;
+  readonly unvisited: 'one' | 'userMean';
+  readonly maxStateBytes: number;
+  /** userMean: Σ of the selection field over each user's visited pairs (float64), and their number. */
+  private userSum = new Float64Array(0);
+  private userCount = new Int32Array(0);
   /** H and G per (user, item), sized for the dataset on first use. */
   private table: PairStore | null = null;
   /** The last step's groups: first row, user, and Δ'_u (N items each), for observe. */
@@ -71,12 +132,20 @@ export class GdnsSampler implements Sampler {
     this.select = o.oneOf('select', 'gain', ['gain', 'expectation'] as const);
     const margin = o.num('margin', 1, 0);
     this.storageOption = o.oneOf('storage', 'auto', ['auto', 'dense', 'hash'] as const);
+    this.groupLoss = o.bool('groupLoss', true);
+    this.unvisited = o.oneOf('unvisited', 'one', ['one', 'userMean'] as const);
+    this.maxStateBytes = raw.maxStateBytes === undefined ? Math.floor(0.75 * totalmem()) : o.num('maxStateBytes', 0, 1);
     o.done();
-    this.preferredLoss = { name: 'groupHinge', margin, reduce: 'meanUsers' };
+    this.preferredLoss = this.groupLoss ? { name: 'groupHinge', margin, reduce: 'meanUsers' } : { name: 'marginHinge', margin };
   }
 
   prepare(dataset: TrainView): void {
-    this.table = storeFor(this.storageOption, dataset.numUsers, dataset.numItems);
+    const plan = gdnsStatePlan(dataset.numUsers, dataset.numItems, dataset.train.indices.length, this.storageOption, this.maxStateBytes);
+    // An explicit hash store is allowed past the budget: short runs visit far fewer than all pairs.
+    if (!plan.fits && this.storageOption !== 'hash') throw new Error(plan.message);
+    this.table = storeFor(plan.storage, dataset.numUsers, dataset.numItems);
+    this.userSum = new Float64Array(this.unvisited === 'userMean' ? dataset.numUsers : 0);
+    this.userCount = new Int32Array(this.unvisited === 'userMean' ? dataset.numUsers : 0);
     this.last = null;
   }
 
@@ -130,6 +199,10 @@ export class GdnsSampler implements Sampler {
     const train = ctx.data.train;
     if (this.stamp.length < train.cols) this.stamp = new Int32Array(train.cols);
     const table = (this.table ??= storeFor(this.storageOption, ctx.data.numUsers, ctx.data.numItems));
+    if (this.unvisited === 'userMean' && this.userCount.length !== ctx.data.numUsers) {
+      this.userSum = new Float64Array(ctx.data.numUsers);
+      this.userCount = new Int32Array(ctx.data.numUsers);
+    }
     const nGroups = starts.length;
     const items = new Int32Array(B * n);
     const chosen = new Int32Array(nGroups * n);
@@ -143,8 +216,9 @@ export class GdnsSampler implements Sampler {
       const u = users[r0];
       groupUsers[g] = u;
       const mm = this.drawDistinct(ctx, u, M, n, cand);
+      const mean = this.unvisited === 'userMean' && this.userCount[u] > 0 ? this.userSum[u] / this.userCount[u] : null;
       for (let c = 0; c < mm; c++) {
-        key[c] = table.get(u, cand[c], field);
+        key[c] = mean !== null && !table.has(u, cand[c]) ? mean : table.get(u, cand[c], field);
         order[c] = c;
       }
       // Top N by key, ties by draw position: a partial selection over the positions (N·M compares, no allocation).
@@ -159,10 +233,11 @@ export class GdnsSampler implements Sampler {
         order[best] = t;
         chosen[g * n + k] = cand[order[k]];
       }
-      for (let r = r0; r < r0 + n; r++) items.set(chosen.subarray(g * n, g * n + n), r * n);
+      if (this.groupLoss) for (let r = r0; r < r0 + n; r++) items.set(chosen.subarray(g * n, g * n + n), r * n);
+      else for (let k = 0; k < n; k++) items[r0 + k] = chosen[g * n + k]; // w/o group-wise loss: row k gets j_k
     }
     this.last = { starts: Int32Array.from(starts), users: groupUsers, chosen, n };
-    return { kind: 'items', items, k: n };
+    return this.groupLoss ? { kind: 'items', items, k: n } : { kind: 'items', items: items.subarray(0, B), k: 1 };
   }
 
   observe(_ctx: SampleContext, _negatives: Negatives, scores: StepScores): void {
@@ -172,25 +247,38 @@ export class GdnsSampler implements Sampler {
     const { alpha, eps } = this;
     const table = this.table!;
     const w = table.width;
+    const track = this.unvisited === 'userMean';
+    const field = this.select === 'gain' ? G : H;
     for (let g = 0; g < starts.length; g++) {
       const r0 = starts[g];
       const u = users[g];
       for (let k = 0; k < n; k++) {
+        // r_uj: row r's score of j (group loss), or row r0 + k's, the only row scoring j (w/o group-wise loss).
+        const sNeg = this.groupLoss ? -1 : scores.neg[r0 + k];
         let h = 0;
-        for (let r = r0; r < r0 + n; r++) h += sigmoid(scores.neg[r * n + k] - scores.pos[r]);
+        for (let r = r0; r < r0 + n; r++) h += sigmoid((this.groupLoss ? scores.neg[r * n + k] : sNeg) - scores.pos[r]);
         h /= n;
-        const s = table.slot(u, chosen[g * n + k]);
+        const j = chosen[g * n + k];
+        const isNew = track && !table.has(u, j);
+        const s = table.slot(u, j);
         const v = table.values;
+        const before = v[s * w + field];
         const hPrev = v[s * w + H];
         v[s * w + G] = alpha * v[s * w + G] + (1 - alpha) * sigmoid((hPrev - h) / (h + eps));
         v[s * w + H] = h;
+        if (track) {
+          if (isNew) this.userCount[u]++;
+          this.userSum[u] += v[s * w + field] - (isNew ? 0 : before);
+        }
       }
     }
   }
 
   getState(): SamplerState {
     const e = this.table?.export() ?? { users: new Int32Array(0), items: new Int32Array(0), values: new Float32Array(0) };
-    return { users: e.users, items: e.items, values: e.values };
+    // userMean sums travel as their float64 bits, so a resumed run continues them exactly.
+    return { users: e.users, items: e.items, values: e.values,
+      userSumBits: new Int32Array(this.userSum.slice().buffer), userCount: this.userCount.slice() };
   }
 
   setState(state: SamplerState): void {
@@ -199,6 +287,12 @@ export class GdnsSampler implements Sampler {
       throw new Error('gdns.setState: expected users, items (Int32Array) and values (Float32Array)');
     }
     // After prepare (a resumed run) the store has the dataset's shape; otherwise a hash table of the pairs.
+    const bits = state.userSumBits;
+    const count = state.userCount;
+    if (bits instanceof Int32Array && count instanceof Int32Array && bits.length === 2 * count.length) {
+      this.userSum = new Float64Array(bits.slice().buffer);
+      this.userCount = count.slice();
+    }
     const t = this.table;
     this.table = t instanceof DensePairTable ? new DensePairTable(DEFAULTS, t.numUsers, t.numItems).load({ users, items, values })
       : PairTable.from(DEFAULTS, { users, items, values });
@@ -239,6 +333,7 @@ export class GdnsSampler implements Sampler {
 }
 
 function storeFor(option: 'auto' | 'dense' | 'hash', numUsers: number, numItems: number): PairStore {
+  // (prepare() passes the plan's choice; 'auto' here is the lazy path of a sampler used without prepare)
   const dense = option === 'dense' || (option === 'auto' && numUsers * numItems <= DENSE_PAIRS_LIMIT);
   return dense ? new DensePairTable(DEFAULTS, numUsers, numItems) : new PairTable(DEFAULTS);
 }
@@ -254,6 +349,9 @@ export const gdnsEntry: SamplerEntry = {
     select: { type: 'enum', values: ['gain', 'expectation'], default: 'gain', doc: "rank by gain G (paper) or expectation H ('w/o G' ablation)" },
     margin: { type: 'number', default: 1, min: 0, doc: 'hinge margin γ of the prescribed group loss' },
     storage: { type: 'enum', values: ['auto', 'dense', 'hash'], default: 'auto', doc: 'H/G store: dense array or a hash table of visited pairs' },
+    groupLoss: { type: 'boolean', default: true, doc: "false: Fig. 4's w/o group-wise loss (one negative per row, pairwise hinge)" },
+    unvisited: { type: 'enum', values: ['one', 'userMean'], default: 'one', doc: "rank of unvisited pairs: H = G = 1 (Algorithm 1) or the user's running mean" },
+    maxStateBytes: { type: 'number', min: 1, doc: 'memory budget of the H/G state (default ¾ of the machine memory); prepare fails early past it' },
   },
   create: (o) => new GdnsSampler(o),
 };

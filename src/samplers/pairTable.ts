@@ -14,6 +14,8 @@ export interface PairStore {
   /** Values of field `f` of the pair in `slot` live at `values[slot * width + f]`. */
   readonly values: Float32Array;
   get(u: number, i: number, f: number): number;
+  /** Whether (u, i) has been written. */
+  has(u: number, i: number): boolean;
   /** The slot of (u, i), inserting it with the defaults when absent (hash slots move when the table grows). */
   slot(u: number, i: number): number;
   export(): { users: Int32Array; items: Int32Array; values: Float32Array };
@@ -28,7 +30,11 @@ export class DensePairTable implements PairStore {
   constructor(readonly defaults: readonly number[], readonly numUsers: number, readonly numItems: number) {
     const w = defaults.length;
     this.values = new Float32Array(numUsers * numItems * w);
-    if (defaults.some((d) => d !== 0)) for (let s = 0; s < numUsers * numItems; s++) for (let f = 0; f < w; f++) this.values[s * w + f] = defaults[f];
+    if (defaults.every((d) => d === defaults[0])) {
+      if (defaults[0] !== 0) this.values.fill(defaults[0]); // one bulk fill (GDNS: H = G = 1)
+    } else {
+      for (let s = 0; s < numUsers * numItems; s++) for (let f = 0; f < w; f++) this.values[s * w + f] = defaults[f];
+    }
     this.seen = new Uint8Array(numUsers * numItems);
   }
 
@@ -42,6 +48,10 @@ export class DensePairTable implements PairStore {
 
   get(u: number, i: number, f: number): number {
     return this.values[(u * this.numItems + i) * this.defaults.length + f];
+  }
+
+  has(u: number, i: number): boolean {
+    return this.seen[u * this.numItems + i] === 1;
   }
 
   slot(u: number, i: number): number {
@@ -126,6 +136,10 @@ export class PairTable implements PairStore {
       if (k === u && this.items[h] === i) return h;
       h = (h + 1) & this.mask;
     }
+  }
+
+  has(u: number, i: number): boolean {
+    return this.find(u, i) >= 0;
   }
 
   /** Field `f` of (u, i): the stored value, or the default. */

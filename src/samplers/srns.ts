@@ -28,12 +28,19 @@ export interface SrnsOptions {
   tau?: number;
   /** Epochs of score history for the standard deviation (default 5). */
   historyEpochs?: number;
+  /**
+   * The loss SRNS prescribes: 'pairwise' (default; the released code, SRNS_real/Model.py, optimises
+   * Σ log(1 + exp(s_uj − s_ui)) on GMF scores, i.e. BPR) or 'pointwise' (the paper's point-wise log loss,
+   * softplusPointwise; hardneg's default before this option existed). A config's `loss` overrides either.
+   */
+  objective?: 'pairwise' | 'pointwise';
 }
 
 export class SrnsSampler implements Sampler {
   readonly name = 'srns';
-  /** SRNS trains with the point-wise softplus loss (methods.md; the paper's GMF setup); a config's loss overrides. */
-  readonly preferredLoss: LossSpec = { name: 'softplusPointwise' };
+  /** SRNS's loss (methods.md): pairwise BPR on its scores by default, point-wise log loss with objective 'pointwise'. */
+  readonly preferredLoss: LossSpec;
+  readonly objective: 'pairwise' | 'pointwise';
   readonly s1: number;
   readonly s2: number;
   readonly alpha: number;
@@ -59,6 +66,8 @@ export class SrnsSampler implements Sampler {
     this.warmup = o.num('warmup', 50, 0);
     this.tau = o.num('tau', 10, 0, Infinity, true);
     this.historyEpochs = o.int('historyEpochs', 5, 2);
+    this.objective = o.oneOf<'pairwise' | 'pointwise'>('objective', 'pairwise', ['pairwise', 'pointwise']);
+    this.preferredLoss = this.objective === 'pairwise' ? { name: 'bpr' } : { name: 'softplusPointwise' };
     o.done();
   }
 
@@ -230,6 +239,7 @@ export const srnsEntry: SamplerEntry = {
     warmup: { type: 'number', default: 50, min: 0, doc: 'epochs over which the variance weight ramps up linearly to α' },
     tau: { type: 'number', default: 10, min: 0, exclusiveMin: true, doc: 'softmax temperature τ of the refresh' },
     historyEpochs: { type: 'integer', default: 5, min: 2, doc: 'epochs of score history for the standard deviation' },
+    objective: { type: 'enum', values: ['pairwise', 'pointwise'], default: 'pairwise', doc: "prescribed loss: pairwise BPR (released code) or the point-wise log loss" },
   },
   create: (o) => new SrnsSampler(o),
 };

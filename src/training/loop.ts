@@ -48,6 +48,8 @@ export interface LoopSettings {
   testCurve?: boolean;
   maskValidWhenTesting: boolean;
   l2: number;
+  /** Count an equal selection score as an improvement (the DINS/MixGCF code does). */
+  improveOnTie?: boolean;
 }
 
 /** The parts of the result fixed before training (config, backend, data, protocol). */
@@ -68,6 +70,10 @@ export interface LoopOptions {
   /** performance.now() when the run started (its wall time includes assembly). */
   startedAt?: number;
   runDir?: string;
+  /** The learning rate of each epoch (a schedule); absent: the optimiser's own, unchanged. */
+  lrAt?: ((epoch: number) => number) | null;
+  /** Called after each epoch's training, before its evaluation (e.g. NegativeTracer.record); must not train. */
+  onEpochEnd?: (epoch: number, encoder: Encoder, dataset: Dataset) => void;
 }
 
 const now = (): number => performance.now();
@@ -101,7 +107,7 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
   };
   const selectOn = s.selectOn;
   const maskValid = s.maskValidWhenTesting;
-  const selector = new ModelSelector(s.patience);
+  const selector = new ModelSelector(s.patience, s.improveOnTie ?? false);
   const evaluations: EvalRecord[] = [];
   const epochs: EpochRecord[] = [];
   let bestSel: Record<string, number> = {};
@@ -214,6 +220,7 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
     const te = now();
     encoder.onEpochStart?.(epoch, streams);
     sampler.onEpochStart?.({ epoch, data: trainViewOf(c), rng: samplerRng, streams, embeddings: () => encoder.embeddings() });
+    if (o.lrAt) optimizer.lr = o.lrAt(epoch);
     diag.reset();
     termSums.clear();
     let lossSum = 0;
@@ -248,10 +255,12 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
     epochsRun = epoch;
     const n = Math.max(1, lossCount);
     const rec: EpochRecord = {
+      ...(o.lrAt ? { lr: optimizer.lr } : {}),
       epoch, loss: lossSum / n, terms: Object.fromEntries([...termSums].map(([k, v]) => [k, v / n])),
       seconds: (now() - te) / 1000, pairsPerSec: lossCount / Math.max(1e-9, (now() - te) / 1000), diagnostics: diag.summary(),
     };
     epochs.push(rec);
+    o.onEpochEnd?.(epoch, encoder, dataset);
     emit({ type: 'epoch', record: rec });
     const eta = (s.epochs - epoch) * (now() - t0) / 1000 / epoch;
     const parts = termSums.size > 1 ? ` (${Object.entries(rec.terms!).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')})` : '';

@@ -3,7 +3,7 @@
 // tested with scripted metric sequences.
 
 export interface SelectionStep {
-  /** True when this evaluation is a new best (strictly greater; the first evaluation always is). */
+  /** True when this evaluation is a new best (strictly greater, or equal with improveOnTie; the first always is). */
   improved: boolean;
   /** True when training should stop now (patience exhausted). */
   stop: boolean;
@@ -23,7 +23,9 @@ export class ModelSelector {
   private sinceBest = 0;
   evaluations = 0;
 
-  constructor(readonly patience: number) {
+  /** improveOnTie: a value equal to the best counts as an improvement (the DINS/MixGCF code's `>=`; the later
+   * epoch becomes the best). Default false: strictly greater. */
+  constructor(readonly patience: number, readonly improveOnTie = false) {
     if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`patience must be an integer ≥ 0, got ${patience}`);
   }
 
@@ -41,7 +43,7 @@ export class ModelSelector {
   /** Records the selection metric of the evaluation after `epoch`. NaN never counts as an improvement. */
   update(epoch: number, value: number): SelectionStep {
     this.evaluations++;
-    if (value > this.bestValue || (this.bestEpoch < 0 && !Number.isNaN(value))) {
+    if (value > this.bestValue || (this.improveOnTie && value === this.bestValue) || (this.bestEpoch < 0 && !Number.isNaN(value))) {
       this.bestValue = value;
       this.bestEpoch = epoch;
       this.sinceBest = 0;

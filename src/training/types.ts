@@ -34,6 +34,8 @@ export interface EpochRecord {
   seconds: number;
   pairsPerSec: number;
   diagnostics: EpochDiagnostics;
+  /** The learning rate of the epoch, when config.lrSchedule is set. */
+  lr?: number;
 }
 
 export type TrainEvent =

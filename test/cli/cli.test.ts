@@ -109,6 +109,21 @@ test('sweep (two child processes) and compare over its runs', () => {
     assert.equal(cmp.rows.length, 2);
     assert.ok(cmp.rows[1].cells['recall@20'].n > 0, 'paired over users');
     assert.ok(Number.isFinite(cmp.rows[1].cells['recall@20'].p));
+    // Default metrics: accuracy, then beyond accuracy at the selection K; set-level ones without a p-value.
+    const d = cli(['compare', out, '--group-seeds', '--json']);
+    assert.equal(d.code, 0, d.err);
+    const dc = JSON.parse(d.out);
+    assert.ok(dc.metrics.includes('itemcoverage@20') && dc.metrics.includes('novelty@20'), dc.metrics.join(','));
+    assert.ok(Number.isNaN(dc.rows[1].cells['itemcoverage@20'].p ?? NaN), 'coverage: no paired test');
+    assert.ok(Number.isFinite(dc.rows[1].cells['novelty@20'].p), 'novelty: per-user, paired');
+    const txt = cli(['compare', out, '--group-seeds']);
+    assert.match(txt.out, /giniindex@20/);
+    assert.match(txt.out, /set-level/);
+    const md = readFileSync(join(sw.runs[0].runDir, 'summary.md'), 'utf8');
+    assert.match(md, /## Beyond accuracy/);
+    assert.match(md, /\| itemcoverage +\| [0-9.]+/);
+    const ev = cli(['eval', sw.runs[0].runDir, '--json']);
+    assert.ok(Number.isFinite(JSON.parse(ev.out).metrics['tailpercentage@20']), 'hardneg eval reports them');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

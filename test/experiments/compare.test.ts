@@ -84,3 +84,15 @@ test('configKey groups a run that named its loss with one that left it to the sa
   assert.equal(configKey(named), configKey(left));
   assert.notEqual(configKey(left), configKey(other));
 });
+
+test('set-level metrics (item coverage, Gini) are compared without a paired test', () => {
+  const base = run('base', [0, 1, 2], [0.1, 0.2, 0.3]);
+  const cand = run('cand', [0, 1, 2], [0.2, 0.3, 0.5]);
+  base.metrics['itemcoverage@20'] = 0.5;
+  cand.metrics['itemcoverage@20'] = 0.6;
+  const c = compareRuns([base, cand], 0, ['itemcoverage@20', 'ndcg@20']);
+  const cell = c.rows[1].cells['itemcoverage@20'];
+  assert.ok(Math.abs(cell.improvement - 0.2) < 1e-12);
+  assert.ok(Number.isNaN(cell.p) && cell.n === 0);
+  assert.ok(Number.isFinite(c.rows[1].cells['ndcg@20'].p));
+});

@@ -96,3 +96,22 @@ test('testCurve is optional (off when absent), a boolean when given, and not par
   assert.equal(configKey(resolveConfig(undefined, { testCurve: true })), configKey(resolveConfig(undefined)));
   assert.deepEqual(flagOverrides({ 'test-curve': true }), { testCurve: true });
 });
+
+test('faithfulness defaults in presets: gdns-gmf holds out one validation item per user; dins-ngcf queries per layer', async () => {
+  const { resolveConfig } = await import('../../src/experiments/presets.js');
+  const { createSampler } = await import('../../src/samplers/index.js');
+  const g = resolveConfig('gdns-gmf');
+  assert.equal((g.dataset as { split: string }).split, 'loo:latest:valid');
+  const n = resolveConfig('dins-ngcf');
+  assert.equal(n.encoder.name, 'ngcf');
+  assert.equal((createSampler('dins', { ...n.sampler }) as unknown as { query: string }).query, 'layer');
+  const { hasSharedData } = await import('../helpers/paths.js');
+  if (!hasSharedData('ml-100k', 'u.data')) return;
+  const { loadDataset } = await import('../../src/data/load.js');
+  const ds = loadDataset(g.dataset as never);
+  assert.ok(ds.valid, 'the split itself has a validation split (no carve)');
+  for (let u = 0; u < ds.numUsers; u++) {
+    assert.ok(ds.valid!.indptr[u + 1] - ds.valid!.indptr[u] <= 1, `user ${u}: one validation item at most`);
+    assert.ok(ds.test.indptr[u + 1] - ds.test.indptr[u] <= 1);
+  }
+});

@@ -84,6 +84,8 @@ for (const [label, opts, layers, pooling] of [
   ['minVolume', { beta: 2, boundary: 'minVolume' }, 2, 'mean'],
   ['maxVolume', { beta: 0.7, boundary: 'maxVolume' }, 2, 'concat'],
   ['A random', { beta: 2, variant: 'A' }, 2, 'mean'],
+  ['code: per-layer query, concat, K=2', { beta: 1.5, k: 2, variant: 'code' }, 3, 'concat'],
+  ['per-layer query, mean', { beta: 2, query: 'layer' }, 2, 'mean'],
 ] as const) {
   test(`dins synthetic negative recomputed independently (${label})`, () => {
     const { enc, users, pos, ctx } = setup(layers, pooling);
@@ -105,13 +107,15 @@ for (const [label, opts, layers, pooling] of [
         const q = ul[0].map((_, k) => ul.reduce((a, x) => a + x[k], 0) / layers);
         const negs: number[][] = [];
         for (let l = 0; l < nL; l++) {
+          // The released code's query (variant code): the user's own layer-l row; the paper's: the mean.
+          const ql = s.query === 'layer' ? ul[l] : q;
           const p = enc.row(enc.items[l], pos[b]);
           const pool = Array.from(cands.subarray(r * M, r * M + M));
           const rule = (c: number): number => {
             const e = enc.row(enc.items[l], c);
             if (s.boundary === 'minVolume') return -e.reduce((a, x, k) => a + Math.log(Math.abs(p[k] - x)), 0);
             if (s.boundary === 'maxVolume') return e.reduce((a, x, k) => a + Math.log(Math.abs(p[k] - x)), 0);
-            return dot(q, e);
+            return dot(ql, e);
           };
           const chosen: number = neg.hardItemsByLayer![r * nL + l];
           assert.ok(pool.includes(chosen));
@@ -124,10 +128,10 @@ for (const [label, opts, layers, pooling] of [
           const n = enc.row(enc.items[l], chosen);
           let w: number[];
           if (s.mixup === 'scalar') {
-            const ws = sig(dot(q, n.map((x, k) => x - p[k])) - Math.log(beta));
+            const ws = sig(dot(ql, n.map((x, k) => x - p[k])) - Math.log(beta));
             w = n.map(() => ws);
           } else {
-            w = q.map((qd, k) => sig(qd * (n[k] - p[k]) - Math.log(beta)));
+            w = ql.map((qd, k) => sig(qd * (n[k] - p[k]) - Math.log(beta)));
           }
           negs.push(p.map((pv, k) => pv + w[k] * (n[k] - pv)));
         }
@@ -180,4 +184,25 @@ test('dins is deterministic for a seed', () => {
   assert.deepEqual(run(1, 'A'), run(1, 'A'));
   assert.deepEqual(run(1, 'full'), run(1, 'full'));
   assert.notDeepEqual(run(1, 'full'), run(2, 'full'));
+});
+
+test('dins/mixgcf K > 1 loss: kPairSoftplus prescribed by default (released code), mean BPR by kLoss; variant code = query layer', () => {
+  assert.deepEqual(new DinsSampler({ k: 4 }).preferredLoss, { name: 'kPairSoftplus' });
+  assert.equal(new DinsSampler({ k: 1 }).preferredLoss, undefined, 'K = 1: BPR either way, nothing prescribed');
+  assert.equal(new DinsSampler({ k: 4, kLoss: 'meanBpr' }).preferredLoss, undefined);
+  assert.equal(new DinsSampler({ variant: 'code' }).query, 'layer');
+  assert.equal(new DinsSampler({}).query, 'mean');
+  assert.throws(() => new DinsSampler({ variant: 'code', query: 'mean' }), /variant code means query = layer/);
+  assert.throws(() => new DinsSampler({ kLoss: 'sum' as never }), /kLoss/);
+});
+
+test('dins gradient check with the per-layer query (variant code, concat)', () => {
+  const { enc, users, pos, ctx } = setup(2, 'concat', 3);
+  const r = gradCheck(enc, () => {
+    const c = ctx(13);
+    const neg = new DinsSampler({ m: 5, beta: 1.5, variant: 'code' }).sample(c);
+    if (neg.kind !== 'synthetic') throw new Error('synthetic expected');
+    return { loss: bprSum(c.pass, users, pos, neg), choices: neg.hardItemsByLayer! };
+  });
+  assert.ok(r.nonZero > 10, `only ${r.nonZero} non-zero grads`);
 });

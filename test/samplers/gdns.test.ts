@@ -230,3 +230,75 @@ test('GMF + GDNS trains end to end with group batches (and asks for them otherwi
   assert.deepEqual(r.config.loss, null);
   await assert.rejects(train({ ...cfg, batching: 'interactions' }, ds), /batching: groups/);
 });
+
+test('gdns w/o group-wise loss (Fig. 4 ablation): row k gets the k-th item of Δ\'_u, K = 1, pairwise hinge; H is still eq. 4', () => {
+  const { ctx } = tiny();
+  const s = new GdnsSampler({ m: 6, groupLoss: false });
+  assert.deepEqual(s.preferredLoss, { name: 'marginHinge', margin: 1 });
+  const full = new GdnsSampler({ m: 6 });
+  const N = 3;
+  const neg = s.sample(ctx([0, 0, 0], Rng.stream(3, 'sampler')));
+  const ref = itemsOf(full.sample(ctx([0, 0, 0], Rng.stream(3, 'sampler'))));
+  assert.equal(neg.k, 1);
+  const items = itemsOf(neg);
+  assert.equal(items.length, N);
+  assert.deepEqual(Array.from(items), Array.from(ref.subarray(0, N)), 'the same Δ\'_u, one item per row');
+  // H(u, j_k) = mean over the group's positives of σ(r_uj − r_ui), with r_uj the score of row k's negative.
+  const pos = Float32Array.from([2, 1, 0.5]);
+  const negS = Float32Array.from([0.3, -1, 2]);
+  s.observe(ctx([0, 0, 0], Rng.stream(3, 'sampler')), neg, { pos, neg: negS });
+  for (let k = 0; k < N; k++) {
+    const h = [0, 1, 2].reduce((a, r) => a + sig(negS[k] - pos[r]), 0) / N;
+    assert.ok(Math.abs(s.value(0, items[k], 'H') - h) < 1e-6, `H of item ${items[k]}`);
+    const g = 0.2 * 1 + 0.8 * sig((1 - h) / (h + 1e-8));
+    assert.ok(Math.abs(s.value(0, items[k], 'G') - g) < 1e-6, `G of item ${items[k]}`);
+  }
+  assert.throws(() => new GdnsSampler({ groupLoss: 'no' as never }), /groupLoss must be true or false/);
+});
+
+test('gdns unvisited: \'one\' ranks new pairs first; \'userMean\' ranks them at the user\'s running mean of G', () => {
+  const { ctx } = tiny();
+  // User 0's free items are 10..15 (m = 6: δ is all of them every time). Visit 3 of them with hand-set scores.
+  for (const mode of ['one', 'userMean'] as const) {
+    const s = new GdnsSampler({ m: 6, unvisited: mode });
+    const rng = Rng.stream(3, 'sampler');
+    const c = ctx([0, 0, 0], rng);
+    const neg = s.sample(c);
+    const first = Array.from(itemsOf(neg).subarray(0, 3));
+    // Item first[0] an easy negative (low score → H small → G high), the others hard.
+    s.observe(c, neg, { pos: Float32Array.from([0, 0, 0]), neg: Float32Array.from([-1, 3, 3, -1, 3, 3, -1, 3, 3]) });
+    const gs = first.map((j) => s.value(0, j, 'G'));
+    assert.ok(gs[0] > gs[1], `easy negative has the higher gain: ${gs}`);
+    const mean = gs.reduce((a, x) => a + x, 0) / 3;
+    const second = Array.from(itemsOf(s.sample(ctx([0, 0, 0], rng))).subarray(0, 3));
+    const unvisited = [10, 11, 12, 13, 14, 15].filter((j) => !first.includes(j));
+    if (mode === 'one') {
+      assert.deepEqual([...second].sort(), [...unvisited].sort(), 'G = 1 of unvisited pairs beats every visited pair');
+    } else {
+      // Keys: visited G values; unvisited at the mean. gs[0] > mean, so the easy visited item comes first, then two
+      // unvisited items (ties at the mean by draw order) ahead of the hard visited ones (G < mean).
+      assert.ok(gs[0] > mean && gs[1] < mean && gs[2] < mean);
+      assert.equal(second[0], first[0]);
+      assert.ok(unvisited.includes(second[1]) && unvisited.includes(second[2]), `${second}`);
+    }
+  }
+  assert.throws(() => new GdnsSampler({ unvisited: 'zero' as never }), /unvisited/);
+});
+
+test('gdns state plan: a Pinterest-sized catalogue (55,187 × 9,916) fits as dense arrays, or fails early with the bytes', async () => {
+  const { gdnsStatePlan, DENSE_BYTES_PER_PAIR } = await import('../../src/samplers/gdns.js');
+  const U = 55187, I = 9916, nnz = 1_500_809; // Pinterest (NCF): 1,500,809 interactions
+  const pairs = U * I; // 547,234,292 — beyond DENSE_PAIRS_LIMIT (2^28), but 2 floats per pair stay one legal array
+  const ok = gdnsStatePlan(U, I, nnz, 'auto', 16 * 2 ** 30);
+  assert.equal(ok.storage, 'dense');
+  assert.equal(ok.bytes, pairs * DENSE_BYTES_PER_PAIR); // 4.59 GiB
+  assert.ok(ok.fits);
+  const small = gdnsStatePlan(U, I, nnz, 'auto', 2 ** 30);
+  assert.equal(small.storage, 'hash');
+  assert.ok(!small.fits);
+  assert.match(small.message, /55,187 users × 9,916 items .* reaches [0-9.]+ GiB as hash storage; the budget .* is 1\.00 GiB; dense storage would need 4\.59 GiB/);
+  // prepare() fails before any training with that message.
+  const ds = makeDataset([[0, 1], [2]], 8);
+  assert.throws(() => new GdnsSampler({ maxStateBytes: 10 }).prepare(ds), /H\/G state for 2 users × 8 items .* budget/);
+  assert.doesNotThrow(() => new GdnsSampler({ maxStateBytes: 10, storage: 'hash' }).prepare(ds), 'an explicit hash store may grow');
+});

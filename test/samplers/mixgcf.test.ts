@@ -18,11 +18,12 @@ function setup(layers: number, pooling: 'mean' | 'concat', dim = 4) {
   return { enc, users, pos, ctx };
 }
 
-for (const [layers, pooling, K] of [[3, 'mean', 1], [2, 'concat', 2], [1, 'mean', 2]] as const) {
-  test(`mixgcf: per-layer argmax of the positive-mixed pool, one α per (pair, layer), pooled like the encoder (L=${layers}, ${pooling}, K=${K})`, () => {
+for (const [layers, pooling, K, variant] of [[3, 'mean', 1, 'paper'], [2, 'concat', 2, 'paper'], [1, 'mean', 2, 'paper'],
+  [3, 'concat', 2, 'code'], [2, 'mean', 1, 'code']] as const) {
+  test(`mixgcf: per-layer argmax of the positive-mixed pool, one α per (pair, layer), pooled like the encoder (L=${layers}, ${pooling}, K=${K}, ${variant})`, () => {
     const { enc, users, pos, ctx } = setup(layers, pooling);
     const M = 6;
-    const s = new MixGcfSampler({ m: M, k: K });
+    const s = new MixGcfSampler({ m: M, k: K, variant });
     tidy(() => {
       const neg = s.sample(ctx(3));
       assert.equal(neg.kind, 'synthetic');
@@ -42,12 +43,13 @@ for (const [layers, pooling, K] of [[3, 'mean', 1], [2, 'concat', 2], [1, 'mean'
           assert.ok(a >= 0 && a < 1);
           if (l > 0) assert.notEqual(a, alpha[r * layers + l - 1], 'α must be drawn per layer');
           const p = enc.row(enc.items[l], pos[b]);
+          const ql = variant === 'code' ? ul[l] : q; // the released code queries layer l with e_u^(l)
           // The spec's rule, in float64: argmax_c <q, α p + (1−α) c> over the pool, with the same α for all c.
           let best = -Infinity;
           let bestItem = -1;
           for (let m = 0; m < M; m++) {
             const c = enc.row(enc.items[l], candidates[r * M + m]);
-            const sc = dot(q, p.map((pv, k) => a * pv + (1 - a) * c[k]));
+            const sc = dot(ql, p.map((pv, k) => a * pv + (1 - a) * c[k]));
             if (sc > best + 1e-12) {
               best = sc;
               bestItem = candidates[r * M + m];
@@ -111,4 +113,12 @@ test('mixgcf is deterministic for a seed', () => {
     });
   assert.deepEqual(run(1), run(1));
   assert.notDeepEqual(run(1), run(2));
+});
+
+test('mixgcf K > 1 loss: kPairSoftplus by default, mean BPR by kLoss; variant code = query layer', () => {
+  assert.deepEqual(new MixGcfSampler({ k: 3 }).preferredLoss, { name: 'kPairSoftplus' });
+  assert.equal(new MixGcfSampler({ k: 3, kLoss: 'meanBpr' }).preferredLoss, undefined);
+  assert.equal(new MixGcfSampler({}).preferredLoss, undefined);
+  assert.equal(new MixGcfSampler({ variant: 'code' }).query, 'layer');
+  assert.throws(() => new MixGcfSampler({ variant: 'code', query: 'mean' }), /variant code means query = layer/);
 });

@@ -187,10 +187,18 @@ test('srns state save/restore continues exactly like an uninterrupted run; deter
   assert.throws(() => new SrnsSampler({ s1: 4 }).setState(saved), /state has s1 = 3/);
 });
 
-test('srns prescribes the point-wise softplus loss of its paper (the trainer uses it unless the config overrides)', async () => {
+test('srns prescribes the pairwise log(1 + exp(s⁻ − s⁺)) of its released code; the point-wise loss by objective', async () => {
   const { createSampler } = await import('../../src/samplers/index.js');
   const { createLoss } = await import('../../src/losses/index.js');
+  const { Tensor } = await import('../../src/engine/tensor.js');
   const s = createSampler('srns', {});
-  assert.deepEqual(s.preferredLoss, { name: 'softplusPointwise' });
-  assert.doesNotThrow(() => createLoss(s.preferredLoss!));
+  assert.deepEqual(s.preferredLoss, { name: 'bpr' });
+  // The prescribed loss is mean log(1 + exp(s⁻ − s⁺)): s⁺ = (1, 0), s⁻ = (0.5, 2).
+  const v = createLoss(s.preferredLoss!)(Tensor.from(Float32Array.of(1, 0), [2]), Tensor.from(Float32Array.of(0.5, 2), [2])).data[0];
+  const want = (Math.log1p(Math.exp(0.5 - 1)) + Math.log1p(Math.exp(2 - 0))) / 2;
+  assert.ok(Math.abs(v - want) < 1e-6, `${v} vs ${want}`);
+  const p = createSampler('srns', { objective: 'pointwise' });
+  assert.deepEqual(p.preferredLoss, { name: 'softplusPointwise' });
+  assert.doesNotThrow(() => createLoss(p.preferredLoss!));
+  assert.throws(() => createSampler('srns', { objective: 'listwise' }), /objective/);
 });

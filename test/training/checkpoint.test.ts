@@ -55,6 +55,8 @@ test('a run killed after a checkpoint and resumed ends bit-identical to one that
     { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'srns', s1: 4, s2: 8, warmup: 2 }, optimizer: { name: 'adagrad', lr: 0.05 } },
     { encoder: { name: 'lightgcn', dim: 8, layers: 2 }, sampler: { name: 'dins', m: 8 } },
     { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'gdns', m: 12 }, batching: 'groups', groupSize: 3, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
+    // userMean keeps float64 per-user sums in its state; w/o group-wise loss trains on one negative per row.
+    { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'gdns', m: 12, unvisited: 'userMean', groupLoss: false }, batching: 'groups', groupSize: 3, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
   ];
   for (const c of cases) {
     const cfg = resolveConfig(undefined, { ...base, ...c, encoder: { ...base.encoder, ...(c.encoder as object) } });
