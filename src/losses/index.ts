@@ -3,7 +3,7 @@
 import type { OptionSchema } from '../core/options.js';
 import { Registry, type RegistryEntry } from '../core/registry.js';
 import {
-  bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise,
+  bpr, groupHinge, groupedHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise,
   type GroupReduce, type LossFn,
 } from './losses.js';
 import { type Loss, scoreLoss } from './types.js';
@@ -58,7 +58,8 @@ const builtins: LossEntry[] = [
       margin: margin(1, 'γ'),
       reduce: { type: 'string', default: 'meanUsers', doc: "'meanUsers', 'sum' or 'meanPairs'" },
     },
-    make: (o) => groupHinge(num(o, 'groupHinge', 'margin'), o.reduce as GroupReduce),
+    // The step's Loss reads the batch's groups (per-user sums); createLoss gives the plain score function.
+    make: (o) => groupedHinge(num(o, 'groupHinge', 'margin'), o.reduce as GroupReduce),
   },
 ];
 for (const e of builtins) losses.register(e);
@@ -113,6 +114,7 @@ export function createLoss(spec: LossSpec | string): LossFn {
   const { entry, opts } = optionsOf(specOf(spec));
   const made = entry.make(opts);
   if (typeof made !== 'function') {
+    if (made.fn) return made.fn;
     throw new Error(`loss '${entry.name}' needs more than scores (${JSON.stringify(made.needs ?? {})}); use buildLoss`);
   }
   return made;

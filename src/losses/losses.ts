@@ -8,7 +8,7 @@ import {
   softplus, sub, sum,
 } from '../engine/ops.js';
 
-import type { LossFn } from './types.js';
+import type { Loss, LossFn } from './types.js';
 
 export type { LossFn };
 
@@ -134,4 +134,29 @@ function checkMargin(loss: string, margin: number): void {
   if (typeof margin !== 'number' || !Number.isFinite(margin)) {
     throw new Error(`${loss}: margin must be a finite number, got ${String(margin)}`);
   }
+}
+
+/**
+ * groupHinge on the step's row layout under group batching: B = U·N rows, row (u, i) holding s⁺ of one positive and
+ * the group's N' negatives (the same in every row of a group). The per-user sum of eq. 6 needs the users, which the
+ * batch's group size gives: pos → [U×N], neg → each group's first row [U×N'], so 'meanUsers' divides by U (the row
+ * layout alone would give the mean over the U·N rows, N times smaller). Without groups it is groupHinge itself.
+ */
+export function groupedHinge(margin: number, reduce: GroupReduce = 'meanUsers'): Loss {
+  const fn = groupHinge(margin, reduce);
+  return {
+    name: 'groupHinge',
+    fn,
+    compute: (x) => {
+      const size = x.batch.groups?.size;
+      if (size === undefined || x.pos.shape.length !== 1) return fn(x.pos, x.neg);
+      const b = x.pos.shape[0];
+      if (b % size !== 0) throw new Error(`groupHinge: ${b} rows are not whole groups of ${size}`);
+      const u = b / size;
+      const first = new Int32Array(u);
+      for (let g = 0; g < u; g++) first[g] = g * size;
+      const neg = x.neg.shape.length === 1 ? reshape(x.neg, [b, 1]) : x.neg;
+      return fn(reshape(x.pos, [u, size]), gatherRows(neg, first));
+    },
+  };
 }

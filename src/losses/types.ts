@@ -35,6 +35,8 @@ export interface Loss {
   readonly name: string;
   readonly needs?: LossNeeds;
   compute(x: LossInputs): Tensor;
+  /** Its plain score function, when it has one (for callers without a batch: createLoss). */
+  readonly fn?: LossFn;
 }
 
 /** A pairwise LossFn as a Loss (scores only), so every score loss plugs into the step unchanged. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor, tidy } from '../../src/engine/tensor.js';
 import {
-  bpr, createLoss, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise,
+  bpr, buildLoss, createLoss, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise,
   type LossFn,
 } from '../../src/losses/index.js';
 
@@ -211,4 +211,24 @@ test('every loss passes the engine gradcheck against its float64 reference', asy
   const g = gradcheck((xs) => groupHinge(0.5)(xs[0], xs[1]), (xs) => [refGroup(xs[0], xs[1])],
     [{ values: gpos, shape: [2, 2] }, { values: gneg, shape: [2, 3] }]);
   assert.ok(g.forwardError < 1e-5 && g.maxRelError < 1e-3, `groupHinge: ${g.forwardError}, ${g.maxRelError}`);
+});
+
+test('groupHinge under group batching: the per-user sum of eq. 6 averaged over users, by hand', () => {
+  // Two users, N = 2 positives each, N' = 2 negatives per group (the same in both rows of a group).
+  const pos = Float32Array.of(1.0, 0.2, -0.3, 0.5);
+  const negG = [[0.4, 1.5], [0.0, -1.0]];
+  const neg = Float32Array.of(...negG[0], ...negG[0], ...negG[1], ...negG[1]);
+  const gamma = 1;
+  let total = 0;
+  for (let u = 0; u < 2; u++) {
+    for (let i = 0; i < 2; i++) for (const j of negG[u]) total += Math.max(0, j - pos[u * 2 + i] + gamma);
+  }
+  const loss = buildLoss({ name: 'groupHinge' });
+  const v = tidy(() => loss.compute({ pos: Tensor.from(pos, [4]), neg: Tensor.from(neg, [4, 2]), shared: false,
+    batch: { users: Int32Array.of(0, 0, 1, 1), pos: Int32Array.of(0, 1, 2, 3), groups: { size: 2 } } }).item());
+  assert.ok(Math.abs(v - total / 2) < 1e-6, `${v} vs ${total / 2}`);
+  // Without group structure the rows are the units (each row's sum, averaged over the 4 rows).
+  const rows = tidy(() => loss.compute({ pos: Tensor.from(pos, [4]), neg: Tensor.from(neg, [4, 2]), shared: false,
+    batch: { users: Int32Array.of(0, 0, 1, 1), pos: Int32Array.of(0, 1, 2, 3) } }).item());
+  assert.ok(Math.abs(rows - total / 4) < 1e-6);
 });
