@@ -62,7 +62,7 @@ function loadSource(format: Format, path: string | undefined, name: string | und
     case 'mixgcf':
       return { kind: 'dataset', dataset: loadMixGcf(need(), { ...o, name }) };
     case 'ncf':
-      return { kind: 'dataset', dataset: loadNcf(need(), { name }) };
+      return { kind: 'dataset', dataset: loadNcf(need(), { ...o, name }) };
     case 'recbole': {
       const r = loadRecBole(need(), { ...o, name: spec.name ? name : undefined });
       return 'log' in r ? { kind: 'log', log: r.log } : { kind: 'dataset', dataset: r.dataset };

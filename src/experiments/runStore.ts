@@ -7,9 +7,10 @@
 //   model.safetensors  encoder parameters (`param.<name>`) and final pooled embeddings at the best epoch
 //                      (`embeddings.users`, `embeddings.items`, `embeddings.item_bias`), metadata: config, fingerprint
 //   per_user.safetensors  per-user test metrics at the best epoch (`users` I32, `test.<metric>` F32), for paired tests
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { FileError, readRegularText } from '../io/files.js';
 import { summaryMarkdown } from '../report/markdown.js';
 import type { RunResult } from '../training/trainer.js';
 import type { RunConfig } from './config.js';
@@ -47,7 +48,7 @@ export class RunWriter {
       writeFileSync(path, '');
       return;
     }
-    const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0) : [];
+    const lines = existsSync(path) ? readRegularText(path, { what: 'metrics.jsonl' }).split('\n').filter((l) => l.length > 0) : [];
     if (lines.length < resumeAtLine) {
       throw new Error(`${path}: has ${lines.length} lines, the checkpoint was written after line ${resumeAtLine}`);
     }
@@ -139,8 +140,9 @@ export interface StoredRun {
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path)) throw new Error(`${path}: missing (${what}); is this a hardneg run folder?`);
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readRegularText(path, { what, maxBytes: 256 * 2 ** 20 }));
   } catch (e) {
+    if (e instanceof FileError) throw e;
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
 }

@@ -3,7 +3,8 @@
 // then the raw little-endian tensor bytes; offsets are relative to the end of the header. We write F32 and I32
 // tensors, padded so the data section starts 8-byte aligned (the header is padded with spaces, as the reference
 // writer does), tensors sorted by name, stored contiguously in that order.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readRegularFile } from './files.js';
 
 export type SafeDtype = 'F32' | 'I32';
 
@@ -144,5 +145,5 @@ export function writeSafetensors(
 }
 
 export function readSafetensors(path: string): SafeTensorsFile {
-  return decodeSafetensors(new Uint8Array(readFileSync(path)), path);
+  return decodeSafetensors(new Uint8Array(readRegularFile(path, { what: 'safetensors file' })), path);
 }
