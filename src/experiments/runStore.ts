@@ -7,9 +7,10 @@
 //   model.safetensors  encoder parameters (`param.<name>`) and final pooled embeddings at the best epoch
 //                      (`embeddings.users`, `embeddings.items`, `embeddings.item_bias`), metadata: config, fingerprint
 //   per_user.safetensors  per-user test metrics at the best epoch (`users` I32, `test.<metric>` F32), for paired tests
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { encodeSafetensors, readSafetensors } from '../io/safetensors.js';
+import { appendFileChecked, lockHolder, RunFolderError, writeError, writeFileAtomic } from './runFolder.js';
 import { FileError, readRegularText } from '../io/files.js';
 import { summaryMarkdown } from '../report/markdown.js';
 import type { RunResult } from '../training/trainer.js';
@@ -42,36 +43,50 @@ export class RunWriter {
    * checkpoint) and drops the rest (written by the run after its checkpoint, and redone now).
    */
   constructor(readonly dir: string, resumeAtLine?: number) {
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw writeError(dir, e, dir);
+    }
     const path = join(dir, 'metrics.jsonl');
     if (resumeAtLine === undefined) {
-      writeFileSync(path, '');
+      writeFileAtomic(path, '', dir);
       return;
     }
     const lines = existsSync(path) ? readRegularText(path, { what: 'metrics.jsonl' }).split('\n').filter((l) => l.length > 0) : [];
     if (lines.length < resumeAtLine) {
       throw new Error(`${path}: has ${lines.length} lines, the checkpoint was written after line ${resumeAtLine}`);
     }
-    writeFileSync(path, lines.slice(0, resumeAtLine).map((l) => l + '\n').join(''));
+    writeFileAtomic(path, lines.slice(0, resumeAtLine).map((l) => l + '\n').join(''), dir);
     this.metricsLines = resumeAtLine;
   }
 
   writeConfig(config: unknown): void {
-    writeFileSync(join(this.dir, 'config.json'), toJson(config) + '\n');
+    writeFileAtomic(join(this.dir, 'config.json'), toJson(config) + '\n', this.dir);
   }
 
   writeDataset(info: unknown): void {
-    writeFileSync(join(this.dir, 'dataset.json'), toJson(info) + '\n');
+    writeFileAtomic(join(this.dir, 'dataset.json'), toJson(info) + '\n', this.dir);
   }
 
   appendMetrics(record: unknown): void {
-    appendFileSync(join(this.dir, 'metrics.jsonl'), toJson(record, 0) + '\n');
+    appendFileChecked(join(this.dir, 'metrics.jsonl'), toJson(record, 0) + '\n', this.dir);
     this.metricsLines++;
   }
 
+  /**
+   * The results, each file atomically (temporary name, then rename) and in an order that never leaves a folder
+   * looking finished when it is not: per-user metrics, then the model, then summary.md, and summary.json last
+   * (a folder with summary.json is a finished run; without it, readRun reports it incomplete).
+   */
   writeResult(r: RunResult): void {
-    writeFileSync(join(this.dir, 'summary.json'), toJson(summaryOf(r)) + '\n');
-    writeFileSync(join(this.dir, 'summary.md'), summaryMarkdown(r));
+    if (r.perUserTest) {
+      const t: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {
+        users: { shape: [r.perUserTest.users.length], data: r.perUserTest.users },
+      };
+      for (const [k, v] of Object.entries(r.perUserTest.values)) t[`test.${k}`] = { shape: [v.length], data: v };
+      writeFileAtomic(join(this.dir, 'per_user.safetensors'), encodeSafetensors(t, { fingerprint: r.dataset.fingerprint }), this.dir);
+    }
     if (r.weights) {
       const t: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {};
       for (const p of r.weights.params) t[`param.${p.name}`] = { shape: p.shape, data: p.data };
@@ -79,20 +94,15 @@ export class RunWriter {
       t['embeddings.users'] = { shape: [r.dataset.numUsers, e.dim], data: e.users };
       t['embeddings.items'] = { shape: [r.dataset.numItems, e.dim], data: e.items };
       if (e.itemBias) t['embeddings.item_bias'] = { shape: [r.dataset.numItems], data: e.itemBias };
-      writeSafetensors(join(this.dir, 'model.safetensors'), t, {
+      writeFileAtomic(join(this.dir, 'model.safetensors'), encodeSafetensors(t, {
         format: 'hardneg-run',
         config: JSON.stringify(r.config),
         fingerprint: r.dataset.fingerprint,
         best_epoch: String(r.bestEpoch),
-      });
+      }), this.dir);
     }
-    if (r.perUserTest) {
-      const t: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {
-        users: { shape: [r.perUserTest.users.length], data: r.perUserTest.users },
-      };
-      for (const [k, v] of Object.entries(r.perUserTest.values)) t[`test.${k}`] = { shape: [v.length], data: v };
-      writeSafetensors(join(this.dir, 'per_user.safetensors'), t, { fingerprint: r.dataset.fingerprint });
-    }
+    writeFileAtomic(join(this.dir, 'summary.md'), summaryMarkdown(r), this.dir);
+    writeFileAtomic(join(this.dir, 'summary.json'), toJson(summaryOf(r)) + '\n', this.dir);
   }
 }
 
@@ -147,8 +157,22 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
+/** Throws a RunFolderError when `dir` is not a finished run (being written, or stopped before its summary). */
+export function checkFinished(dir: string): void {
+  if (!existsSync(dir)) throw new RunFolderError(dir, `run folder '${dir}' does not exist`);
+  const h = lockHolder(dir);
+  if (h) throw new RunFolderError(dir, `run folder '${dir}' is being written by process ${h.pid} (since ${h.started}); wait for it to finish`, h.pid);
+  if (existsSync(join(dir, 'summary.json'))) return;
+  if (!existsSync(join(dir, 'config.json'))) throw new RunFolderError(dir, `${dir}: no config.json; is this a hardneg run folder?`);
+  if (existsSync(join(dir, 'checkpoint.safetensors'))) {
+    throw new RunFolderError(dir, `${dir}: an unfinished run (no summary.json): \`hardneg train --resume ${dir}\` continues it from its checkpoint`);
+  }
+  throw new RunFolderError(dir, `${dir}: an incomplete run (no summary.json and no checkpoint: its training stopped before the ` +
+    'first evaluation or while writing); train it again with --force');
+}
+
 export function readRun(dir: string): StoredRun {
-  if (!existsSync(dir)) throw new Error(`run folder '${dir}' does not exist`);
+  checkFinished(dir);
   return {
     dir,
     config: readJson(join(dir, 'config.json'), 'resolved config') as RunConfig,

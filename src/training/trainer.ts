@@ -9,6 +9,7 @@ import type { RunConfig } from '../experiments/config.js';
 import { ConfigError, canonicalJson, metricK } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { RunWriter } from '../experiments/runStore.js';
+import { withRunFolder } from '../experiments/runFolder.js';
 import { type Batcher, DEFAULT_GROUP_SIZE, groupBatcher, interactionBatcher, userBatcher } from './batching.js';
 import { type ProgressSink, formatDuration, silentProgress } from './progress.js';
 import { ModelSelector } from './selection.js';
@@ -118,6 +119,8 @@ export interface TrainOptions {
   checkpoint?: boolean;
   /** Continue the run in runDir from its checkpoint (same config and data; refused otherwise). */
   resume?: boolean;
+  /** Replace a run that runDir already holds (refused otherwise; experiments/runFolder.ts). */
+  force?: boolean;
 }
 
 const now = (): number => performance.now();
@@ -266,6 +269,12 @@ export function checkMethodOptions(config: RunConfig): void {
  * from its `preset` (default quickstart) and validated, exactly as the CLI does.
  */
 export async function train(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
+  // The run folder is owned (locked) while this call writes it, and an existing run in it is refused unless
+  // resuming or force (experiments/runFolder.ts).
+  return withRunFolder(opts.runDir, { resume: opts.resume, force: opts.force }, () => trainRun(partial, dataset, opts));
+}
+
+async function trainRun(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions): Promise<RunResult> {
   const t0 = now();
   const config = resolveConfig(undefined, partial as Record<string, unknown>);
   checkMethodOptions(config);
