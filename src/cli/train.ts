@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type RunConfig } from '../experiments/config.js';
 import { PRESETS, resolveConfig } from '../experiments/presets.js';
 import { setThreads } from '../engine/kernels/index.js';
+import { MAX_THREADS } from '../engine/kernels/pool.js';
 import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
 import { checkRunFolder } from '../experiments/runFolder.js';
 import { fmt, table } from '../report/markdown.js';
@@ -81,8 +82,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.threads !== undefined) {
     const n = Number(values.threads);
-    if (!Number.isInteger(n) || n < 1) {
-      process.stderr.write(`hardneg train: --threads: expected a positive integer, got '${String(values.threads)}'\n`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+      process.stderr.write(`hardneg train: --threads: expected an integer in [1, ${MAX_THREADS}] (the kernel pool's limit), got '${String(values.threads)}'\n`);
       return 2;
     }
     setThreads(n);

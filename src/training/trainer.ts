@@ -10,6 +10,7 @@ import { ConfigError, canonicalJson, metricK } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { RunWriter } from '../experiments/runStore.js';
 import { withRunFolder } from '../experiments/runFolder.js';
+import { checkDatasetShape } from '../data/check.js';
 import { type Batcher, DEFAULT_GROUP_SIZE, groupBatcher, interactionBatcher, userBatcher } from './batching.js';
 import { type ProgressSink, formatDuration, silentProgress } from './progress.js';
 import { ModelSelector } from './selection.js';
@@ -271,6 +272,7 @@ export function checkMethodOptions(config: RunConfig): void {
 export async function train(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
   // The run folder is owned (locked) while this call writes it, and an existing run in it is refused unless
   // resuming or force (experiments/runFolder.ts).
+  checkDatasetShape(dataset, 'train');
   return withRunFolder(opts.runDir, { resume: opts.resume, force: opts.force }, () => trainRun(partial, dataset, opts));
 }
 
