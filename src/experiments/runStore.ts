@@ -9,7 +9,7 @@
 //   per_user.safetensors  per-user test metrics at the best epoch (`users` I32, `test.<metric>` F32), for paired tests
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeSafetensors, readSafetensors } from '../io/safetensors.js';
+import { encodeSafetensors, readSafetensors, type SafeTensor } from '../io/safetensors.js';
 import { appendFileChecked, lockHolder, RunFolderError, writeError, writeFileAtomic } from './runFolder.js';
 import { FileError, readRegularText } from '../io/files.js';
 import { summaryMarkdown } from '../report/markdown.js';
@@ -181,22 +181,76 @@ export function readRun(dir: string): StoredRun {
   };
 }
 
-/** Final embeddings saved with a run. */
+/** A run file whose content cannot be trusted (wrong dtype, shape, non-finite values, another run's data). */
+export class RunIntegrityError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: ${detail}`);
+    this.name = 'RunIntegrityError';
+  }
+}
+
+function readJsonIfThere(path: string): Record<string, unknown> | null {
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readRegularText(path, { maxBytes: 256 * 2 ** 20 })) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** Throws a RunIntegrityError unless `t` is an F32 tensor of `shape` (null entries: any) with only finite values. */
+function checkTensor(path: string, name: string, t: SafeTensor | undefined, shape: Array<number | null>, finite = true): Float32Array {
+  if (!t) throw new RunIntegrityError(path, `no '${name}' tensor`);
+  if (t.dtype !== 'F32' || (t.stored ?? 'F32') !== 'F32') throw new RunIntegrityError(path, `'${name}' is stored as ${t.stored ?? t.dtype}, expected F32`);
+  if (t.shape.length !== shape.length || shape.some((n, i) => n !== null && t.shape[i] !== n)) {
+    throw new RunIntegrityError(path, `'${name}' has shape [${t.shape.join(', ')}], expected [${shape.map((n) => n ?? '*').join(', ')}] (from config.json / dataset.json)`);
+  }
+  const d = t.data as Float32Array;
+  for (let i = 0; finite && i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      throw new RunIntegrityError(path, `'${name}' holds a non-finite value (${d[i]}) at index ${i}: the weights are unusable (a diverged run?)`);
+    }
+  }
+  return d;
+}
+
+/**
+ * Final embeddings saved with a run, verified before use: every tensor F32 with the shape dataset.json and
+ * config.json describe (users × dim, items × dim, item bias), all values finite, and the file's fingerprint that of
+ * dataset.json. (The header's sizes are checked against the file before anything is allocated: io/safetensors.ts.)
+ */
 export function readRunEmbeddings(dir: string): { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null; fingerprint: string } {
   const path = join(dir, 'model.safetensors');
   if (!existsSync(path)) throw new Error(`${path}: missing (model weights)`);
-  const f = readSafetensors(path);
+  let f: ReturnType<typeof readSafetensors>;
+  try {
+    f = readSafetensors(path);
+  } catch (e) {
+    if (e instanceof FileError) throw e;
+    throw new RunIntegrityError(path, (e as Error).message.startsWith(path) ? (e as Error).message.slice(path.length + 2) : (e as Error).message);
+  }
+  const ds = readJsonIfThere(join(dir, 'dataset.json'));
+  const cfg = readJsonIfThere(join(dir, 'config.json'));
+  const nu = typeof ds?.numUsers === 'number' ? ds.numUsers : null;
+  const ni = typeof ds?.numItems === 'number' ? ds.numItems : null;
   const u = f.tensors['embeddings.users'];
-  const i = f.tensors['embeddings.items'];
-  if (!u || !i) throw new Error(`${path}: no embeddings.users / embeddings.items tensors`);
+  const dim = u && u.shape.length === 2 ? u.shape[1] : null;
+  const enc = cfg?.encoder as { name?: string; dim?: number } | undefined;
+  // MF-family and LightGCN embeddings have the encoder's dim; NGCF concatenates its layers (a multiple of it).
+  if (dim !== null && enc && typeof enc.dim === 'number' && enc.dim > 0) {
+    const ok = enc.name === 'ngcf' ? dim % enc.dim === 0 : dim === enc.dim;
+    if (!ok) throw new RunIntegrityError(path, `'embeddings.users' has dim ${dim}, config.json's encoder.dim is ${enc.dim}`);
+  }
+  const users = checkTensor(path, 'embeddings.users', u, [nu, null]);
+  const items = checkTensor(path, 'embeddings.items', f.tensors['embeddings.items'], [ni, dim]);
   const b = f.tensors['embeddings.item_bias'];
-  return {
-    users: u.data as Float32Array,
-    items: i.data as Float32Array,
-    dim: u.shape[1],
-    itemBias: b ? (b.data as Float32Array) : null,
-    fingerprint: f.metadata.fingerprint ?? '',
-  };
+  const itemBias = b ? checkTensor(path, 'embeddings.item_bias', b, [items.length / Math.max(1, dim ?? 1)]) : null;
+  for (const [name, t] of Object.entries(f.tensors)) if (name.startsWith('param.')) checkTensor(path, name, t, t.shape.map(() => null));
+  const fp = f.metadata.fingerprint ?? '';
+  if (typeof ds?.fingerprint === 'string' && fp && fp !== ds.fingerprint) {
+    throw new RunIntegrityError(path, `written for data with fingerprint ${fp.slice(0, 12)}…, dataset.json records ${ds.fingerprint.slice(0, 12)}…`);
+  }
+  return { users, items, dim: dim ?? 0, itemBias, fingerprint: fp };
 }
 
 /** Per-user test metrics saved with a run. */
@@ -205,8 +259,8 @@ export function readPerUser(dir: string): { users: Int32Array; values: Record<st
   if (!existsSync(path)) throw new Error(`${path}: missing (per-user test metrics)`);
   const f = readSafetensors(path);
   const users = f.tensors.users?.data;
-  if (!(users instanceof Int32Array)) throw new Error(`${path}: no I32 'users' tensor`);
+  if (!(users instanceof Int32Array) || f.tensors.users.stored !== 'I32') throw new Error(`${path}: no I32 'users' tensor`);
   const values: Record<string, Float32Array> = {};
-  for (const [k, t] of Object.entries(f.tensors)) if (k.startsWith('test.')) values[k.slice(5)] = t.data as Float32Array;
+  for (const [k, t] of Object.entries(f.tensors)) if (k.startsWith('test.')) values[k.slice(5)] = checkTensor(path, k, t, [users.length], false);
   return { users, values };
 }
