@@ -272,6 +272,8 @@ export function checkMethodOptions(config: RunConfig): void {
 export async function train(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
   // The run folder is owned (locked) while this call writes it, and an existing run in it is refused unless
   // resuming or force (experiments/runFolder.ts).
+  // Inputs are checked before the run folder is touched (trainRun resolves the config again; it is cheap).
+  checkMethodOptions(resolveConfig(undefined, partial as Record<string, unknown>));
   checkDatasetShape(dataset, 'train');
   return withRunFolder(opts.runDir, { resume: opts.resume, force: opts.force }, () => trainRun(partial, dataset, opts));
 }
