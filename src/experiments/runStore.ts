@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { encodeSafetensors, readSafetensors, type SafeTensor } from '../io/safetensors.js';
 import { appendFileChecked, lockHolder, RunFolderError, writeError, writeFileAtomic } from './runFolder.js';
 import { FileError, readRegularText } from '../io/files.js';
+import { forbiddenKeyProblems } from '../core/schema.js';
 import { summaryMarkdown } from '../report/markdown.js';
 import type { RunResult } from '../training/trainer.js';
 import type { RunConfig } from './config.js';
@@ -173,12 +174,19 @@ export function checkFinished(dir: string): void {
 
 export function readRun(dir: string): StoredRun {
   checkFinished(dir);
-  return {
+  const run = {
     dir,
     config: readJson(join(dir, 'config.json'), 'resolved config') as RunConfig,
     dataset: readJson(join(dir, 'dataset.json'), 'dataset fingerprint') as StoredRun['dataset'],
     summary: readJson(join(dir, 'summary.json'), 'final summary') as RunSummary,
   };
+  // Tampered files: objects where the run wrote objects, and no prototype keys (they would act unrecorded).
+  for (const [file, v] of [['config.json', run.config], ['dataset.json', run.dataset], ['summary.json', run.summary]] as const) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RunIntegrityError(join(dir, file), 'expected a JSON object');
+    const bad = forbiddenKeyProblems(v);
+    if (bad.length) throw new RunIntegrityError(join(dir, file), bad[0]);
+  }
+  return run;
 }
 
 /** A run file whose content cannot be trusted (wrong dtype, shape, non-finite values, another run's data). */

@@ -2,7 +2,7 @@
 // `<prefix>.test.rating` (`user\titem\trating\ttimestamp`, 0-based ids used as they are) and optionally
 // `<prefix>.test.negative` (`(user,item)\tneg1\tneg2…`), which becomes Dataset.testNegatives aligned with the
 // test set's CSR order. numUsers / numItems = largest id + 1 over all three files.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assembleDataset, sequentialIds } from '../build.js';
 import { DataError } from '../errors.js';
@@ -34,6 +34,15 @@ export function ncfPrefix(path: string): string {
     return join(path, found[0].slice(0, -'.train.rating'.length));
   }
   return path.replace(/\.(train|test)\.rating$|\.test\.negative$/, '');
+}
+
+function entryExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface NegRows {
@@ -98,7 +107,8 @@ export function loadNcf(path: string, opts: NcfOptions = {}): Dataset {
   const train = parseTable(trainFile, 'tab', COLS);
   const test = parseTable(testFile, 'tab', COLS);
   if (train.rows === 0) throw new DataError(trainFile, 0, 'file', 'no interactions in the training file');
-  const neg = existsSync(negFile) ? parseNegatives(negFile) : null;
+  // Optional, but an entry that is there and unreadable (a broken symlink, a FIFO, a directory) is an error.
+  const neg = existsSync(negFile) || entryExists(negFile) ? parseNegatives(negFile) : null;
   let maxU = -1;
   let maxI = neg ? neg.maxItem : -1;
   let userAt = { file: trainFile, line: 0, field: 'user' };
