@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, readSafetensors } from '../../src/io/safetensors.js';
 import { readRunEmbeddings } from '../../src/experiments/runStore.js';
-import { cli, hasStackTrace } from '../helpers/child.js';
+import { cli, hasStackTrace, mkfifo } from '../helpers/child.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hardneg-runfiles-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -94,4 +94,13 @@ test('a safetensors header with absurd sizes is refused without allocating', () 
   const r = cli(['eval', dir]);
   assert.equal(r.code, 1);
   assert.match(r.err, /model\.safetensors: header length/);
+});
+
+test('recommend --users-file on a FIFO refuses at once (it blocked forever)', (t) => {
+  const fifo = join(root, 'users.fifo');
+  if (!mkfifo(fifo)) return t.skip('mkfifo unavailable');
+  const r = cli(['recommend', good, '--users-file', fifo], { timeoutMs: 20_000 });
+  assert.ok(!r.timedOut, 'hung on the FIFO');
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /--users-file: is a FIFO/);
 });
