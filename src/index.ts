@@ -60,3 +60,10 @@ export { summaryMarkdown } from './report/markdown.js';
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, type SafeTensor } from './io/safetensors.js';
 export { recommend, formatRecommendations, type Recommendation } from './serving/recommend.js';
 export { topK, type TopKOptions, type TopKResult } from './evaluation/topk.js';
+
+// Robustness: errors a caller may want to tell apart, run-folder ownership, the validation pass
+export { FileError, readRegularFile } from './io/files.js';
+export { RunFolderError, RunWriteError, runState, checkRunFolder, withRunFolder } from './experiments/runFolder.js';
+export { RunIntegrityError } from './experiments/runStore.js';
+export { registerOptionSchema, validateAgainst, type Rule } from './core/schema.js';
+export { DEFAULT_MAX_ID, DEFAULT_IDS_PER_RECORD, type IdLimits } from './data/limits.js';

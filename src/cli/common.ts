@@ -1,5 +1,6 @@
 // Helpers shared by the CLI commands: building a config from flags / files, loading the dataset a config names.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { FileError, readRegularText } from '../io/files.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Dataset } from '../data/types.js';
 import { basename, resolve as resolvePath } from 'node:path';
@@ -114,7 +115,14 @@ const FLAG_PATHS: Record<string, string> = {
 
 export function readConfigFile(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new UsageError(`config file '${path}' does not exist`);
-  return parseConfigText(readFileSync(path, 'utf8'), path);
+  let text: string;
+  try {
+    text = readRegularText(path, { what: 'config file', maxBytes: 64 * 2 ** 20 });
+  } catch (e) {
+    if (e instanceof FileError) throw new UsageError(e.message);
+    throw e;
+  }
+  return parseConfigText(text, path);
 }
 
 /** The override object that flags (other than --config/--preset) describe. */

@@ -237,11 +237,13 @@ export async function run(argv: string[]): Promise<number> {
       case 'download':
         return await downloadCmd(rest);
       case undefined:
+        // A usage error: the reason and the usage on stderr, exit 2 (as every command does).
+        return fail('expected a subcommand (stats, split or download)');
       case '--help':
       case '-h':
       case 'help':
         console.log(HELP.main);
-        return sub === undefined ? 2 : 0;
+        return 0;
       default:
         return fail(`unknown subcommand '${sub}'`);
     }

@@ -36,7 +36,8 @@ main(process.argv.slice(2)).then(
     const e = err as Error;
     console.error(`hardneg: ${e?.message ?? String(err)}`);
     if (process.env.HARDNEG_DEBUG) console.error(e?.stack);
-    // Bad input (config or flags) exits 2, like a usage error; failures while running exit 1.
-    process.exit(e?.name === 'ConfigError' || e?.name === 'UsageError' ? 2 : 1);
+    // Bad input (config or flags) and a refused run folder (held by another writer, or holding a run) exit 2,
+    // like a usage error; failures while running exit 1.
+    process.exit(e?.name === 'ConfigError' || e?.name === 'UsageError' || e?.name === 'RunFolderError' ? 2 : 1);
   },
 );

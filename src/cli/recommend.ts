@@ -1,6 +1,7 @@
 // `hardneg recommend RUN_DIR`: top-K items for users from a saved run, excluding items the user interacted with
 // in training (and validation) — CSV (user,rank,item,score) or JSON, with the dataset's original ids.
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { FileError, readRegularText } from '../io/files.js';
 import type { Dataset } from '../data/types.js';
 import { formatRecommendations, recommend } from '../serving/recommend.js';
 import { UsageError, commandFlags, openRun } from './common.js';
@@ -29,11 +30,20 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function resolveUsers(values: Record<string, unknown>, dataset: Dataset): Int32Array {
+function readUsersFile(path: string): string {
+  try {
+    return readRegularText(path, { what: '--users-file' });
+  } catch (e) {
+    if (e instanceof FileError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+function resolveUsers
+(values: Record<string, unknown>, dataset: Dataset): Int32Array {
   let tokens: string[] | null = null;
   if (values.users !== undefined) tokens = String(values.users).split(',').map((s) => s.trim()).filter(Boolean);
   if (values['users-file'] !== undefined) {
-    tokens = [...(tokens ?? []), ...readFileSync(String(values['users-file']), 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean)];
+    tokens = [...(tokens ?? []), ...readUsersFile(String(values['users-file'])).split(/\r?\n/).map((s) => s.trim()).filter(Boolean)];
   }
   if (!tokens) return Int32Array.from({ length: dataset.numUsers }, (_, i) => i);
   if (values['internal-ids']) {

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../data/types.js';
-import type { RunConfig } from '../experiments/config.js';
+import { ConfigError, type RunConfig } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { toJson, type RunSummary } from '../experiments/runStore.js';
 import {
@@ -16,6 +16,7 @@ import { table } from '../report/markdown.js';
 import { silentProgress } from '../training/progress.js';
 import { checkMethodOptions } from '../experiments/assemble.js';
 import { train } from '../experiments/run.js';
+import { checkRunFolder } from '../experiments/runFolder.js';
 import {
   CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, commandFlags, datasetFromConfig, flagOverrides, normaliseDatasetSpec, readConfigFile,
   writeOut,
@@ -31,6 +32,7 @@ mean ± std over seeds per cell; the best cell (by the selection metric on the s
   --seeds 1,2,3         seeds (default: the config's seed)
   --parallel 1|2        runs at a time: 2 = two child processes with HARDNEG_THREADS=1 (default 1, in-process)
   -o, --out DIR         sweep folder (default runs/sweep-<timestamp>)
+      --force           replace runs the sweep folder already holds (refused without it)
   --json                print the summary as JSON
   -q, --quiet           no per-run lines on stderr
   -h, --help
@@ -43,6 +45,7 @@ const OPTIONS = {
   seeds: { type: 'string' },
   parallel: { type: 'string' },
   out: { type: 'string', short: 'o' },
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -74,12 +77,12 @@ export function sweepTable(summaries: CellSummary[], config: RunConfig, markdown
   return table(header, rows, markdown);
 }
 
-async function runChild(job: Job, mainJs: string): Promise<SweepRunRecord> {
+async function runChild(job: Job, mainJs: string, force: boolean): Promise<SweepRunRecord> {
   const cfgPath = join(job.dir, 'request.json');
   mkdirSync(job.dir, { recursive: true });
   writeFileSync(cfgPath, toJson(job.config) + '\n');
   return new Promise((resolveP) => {
-    const child = spawn(process.execPath, [mainJs, 'train', '--config', cfgPath, '--out', job.dir, '--json', '-q'], {
+    const child = spawn(process.execPath, [mainJs, 'train', '--config', cfgPath, '--out', job.dir, '--json', '-q', ...(force ? ['--force'] : [])], {
       env: { ...process.env, HARDNEG_THREADS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -131,11 +134,15 @@ export async function run(argv: string[]): Promise<number> {
         config.dataset = normaliseDatasetSpec(config.dataset);
         checkMethodOptions(config);
       } catch (e) {
+        if (e instanceof ConfigError) throw new ConfigError(e.problems.map((p) => `grid cell ${cell.label}: ${p}`));
         throw new Error(`grid cell ${cell.label}: ${(e as Error).message}`);
       }
       jobs.push({ cell, seed, config, dir: join(outDir, runName(cell, seed)) });
     }
   }
+  // Every run folder is checked before the first run starts (a live writer, or a run --force would replace).
+  const force = Boolean(values.force);
+  for (const j of jobs) checkRunFolder(j.dir, { force });
   mkdirSync(outDir, { recursive: true });
   const quiet = Boolean(values.quiet);
   const log = (s: string) => { if (!quiet) process.stderr.write(s + '\n'); };
@@ -159,7 +166,7 @@ export async function run(argv: string[]): Promise<number> {
           ds = await datasetFromConfig(j.config.dataset);
           cache.set(key, ds);
         }
-        const r = await train(j.config, ds, { runDir: j.dir, progress: silentProgress(), datasetSpec: j.config.dataset });
+        const r = await train(j.config, ds, { runDir: j.dir, progress: silentProgress(), datasetSpec: j.config.dataset, force });
         report(i, { cell: j.cell.index, seed: j.seed, select: r.best, test: r.test, runDir: j.dir });
       } catch (e) {
         report(i, { cell: j.cell.index, seed: j.seed, select: {}, test: {}, runDir: j.dir, error: (e as Error).message });
@@ -171,7 +178,7 @@ export async function run(argv: string[]): Promise<number> {
     const worker = async () => {
       while (next < jobs.length) {
         const i = next++;
-        report(i, await runChild(jobs[i], mainJs));
+        report(i, await runChild(jobs[i], mainJs, force));
       }
     };
     await Promise.all([worker(), worker()]);

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { type RunConfig } from '../experiments/config.js';
 import { presets, resolveConfig } from '../experiments/presets.js';
 import { setThreads } from '../engine/kernels/index.js';
+import { MAX_THREADS } from '../engine/kernels/pool.js';
 import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
+import { checkRunFolder } from '../experiments/runFolder.js';
 import { fmt, table } from '../report/markdown.js';
 import { streamProgress, silentProgress } from '../training/progress.js';
 import { type RunResult } from '../training/types.js';
@@ -26,6 +28,7 @@ output:
       --resume DIR      continue the run in DIR from its checkpoint (written after every evaluation and kept until
                         the run finishes), with the run's own config; no config options with it
       --runs-dir DIR    parent folder for default run folders (default runs)
+      --force           replace the run an existing --out folder holds (refused without it)
       --no-save         do not write a run folder
       --json            print the summary as JSON on stdout
   -q, --quiet           no progress on stderr
@@ -41,6 +44,7 @@ const OPTIONS = {
   resume: { type: 'string' },
   'runs-dir': { type: 'string' },
   'no-save': { type: 'boolean' },
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   'print-config': { type: 'boolean' },
@@ -88,15 +92,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.threads !== undefined) {
     const n = Number(values.threads);
-    if (!Number.isInteger(n) || n < 1) {
-      process.stderr.write(`hardneg train: --threads: expected a positive integer, got '${String(values.threads)}'\n`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+      process.stderr.write(`hardneg train: --threads: expected an integer in [1, ${MAX_THREADS}] (the kernel pool's limit), got '${String(values.threads)}'\n`);
       return 2;
     }
     setThreads(n);
   }
   const resumeDir = values.resume as string | undefined;
   if (resumeDir !== undefined) {
-    const clash = [...Object.keys(CONFIG_FLAGS), 'out', 'runs-dir', 'no-save'].filter((k) => values[k as keyof typeof values] !== undefined);
+    const clash = [...Object.keys(CONFIG_FLAGS), 'out', 'runs-dir', 'no-save', 'force'].filter((k) => values[k as keyof typeof values] !== undefined);
     if (clash.length) {
       process.stderr.write(`hardneg train: --resume continues a run with its own config; drop ${clash.map((k) => `--${k}`).join(', ')}\n`);
       return 2;
@@ -108,6 +112,10 @@ export async function run(argv: string[]): Promise<number> {
     writeOut(toJson(config));
     return 0;
   }
+  // The run folder is checked before the data loads (a live writer, or a run --force would replace); train()
+  // then takes its lock.
+  const outDir = resumeDir ?? (values['no-save'] ? undefined : values.out as string | undefined);
+  if (outDir !== undefined) checkRunFolder(outDir, { resume: resumeDir !== undefined, force: Boolean(values.force) });
   const quiet = Boolean(values.quiet);
   const progress = quiet ? silentProgress() : streamProgress(process.stderr, config.epochs);
   const tl = performance.now();
@@ -128,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   let result: RunResult;
   try {
-    result = await train(config, dataset, { runDir, progress, datasetSpec: config.dataset, signal: abort.signal, resume: resumeDir !== undefined });
+    result = await train(config, dataset, { runDir, progress, datasetSpec: config.dataset, signal: abort.signal, resume: resumeDir !== undefined, force: Boolean(values.force) });
   } finally {
     process.removeListener('SIGINT', onSigint);
   }

@@ -3,6 +3,8 @@
 // split unless a split is given (then all their interactions are pooled and re-split, reported).
 import { statSync } from 'node:fs';
 import { DataError } from './errors.js';
+import { ConfigError } from '../core/schema.js';
+import { datasetSpecProblems } from './specSchema.js';
 import { dedupeLog, kCore, ratingThreshold } from './filter.js';
 import type { InteractionLog } from './log.js';
 import { loadLastFm } from './loaders/lastfm.js';
@@ -62,7 +64,7 @@ function loadSource(format: Format, path: string | undefined, name: string | und
     case 'mixgcf':
       return { kind: 'dataset', dataset: loadMixGcf(need(), { ...o, name }) };
     case 'ncf':
-      return { kind: 'dataset', dataset: loadNcf(need(), { name }) };
+      return { kind: 'dataset', dataset: loadNcf(need(), { ...o, name }) };
     case 'recbole': {
       const r = loadRecBole(need(), { ...o, name: spec.name ? name : undefined });
       return 'log' in r ? { kind: 'log', log: r.log } : { kind: 'dataset', dataset: r.dataset };
@@ -136,6 +138,7 @@ export function resolveSpec(spec: DatasetSpec): { format: Format; path?: string;
 
 /** Loads the log form of a spec's source (pre-split sources are pooled). Filters are applied. */
 export function loadLog(spec: DatasetSpec): InteractionLog {
+  checkSpec(spec);
   const { format, path, name } = resolveSpec(spec);
   const l = loadSource(format, path, name, spec);
   return applyFilters(l.kind === 'log' ? l.log : datasetToLog(l.dataset), spec);
@@ -151,7 +154,14 @@ function applyFilters(log: InteractionLog, spec: DatasetSpec): InteractionLog {
   return out;
 }
 
+/** Every key and value of a spec checked before anything loads (data/specSchema.ts): ConfigError naming the key. */
+function checkSpec(spec: DatasetSpec): void {
+  const problems = datasetSpecProblems(spec, 'dataset');
+  if (problems.length) throw new ConfigError(problems);
+}
+
 export function loadDataset(spec: DatasetSpec): Dataset {
+  checkSpec(spec);
   const { format, path, name } = resolveSpec(spec);
   const l = loadSource(format, path, name, spec);
   const split = typeof spec.split === 'string' ? parseSplit(spec.split) : spec.split;

@@ -1,7 +1,9 @@
 // The one table of named datasets: short name → format, where it lives under a data root, and (for
 // `hardneg data download`) where it comes from. Data roots, in order: an explicit dir, $HARDNEG_DATA,
 // ../shared/data beside the working directory or the package, ~/.cache/hardneg/data (the download default).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { FileError, readHead } from '../io/files.js';
+import { DataError } from './errors.js';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,9 +75,22 @@ export function guessFormat(path: string): Format | null {
   if (files.some((f) => f.endsWith('.train.rating'))) return 'ncf';
   if (files.some((f) => f.endsWith('.inter'))) return 'recbole';
   if (files.includes('train.txt') && files.includes('test.txt')) {
-    // LightGCN lines hold a user and many items; MixGCF lines hold exactly one pair.
-    const head = readFileSync(join(path, 'train.txt')).subarray(0, 4096).toString('latin1').split('\n').slice(0, 20).filter((l) => l.trim());
-    return head.length > 0 && head.every((l) => l.trim().split(/\s+/).length === 2) ? 'mixgcf' : 'lightgcn';
+    // LightGCN lines hold a user and many items; MixGCF lines hold exactly one pair, with item ids offset by the
+    // number of users (so above every user id). Only the head is read, from a regular file (never a FIFO).
+    const f = join(path, 'train.txt');
+    let head: string[];
+    try {
+      head = readHead(f, 4096, 'train.txt').toString('latin1').split('\n').slice(0, 20).filter((l) => l.trim());
+    } catch (e) {
+      if (e instanceof FileError) throw new DataError(f, 0, 'file', e.message.slice(f.length + 2).replace(/^train\.txt: /, ''));
+      throw e;
+    }
+    const pairs = head.map((l) => l.trim().split(/\s+/));
+    if (head.length === 0 || !pairs.every((p) => p.length === 2 && p.every((x) => /^\d{1,10}$/.test(x)))) return 'lightgcn';
+    // Pairs whose items are not above the users cannot be MixGCF-offset ids: LightGCN lines with one item each.
+    const maxUser = Math.max(...pairs.map((p) => Number(p[0])));
+    const minItem = Math.min(...pairs.map((p) => Number(p[1])));
+    return minItem > maxUser ? 'mixgcf' : 'lightgcn';
   }
   return null;
 }

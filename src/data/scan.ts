@@ -2,7 +2,7 @@
 // no per-line strings for the numeric formats, so Gowalla's 1M interactions load in a fraction of a second.
 // Line endings LF or CRLF; a UTF-8 byte-order mark at the start is skipped. Every parse error is a DataError
 // naming file, line and field.
-import { readFileSync, statSync } from 'node:fs';
+import { FileError, readRegularFile } from '../io/files.js';
 import { DataError } from './errors.js';
 
 const CR = 13;
@@ -15,16 +15,18 @@ const NINE = 57;
 /** Largest id we accept: ids index Int32Arrays. */
 export const MAX_ID = 2147483647;
 
-/** Reads a file as bytes, with a DataError (not an ENOENT stack) when it is missing or a directory. */
+/** Reads a file as bytes, with a DataError (not an ENOENT stack, never a hang) when it is missing, a directory, a FIFO
+ *  or a device: only regular files are read (src/io/files.ts). */
 export function readBytes(file: string): Buffer {
-  let st;
   try {
-    st = statSync(file);
-  } catch {
-    throw new DataError(file, 0, 'file', 'no such file');
+    return readRegularFile(file);
+  } catch (e) {
+    if (e instanceof FileError) {
+      const detail = e.code === 'ENOENT' ? 'no such file' : e.message.slice(file.length + 2).replace(/^file: /, '');
+      throw new DataError(file, 0, 'file', detail);
+    }
+    throw e;
   }
-  if (!st.isFile()) throw new DataError(file, 0, 'file', 'not a regular file');
-  return readFileSync(file);
 }
 
 /** Iterates the lines of a byte buffer: after next() returns true, [start, end) is the line without its EOL. */

@@ -41,7 +41,7 @@ export class Heap {
 
   /** A Float32Array of n zeros on the heap. */
   allocF32(n: number): Float32Array {
-    const b = this.take(n * 4);
+    const b = this.take(elements(n) * 4);
     const view = new Float32Array(this.memory.buffer, b.offset, n);
     this.track(view, b);
     this.zero(view);
@@ -53,7 +53,7 @@ export class Heap {
    * caller overwrites entirely before anything reads them (skips the zero-fill, which costs as much as a copy).
    */
   allocF32Uninit(n: number): Float32Array {
-    const b = this.take(n * 4);
+    const b = this.take(elements(n) * 4);
     const view = new Float32Array(this.memory.buffer, b.offset, n);
     this.track(view, b);
     return view;
@@ -61,7 +61,7 @@ export class Heap {
 
   /** An Int32Array of n zeros on the heap. */
   allocI32(n: number): Int32Array {
-    const b = this.take(n * 4);
+    const b = this.take(elements(n) * 4);
     const view = new Int32Array(this.memory.buffer, b.offset, n);
     this.track(view, b);
     this.zero(view);
@@ -112,6 +112,14 @@ export class Heap {
   }
 
   private take(requested: number): Block {
+    // Refused before any state changes: a NaN, negative, fractional or absurd size (e.g. from an out-of-range
+    // index upstream) used to turn `top` into NaN, after which every later allocation failed.
+    if (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 0) {
+      throw new RangeError(`hardneg engine heap: cannot allocate ${String(requested)} bytes (expected a non-negative integer)`);
+    }
+    if (requested > MAX_PAGES * PAGE_BYTES - HEAP_BASE) {
+      throw new RangeError(`hardneg engine heap: ${(requested / 2 ** 30).toFixed(2)} GiB requested, above the 4 GiB wasm32 limit`);
+    }
     const bytes = blockSize(Math.max(requested, 1));
     const lists = bytes <= SMALL_LIMIT ? this.small : this.large;
     const free = lists.get(bytes);
@@ -120,8 +128,9 @@ export class Heap {
       offset = free.pop()!;
     } else {
       offset = this.top;
-      this.top += bytes;
-      this.ensure(this.top);
+      // Grow first: if the memory cannot grow, `top` is unchanged and the heap stays usable.
+      this.ensure(offset + bytes);
+      this.top = offset + bytes;
     }
     this.liveBytes += bytes;
     if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
@@ -148,9 +157,26 @@ export class Heap {
     // Grow geometrically so repeated growth stays amortised.
     const havePages = have / PAGE_BYTES;
     const target = Math.min(MAX_PAGES, Math.max(needPages, Math.ceil(havePages * 1.5)));
-    this.memory.grow(target - havePages);
+    try {
+      this.memory.grow(target - havePages);
+    } catch {
+      // The geometric step may not fit where the exact need does.
+      try {
+        this.memory.grow(needPages - havePages);
+      } catch (e) {
+        throw new RangeError(`hardneg engine heap: cannot grow to ${(end / 2 ** 30).toFixed(2)} GiB (${(e as Error).message})`);
+      }
+    }
     this.buffers.add(this.memory.buffer);
   }
+}
+
+/** An element count as allocations accept it: a non-negative integer (RangeError naming the value otherwise). */
+function elements(n: number): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new RangeError(`hardneg engine heap: cannot allocate ${String(n)} elements (expected a non-negative integer)`);
+  }
+  return n;
 }
 
 function blockSize(bytes: number): number {

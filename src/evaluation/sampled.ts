@@ -9,7 +9,8 @@
 //   hr = recall = [r < K];  precision = [r < K] / K;  ndcg = [r < K] / log2(r + 2);  mrr = map = [r < K] / (r + 1).
 // Per user: the mean over the user's positives (so recall@K is the share of the user's positives that beat enough
 // negatives); reported metrics are means over users with ≥ 1 positive, as in full ranking.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readRegularText } from '../io/files.js';
 import { Rng, partialShuffleInto } from '../core/rng.js';
 import type { Dataset, InteractionSet } from '../data/types.js';
 import { beyondFor, splitOf, type BeyondSettings, type EvalEmbeddings, type EvalResult } from './fullRanking.js';
@@ -254,7 +255,7 @@ export function evaluateSampled(emb: EvalEmbeddings, dataset: Dataset, negatives
  * must have exactly one line and every line the same number of negatives.
  */
 export function loadNcfNegatives(path: string, dataset: Dataset, split: 'valid' | 'test' = 'test'): SampledNegatives {
-  return parseNcfNegatives(readFileSync(path, 'utf8'), dataset, split, path);
+  return parseNcfNegatives(readRegularText(path, { what: 'negatives file' }), dataset, split, path);
 }
 
 export function parseNcfNegatives(text: string, dataset: Dataset, split: 'valid' | 'test' = 'test', source = 'negatives'): SampledNegatives {

@@ -1,7 +1,9 @@
 // Run configuration: the schema, validation with messages that name the key path, merging of a preset with
 // overrides, and `a.b.c=value` overrides from the command line. A config is plain JSON data (what config.json of
 // a run holds), so a run can be re-created from its folder.
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
+import { ConfigError, FORBIDDEN_KEYS, S, check, forbiddenKeyProblems, show, type Rule } from '../core/schema.js';
+import { datasetSpecProblems } from '../data/specSchema.js';
 
 import type { DatasetConfig, RunConfig } from '../core/config.js';
 
@@ -9,33 +11,14 @@ export type { DatasetConfig, RunConfig };
 
 export const METRIC_NAMES = ['recall', 'ndcg', 'precision', 'hr', 'map', 'mrr'] as const;
 
-export class ConfigError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[], source?: string) {
-    const head = source ? `invalid config (${source})` : 'invalid config';
-    super(problems.length === 1 ? `${head}: ${problems[0]}` : `${head}:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
+export { ConfigError } from '../core/schema.js';
+export { registerOptionSchema, validateAgainst, type Rule } from '../core/schema.js';
 
 // ---------------------------------------------------------------- schema
-type Rule =
-  | { kind: 'int'; min?: number; max?: number; nullable?: boolean }
-  | { kind: 'number'; min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; nullable?: boolean }
-  | { kind: 'string' }
-  | { kind: 'bool' }
-  | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'intList'; min: number }
-  | { kind: 'object'; fields: Record<string, Rule>; required?: string[]; open?: boolean; nullable?: boolean }
-  | { kind: 'dataset' };
-
-const S = {
-  int: (min?: number, max?: number, nullable = false): Rule => ({ kind: 'int', min, max, nullable }),
-  num: (min?: number, exclusiveMin = false, max?: number): Rule => ({ kind: 'number', min, max, exclusiveMin }),
-  str: { kind: 'string' } as Rule,
-  bool: { kind: 'bool' } as Rule,
-  oneOf: (...values: string[]): Rule => ({ kind: 'enum', values }),
+/** A dataset: a short name or path (checked by the CLI's normaliseDatasetSpec), or a loader spec (data/specSchema.ts). */
+const DATASET: Rule = {
+  kind: 'custom',
+  check: (v, path) => (typeof v === 'string' && v.length > 0 ? [] : datasetSpecProblems(v, path)),
 };
 
 /** Encoder, sampler and loss objects are open: their own factories validate method-specific options. */
@@ -43,15 +26,17 @@ const SCHEMA: Rule = {
   kind: 'object',
   fields: {
     preset: S.str,
-    dataset: { kind: 'dataset' },
+    dataset: DATASET,
     encoder: {
       kind: 'object',
       open: true,
+      section: 'encoder',
       required: ['name'],
-      fields: { name: S.str, dim: S.int(1), layers: S.int(0), init: S.oneOf('xavier', 'normal') },
+      // Bounds: the engine's heap is 4 GiB (dim × items floats), gatherMean takes at most 65 layers.
+      fields: { name: S.str, dim: S.int(1, 4096), layers: S.int(0, 64), init: S.oneOf('xavier', 'normal') },
     },
-    sampler: { kind: 'object', open: true, required: ['name'], fields: { name: S.str } },
-    loss: { kind: 'object', open: true, nullable: true, required: ['name'], fields: { name: S.str } },
+    sampler: { kind: 'object', open: true, section: 'sampler', required: ['name'], fields: { name: S.str } },
+    loss: { kind: 'object', open: true, section: 'loss', nullable: true, required: ['name'], fields: { name: S.str } },
     optimizer: {
       kind: 'object',
       required: ['name'],
@@ -63,22 +48,22 @@ const SCHEMA: Rule = {
       },
     },
     l2: S.num(0),
-    batchSize: S.int(1),
+    batchSize: S.int(1, 1 << 24),
     batching: S.oneOf('interactions', 'users', 'groups'),
-    groupSize: S.int(1),
-    stepsPerEpoch: S.int(1, undefined, true),
-    epochs: S.int(0),
-    evalEvery: S.int(1),
-    patience: S.int(0),
+    groupSize: S.int(1, 1 << 16),
+    stepsPerEpoch: S.int(1, 1 << 30, true),
+    epochs: S.int(0, 10_000_000),
+    evalEvery: S.int(1, 10_000_000),
+    patience: S.int(0, 10_000_000),
     metric: S.str,
-    ks: { kind: 'intList', min: 1 },
+    ks: { kind: 'intList', min: 1, max: 100_000, maxLength: 64 },
     seed: S.int(0, 2 ** 53 - 1),
     selectOn: S.oneOf('valid', 'test'),
     validFraction: { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
     maskValidWhenTesting: S.bool,
     testCurve: S.bool,
     evalProtocol: S.oneOf('full', 'sampled'),
-    evalNegatives: S.int(1),
+    evalNegatives: S.int(1, 1_000_000),
     lrSchedule: {
       kind: 'object', nullable: true, required: ['name'],
       fields: {
@@ -90,118 +75,11 @@ const SCHEMA: Rule = {
   },
 };
 
-function show(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `a list ${JSON.stringify(v)}`;
-  if (v !== null && typeof v === 'object') return 'an object';
-  return String(v);
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const t = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-      prev = t;
-    }
-  }
-  return d[b.length];
-}
-
-function suggest(key: string, known: string[]): string {
-  let best = '';
-  let bestD = Infinity;
-  for (const k of known) {
-    const dist = editDistance(key, k);
-    if (dist < bestD) [best, bestD] = [k, dist];
-  }
-  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean '${best}'?)` : ` (known keys: ${known.join(', ')})`;
-}
-
-function check(rule: Rule, v: unknown, path: string, out: string[]): void {
-  const at = path || '(root)';
-  switch (rule.kind) {
-    case 'int': {
-      if (v === null && rule.nullable) return;
-      const range = rule.min !== undefined && rule.max !== undefined && rule.max < 2 ** 53 - 1
-        ? ` in [${rule.min}, ${rule.max}]` : rule.min !== undefined ? ` ≥ ${rule.min}` : '';
-      if (typeof v !== 'number' || !Number.isInteger(v) || (rule.min !== undefined && v < rule.min) ||
-        (rule.max !== undefined && v > rule.max)) {
-        out.push(`${at}: expected an integer${range}${rule.nullable ? ' or null' : ''}, got ${show(v)}`);
-      }
-      return;
-    }
-    case 'number': {
-      if (v === null && rule.nullable) return;
-      let range = '';
-      if (rule.min !== undefined) range += rule.exclusiveMin ? ` > ${rule.min}` : ` ≥ ${rule.min}`;
-      if (rule.max !== undefined) range += `${range ? ' and' : ''} ${rule.exclusiveMax ? '<' : '≤'} ${rule.max}`;
-      const bad = typeof v !== 'number' || !Number.isFinite(v) ||
-        (rule.min !== undefined && (rule.exclusiveMin ? v <= rule.min : v < rule.min)) ||
-        (rule.max !== undefined && (rule.exclusiveMax ? v >= rule.max : v > rule.max));
-      if (bad) out.push(`${at}: expected a number${range}, got ${show(v)}`);
-      return;
-    }
-    case 'string':
-      if (typeof v !== 'string' || v.length === 0) out.push(`${at}: expected a non-empty string, got ${show(v)}`);
-      return;
-    case 'bool':
-      if (typeof v !== 'boolean') out.push(`${at}: expected true or false, got ${show(v)}`);
-      return;
-    case 'enum':
-      if (typeof v !== 'string' || !rule.values.includes(v)) {
-        out.push(`${at}: expected one of ${rule.values.map((x) => `'${x}'`).join(', ')}, got ${show(v)}`);
-      }
-      return;
-    case 'intList':
-      if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < rule.min)) {
-        out.push(`${at}: expected a non-empty list of integers ≥ ${rule.min}, got ${show(v)}`);
-      }
-      return;
-    case 'dataset':
-      if (typeof v === 'string' && v.length > 0) return;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-        const o = v as Record<string, unknown>;
-        if (o.name === undefined && o.format === undefined) out.push(`${at}: needs a 'name' or a 'format'`);
-        for (const k of ['name', 'format', 'path'] as const) {
-          if (o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '')) {
-            out.push(`${at}.${k}: expected a non-empty string, got ${show(o[k])}`);
-          }
-        }
-        return;
-      }
-      out.push(`${at}: expected a dataset name (e.g. "synthetic", "lastfm") or a loader spec object, got ${show(v)}`);
-      return;
-    case 'object': {
-      if (v === null && rule.nullable) return;
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-        out.push(`${at}: expected an object${rule.nullable ? ' or null' : ''}, got ${show(v)}`);
-        return;
-      }
-      const o = v as Record<string, unknown>;
-      for (const r of rule.required ?? []) if (o[r] === undefined) out.push(`${path ? path + '.' : ''}${r}: required`);
-      for (const [k, val] of Object.entries(o)) {
-        const sub = rule.fields[k];
-        const p = path ? `${path}.${k}` : k;
-        if (sub) {
-          if (val !== undefined) check(sub, val, p, out);
-        } else if (!rule.open) {
-          out.push(`${p}: unknown key${suggest(k, Object.keys(rule.fields))}`);
-        }
-      }
-      return;
-    }
-  }
-}
-
 /** Checks a complete config; throws ConfigError listing every problem with its key path. */
 export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const problems: string[] = [];
   check(SCHEMA, cfg, '', problems);
+  // Method options (open objects until their registry schemas are plugged in) may not hold prototype keys either.
   const c = cfg as RunConfig;
   if (problems.length === 0) {
     for (const k of Object.keys((SCHEMA as { fields: Record<string, Rule> }).fields)) {
@@ -233,29 +111,36 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Deep merge: objects merge key by key, everything else (arrays included) is replaced. Inputs are not mutated. */
 export function deepMerge<T>(base: T, over: unknown): T {
+  const bad = forbiddenKeyProblems(over);
+  if (bad.length) throw new ConfigError(bad);
   if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? structuredClone(base) : structuredClone(over)) as T;
   const out: Record<string, unknown> = structuredClone(base) as Record<string, unknown>;
   for (const [k, v] of Object.entries(over)) {
-    out[k] = isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : structuredClone(v);
+    const cur = hasOwn(out, k) ? out[k] : undefined;
+    out[k] = isPlainObject(cur) && isPlainObject(v) ? deepMerge(cur, v) : structuredClone(v);
   }
   return out as T;
 }
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /** Sets `a.b.c` in a nested object (creating objects on the way). A string value at a key that holds an object
  *  (e.g. `encoder=lightgcn`) sets that object's `name`, keeping its other keys. */
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
   if (parts.some((p) => p === '')) throw new ConfigError([`${path}: bad key path`]);
+  const bad = parts.find((p) => FORBIDDEN_KEYS.has(p));
+  if (bad) throw new ConfigError([`${path}: '${bad}' is not allowed as a config key`]);
   let o = obj;
   for (let i = 0; i < parts.length - 1; i++) {
     const p = parts[i];
-    if (!isPlainObject(o[p])) {
+    if (!hasOwn(o, p) || !isPlainObject(o[p])) {
       o[p] = typeof o[p] === 'string' && p === 'dataset' ? { name: o[p] } : {};
     }
     o = o[p] as Record<string, unknown>;
   }
   const last = parts[parts.length - 1];
-  if (isPlainObject(o[last]) && typeof value === 'string' && parts.length === 1 && last !== 'dataset') {
+  if (hasOwn(o, last) && isPlainObject(o[last]) && typeof value === 'string' && parts.length === 1 && last !== 'dataset') {
     (o[last] as Record<string, unknown>).name = value;
   } else {
     o[last] = value;
@@ -265,7 +150,7 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
 export function getPath(obj: unknown, path: string): unknown {
   let o = obj;
   for (const p of path.split('.')) {
-    if (o === null || typeof o !== 'object') return undefined;
+    if (o === null || typeof o !== 'object' || !hasOwn(o, p)) return undefined;
     o = (o as Record<string, unknown>)[p];
   }
   return o;
@@ -294,16 +179,52 @@ export function parseOverrides(items: readonly string[]): Array<[string, unknown
 export function parseConfigText(text: string, source: string): Record<string, unknown> {
   let v: unknown;
   try {
-    v = source.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    v = source.endsWith('.json') ? JSON.parse(text) : parseYamlLinear(text);
   } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(e.problems, source);
     throw new ConfigError([`cannot parse: ${(e as Error).message.split('\n')[0]}`], source);
   }
   if (v === null || v === undefined) return {};
   if (!isPlainObject(v)) throw new ConfigError([`(root): expected a mapping of config keys, got ${show(v)}`], source);
+  const bad = forbiddenKeyProblems(v);
+  if (bad.length) throw new ConfigError(bad, source);
   // A run's config.json also records what the run used (the loss it resolved, its kernel backend); they are
   // outputs, not settings, so such a file can be given back as a config.
   for (const k of RUN_RECORD_KEYS) delete v[k];
   return v;
+}
+
+/**
+ * YAML in time linear in its size: the library's duplicate-key check compares every key with every other (a file of
+ * 30,000 keys took seconds), so it is off and duplicates are found here with one Set per mapping. Aliases are
+ * limited (no alias bombs).
+ */
+function parseYamlLinear(text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length) throw doc.errors[0];
+  const dup = (node: unknown, path: string): string | null => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const item of node.items) {
+        if (!isPair(item)) continue;
+        const k = isScalar(item.key) ? String(item.key.value) : String(item.key);
+        const p = path ? `${path}.${k}` : k;
+        if (seen.has(k)) return p;
+        seen.add(k);
+        const d = dup(item.value, p);
+        if (d) return d;
+      }
+    } else if (isSeq(node)) {
+      for (let i = 0; i < node.items.length; i++) {
+        const d = dup(node.items[i] as Node, `${path}[${i}]`);
+        if (d) return d;
+      }
+    }
+    return null;
+  };
+  const d = dup(doc.contents, '');
+  if (d) throw new ConfigError([`${d}: key given twice`]);
+  return doc.toJS({ maxAliasCount: 100 });
 }
 
 /** Keys a run adds to its config.json besides the config itself (see training/trainer.ts). */

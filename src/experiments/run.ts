@@ -32,6 +32,8 @@ import {
 import { ConfigError, type RunConfig, canonicalJson } from './config.js';
 import { resolveConfig } from './presets.js';
 import { RunWriter } from './runStore.js';
+import { withRunFolder } from './runFolder.js';
+import { checkDatasetShape } from '../data/check.js';
 
 export interface TrainOptions {
   /** Write the run folder here (config.json, dataset.json, metrics.jsonl, summary.*, model.safetensors). */
@@ -55,6 +57,8 @@ export interface TrainOptions {
   /** Called after each epoch's training, before its evaluation, with the run's (carved) dataset: e.g.
    * `NegativeTracer.record` (samplers/trace.ts). It must not train or draw from the run's streams. */
   onEpochEnd?: (epoch: number, encoder: Encoder, dataset: Dataset) => void;
+  /** Replace a run that runDir already holds (refused otherwise; experiments/runFolder.ts). */
+  force?: boolean;
 }
 
 const now = (): number => performance.now();
@@ -65,6 +69,14 @@ const now = (): number => performance.now();
  * quickstart) and validated, exactly as the CLI does.
  */
 export async function train(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
+  // Inputs are checked before the run folder is touched; the folder is owned (locked) while this call writes it,
+  // and an existing run in it is refused unless resuming or force (experiments/runFolder.ts).
+  checkMethodOptions(resolveConfig(undefined, partial as Record<string, unknown>));
+  checkDatasetShape(dataset, 'train');
+  return withRunFolder(opts.runDir, { resume: opts.resume, force: opts.force }, () => trainRun(partial, dataset, opts));
+}
+
+async function trainRun(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions): Promise<RunResult> {
   const t0 = now();
   const config = resolveConfig(undefined, partial as Record<string, unknown>);
   checkMethodOptions(config);

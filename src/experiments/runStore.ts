@@ -7,9 +7,12 @@
 //   model.safetensors  encoder parameters (`param.<name>`) and final pooled embeddings at the best epoch
 //                      (`embeddings.users`, `embeddings.items`, `embeddings.item_bias`), metadata: config, fingerprint
 //   per_user.safetensors  per-user test metrics at the best epoch (`users` I32, `test.<metric>` F32), for paired tests
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { encodeSafetensors, readSafetensors, type SafeTensor } from '../io/safetensors.js';
+import { appendFileChecked, lockHolder, RunFolderError, writeError, writeFileAtomic } from './runFolder.js';
+import { FileError, readRegularText } from '../io/files.js';
+import { forbiddenKeyProblems } from '../core/schema.js';
 import { summaryMarkdown } from '../report/markdown.js';
 import type { RunResult } from '../training/types.js';
 import type { RunConfig } from './config.js';
@@ -41,36 +44,50 @@ export class RunWriter {
    * checkpoint) and drops the rest (written by the run after its checkpoint, and redone now).
    */
   constructor(readonly dir: string, resumeAtLine?: number) {
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw writeError(dir, e, dir);
+    }
     const path = join(dir, 'metrics.jsonl');
     if (resumeAtLine === undefined) {
-      writeFileSync(path, '');
+      writeFileAtomic(path, '', dir);
       return;
     }
-    const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0) : [];
+    const lines = existsSync(path) ? readRegularText(path, { what: 'metrics.jsonl' }).split('\n').filter((l) => l.length > 0) : [];
     if (lines.length < resumeAtLine) {
       throw new Error(`${path}: has ${lines.length} lines, the checkpoint was written after line ${resumeAtLine}`);
     }
-    writeFileSync(path, lines.slice(0, resumeAtLine).map((l) => l + '\n').join(''));
+    writeFileAtomic(path, lines.slice(0, resumeAtLine).map((l) => l + '\n').join(''), dir);
     this.metricsLines = resumeAtLine;
   }
 
   writeConfig(config: unknown): void {
-    writeFileSync(join(this.dir, 'config.json'), toJson(config) + '\n');
+    writeFileAtomic(join(this.dir, 'config.json'), toJson(config) + '\n', this.dir);
   }
 
   writeDataset(info: unknown): void {
-    writeFileSync(join(this.dir, 'dataset.json'), toJson(info) + '\n');
+    writeFileAtomic(join(this.dir, 'dataset.json'), toJson(info) + '\n', this.dir);
   }
 
   appendMetrics(record: unknown): void {
-    appendFileSync(join(this.dir, 'metrics.jsonl'), toJson(record, 0) + '\n');
+    appendFileChecked(join(this.dir, 'metrics.jsonl'), toJson(record, 0) + '\n', this.dir);
     this.metricsLines++;
   }
 
+  /**
+   * The results, each file atomically (temporary name, then rename) and in an order that never leaves a folder
+   * looking finished when it is not: per-user metrics, then the model, then summary.md, and summary.json last
+   * (a folder with summary.json is a finished run; without it, readRun reports it incomplete).
+   */
   writeResult(r: RunResult): void {
-    writeFileSync(join(this.dir, 'summary.json'), toJson(summaryOf(r)) + '\n');
-    writeFileSync(join(this.dir, 'summary.md'), summaryMarkdown(r));
+    if (r.perUserTest) {
+      const t: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {
+        users: { shape: [r.perUserTest.users.length], data: r.perUserTest.users },
+      };
+      for (const [k, v] of Object.entries(r.perUserTest.values)) t[`test.${k}`] = { shape: [v.length], data: v };
+      writeFileAtomic(join(this.dir, 'per_user.safetensors'), encodeSafetensors(t, { fingerprint: r.dataset.fingerprint }), this.dir);
+    }
     if (r.weights) {
       const t: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {};
       for (const p of r.weights.params) t[`param.${p.name}`] = { shape: p.shape, data: p.data };
@@ -78,20 +95,15 @@ export class RunWriter {
       t['embeddings.users'] = { shape: [r.dataset.numUsers, e.dim], data: e.users };
       t['embeddings.items'] = { shape: [r.dataset.numItems, e.dim], data: e.items };
       if (e.itemBias) t['embeddings.item_bias'] = { shape: [r.dataset.numItems], data: e.itemBias };
-      writeSafetensors(join(this.dir, 'model.safetensors'), t, {
+      writeFileAtomic(join(this.dir, 'model.safetensors'), encodeSafetensors(t, {
         format: 'hardneg-run',
         config: JSON.stringify(r.config),
         fingerprint: r.dataset.fingerprint,
         best_epoch: String(r.bestEpoch),
-      });
+      }), this.dir);
     }
-    if (r.perUserTest) {
-      const t: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {
-        users: { shape: [r.perUserTest.users.length], data: r.perUserTest.users },
-      };
-      for (const [k, v] of Object.entries(r.perUserTest.values)) t[`test.${k}`] = { shape: [v.length], data: v };
-      writeSafetensors(join(this.dir, 'per_user.safetensors'), t, { fingerprint: r.dataset.fingerprint });
-    }
+    writeFileAtomic(join(this.dir, 'summary.md'), summaryMarkdown(r), this.dir);
+    writeFileAtomic(join(this.dir, 'summary.json'), toJson(summaryOf(r)) + '\n', this.dir);
   }
 }
 
@@ -139,38 +151,111 @@ export interface StoredRun {
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path)) throw new Error(`${path}: missing (${what}); is this a hardneg run folder?`);
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readRegularText(path, { what, maxBytes: 256 * 2 ** 20 }));
   } catch (e) {
+    if (e instanceof FileError) throw e;
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
 }
 
+/** Throws a RunFolderError when `dir` is not a finished run (being written, or stopped before its summary). */
+export function checkFinished(dir: string): void {
+  if (!existsSync(dir)) throw new RunFolderError(dir, `run folder '${dir}' does not exist`);
+  const h = lockHolder(dir);
+  if (h) throw new RunFolderError(dir, `run folder '${dir}' is being written by process ${h.pid} (since ${h.started}); wait for it to finish`, h.pid);
+  if (existsSync(join(dir, 'summary.json'))) return;
+  if (!existsSync(join(dir, 'config.json'))) throw new RunFolderError(dir, `${dir}: no config.json; is this a hardneg run folder?`);
+  if (existsSync(join(dir, 'checkpoint.safetensors'))) {
+    throw new RunFolderError(dir, `${dir}: an unfinished run (no summary.json): \`hardneg train --resume ${dir}\` continues it from its checkpoint`);
+  }
+  throw new RunFolderError(dir, `${dir}: an incomplete run (no summary.json and no checkpoint: its training stopped before the ` +
+    'first evaluation or while writing); train it again with --force');
+}
+
 export function readRun(dir: string): StoredRun {
-  if (!existsSync(dir)) throw new Error(`run folder '${dir}' does not exist`);
-  return {
+  checkFinished(dir);
+  const run = {
     dir,
     config: readJson(join(dir, 'config.json'), 'resolved config') as RunConfig,
     dataset: readJson(join(dir, 'dataset.json'), 'dataset fingerprint') as StoredRun['dataset'],
     summary: readJson(join(dir, 'summary.json'), 'final summary') as RunSummary,
   };
+  // Tampered files: objects where the run wrote objects, and no prototype keys (they would act unrecorded).
+  for (const [file, v] of [['config.json', run.config], ['dataset.json', run.dataset], ['summary.json', run.summary]] as const) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RunIntegrityError(join(dir, file), 'expected a JSON object');
+    const bad = forbiddenKeyProblems(v);
+    if (bad.length) throw new RunIntegrityError(join(dir, file), bad[0]);
+  }
+  return run;
 }
 
-/** Final embeddings saved with a run. */
+/** A run file whose content cannot be trusted (wrong dtype, shape, non-finite values, another run's data). */
+export class RunIntegrityError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: ${detail}`);
+    this.name = 'RunIntegrityError';
+  }
+}
+
+function readJsonIfThere(path: string): Record<string, unknown> | null {
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readRegularText(path, { maxBytes: 256 * 2 ** 20 })) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** Throws a RunIntegrityError unless `t` is an F32 tensor of `shape` (null entries: any) with only finite values. */
+function checkTensor(path: string, name: string, t: SafeTensor | undefined, shape: Array<number | null>, finite = true): Float32Array {
+  if (!t) throw new RunIntegrityError(path, `no '${name}' tensor`);
+  if (t.dtype !== 'F32' || (t.stored ?? 'F32') !== 'F32') throw new RunIntegrityError(path, `'${name}' is stored as ${t.stored ?? t.dtype}, expected F32`);
+  if (t.shape.length !== shape.length || shape.some((n, i) => n !== null && t.shape[i] !== n)) {
+    throw new RunIntegrityError(path, `'${name}' has shape [${t.shape.join(', ')}], expected [${shape.map((n) => n ?? '*').join(', ')}] (from config.json / dataset.json)`);
+  }
+  const d = t.data as Float32Array;
+  for (let i = 0; finite && i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      throw new RunIntegrityError(path, `'${name}' holds a non-finite value (${d[i]}) at index ${i}: the weights are unusable (a diverged run?)`);
+    }
+  }
+  return d;
+}
+
+/**
+ * Final embeddings saved with a run, verified before use: every tensor F32 with the shape dataset.json and
+ * config.json describe (users × dim, items × dim, item bias), and all values finite
+ * (openRun then checks the reloaded data against dataset.json's fingerprint). (The header's sizes are checked against the file before anything is allocated: io/safetensors.ts.)
+ */
 export function readRunEmbeddings(dir: string): { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null; fingerprint: string } {
   const path = join(dir, 'model.safetensors');
   if (!existsSync(path)) throw new Error(`${path}: missing (model weights)`);
-  const f = readSafetensors(path);
+  let f: ReturnType<typeof readSafetensors>;
+  try {
+    f = readSafetensors(path);
+  } catch (e) {
+    if (e instanceof FileError) throw e;
+    throw new RunIntegrityError(path, (e as Error).message.startsWith(path) ? (e as Error).message.slice(path.length + 2) : (e as Error).message);
+  }
+  const ds = readJsonIfThere(join(dir, 'dataset.json'));
+  const cfg = readJsonIfThere(join(dir, 'config.json'));
+  const nu = typeof ds?.numUsers === 'number' ? ds.numUsers : null;
+  const ni = typeof ds?.numItems === 'number' ? ds.numItems : null;
   const u = f.tensors['embeddings.users'];
-  const i = f.tensors['embeddings.items'];
-  if (!u || !i) throw new Error(`${path}: no embeddings.users / embeddings.items tensors`);
+  const dim = u && u.shape.length === 2 ? u.shape[1] : null;
+  const enc = cfg?.encoder as { name?: string; dim?: number } | undefined;
+  // MF-family and LightGCN embeddings have the encoder's dim; NGCF concatenates its layers (a multiple of it).
+  if (dim !== null && enc && typeof enc.dim === 'number' && enc.dim > 0) {
+    const ok = enc.name === 'ngcf' ? dim % enc.dim === 0 : dim === enc.dim;
+    if (!ok) throw new RunIntegrityError(path, `'embeddings.users' has dim ${dim}, config.json's encoder.dim is ${enc.dim}`);
+  }
+  const users = checkTensor(path, 'embeddings.users', u, [nu, null]);
+  const items = checkTensor(path, 'embeddings.items', f.tensors['embeddings.items'], [ni, dim]);
   const b = f.tensors['embeddings.item_bias'];
-  return {
-    users: u.data as Float32Array,
-    items: i.data as Float32Array,
-    dim: u.shape[1],
-    itemBias: b ? (b.data as Float32Array) : null,
-    fingerprint: f.metadata.fingerprint ?? '',
-  };
+  const itemBias = b ? checkTensor(path, 'embeddings.item_bias', b, [items.length / Math.max(1, dim ?? 1)]) : null;
+  for (const [name, t] of Object.entries(f.tensors)) if (name.startsWith('param.')) checkTensor(path, name, t, t.shape.map(() => null));
+  const fp = f.metadata.fingerprint ?? '';
+  return { users, items, dim: dim ?? 0, itemBias, fingerprint: fp };
 }
 
 /** Per-user test metrics saved with a run. */
@@ -179,8 +264,8 @@ export function readPerUser(dir: string): { users: Int32Array; values: Record<st
   if (!existsSync(path)) throw new Error(`${path}: missing (per-user test metrics)`);
   const f = readSafetensors(path);
   const users = f.tensors.users?.data;
-  if (!(users instanceof Int32Array)) throw new Error(`${path}: no I32 'users' tensor`);
+  if (!(users instanceof Int32Array) || f.tensors.users.stored !== 'I32') throw new Error(`${path}: no I32 'users' tensor`);
   const values: Record<string, Float32Array> = {};
-  for (const [k, t] of Object.entries(f.tensors)) if (k.startsWith('test.')) values[k.slice(5)] = t.data as Float32Array;
+  for (const [k, t] of Object.entries(f.tensors)) if (k.startsWith('test.')) values[k.slice(5)] = checkTensor(path, k, t, [users.length], false);
   return { users, values };
 }

@@ -3,7 +3,8 @@
 // then the raw little-endian tensor bytes; offsets are relative to the end of the header. We write F32 and I32
 // tensors, padded so the data section starts 8-byte aligned (the header is padded with spaces, as the reference
 // writer does), tensors sorted by name, stored contiguously in that order.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readRegularFile } from './files.js';
 
 export type SafeDtype = 'F32' | 'I32';
 
@@ -11,6 +12,8 @@ export interface SafeTensor {
   dtype: SafeDtype;
   shape: number[];
   data: Float32Array | Int32Array;
+  /** The dtype as stored in the file (F64/I64 are read into 32-bit arrays; readers that need F32 check this). */
+  stored?: string;
 }
 
 export interface SafeTensorsFile {
@@ -78,25 +81,42 @@ export function encodeSafetensors(
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): SafeTensorsFile {
   if (bytes.length < 8) throw new Error(`${source}: file too short (${bytes.length} bytes) for a safetensors header`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(dv.getBigUint64(0, true));
-  if (n > bytes.length - 8) throw new Error(`${source}: header length ${n} exceeds the file size ${bytes.length}`);
+  const n64 = dv.getBigUint64(0, true);
+  // Sizes are checked against the file before anything is allocated from them.
+  if (n64 > BigInt(bytes.length - 8)) throw new Error(`${source}: header length ${n64} exceeds the file size ${bytes.length}`);
+  const n = Number(n64);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>;
   } catch (e) {
     throw new Error(`${source}: header is not valid JSON (${(e as Error).message})`);
   }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error(`${source}: header is not a JSON object`);
   const base = 8 + n;
   const dataLen = bytes.length - base;
   const tensors: Record<string, SafeTensor> = {};
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  const rawMeta = header.__metadata__ ?? {};
+  if (rawMeta === null || typeof rawMeta !== 'object' || Array.isArray(rawMeta)) throw new Error(`${source}: __metadata__ is not an object of strings`);
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rawMeta)) {
+    if (typeof v !== 'string') throw new Error(`${source}: __metadata__.${k} is not a string`);
+    if (k === '__proto__') throw new Error(`${source}: __metadata__ key __proto__ is not allowed`);
+    metadata[k] = v;
+  }
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const info = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    const shape = info.shape ?? [];
-    const [b, e] = info.data_offsets ?? [NaN, NaN];
+    if (name === '__proto__') throw new Error(`${source}: tensor name __proto__ is not allowed`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${source}: tensor '${name}' is not a {dtype, shape, data_offsets} object`);
+    const info = raw as { dtype?: string; shape?: unknown; data_offsets?: unknown };
+    const shapeRaw = info.shape ?? [];
+    if (!Array.isArray(shapeRaw) || shapeRaw.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 0)) {
+      throw new Error(`${source}: tensor '${name}' has shape ${JSON.stringify(shapeRaw)}, expected a list of non-negative integers`);
+    }
+    const shape = shapeRaw as number[];
+    const offs = info.data_offsets;
+    const [b, e] = Array.isArray(offs) && offs.length === 2 && offs.every((x) => Number.isInteger(x)) ? offs as [number, number] : [NaN, NaN];
     if (!(b >= 0 && e >= b && e <= dataLen)) {
-      throw new Error(`${source}: tensor '${name}' has data_offsets [${b}, ${e}] outside the ${dataLen}-byte data`);
+      throw new Error(`${source}: tensor '${name}' has data_offsets ${JSON.stringify(offs)} outside the ${dataLen}-byte data`);
     }
     const count = shape.reduce((a, c) => a * c, 1);
     const width = info.dtype === 'F64' || info.dtype === 'I64' ? 8 : 4;
@@ -130,7 +150,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
       default:
         throw new Error(`${source}: tensor '${name}' has unsupported dtype ${String(info.dtype)}`);
     }
-    tensors[name] = { dtype, shape: [...shape], data };
+    tensors[name] = { dtype, shape: [...shape], data, stored: info.dtype };
   }
   return { tensors, metadata };
 }
@@ -144,5 +164,5 @@ export function writeSafetensors(
 }
 
 export function readSafetensors(path: string): SafeTensorsFile {
-  return decodeSafetensors(new Uint8Array(readFileSync(path)), path);
+  return decodeSafetensors(new Uint8Array(readRegularFile(path, { what: 'safetensors file' })), path);
 }

@@ -17,12 +17,9 @@ export function recommend(
   emb: { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null },
   dataset: Dataset, users: Int32Array, k: number, includeSeen = false,
 ): Recommendation[] {
-  if (!Number.isInteger(k) || k < 1) throw new Error(`recommend: k must be a positive integer, got ${k}`);
-  for (const u of users) {
-    if (!(Number.isInteger(u) && u >= 0 && u < dataset.numUsers)) {
-      throw new Error(`recommend: user index ${u} is outside 0..${dataset.numUsers - 1}`);
-    }
-  }
+  // Every input is checked before the engine heap is touched: an out-of-range user index used to reach the
+  // allocator as a NaN size and poison it for every later call in the process.
+  checkRecommendInputs(emb, dataset, users, k);
   const top = topK(emb, users, k, { exclude: includeSeen ? [] : [dataset.train, dataset.valid] });
   const out: Recommendation[] = [];
   for (let r = 0; r < users.length; r++) {
@@ -53,3 +50,25 @@ export function formatRecommendations(recs: Recommendation[], dataset: Dataset, 
   return lines.join('\n') + '\n';
 }
 
+/** Throws a RangeError/TypeError naming the first bad input of recommend(). */
+export function checkRecommendInputs(emb: { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null },
+  dataset: Dataset, users: ArrayLike<number>, k: number): void {
+  const nu = dataset.numUsers;
+  const ni = dataset.numItems;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`recommend: k must be a positive integer, got ${String(k)}`);
+  if (!emb || !Number.isInteger(emb.dim) || emb.dim < 1) throw new RangeError(`recommend: emb.dim must be a positive integer, got ${String(emb?.dim)}`);
+  if (!(emb.users instanceof Float32Array) || emb.users.length !== nu * emb.dim) {
+    throw new RangeError(`recommend: emb.users must be a Float32Array of ${nu} users × ${emb.dim}, got ${emb.users?.length} values`);
+  }
+  if (!(emb.items instanceof Float32Array) || emb.items.length !== ni * emb.dim) {
+    throw new RangeError(`recommend: emb.items must be a Float32Array of ${ni} items × ${emb.dim}, got ${emb.items?.length} values`);
+  }
+  if (emb.itemBias && (!(emb.itemBias instanceof Float32Array) || emb.itemBias.length !== ni)) {
+    throw new RangeError(`recommend: emb.itemBias must be a Float32Array of ${ni} values, got ${emb.itemBias.length}`);
+  }
+  if (!users || typeof users.length !== 'number') throw new TypeError('recommend: users must be an Int32Array of user indices');
+  for (let r = 0; r < users.length; r++) {
+    const u = users[r];
+    if (!Number.isInteger(u) || u < 0 || u >= nu) throw new RangeError(`recommend: users[${r}] = ${String(u)} is not a user index in 0..${nu - 1}`);
+  }
+}

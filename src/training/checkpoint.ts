@@ -11,6 +11,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { writeError } from '../io/runErrors.js';
 import type { EvalEmbeddings } from '../evaluation/fullRanking.js';
 import type { OptimizerState } from '../engine/optim.js';
 import type { ComponentState } from '../core/state.js';
@@ -96,8 +97,14 @@ export function writeCheckpoint(dir: string, c: TrainerCheckpoint): void {
   };
   const path = join(dir, CHECKPOINT_FILE);
   const tmp = `${path}.tmp`;
-  writeSafetensors(tmp, t, { format: FORMAT, state: JSON.stringify(meta) });
-  renameSync(tmp, path);
+  try {
+    writeSafetensors(tmp, t, { format: FORMAT, state: JSON.stringify(meta) });
+    renameSync(tmp, path);
+  } catch (e) {
+    // Disk full / permission denied: name the file; the previous checkpoint (if any) is intact.
+    rmSync(tmp, { force: true });
+    throw writeError(path, e, dir);
+  }
 }
 
 /** The checkpoint in `dir`, or an error naming what is missing or wrong. */

@@ -49,7 +49,7 @@ test('`hardneg train` with no arguments runs the synthetic example end to end (e
 test('config errors exit 2 and name the key path', () => {
   const r = cli(['train', '--set', 'encoder.layers=three', '--no-save']);
   assert.equal(r.code, 2);
-  assert.match(r.err, /encoder\.layers: expected an integer ≥ 0, got "three"/);
+  assert.match(r.err, /encoder\.layers: expected an integer in \[0, 64\], got "three"/);
   const dir = mkdtempSync(join(tmpdir(), 'hn-cli-'));
   try {
     const f = join(dir, 'c.yaml');

@@ -326,7 +326,7 @@ test('a default backend that falls back to JS (no kernels.wasm) is recorded and 
     const runDir = join(tmp, 'run');
     mkdirSync(runDir);
     const script = join(tmp, 'a', 'go.mjs');
-    writeFileSync(script, `import { train } from './src/training/trainer.js';
+    writeFileSync(script, `import { train } from './src/experiments/run.js';
 import { syntheticDataset } from './src/data/index.js';
 const r = await train({ epochs: 1, ks: [20], encoder: { dim: 4 } }, syntheticDataset({ users: 40, items: 60, seed: 1 }),
   { runDir: ${JSON.stringify(runDir)}, keepWeights: false });

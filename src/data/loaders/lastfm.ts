@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { assembleDataset, sequentialIds } from '../build.js';
 import { DataError } from '../errors.js';
+import { checkIdSpace, checkSizeOption } from '../limits.js';
 import { parseTable } from '../table.js';
 import type { DataReportEntry, Dataset } from '../types.js';
 import { rowCounts } from '../csr.js';
@@ -14,6 +15,9 @@ export interface LastFmOptions {
   test?: string;
   numUsers?: number;
   numItems?: number;
+  /** Id limits checked before allocating (data/limits.ts). */
+  maxId?: number;
+  maxIdsPerRecord?: number;
 }
 
 const COLS = [
@@ -29,6 +33,8 @@ export function loadLastFm(dir: string, opts: LastFmOptions = {}): Dataset {
   if (tables.train.rows === 0) throw new DataError(files.train, 0, 'file', 'no interactions in the training file');
   let maxU = 0;
   let maxI = 0;
+  let userAt = { file: files.train, line: 0, field: 'user' };
+  let itemAt = { file: files.train, line: 0, field: 'item' };
   for (const split of ['train', 'test'] as const) {
     const t = tables[split];
     if (t.blankLines > 0) report.push({ step: `load ${files[split]}`, message: `skipped ${t.blankLines} blank lines`, count: t.blankLines });
@@ -38,12 +44,16 @@ export function loadLastFm(dir: string, opts: LastFmOptions = {}): Dataset {
       if (i[k] === 0) throw new DataError(files[split], t.lineOf[k], 'item', 'id 0 in a 1-based file');
       u[k] -= 1;
       i[k] -= 1;
-      if (u[k] + 1 > maxU) maxU = u[k] + 1;
-      if (i[k] + 1 > maxI) maxI = i[k] + 1;
+      if (u[k] + 1 > maxU) [maxU, userAt] = [u[k] + 1, { file: files[split], line: t.lineOf[k], field: 'user' }];
+      if (i[k] + 1 > maxI) [maxI, itemAt] = [i[k] + 1, { file: files[split], line: t.lineOf[k], field: 'item' }];
     }
   }
-  const numUsers = opts.numUsers ?? maxU;
-  const numItems = opts.numItems ?? maxI;
+  // Before anything is sized by the ids (data/limits.ts); explicit sizes are held to the same limit.
+  const records = tables.train.rows + tables.test.rows;
+  checkIdSpace(maxU - 1, records, opts, userAt);
+  checkIdSpace(maxI - 1, records, opts, itemAt);
+  const numUsers = checkSizeOption(opts.numUsers, 'numUsers', maxU, records, opts, files.train) ?? maxU;
+  const numItems = checkSizeOption(opts.numItems, 'numItems', maxI, records, opts, files.train) ?? maxI;
   if (maxU > numUsers) throw new DataError(files.train, 0, 'user', `id ${maxU} exceeds numUsers ${numUsers}`);
   if (maxI > numItems) throw new DataError(files.train, 0, 'item', `id ${maxI} exceeds numItems ${numItems}`);
   const d = assembleDataset({

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assembleDataset, sequentialIds, type Pairs } from '../build.js';
 import { DataError } from '../errors.js';
+import { checkIdSpace } from '../limits.js';
 import { IntList, Lines, parseId, readBytes } from '../scan.js';
 import type { DataReportEntry, Dataset } from '../types.js';
 
@@ -13,6 +14,9 @@ export interface AdjacencyFile {
   items: Int32Array;
   maxUser: number;
   maxItem: number;
+  /** 1-based lines of the (first) largest user and item ids (0 when none). */
+  maxUserLine: number;
+  maxItemLine: number;
   /** Lines that name a user and no items. */
   emptyUsers: number;
   blankLines: number;
@@ -29,6 +33,8 @@ export function parseAdjacency(file: string, buf: Uint8Array = readBytes(file)):
   const is = new IntList(guess);
   let maxUser = -1;
   let maxItem = -1;
+  let maxUserLine = 0;
+  let maxItemLine = 0;
   let emptyUsers = 0;
   let blankLines = 0;
   while (lines.next()) {
@@ -46,10 +52,10 @@ export function parseAdjacency(file: string, buf: Uint8Array = readBytes(file)):
       while (p < e && buf[p] !== SPACE && buf[p] !== TAB) p++;
       if (user < 0) {
         user = parseId(buf, s, p, lines, 'user');
-        if (user > maxUser) maxUser = user;
+        if (user > maxUser) [maxUser, maxUserLine] = [user, lines.line];
       } else {
         const item = parseId(buf, s, p, lines, `item ${count + 1}`);
-        if (item > maxItem) maxItem = item;
+        if (item > maxItem) [maxItem, maxItemLine] = [item, lines.line];
         us.push(user);
         is.push(item);
         count++;
@@ -58,7 +64,7 @@ export function parseAdjacency(file: string, buf: Uint8Array = readBytes(file)):
     if (user < 0) blankLines++;
     else if (count === 0) emptyUsers++;
   }
-  return { users: us.toArray(), items: is.toArray(), maxUser, maxItem, emptyUsers, blankLines };
+  return { users: us.toArray(), items: is.toArray(), maxUser, maxItem, maxUserLine, maxItemLine, emptyUsers, blankLines };
 }
 
 /** Reads `org_id remap_id` lists; returns null (with a reason) when absent or inconsistent with n. */
@@ -97,8 +103,10 @@ export interface LightGcnOptions {
   valid?: string | null;
   /** Read user_list.txt / item_list.txt for original ids (default true). */
   originalIds?: boolean;
-  /** Reject ids above this (dense formats allocate per id); default 50,000,000. */
+  /** Reject ids above this (dense formats allocate per id); default 50,000,000. See data/limits.ts. */
   maxId?: number;
+  /** Id space allowed per interaction (default 100, above a 2^20 floor). See data/limits.ts. */
+  maxIdsPerRecord?: number;
 }
 
 export function loadLightGcn(dir: string, opts: LightGcnOptions = {}): Dataset {
@@ -115,18 +123,22 @@ export function loadLightGcn(dir: string, opts: LightGcnOptions = {}): Dataset {
   const parsed = new Map<string, AdjacencyFile>();
   let maxUser = -1;
   let maxItem = -1;
+  let records = 0;
+  let userAt = { file: trainFile, line: 0, field: 'user' };
+  let itemAt = { file: trainFile, line: 0, field: 'item' };
   for (const [split, f] of files) {
     const a = parseAdjacency(f);
     if (a.users.length === 0 && split === 'train') throw new DataError(f, 0, 'file', 'no interactions in the training file');
     if (a.blankLines > 0) report.push({ step: `load ${f}`, message: `skipped ${a.blankLines} blank lines`, count: a.blankLines });
     if (a.emptyUsers > 0) report.push({ step: `load ${f}`, message: `${a.emptyUsers} lines name a user with no items`, count: a.emptyUsers });
-    maxUser = Math.max(maxUser, a.maxUser);
-    maxItem = Math.max(maxItem, a.maxItem);
+    if (a.maxUser > maxUser) [maxUser, userAt] = [a.maxUser, { file: f, line: a.maxUserLine, field: 'user' }];
+    if (a.maxItem > maxItem) [maxItem, itemAt] = [a.maxItem, { file: f, line: a.maxItemLine, field: 'item' }];
+    records += a.users.length;
     parsed.set(split, a);
   }
-  const limit = opts.maxId ?? 50_000_000;
-  if (maxUser > limit) throw new DataError(trainFile, 0, 'user', `largest user id ${maxUser} exceeds ${limit}: this format uses ids as array indices (0-based, contiguous); raise maxId or use the csv loader, which remaps ids`);
-  if (maxItem > limit) throw new DataError(trainFile, 0, 'item', `largest item id ${maxItem} exceeds ${limit}: this format uses ids as array indices (0-based, contiguous); raise maxId or use the csv loader, which remaps ids`);
+  // Before anything is sized by the ids (data/limits.ts).
+  checkIdSpace(maxUser, records, opts, userAt);
+  checkIdSpace(maxItem, records, opts, itemAt);
   const numUsers = maxUser + 1;
   const numItems = maxItem + 1;
   let userIds: string[] | null = null;

@@ -2,10 +2,11 @@
 // `<prefix>.test.rating` (`user\titem\trating\ttimestamp`, 0-based ids used as they are) and optionally
 // `<prefix>.test.negative` (`(user,item)\tneg1\tneg2…`), which becomes Dataset.testNegatives aligned with the
 // test set's CSR order. numUsers / numItems = largest id + 1 over all three files.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assembleDataset, sequentialIds } from '../build.js';
 import { DataError } from '../errors.js';
+import { checkIdSpace } from '../limits.js';
 import { fingerprint } from '../fingerprint.js';
 import { IntList, Lines, parseId, readBytes } from '../scan.js';
 import { parseTable } from '../table.js';
@@ -13,6 +14,9 @@ import type { DataReportEntry, Dataset } from '../types.js';
 
 export interface NcfOptions {
   name?: string;
+  /** Id limits checked before allocating (data/limits.ts). */
+  maxId?: number;
+  maxIdsPerRecord?: number;
 }
 
 const COLS = [
@@ -32,6 +36,15 @@ export function ncfPrefix(path: string): string {
   return path.replace(/\.(train|test)\.rating$|\.test\.negative$/, '');
 }
 
+function entryExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface NegRows {
   users: Int32Array;
   items: Int32Array;
@@ -39,6 +52,7 @@ interface NegRows {
   n: number;
   lines: Int32Array;
   maxItem: number;
+  maxItemLine: number;
 }
 
 function parseNegatives(file: string): NegRows {
@@ -50,6 +64,7 @@ function parseNegatives(file: string): NegRows {
   const ln = new IntList();
   let n = -1;
   let maxItem = -1;
+  let maxItemLine = 0;
   while (lines.next()) {
     if (lines.blank()) continue;
     let p = lines.start;
@@ -62,7 +77,7 @@ function parseNegatives(file: string): NegRows {
     if (comma < 0 || close < 0 || comma > close || close >= e) throw lines.error('(user,item)', 'malformed "(user,item)" head');
     us.push(parseId(buf, p + 1, comma, lines, 'user'));
     const item = parseId(buf, comma + 1, close, lines, 'item');
-    if (item > maxItem) maxItem = item;
+    if (item > maxItem) [maxItem, maxItemLine] = [item, lines.line];
     is.push(item);
     p = close + 1;
     let count = 0;
@@ -72,7 +87,7 @@ function parseNegatives(file: string): NegRows {
       const s = p;
       while (p < e && buf[p] !== 32 && buf[p] !== 9) p++;
       const v = parseId(buf, s, p, lines, `negative ${count + 1}`);
-      if (v > maxItem) maxItem = v;
+      if (v > maxItem) [maxItem, maxItemLine] = [v, lines.line];
       negs.push(v);
       count++;
     }
@@ -80,7 +95,7 @@ function parseNegatives(file: string): NegRows {
     else if (count !== n) throw lines.error('negatives', `${count} negatives, earlier lines have ${n}`);
     ln.push(lines.line);
   }
-  return { users: us.toArray(), items: is.toArray(), negatives: negs.toArray(), n: Math.max(n, 0), lines: ln.toArray(), maxItem };
+  return { users: us.toArray(), items: is.toArray(), negatives: negs.toArray(), n: Math.max(n, 0), lines: ln.toArray(), maxItem, maxItemLine };
 }
 
 export function loadNcf(path: string, opts: NcfOptions = {}): Dataset {
@@ -92,14 +107,21 @@ export function loadNcf(path: string, opts: NcfOptions = {}): Dataset {
   const train = parseTable(trainFile, 'tab', COLS);
   const test = parseTable(testFile, 'tab', COLS);
   if (train.rows === 0) throw new DataError(trainFile, 0, 'file', 'no interactions in the training file');
-  const neg = existsSync(negFile) ? parseNegatives(negFile) : null;
+  // Optional, but an entry that is there and unreadable (a broken symlink, a FIFO, a directory) is an error.
+  const neg = existsSync(negFile) || entryExists(negFile) ? parseNegatives(negFile) : null;
   let maxU = -1;
   let maxI = neg ? neg.maxItem : -1;
-  for (const t of [train, test])
+  let userAt = { file: trainFile, line: 0, field: 'user' };
+  let itemAt = { file: negFile, line: neg?.maxItemLine ?? 0, field: 'item' };
+  for (const [t, file] of [[train, trainFile], [test, testFile]] as const)
     for (let k = 0; k < t.rows; k++) {
-      if (t.ids[0][k] > maxU) maxU = t.ids[0][k];
-      if (t.ids[1][k] > maxI) maxI = t.ids[1][k];
+      if (t.ids[0][k] > maxU) [maxU, userAt] = [t.ids[0][k], { file, line: t.lineOf[k], field: 'user' }];
+      if (t.ids[1][k] > maxI) [maxI, itemAt] = [t.ids[1][k], { file, line: t.lineOf[k], field: 'item' }];
     }
+  // Before anything is sized by the ids (data/limits.ts); the negatives file's lines count as records.
+  const records = train.rows + test.rows + (neg ? neg.users.length : 0);
+  checkIdSpace(maxU, records, opts, userAt);
+  checkIdSpace(maxI, records, opts, itemAt);
   const numUsers = maxU + 1;
   const numItems = maxI + 1;
   const d = assembleDataset({

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { jsKernels } from './js.js';
 import { createWasmKernels } from './wasm.js';
+import { MAX_THREADS } from './pool.js';
 import type { Kernels } from './types.js';
 
 export type BackendName = 'js' | 'wasm';
@@ -22,12 +23,22 @@ function envBackend(): BackendName {
   return e;
 }
 
+/**
+ * Thread counts above what the worker pool supports are clamped with a warning (they used to make the WASM
+ * backend fail to start and fall back, silently, to the slower JS backend, which is not bit-identical to it).
+ */
+function clampThreads(n: number, source: string): number {
+  if (n <= MAX_THREADS) return n;
+  process.stderr.write(`hardneg: ${source} ${n} is above the ${MAX_THREADS} threads the kernel pool supports; using ${MAX_THREADS}\n`);
+  return MAX_THREADS;
+}
+
 function envThreads(): number {
   const e = process.env.HARDNEG_THREADS;
-  if (e === undefined || e === '') return Math.max(1, availableParallelism());
+  if (e === undefined || e === '') return Math.min(MAX_THREADS, Math.max(1, availableParallelism()));
   const n = Number(e);
   if (!Number.isInteger(n) || n < 1) throw new Error(`HARDNEG_THREADS must be a positive integer, got '${e}'`);
-  return n;
+  return clampThreads(n, 'HARDNEG_THREADS');
 }
 
 function release(k: Kernels | null): void {
@@ -83,10 +94,10 @@ export function setBackend(name: BackendName): void {
 /** Sets the thread count (restarts the WASM backend with that many threads; the JS backend is single-threaded). */
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setThreads: expected a positive integer, got ${n}`);
-  threads = n;
+  threads = clampThreads(n, 'setThreads');
   if (active && active !== jsKernels) {
     release(active);
-    active = start('wasm', n, false);
+    active = start('wasm', threads, false);
   }
 }
 
