@@ -65,6 +65,8 @@ export interface BackendRecord {
   requested: string;
   /** Why the default WASM backend could not start and the JS one was used; null when there was no fallback. */
   fallbackReason: string | null;
+  /** The WASM kernel build that ran ('simd' | 'fma', engine `backendInfo().kernels`); null on the JS backend. */
+  kernels?: string | null;
 }
 
 export interface RunResult {
@@ -287,8 +289,7 @@ export async function train(partial: RunConfig | Record<string, unknown>, datase
     emit({ type: 'warning', message });
   };
   const seed = config.seed;
-  const { name: backendName, threads, requested, fallbackReason } = backendInfo();
-  const backend: BackendRecord = { name: backendName, threads, requested, fallbackReason };
+  const backend: BackendRecord = backendInfo();
   const fallback = backendWarning(backend);
   if (fallback) warn(fallback);
 
