@@ -858,3 +858,72 @@ export function scoreTopK(users: usize, packed: usize, ni: i32, d: i32, k: i32, 
 export function zeroBytes(ptr: usize, bytes: usize): void {
   memory.fill(ptr, 0, bytes);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Candidate pools (src/samplers/candidates.ts): uniform draws of training non-positives, the same random stream as
+// the JS Rng (xoshiro128**, Rng.int's rejection of the top remainder), so the draws are identical number for number.
+
+/**
+ * Draws M uniform items in [0, n) per user users[b], b = b0, b0+1, …, each redrawn while it is one of the user's
+ * training positives (CSR row, sorted), into out[b·M + m]. `state` holds the Rng's four 32-bit words (read, then
+ * written back). `mask` is a zeroed scratch of n bytes (left zeroed). Stops at the first user it must not serve
+ * (outside [0, rows), no free item, or few enough free items that the JS side serves it from a complement list:
+ * free·8 < n) and returns that b; returns B when every pool is drawn. Single-threaded: the stream is sequential.
+ */
+export function drawUniform(state: usize, indptr: usize, indices: usize, rows: i32, users: usize, B: i32, M: i32,
+  n: i32, out: usize, mask: usize, b0: i32): i32 {
+  let s0 = load<u32>(state), s1 = load<u32>(state, 4), s2 = load<u32>(state, 8), s3 = load<u32>(state, 12);
+  const nn = <u64>n;
+  const limit = (<u64>0x100000000 / nn) * nn;
+  let b = b0;
+  for (; b < B; b++) {
+    const u = load<i32>(users + (<usize>b << 2));
+    if (u < 0 || u >= rows) break;
+    const start = load<i32>(indptr + (<usize>u << 2)), end = load<i32>(indptr + (<usize>(u + 1) << 2));
+    const free = n - (end - start);
+    if (free <= 0 || <i64>free * 8 < <i64>n) break;
+    const po = out + (<usize>b * <usize>M << 2);
+    const useMask = end - start <= M * 4;
+    if (useMask) for (let p = start; p < end; p++) store<u8>(mask + <usize>load<i32>(indices + (<usize>p << 2)), 1);
+    for (let m = 0; m < M; m++) {
+      let j: i32 = 0;
+      for (;;) {
+        // Rng.int(n): r = nextU32() until r < limit, then r mod n.
+        let r: u32 = 0;
+        for (;;) {
+          r = rotl<u32>(s1 * 5, 7) * 9;
+          const t = s1 << 9;
+          s2 ^= s0;
+          s3 ^= s1;
+          s1 ^= s2;
+          s0 ^= s3;
+          s2 ^= t;
+          s3 = rotl<u32>(s3, 11);
+          if (<u64>r < limit) break;
+        }
+        j = <i32>(r % <u32>n);
+        let pos = false;
+        if (useMask) pos = load<u8>(mask + <usize>j) != 0;
+        else {
+          // Binary search in the sorted row (sortedIncludes).
+          let lo = start, hi = end;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            const x = load<i32>(indices + (<usize>mid << 2));
+            if (x < j) lo = mid + 1;
+            else hi = mid;
+          }
+          pos = lo < end && load<i32>(indices + (<usize>lo << 2)) == j;
+        }
+        if (!pos) break;
+      }
+      store<i32>(po + (<usize>m << 2), j);
+    }
+    if (useMask) for (let p = start; p < end; p++) store<u8>(mask + <usize>load<i32>(indices + (<usize>p << 2)), 0);
+  }
+  store<u32>(state, s0);
+  store<u32>(state, s1, 4);
+  store<u32>(state, s2, 8);
+  store<u32>(state, s3, 12);
+  return b;
+}

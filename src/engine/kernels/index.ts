@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { jsKernels } from './js.js';
 import { createWasmKernels, resolveKernelSet, type KernelSet, type KernelSetRequest, type WasmKernels } from './wasm.js';
-import type { AdamHyper, Kernels } from './types.js';
+import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 export type BackendName = 'js' | 'wasm';
 
@@ -143,6 +143,17 @@ export function backendInfo(): BackendInfo {
   const k = kernels();
   const set = (k as Partial<WasmKernels>).kernelSet ?? null;
   return { name: k.name, threads: k.threads, requested: requested!, fallbackReason, kernels: set };
+}
+
+/**
+ * Uniform candidate pools in WASM (WasmKernels.drawUniform: the Rng stream `state` advanced exactly as Rng.int
+ * would), from pool b0 on; returns the first pool it left to the caller (users.length when done), or null when the
+ * active backend has no such kernel (the caller draws in JS).
+ */
+export function drawUniformPools(state: Int32Array, train: CsrMatrix, users: Int32Array, M: number, out: Int32Array,
+  b0: number): number | null {
+  const k = kernels() as Partial<WasmKernels>;
+  return typeof k.drawUniform === 'function' ? k.drawUniform(state, train, users, M, out, b0) : null;
 }
 
 /** Kernels.adamDense on the active backend (the JS reference for a backend without it). */

@@ -12,7 +12,7 @@ import { MAX_CHUNKS, WorkerPool } from './pool.js';
 import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
-  'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense'] as const;
+  'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense', 'drawUniform'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -128,6 +128,8 @@ export class WasmKernels implements Kernels {
 
   private readonly minParallelWork: number;
   private meanPtrs: Int32Array | null = null;
+  private rngState: Int32Array | null = null;
+  private drawMask: Int32Array | null = null;
 
   constructor(threads: number, opts: WasmKernelOptions = {}) {
     this.minParallelWork = opts.minParallelWork ?? PAR_MIN_NS;
@@ -157,7 +159,9 @@ export class WasmKernels implements Kernels {
   dispose(): void {
     this.pool?.close();
     if (this.meanPtrs) heap.free(this.meanPtrs);
-    this.meanPtrs = null;
+    if (this.rngState) heap.free(this.rngState);
+    if (this.drawMask) heap.free(this.drawMask);
+    this.meanPtrs = this.rngState = this.drawMask = null;
   }
 
   // ------------------------------------------------------------------------------------------------ dispatch
@@ -407,6 +411,42 @@ export class WasmKernels implements Kernels {
         h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, -(h.lr / bc1), Math.sqrt(bc2), h.eps, h.weightDecay],
       n, 16, n * NS_ADAM);
     } finally {
+      this.done();
+    }
+  }
+
+  /**
+   * Extra (not in the Kernels seam; used by samplers/candidates.ts): uniform candidate pools drawn from the Rng whose
+   * four state words are `state` (updated in place, the same stream as Rng.int), rejecting training positives of
+   * `train`: out[b·M + m] for b = b0, b0+1, … until the first user the JS side must serve itself (see assembly
+   * drawUniform). Returns that b (B when done). On the calling thread.
+   */
+  drawUniform(state: Int32Array, train: CsrMatrix, users: Int32Array, M: number, out: Int32Array, b0: number): number {
+    const B = users.length;
+    need('drawUniform', 'out', out, B * M);
+    checkCsr('drawUniform', train);
+    if (B - b0 <= 0) return b0;
+    const st = (this.rngState ??= heap.allocI32(4));
+    st.set(state.subarray(0, 4));
+    const words = Math.ceil(train.cols / 4);
+    if (!this.drawMask || this.drawMask.length < words) {
+      if (this.drawMask) heap.free(this.drawMask);
+      this.drawMask = heap.allocI32(Math.max(words, 1024)); // zeroed; drawUniform leaves it zeroed
+    }
+    let outH: Int32Array | null = null;
+    try {
+      // The pools are written, never read: an off-heap output gets a heap scratch copied out, not in.
+      const onHeap = heap.owns(out);
+      if (!onHeap) outH = heap.allocI32Uninit(B * M);
+      const po = onHeap ? out.byteOffset : outH!.byteOffset;
+      const f = this.fns[OP.drawUniform] as unknown as (...a: number[]) => number;
+      const stop = f(st.byteOffset, this.pc(train.indptr), this.pc(train.indices), train.rows, this.p(users, false), B, M,
+        train.cols, po, this.drawMask.byteOffset, b0);
+      if (outH) out.set(outH.subarray(b0 * M, stop * M), b0 * M);
+      state.set(st);
+      return stop;
+    } finally {
+      if (outH) heap.free(outH);
       this.done();
     }
   }
