@@ -4,7 +4,7 @@
 // Engine
 export {
   heap, Heap, Rng, AliasTable, Tensor, tidy, keep, noGrad, Parameter, xavierUniform, normal, constant,
-  Adam, AdaGrad, SGD, createOptimizer, kernels, setBackend, setThreads, backendInfo, wasmAvailable,
+  Adam, AdaGrad, SGD, createOptimizer, kernels, setBackend, setThreads, setKernelSet, backendInfo, wasmAvailable,
 } from './engine/index.js';
 export type { Shape, Optimizer, BackendName, Kernels, CsrMatrix } from './engine/index.js';
 export * as ops from './engine/ops.js';
