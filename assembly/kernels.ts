@@ -11,10 +11,9 @@
 //   matmul / scoring / spmm: each output element is one sequential f32 sum over the reduction index, starting at
 //   0, in increasing order (c = Σ_p a_p·b_p; accumulate adds the old value last: c_old + Σ). In the plain SIMD build
 //   (kernels.wasm) there is no FMA, so SIMD lanes and scalar tails round identically. The FMA build
-//   (kernels-fma.wasm, `--enable relaxed-simd`, ASC_FEATURE_RELAXED_SIMD) computes each SIMD step of the matmul
-//   micro-kernels (mm, mmDeep, scoreTopK) as one fused multiply-add (`madd` below: f32x4.relaxed_madd), which rounds
-//   once instead of twice, so their numbers differ from the plain build's in the last bits; scalar tails stay
-//   unfused, and spmm, rowDot, groupDot and scaleRows are unfused in both builds (`mulAdd`). Which path an output element takes depends only
+//   (kernels-fma.wasm, `--enable relaxed-simd`, ASC_FEATURE_RELAXED_SIMD) computes each SIMD step as one fused
+//   multiply-add (`madd` below: f32x4.relaxed_madd), which rounds once instead of twice, so its numbers differ from
+//   the plain build's in the last bits; scalar tails stay unfused. Which path an output element takes depends only
 //   on its position (column, candidate), never on the thread split, so both builds are bit-identical across thread
 //   counts. Adam, gathers and the float64 kernels are the same in both builds.
 //   rowDot: four lane sums over p ≡ 0,1,2,3 (mod 4) for p < d & ~3, then (l0 + l1) + (l2 + l3), then the tail
@@ -26,16 +25,6 @@ const NEG_INF: f32 = -Infinity;
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
-
-/**
- * c + a·b per lane, never fused (both builds): for the kernels whose sums are one dependency chain per accumulator
- * (spmm, rowDot, groupDot) the fused op's longer latency made the FMA build slower (spmm 26.5 vs 22.9 ms on Gowalla),
- * and scaleRows is memory-bound, so they keep the plain build's numbers.
- */
-// @ts-ignore: decorator
-@inline function mulAdd(a: v128, b: v128, c: v128): v128 {
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
@@ -271,14 +260,14 @@ export function spmm(indptr: usize, indices: usize, values: usize, x: usize, d: 
         for (let e = e0; e < e1; e++) {
           const px = x + <usize>load<i32>(indices + (<usize>e << 2)) * rowB + off;
           const v = v128.load32_splat(values + (<usize>e << 2));
-          s0 = mulAdd(v, v128.load(px), s0);
-          s1 = mulAdd(v, v128.load(px, 16), s1);
-          s2 = mulAdd(v, v128.load(px, 32), s2);
-          s3 = mulAdd(v, v128.load(px, 48), s3);
-          s4 = mulAdd(v, v128.load(px, 64), s4);
-          s5 = mulAdd(v, v128.load(px, 80), s5);
-          s6 = mulAdd(v, v128.load(px, 96), s6);
-          s7 = mulAdd(v, v128.load(px, 112), s7);
+          s0 = madd(v, v128.load(px), s0);
+          s1 = madd(v, v128.load(px, 16), s1);
+          s2 = madd(v, v128.load(px, 32), s2);
+          s3 = madd(v, v128.load(px, 48), s3);
+          s4 = madd(v, v128.load(px, 64), s4);
+          s5 = madd(v, v128.load(px, 80), s5);
+          s6 = madd(v, v128.load(px, 96), s6);
+          s7 = madd(v, v128.load(px, 112), s7);
         }
       } else {
         for (let e = e0; e < e1; e++) {
@@ -309,7 +298,7 @@ export function spmm(indptr: usize, indices: usize, values: usize, x: usize, d: 
       for (let e = e0; e < e1; e++) {
         const px = x + <usize>load<i32>(indices + (<usize>e << 2)) * rowB + off;
         const xv = v128.load(px);
-        s0 = values ? mulAdd(v128.load32_splat(values + (<usize>e << 2)), xv, s0) : f32x4.add(s0, xv);
+        s0 = values ? madd(v128.load32_splat(values + (<usize>e << 2)), xv, s0) : f32x4.add(s0, xv);
       }
       const q = py + off;
       if (acc) s0 = f32x4.add(v128.load(q), s0);
@@ -472,7 +461,7 @@ export function rowDot(a: usize, b: usize, d: i32, out: usize, r0: i32, r1: i32,
     const pa = a + <usize>r * rowB, pb = b + <usize>r * rowB;
     let acc = f32x4.splat(0);
     let j: usize = 0;
-    for (; j < d4; j += 16) acc = mulAdd(v128.load(pa + j), v128.load(pb + j), acc);
+    for (; j < d4; j += 16) acc = madd(v128.load(pa + j), v128.load(pb + j), acc);
     let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) +
       (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
     for (; j < rowB; j += 4) s += load<f32>(pa + j) * load<f32>(pb + j);
@@ -503,10 +492,10 @@ export function groupDot(q: usize, K: i32, table: usize, idx: usize, M: i32, d: 
       let j: usize = 0;
       for (; j < d4; j += 16) {
         const qv = v128.load(pq + j);
-        a0 = mulAdd(qv, v128.load(t0 + j), a0);
-        a1 = mulAdd(qv, v128.load(t1 + j), a1);
-        a2 = mulAdd(qv, v128.load(t2 + j), a2);
-        a3 = mulAdd(qv, v128.load(t3 + j), a3);
+        a0 = madd(qv, v128.load(t0 + j), a0);
+        a1 = madd(qv, v128.load(t1 + j), a1);
+        a2 = madd(qv, v128.load(t2 + j), a2);
+        a3 = madd(qv, v128.load(t3 + j), a3);
       }
       let s0: f32 = (f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1)) + (f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3));
       let s1: f32 = (f32x4.extract_lane(a1, 0) + f32x4.extract_lane(a1, 1)) + (f32x4.extract_lane(a1, 2) + f32x4.extract_lane(a1, 3));
@@ -528,7 +517,7 @@ export function groupDot(q: usize, K: i32, table: usize, idx: usize, M: i32, d: 
       const t0 = table + <usize>load<i32>(pi + (<usize>m << 2)) * rowB;
       let a0 = f32x4.splat(0);
       let j: usize = 0;
-      for (; j < d4; j += 16) a0 = mulAdd(v128.load(pq + j), v128.load(t0 + j), a0);
+      for (; j < d4; j += 16) a0 = madd(v128.load(pq + j), v128.load(t0 + j), a0);
       let s0: f32 = (f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1)) + (f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3));
       for (; j < rowB; j += 4) s0 += load<f32>(pq + j) * load<f32>(t0 + j);
       store<f32>(po + (<usize>m << 2), s0);
@@ -546,7 +535,7 @@ export function scaleRows(src: usize, coef: usize, d: i32, out: usize, alpha: f3
     const s = src + <usize>r * rowB, o = out + <usize>r * rowB;
     let j: usize = 0;
     if (acc) {
-      for (; j + 16 <= rowB; j += 16) v128.store(o + j, mulAdd(cv, v128.load(s + j), v128.load(o + j)));
+      for (; j + 16 <= rowB; j += 16) v128.store(o + j, madd(cv, v128.load(s + j), v128.load(o + j)));
       for (; j < rowB; j += 4) store<f32>(o + j, load<f32>(o + j) + c * load<f32>(s + j));
     } else {
       for (; j + 16 <= rowB; j += 16) v128.store(o + j, f32x4.mul(cv, v128.load(s + j)));

@@ -28,7 +28,7 @@ function laneDot(q: Float32Array, qo: number, t: Float32Array, to: number, d: nu
   const f = Math.fround;
   const l = [0, 0, 0, 0];
   const d4 = d & ~3;
-  // fused: one rounding per step (the product of two floats is exact in a double). groupDot is unfused in both builds.
+  // The FMA build fuses the SIMD lanes' multiply-adds (one rounding: the product of two floats is exact in a double).
   for (let p = 0; p < d4; p++) l[p & 3] = fused ? f(q[qo + p] * t[to + p] + l[p & 3]) : f(l[p & 3] + f(q[qo + p] * t[to + p]));
   let s = f(f(l[0] + l[1]) + f(l[2] + l[3]));
   for (let p = d4; p < d; p++) s = f(s + f(q[qo + p] * t[to + p]));
@@ -58,7 +58,7 @@ for (const set of KERNEL_SETS) {
       });
       const expect = new Float32Array(R * M);
       for (let r = 0; r < R; r++) {
-        for (let m = 0; m < M; m++) expect[r * M + m] = laneDot(q, Math.floor(r / K) * d, table, idx[r * M + m] * d, d, false);
+        for (let m = 0; m < M; m++) expect[r * M + m] = laneDot(q, Math.floor(r / K) * d, table, idx[r * M + m] * d, d, set === 'fma');
       }
       bitsEqual(outs[1], expect, `wasm×1 R${R} K${K} M${M} d${d}`);
       bitsEqual(outs[2], outs[1], `wasm×2 vs ×1 R${R} K${K} M${M} d${d}`);
