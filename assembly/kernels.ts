@@ -9,12 +9,37 @@
 // - No allocation: scratch memory is passed in by the caller.
 // - Summation orders (documented because the JS reference may sum in another order):
 //   matmul / scoring / spmm: each output element is one sequential f32 sum over the reduction index, starting at
-//   0, in increasing order (c = Σ_p a_p·b_p; accumulate adds the old value last: c_old + Σ). No FMA, so SIMD lanes
-//   and scalar tails round identically.
+//   0, in increasing order (c = Σ_p a_p·b_p; accumulate adds the old value last: c_old + Σ). In the plain SIMD build
+//   (kernels.wasm) there is no FMA, so SIMD lanes and scalar tails round identically. The FMA build
+//   (kernels-fma.wasm, `--enable relaxed-simd`, ASC_FEATURE_RELAXED_SIMD) computes each SIMD step as one fused
+//   multiply-add (`madd` below: f32x4.relaxed_madd), which rounds once instead of twice, so its numbers differ from
+//   the plain build's in the last bits; scalar tails stay unfused. Which path an output element takes depends only
+//   on its position (column, candidate), never on the thread split, so both builds are bit-identical across thread
+//   counts. Adam, gathers and the float64 kernels are the same in both builds.
 //   rowDot: four lane sums over p ≡ 0,1,2,3 (mod 4) for p < d & ~3, then (l0 + l1) + (l2 + l3), then the tail
 //   p ≥ d & ~3 added in order.
 
 const NEG_INF: f32 = -Infinity;
+
+/** c + a·b per lane: fused (one rounding) in the FMA build, mul then add in the plain SIMD build. */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** 1 in the FMA build, 0 in the plain SIMD build. */
+export function kernelSet(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
+
+/**
+ * Lane 0 of madd(splat(a), splat(b), splat(c)): the engine calls it with a = b = 1 + 2^-12, c = −(1 + 2^-11) to check
+ * that this build's madd really fuses (2^-24) rather than rounding the product first (0) on this CPU.
+ */
+export function fmaProbe(a: f32, b: f32, c: f32): f32 {
+  return f32x4.extract_lane(madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Dense matmul: register-blocked 4×8 micro-kernel, C = op(A)·B with B row-major (k×n, row stride ldb).
@@ -30,17 +55,17 @@ const NEG_INF: f32 = -Infinity;
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     const a0 = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
     const a1 = v128.load32_splat(a + rsa);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
     const a2 = v128.load32_splat(a + r2);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
     const a3 = v128.load32_splat(a + r3);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
     a += psa;
     b += psb;
   }
@@ -62,8 +87,8 @@ const NEG_INF: f32 = -Infinity;
   let a = pa, b = pb;
   for (let p = 0; p < k; p++) {
     const a0 = v128.load32_splat(a);
-    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(b)));
-    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(b, 16)));
+    c0 = madd(a0, v128.load(b), c0);
+    c1 = madd(a0, v128.load(b, 16), c1);
     a += psa;
     b += psb;
   }
@@ -80,7 +105,7 @@ const NEG_INF: f32 = -Infinity;
   let c0 = f32x4.splat(0);
   let a = pa, b = pb;
   for (let p = 0; p < k; p++) {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(b)));
+    c0 = madd(v128.load32_splat(a), v128.load(b), c0);
     a += psa;
     b += psb;
   }
@@ -147,17 +172,17 @@ export function mm(a: usize, rsa: i32, psa: i32, b: usize, ldb: i32, c: usize, n
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     const a0 = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
     const a1 = v128.load32_splat(a + rsa);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
     const a2 = v128.load32_splat(a + r2);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
     const a3 = v128.load32_splat(a + r3);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
     a += psa;
     b += psb;
   }
@@ -235,14 +260,14 @@ export function spmm(indptr: usize, indices: usize, values: usize, x: usize, d: 
         for (let e = e0; e < e1; e++) {
           const px = x + <usize>load<i32>(indices + (<usize>e << 2)) * rowB + off;
           const v = v128.load32_splat(values + (<usize>e << 2));
-          s0 = f32x4.add(s0, f32x4.mul(v, v128.load(px)));
-          s1 = f32x4.add(s1, f32x4.mul(v, v128.load(px, 16)));
-          s2 = f32x4.add(s2, f32x4.mul(v, v128.load(px, 32)));
-          s3 = f32x4.add(s3, f32x4.mul(v, v128.load(px, 48)));
-          s4 = f32x4.add(s4, f32x4.mul(v, v128.load(px, 64)));
-          s5 = f32x4.add(s5, f32x4.mul(v, v128.load(px, 80)));
-          s6 = f32x4.add(s6, f32x4.mul(v, v128.load(px, 96)));
-          s7 = f32x4.add(s7, f32x4.mul(v, v128.load(px, 112)));
+          s0 = madd(v, v128.load(px), s0);
+          s1 = madd(v, v128.load(px, 16), s1);
+          s2 = madd(v, v128.load(px, 32), s2);
+          s3 = madd(v, v128.load(px, 48), s3);
+          s4 = madd(v, v128.load(px, 64), s4);
+          s5 = madd(v, v128.load(px, 80), s5);
+          s6 = madd(v, v128.load(px, 96), s6);
+          s7 = madd(v, v128.load(px, 112), s7);
         }
       } else {
         for (let e = e0; e < e1; e++) {
@@ -273,7 +298,7 @@ export function spmm(indptr: usize, indices: usize, values: usize, x: usize, d: 
       for (let e = e0; e < e1; e++) {
         const px = x + <usize>load<i32>(indices + (<usize>e << 2)) * rowB + off;
         const xv = v128.load(px);
-        s0 = f32x4.add(s0, values ? f32x4.mul(v128.load32_splat(values + (<usize>e << 2)), xv) : xv);
+        s0 = values ? madd(v128.load32_splat(values + (<usize>e << 2)), xv, s0) : f32x4.add(s0, xv);
       }
       const q = py + off;
       if (acc) s0 = f32x4.add(v128.load(q), s0);
@@ -436,7 +461,7 @@ export function rowDot(a: usize, b: usize, d: i32, out: usize, r0: i32, r1: i32,
     const pa = a + <usize>r * rowB, pb = b + <usize>r * rowB;
     let acc = f32x4.splat(0);
     let j: usize = 0;
-    for (; j < d4; j += 16) acc = f32x4.add(acc, f32x4.mul(v128.load(pa + j), v128.load(pb + j)));
+    for (; j < d4; j += 16) acc = madd(v128.load(pa + j), v128.load(pb + j), acc);
     let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) +
       (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
     for (; j < rowB; j += 4) s += load<f32>(pa + j) * load<f32>(pb + j);
@@ -467,10 +492,10 @@ export function groupDot(q: usize, K: i32, table: usize, idx: usize, M: i32, d: 
       let j: usize = 0;
       for (; j < d4; j += 16) {
         const qv = v128.load(pq + j);
-        a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(t0 + j)));
-        a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(t1 + j)));
-        a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(t2 + j)));
-        a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(t3 + j)));
+        a0 = madd(qv, v128.load(t0 + j), a0);
+        a1 = madd(qv, v128.load(t1 + j), a1);
+        a2 = madd(qv, v128.load(t2 + j), a2);
+        a3 = madd(qv, v128.load(t3 + j), a3);
       }
       let s0: f32 = (f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1)) + (f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3));
       let s1: f32 = (f32x4.extract_lane(a1, 0) + f32x4.extract_lane(a1, 1)) + (f32x4.extract_lane(a1, 2) + f32x4.extract_lane(a1, 3));
@@ -492,7 +517,7 @@ export function groupDot(q: usize, K: i32, table: usize, idx: usize, M: i32, d: 
       const t0 = table + <usize>load<i32>(pi + (<usize>m << 2)) * rowB;
       let a0 = f32x4.splat(0);
       let j: usize = 0;
-      for (; j < d4; j += 16) a0 = f32x4.add(a0, f32x4.mul(v128.load(pq + j), v128.load(t0 + j)));
+      for (; j < d4; j += 16) a0 = madd(v128.load(pq + j), v128.load(t0 + j), a0);
       let s0: f32 = (f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1)) + (f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3));
       for (; j < rowB; j += 4) s0 += load<f32>(pq + j) * load<f32>(t0 + j);
       store<f32>(po + (<usize>m << 2), s0);
@@ -510,7 +535,7 @@ export function scaleRows(src: usize, coef: usize, d: i32, out: usize, alpha: f3
     const s = src + <usize>r * rowB, o = out + <usize>r * rowB;
     let j: usize = 0;
     if (acc) {
-      for (; j + 16 <= rowB; j += 16) v128.store(o + j, f32x4.add(v128.load(o + j), f32x4.mul(cv, v128.load(s + j))));
+      for (; j + 16 <= rowB; j += 16) v128.store(o + j, madd(cv, v128.load(s + j), v128.load(o + j)));
       for (; j < rowB; j += 4) store<f32>(o + j, load<f32>(o + j) + c * load<f32>(s + j));
     } else {
       for (; j + 16 <= rowB; j += 16) v128.store(o + j, f32x4.mul(cv, v128.load(s + j)));
@@ -556,6 +581,66 @@ export function adam(param: usize, grad: usize, m: usize, v: usize, b1: f32, b2:
   for (; o < bytes; o += 4) {
     const p = load<f32>(param + o);
     let g = load<f32>(grad + o);
+    if (hasWd) g = g + wd * p;
+    const mm = b1 * load<f32>(m + o) + omb1 * g;
+    const vv = b2 * load<f32>(v + o) + (omb2 * g) * g;
+    store<f32>(m + o, mm);
+    store<f32>(v + o, vv);
+    const den = sqrt<f32>(vv) * ibc + eps;
+    store<f32>(param + o, p + negStep * (mm / den));
+  }
+}
+
+/**
+ * Dense Adam over table rows [r0, r1) when the gradient is row-sparse: row t's gradient is vals[slot[t]] when
+ * slot[t] ≥ 0 and zero otherwise. One pass over param, m and v (and the touched gradient rows): the same numbers as
+ * densifying the gradient into a zeroed buffer (g = 0 + vals, which turns −0 into +0) and running `adam` over it,
+ * without writing and re-reading that buffer. Runs of untouched rows go through one zero-gradient span.
+ */
+export function adamDense(param: usize, vals: usize, slot: usize, d: i32, m: usize, v: usize, b1: f32, b2: f32,
+  omb1: f32, omb2: f32, negStep: f32, bc2sqrt: f32, eps: f32, wd: f32, r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  let r = r0;
+  while (r < r1) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    if (s >= 0) {
+      const t = <usize>r * rowB;
+      adamSpanG(param + t, vals + <usize>s * rowB, m + t, v + t, rowB, b1, b2, omb1, omb2, negStep, bc2sqrt, eps, wd, true);
+      r++;
+      continue;
+    }
+    let e = r + 1;
+    while (e < r1 && load<i32>(slot + (<usize>e << 2)) < 0) e++;
+    const t = <usize>r * rowB;
+    adamSpanG(param + t, 0, m + t, v + t, <usize>(e - r) * rowB, b1, b2, omb1, omb2, negStep, bc2sqrt, eps, wd, false);
+    r = e;
+  }
+}
+
+/** adamSpan with g = 0 + grad (hasG) or g = +0 (no gradient row): see adamDense. */
+// @ts-ignore: decorator
+@inline function adamSpanG(param: usize, grad: usize, m: usize, v: usize, bytes: usize, b1: f32, b2: f32,
+  omb1: f32, omb2: f32, negStep: f32, bc2sqrt: f32, eps: f32, wd: f32, hasG: bool): void {
+  const vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vo1 = f32x4.splat(omb1), vo2 = f32x4.splat(omb2);
+  const ibc: f32 = <f32>1 / bc2sqrt;
+  const vns = f32x4.splat(negStep), vbc = f32x4.splat(ibc), veps = f32x4.splat(eps), vwd = f32x4.splat(wd);
+  const zero = f32x4.splat(0);
+  const hasWd = wd != 0;
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) {
+    const p = v128.load(param + o);
+    let g = hasG ? f32x4.add(zero, v128.load(grad + o)) : zero;
+    if (hasWd) g = f32x4.add(g, f32x4.mul(vwd, p));
+    const mm = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vo1, g));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(f32x4.mul(vo2, g), g));
+    v128.store(m + o, mm);
+    v128.store(v + o, vv);
+    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vbc), veps);
+    v128.store(param + o, f32x4.add(p, f32x4.mul(vns, f32x4.div(mm, den))));
+  }
+  for (; o < bytes; o += 4) {
+    const p = load<f32>(param + o);
+    let g: f32 = hasG ? <f32>0 + load<f32>(grad + o) : <f32>0;
     if (hasWd) g = g + wd * p;
     const mm = b1 * load<f32>(m + o) + omb1 * g;
     const vv = b2 * load<f32>(v + o) + (omb2 * g) * g;
@@ -772,4 +857,73 @@ export function scoreTopK(users: usize, packed: usize, ni: i32, d: i32, k: i32, 
  */
 export function zeroBytes(ptr: usize, bytes: usize): void {
   memory.fill(ptr, 0, bytes);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Candidate pools (src/samplers/candidates.ts): uniform draws of training non-positives, the same random stream as
+// the JS Rng (xoshiro128**, Rng.int's rejection of the top remainder), so the draws are identical number for number.
+
+/**
+ * Draws M uniform items in [0, n) per user users[b], b = b0, b0+1, …, each redrawn while it is one of the user's
+ * training positives (CSR row, sorted), into out[b·M + m]. `state` holds the Rng's four 32-bit words (read, then
+ * written back). `mask` is a zeroed scratch of n bytes (left zeroed). Stops at the first user it must not serve
+ * (outside [0, rows), no free item, or few enough free items that the JS side serves it from a complement list:
+ * free·8 < n) and returns that b; returns B when every pool is drawn. Single-threaded: the stream is sequential.
+ */
+export function drawUniform(state: usize, indptr: usize, indices: usize, rows: i32, users: usize, B: i32, M: i32,
+  n: i32, out: usize, mask: usize, b0: i32): i32 {
+  let s0 = load<u32>(state), s1 = load<u32>(state, 4), s2 = load<u32>(state, 8), s3 = load<u32>(state, 12);
+  const nn = <u64>n;
+  const limit = (<u64>0x100000000 / nn) * nn;
+  let b = b0;
+  for (; b < B; b++) {
+    const u = load<i32>(users + (<usize>b << 2));
+    if (u < 0 || u >= rows) break;
+    const start = load<i32>(indptr + (<usize>u << 2)), end = load<i32>(indptr + (<usize>(u + 1) << 2));
+    const free = n - (end - start);
+    if (free <= 0 || <i64>free * 8 < <i64>n) break;
+    const po = out + (<usize>b * <usize>M << 2);
+    const useMask = end - start <= M * 4;
+    if (useMask) for (let p = start; p < end; p++) store<u8>(mask + <usize>load<i32>(indices + (<usize>p << 2)), 1);
+    for (let m = 0; m < M; m++) {
+      let j: i32 = 0;
+      for (;;) {
+        // Rng.int(n): r = nextU32() until r < limit, then r mod n.
+        let r: u32 = 0;
+        for (;;) {
+          r = rotl<u32>(s1 * 5, 7) * 9;
+          const t = s1 << 9;
+          s2 ^= s0;
+          s3 ^= s1;
+          s1 ^= s2;
+          s0 ^= s3;
+          s2 ^= t;
+          s3 = rotl<u32>(s3, 11);
+          if (<u64>r < limit) break;
+        }
+        j = <i32>(r % <u32>n);
+        let pos = false;
+        if (useMask) pos = load<u8>(mask + <usize>j) != 0;
+        else {
+          // Binary search in the sorted row (sortedIncludes).
+          let lo = start, hi = end;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            const x = load<i32>(indices + (<usize>mid << 2));
+            if (x < j) lo = mid + 1;
+            else hi = mid;
+          }
+          pos = lo < end && load<i32>(indices + (<usize>lo << 2)) == j;
+        }
+        if (!pos) break;
+      }
+      store<i32>(po + (<usize>m << 2), j);
+    }
+    if (useMask) for (let p = start; p < end; p++) store<u8>(mask + <usize>load<i32>(indices + (<usize>p << 2)), 0);
+  }
+  store<u32>(state, s0);
+  store<u32>(state, s1, 4);
+  store<u32>(state, s2, 8);
+  store<u32>(state, s3, 12);
+  return b;
 }

@@ -179,6 +179,17 @@ export async function main(argv: string[]): Promise<number> {
     log('');
     log('Gowalla, batch 2048, dim 64: median ms per step');
     log(formatTable(['case', ...PHASES], results.map((r) => [r.name, ...PHASES.map((p) => fmtMs(r.median[p]))])));
+    // The issue's targets, as ratios of this run's medians.
+    const by = new Map(results.map((r) => [r.name, r]));
+    const dns = by.get('mf-dns64'), dense = by.get('mf-uniform-dense'), lazy = by.get('mf-uniform-lazy');
+    if (dns) {
+      const share = dns.median.sample / dns.median.total;
+      log(`MF + DNS (M 64): sampling ${(100 * share).toFixed(0)}% of the step (target ≤ 20%: ${share <= 0.2 ? 'met' : 'NOT met'})`);
+    }
+    if (dense && lazy) {
+      const q = dense.median.total / lazy.median.total;
+      log(`MF dense-Adam step / lazy-Adam step = ${q.toFixed(2)} (target ≤ 1.5: ${q <= 1.5 ? 'met' : 'NOT met'})`);
+    }
   }
   let lastfm: LastFmResult | null = null;
   if (!hasFlag(argv, 'no-lastfm')) {

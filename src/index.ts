@@ -4,7 +4,7 @@
 // Engine
 export {
   heap, Heap, Rng, AliasTable, KeyedRng, Tensor, tidy, keep, noGrad, Parameter, xavierUniform, normal, constant,
-  Adam, AdaGrad, SGD, createOptimizer, kernels, setBackend, setThreads, backendInfo, wasmAvailable,
+  Adam, AdaGrad, SGD, createOptimizer, kernels, setBackend, setThreads, setKernelSet, backendInfo, wasmAvailable,
 } from './engine/index.js';
 export type { Shape, Optimizer, BackendName, Kernels, CsrMatrix } from './engine/index.js';
 // Fused ops defined outside the engine (also `ops.customOp`).

@@ -108,17 +108,17 @@ export function tableScores(pass: EncoderPass, q: Float32Array, K: number, cands
   const d = src.dim;
   const R = cands.length / M;
   if (q.length !== Math.ceil(R / K) * d) return false;
-  const idx = heap.allocI32(R * M);
   const s = heap.allocF32Uninit(R * M);
   try {
-    const off = src.rowOffset;
-    for (let t = 0; t < idx.length; t++) idx[t] = cands[t] + off;
+    // Item rows start at rowOffset: a view of each table from there takes the candidate ids as they are (no
+    // per-candidate offset loop; the view stays on the heap, so the kernel reads it in place).
+    const off = src.rowOffset * d;
     for (let l = 0; l < layers; l++) {
-      groupDot(q, K, src.tables[l], idx, R, M, d, s);
+      const t = src.tables[l];
+      groupDot(q, K, off ? t.subarray(off) : t, cands, R, M, d, s);
       each(l, s);
     }
   } finally {
-    heap.free(idx);
     heap.free(s);
   }
   return true;

@@ -7,5 +7,5 @@ export * from './ops.js';
 export { xavierUniform, normal, constant } from './init.js';
 export { Adam, AdaGrad, SGD, createOptimizer, type Optimizer, type OptimizerState, type AdamOptions,
   type AdaGradOptions, type SGDOptions } from './optim.js';
-export { kernels, setBackend, setThreads, backendInfo, wasmAvailable, jsKernels, type BackendName } from './kernels/index.js';
+export { kernels, setBackend, setThreads, setKernelSet, backendInfo, wasmAvailable, jsKernels, type BackendName, type KernelSet, type KernelSetRequest } from './kernels/index.js';
 export type { Kernels, CsrMatrix, AdamHyper } from './kernels/types.js';

@@ -68,6 +68,14 @@ export class Heap {
     return view;
   }
 
+  /** An Int32Array of n UNINITIALISED numbers on the heap (see allocF32Uninit). */
+  allocI32Uninit(n: number): Int32Array {
+    const b = this.take(n * 4);
+    const view = new Int32Array(this.memory.buffer, b.offset, n);
+    this.track(view, b);
+    return view;
+  }
+
   /** Returns a view from allocF32/allocI32 to the heap. Freeing twice or freeing a sub-view throws. */
   free(view: ArrayBufferView): void {
     const b = this.blocks.get(view);

@@ -6,7 +6,7 @@
 // exactly what their dense forms do with a zero grad. Otherwise a row-sparse grad is densified first.
 
 import { heap } from './memory.js';
-import { kernels } from './kernels/index.js';
+import { adamDense, kernels } from './kernels/index.js';
 import type { AdamHyper } from './kernels/types.js';
 import type { Parameter } from './param.js';
 
@@ -136,8 +136,11 @@ export class Adam extends Base {
       if (!p.hasGrad()) return;
       h.step = ++this.steps[i];
       const { m, v } = this.slots[i];
-      const rg = this.lazy ? p.rowGrad : null;
-      if (rg) K.adamRows(p.data, rg.values, rg.rows, p.cols, m, v, h);
+      const rg = p.rowGrad;
+      if (rg && this.lazy) K.adamRows(p.data, rg.values, rg.rows, p.cols, m, v, h);
+      // Dense Adam over a row-sparse grad: one fused pass (the same numbers as densifying it first, without writing
+      // and re-reading a dense gradient the size of the table).
+      else if (rg) adamDense(p.data, rg.values, p.rowSlots!, p.cols, m, v, h);
       else K.adam(p.data, p.denseGrad()!, m, v, p.size, h);
     });
   }

@@ -67,6 +67,14 @@ export class Parameter extends Tensor {
     return this.rowGradView;
   }
 
+  /**
+   * While a row-sparse grad is held (rowGrad non-null): slot[t] = the position of table row t in rowGrad.rows, or −1
+   * (on the heap, so the fused dense Adam reads it in place). Null otherwise.
+   */
+  get rowSlots(): Int32Array | null {
+    return this.rowGrad ? this.slot : null;
+  }
+
   override hasGrad(): boolean {
     return this.grad !== null || this.nRows > 0;
   }
@@ -106,7 +114,7 @@ export class Parameter extends Tensor {
   override _acceptRowGrad(idx: Int32Array, g: Float32Array, d: number): boolean {
     if (!this.sparse || this.grad !== null) return false;
     if (d !== this.cols) throw new Error(`Parameter ${this.name}: row grad width ${d} != ${this.cols}`);
-    if (!this.slot) this.slot = new Int32Array(this.rows).fill(-1);
+    if (!this.slot) this.slot = heap.allocI32(this.rows).fill(-1);
     const slot = this.slot;
     this.reserveRows(this.nRows + idx.length);
     const rows = this.sRows!, vals = this.sVals!;
@@ -147,6 +155,7 @@ export class Parameter extends Tensor {
     if (this.gradBuf) heap.free(this.gradBuf);
     if (this.sRows) heap.free(this.sRows);
     if (this.sVals) heap.free(this.sVals);
+    if (this.slot) heap.free(this.slot);
     this.gradBuf = this.sRows = this.sVals = null;
     this.slot = null;
     this.nRows = 0;

@@ -102,8 +102,15 @@ async function trainRun(partial: RunConfig | Record<string, unknown>, dataset: D
     emit({ type: 'warning', message });
   };
   const seed = config.seed;
-  const { name: backendName, threads, requested, fallbackReason } = backendInfo();
-  const backend: BackendRecord = { name: backendName, threads, requested, fallbackReason };
+  const backend: BackendRecord = backendInfo();
+  const ck = resumed?.kernels;
+  if (ck && (ck.backend !== backend.name || (ck.build ?? null) !== (backend.kernels ?? null))) {
+    // The two kernel builds (and the JS backend) differ in the last bits: going on under another would silently
+    // break the bit-identity of a resumed run.
+    throw new ConfigError([`resume: the checkpoint in ${opts.runDir} was written by the ${ck.backend} backend` +
+      `${ck.build ? ` with ${ck.build} kernels` : ''}; this process runs ${backend.name}${backend.kernels ? ` with ${backend.kernels} kernels` : ''}` +
+      `${ck.build ? ` (set HARDNEG_KERNELS=${ck.build} to resume it bit for bit)` : ` (set HARDNEG_BACKEND=${ck.backend})`}`]);
+  }
   const fallback = backendWarning(backend);
   if (fallback) warn(fallback);
 

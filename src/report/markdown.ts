@@ -27,7 +27,7 @@ export function summaryMarkdown(r: RunResult): string {
   lines.push(`- sampler: \`${JSON.stringify(c.sampler)}\`, loss: \`${JSON.stringify(c.loss ?? 'sampler default / bpr')}\``);
   lines.push(`- optimizer: ${c.optimizer.name} lr ${c.optimizer.lr}, L2 ${c.l2}, batch ${c.batchSize} by ${c.batching}`);
   const b = r.backend;
-  lines.push(`- kernels: ${b.name} backend, ${b.threads} thread${b.threads === 1 ? '' : 's'}` +
+  lines.push(`- kernels: ${b.name} backend${b.kernels ? ` (${b.kernels} kernels)` : ''}, ${b.threads} thread${b.threads === 1 ? '' : 's'}` +
     `${b.fallbackReason !== null ? ` (fell back from ${b.requested}: ${b.fallbackReason})` : ''}`);
   lines.push(`- selection: ${c.metric} on ${r.selectOn}; best epoch ${r.bestEpoch} of ${r.epochsRun}` +
     `${r.stoppedEarly ? ' (stopped early)' : ''}; ${r.seconds.total.toFixed(1)} s (train ${r.seconds.train.toFixed(1)}, eval ${r.seconds.eval.toFixed(1)})`, '');

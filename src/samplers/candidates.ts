@@ -8,6 +8,7 @@
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import { AliasTable, type Rng } from '../core/rng.js';
 import { sortedIncludes } from '../data/csr.js';
+import { drawUniformPools } from '../engine/kernels/index.js';
 
 /** Users whose free items are fewer than numItems / COMPLEMENT_RATIO are served from a complement list. */
 const COMPLEMENT_RATIO = 8;
@@ -70,7 +71,20 @@ export function drawCandidates(
   const res = out ?? new Int32Array(B * M);
   if (res.length < B * M) throw new RangeError(`drawCandidates: out has ${res.length} slots, need ${B * M}`);
   const n = train.cols;
+  // The WASM backend draws runs of pools from the same stream (identical numbers) and hands back the users it does
+  // not serve (complement-list users, and invalid ones, which checkUser below reports); the JS loop is the reference.
+  let state = B * M >= WASM_MIN_DRAWS ? new Int32Array(4) : null;
   for (let b = 0; b < B; b++) {
+    if (state) {
+      rngWordsInto(rng, state);
+      const stop = drawUniformPools(state, train, users, M, res, b);
+      if (stop === null) state = null; // no WASM kernel on this backend: the JS loop from here on
+      else {
+        setRngWords(rng, state);
+        if (stop >= B) break;
+        b = stop;
+      }
+    }
     const u = users[b];
     const free = checkUser(train, u);
     const base = b * M;
@@ -100,6 +114,20 @@ export function drawCandidates(
     }
   }
   return res;
+}
+
+/** Below this many draws the JS loop is as fast as a kernel call. */
+const WASM_MIN_DRAWS = 256;
+
+/** The Rng's four xoshiro words (its `spare` normal stays in the Rng). */
+function rngWordsInto(rng: Rng, w: Int32Array): void {
+  const s = rng.getState();
+  w[0] = s[0]; w[1] = s[1]; w[2] = s[2]; w[3] = s[3];
+}
+
+function setRngWords(rng: Rng, w: Int32Array): void {
+  const s = rng.getState();
+  rng.setState([w[0], w[1], w[2], w[3], s[4]]);
 }
 
 let maskBuf = new Uint8Array(0);

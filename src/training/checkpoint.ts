@@ -46,6 +46,8 @@ export interface TrainerCheckpoint<EpochRec = unknown, EvalRec = unknown> {
   counters: { pairsDone: number; trainMs: number; evalMs: number; secondsBefore: number; metricsLines: number };
   /** Epochs after which earlier processes of this run stopped and a later one resumed. */
   resumedFrom: number[];
+  /** The kernel backend and build that wrote it ('wasm'/'js', 'simd'/'fma'): a resume must run the same to stay bit-identical. */
+  kernels?: { backend: string; build: string | null };
 }
 
 /** Writes the checkpoint into `dir` atomically (temporary file, then rename). */
@@ -94,6 +96,7 @@ export function writeCheckpoint(dir: string, c: TrainerCheckpoint): void {
     bestWeights: c.bestWeights ? { params: c.bestWeights.params.map((p) => ({ name: p.name, shape: p.shape })), dim: c.bestWeights.embeddings.dim } : null,
     counters: c.counters,
     resumedFrom: c.resumedFrom,
+    kernels: c.kernels ?? null,
   };
   const path = join(dir, CHECKPOINT_FILE);
   const tmp = `${path}.tmp`;
@@ -163,6 +166,7 @@ export function readCheckpoint(dir: string): TrainerCheckpoint {
     },
     counters: m.counters,
     resumedFrom: m.resumedFrom ?? [],
+    kernels: m.kernels ?? undefined,
   };
 }
 

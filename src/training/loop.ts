@@ -170,6 +170,7 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
       selector: selector.getState(), epochs, evaluations, bestSel, bestTest, perUserTest, bestWeights,
       counters: { pairsDone, trainMs, evalMs, secondsBefore: secondsBefore + (now() - t0) / 1000, metricsLines: ck.metricsLines() },
       resumedFrom,
+      kernels: { backend: o.header.backend.name, build: o.header.backend.kernels ?? null },
     });
   };
 

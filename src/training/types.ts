@@ -52,6 +52,8 @@ export interface BackendRecord {
   requested: string;
   /** Why the default WASM backend could not start and the JS one was used; null when there was no fallback. */
   fallbackReason: string | null;
+  /** The WASM kernel build that ran ('simd' | 'fma', engine `backendInfo().kernels`); null on the JS backend. */
+  kernels?: string | null;
 }
 
 export interface RunResult {

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { backendInfo, jsKernels, kernels, setBackend, setThreads, wasmAvailable } from '../../src/engine/kernels/index.js';
+import { backendInfo, jsKernels, kernels, setBackend, setKernelSet, setThreads, wasmAvailable } from '../../src/engine/kernels/index.js';
+import { fmaKernelsStatus } from '../../src/engine/kernels/wasm.js';
 
 const indexUrl = new URL('../../src/engine/kernels/index.js', import.meta.url).href;
 
@@ -48,3 +49,33 @@ test('environment: HARDNEG_BACKEND=js, HARDNEG_THREADS, and clear errors for bad
   assert.match(infoWith({ HARDNEG_BACKEND: 'wasm', HARDNEG_THREADS: 'two' }).err, /HARDNEG_THREADS must be a positive integer/);
 });
 
+
+test('kernel sets: HARDNEG_KERNELS=simd|fma|auto and setKernelSet choose the WASM build; backendInfo().kernels records it', () => {
+  if (!wasmAvailable()) return;
+  const fma = fmaKernelsStatus();
+  const simd = infoWith({ HARDNEG_BACKEND: 'wasm', HARDNEG_THREADS: '1', HARDNEG_KERNELS: 'simd' });
+  assert.equal(simd.status, 0, simd.err);
+  assert.equal(JSON.parse(simd.out).kernels, 'simd');
+  const auto = infoWith({ HARDNEG_BACKEND: 'wasm', HARDNEG_THREADS: '1' });
+  assert.equal(JSON.parse(auto.out).kernels, fma.ok ? 'fma' : 'simd');
+  const forced = infoWith({ HARDNEG_BACKEND: 'wasm', HARDNEG_THREADS: '1', HARDNEG_KERNELS: 'fma' });
+  if (fma.ok) assert.equal(JSON.parse(forced.out).kernels, 'fma');
+  else assert.match(forced.err, /FMA kernels requested but not usable/);
+  assert.match(infoWith({ HARDNEG_KERNELS: 'avx' }).err, /HARDNEG_KERNELS must be 'simd', 'fma' or 'auto', got 'avx'/);
+  // In process: the JS backend records no kernel set; switching sets restarts the WASM backend.
+  setBackend('js');
+  assert.equal(backendInfo().kernels, null);
+  setBackend('wasm');
+  setKernelSet('simd');
+  assert.equal(backendInfo().kernels, 'simd');
+  if (fma.ok) {
+    setKernelSet('fma');
+    assert.equal(backendInfo().kernels, 'fma');
+  } else {
+    assert.throws(() => setKernelSet('fma'), /FMA kernels requested/);
+  }
+  setKernelSet('auto');
+  assert.equal(backendInfo().kernels, fma.ok ? 'fma' : 'simd');
+  assert.throws(() => setKernelSet('sse' as 'simd'), /unknown kernel set 'sse'/);
+  setBackend('js');
+});

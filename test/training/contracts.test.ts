@@ -16,6 +16,7 @@ import type { Encoder, EncoderPass } from '../../src/encoders/types.js';
 import { gradcheck } from '../../src/engine/gradcheck.js';
 import { gatherRows, sumSquares } from '../../src/engine/ops.js';
 import { tidy } from '../../src/engine/tensor.js';
+import { backendInfo, setBackend } from '../../src/engine/kernels/index.js';
 import { train } from '../../src/experiments/run.js';
 import { buildLoss, bpr } from '../../src/losses/index.js';
 import { drawCandidates, samplers } from '../../src/samplers/index.js';
@@ -272,6 +273,27 @@ test('an encoder\'s state and its own named stream are checkpointed by name and 
     assert.deepEqual(resumed.epochs.map((x) => [x.loss, x.terms]), whole.epochs.map((x) => [x.loss, x.terms]));
   } finally {
     encoders.unregister(e.name);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a checkpoint written by one kernel backend is not resumed by another (the last bits would differ)', async () => {
+  const ds = small();
+  const dir = mkdtempSync(join(tmpdir(), 'hardneg-kernels-'));
+  const before = backendInfo().name as 'js' | 'wasm';
+  try {
+    const cfg = { sampler: { name: 'uniform' }, epochs: 4, evalEvery: 1, patience: 0 };
+    const ctl = new AbortController();
+    let n = 0;
+    await train(cfg, ds, { runDir: dir, signal: ctl.signal, onEvent: (ev) => { if (ev.type === 'epoch' && ++n === 3) ctl.abort(); } });
+    assert.ok(existsSync(join(dir, 'checkpoint.safetensors')));
+    setBackend(before === 'js' ? 'wasm' : 'js');
+    await assert.rejects(train(cfg, ds, { runDir: dir, resume: true }), /checkpoint .* was written by the \w+ backend/);
+    setBackend(before);
+    const r = await train(cfg, ds, { runDir: dir, resume: true });
+    assert.equal(r.epochsRun, 4);
+  } finally {
+    setBackend(before);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,12 +1,14 @@
 // Backend selection. Default: the WASM SIMD backend on `os.availableParallelism()` threads; env HARDNEG_BACKEND
 // ('js' | 'wasm') and HARDNEG_THREADS override. If the WASM backend cannot start, the engine falls back to the
-// plain-JS backend and says so once on stderr.
+// plain-JS backend and says so once on stderr. The WASM backend runs the FMA (relaxed-SIMD) build of its kernels
+// when it validates it here, the plain SIMD build otherwise; HARDNEG_KERNELS ('simd' | 'fma' | 'auto') or
+// setKernelSet() force one (a forced 'fma' that is not usable is an error, not a silent downgrade).
 
 import { availableParallelism } from 'node:os';
 import { jsKernels } from './js.js';
-import { createWasmKernels } from './wasm.js';
+import { createWasmKernels, resolveKernelSet, type KernelSet, type KernelSetRequest, type WasmKernels } from './wasm.js';
 import { MAX_THREADS } from './pool.js';
-import type { Kernels } from './types.js';
+import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 export type BackendName = 'js' | 'wasm';
 
@@ -15,6 +17,14 @@ let requested: BackendName | null = null;
 let threads: number | null = null;
 let fallbackReason: string | null = null;
 let warned = false;
+let kernelRequest: KernelSetRequest | null = null;
+
+function envKernels(): KernelSetRequest {
+  const e = process.env.HARDNEG_KERNELS;
+  if (e === undefined || e === '') return 'auto';
+  if (e !== 'simd' && e !== 'fma' && e !== 'auto') throw new Error(`HARDNEG_KERNELS must be 'simd', 'fma' or 'auto', got '${e}'`);
+  return e;
+}
 
 function envBackend(): BackendName {
   const e = process.env.HARDNEG_BACKEND;
@@ -49,12 +59,15 @@ function release(k: Kernels | null): void {
 
 function start(name: BackendName, n: number, strict: boolean): Kernels {
   if (name === 'js') return jsKernels;
+  kernelRequest ??= envKernels();
   try {
-    const k = createWasmKernels(n);
+    const k = createWasmKernels(n, { kernels: kernelRequest });
     fallbackReason = null;
     return k;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
+    // An explicitly forced kernel set that cannot run is the caller's error, not a reason to fall back to JS.
+    if (kernelRequest === 'fma' && /FMA kernels requested/.test(msg)) throw e;
     if (strict) throw new Error(`setBackend('wasm'): the WASM backend could not start: ${msg}`);
     fallbackReason = msg;
     if (!warned) {
@@ -101,6 +114,22 @@ export function setThreads(n: number): void {
   }
 }
 
+/**
+ * Chooses the WASM kernel build ('auto': FMA when validated here); restarts an active WASM backend with it. 'fma'
+ * throws when relaxed SIMD is not usable here.
+ */
+export function setKernelSet(set: KernelSetRequest): void {
+  if (set !== 'simd' && set !== 'fma' && set !== 'auto') throw new Error(`setKernelSet: unknown kernel set '${String(set)}' (use simd, fma or auto)`);
+  if (active && active !== jsKernels) {
+    const next = createWasmKernels(active.threads, { kernels: set });
+    release(active);
+    active = next;
+  } else if (set === 'fma') {
+    resolveKernelSet('fma'); // throws when it cannot run here
+  }
+  kernelRequest = set;
+}
+
 /** Whether the WASM backend can be started here (tries once; does not change the active backend). */
 export function wasmAvailable(): boolean {
   if (active && active.name !== 'js') return true;
@@ -112,9 +141,37 @@ export function wasmAvailable(): boolean {
   }
 }
 
-export function backendInfo(): { name: string; threads: number; requested: BackendName; fallbackReason: string | null } {
+export interface BackendInfo {
+  name: string;
+  threads: number;
+  requested: BackendName;
+  fallbackReason: string | null;
+  /** The WASM kernel build that runs ('simd' | 'fma'); null on the JS backend. */
+  kernels: KernelSet | null;
+}
+
+export function backendInfo(): BackendInfo {
   const k = kernels();
-  return { name: k.name, threads: k.threads, requested: requested!, fallbackReason };
+  const set = (k as Partial<WasmKernels>).kernelSet ?? null;
+  return { name: k.name, threads: k.threads, requested: requested!, fallbackReason, kernels: set };
+}
+
+/**
+ * Uniform candidate pools in WASM (WasmKernels.drawUniform: the Rng stream `state` advanced exactly as Rng.int
+ * would), from pool b0 on; returns the first pool it left to the caller (users.length when done), or null when the
+ * active backend has no such kernel (the caller draws in JS).
+ */
+export function drawUniformPools(state: Int32Array, train: CsrMatrix, users: Int32Array, M: number, out: Int32Array,
+  b0: number): number | null {
+  const k = kernels() as Partial<WasmKernels>;
+  return typeof k.drawUniform === 'function' ? k.drawUniform(state, train, users, M, out, b0) : null;
+}
+
+/** Kernels.adamDense on the active backend (the JS reference for a backend without it). */
+export function adamDense(param: Float32Array, vals: Float32Array, slot: Int32Array, d: number, m: Float32Array,
+  v: Float32Array, h: AdamHyper): void {
+  const k = kernels();
+  (k.adamDense ? k : jsKernels).adamDense!(param, vals, slot, d, m, v, h);
 }
 
 /** Kernels.groupDot on the active backend (the JS reference for a backend without it). */
@@ -144,4 +201,5 @@ export function scaleRowsF64(src: Float32Array, coef: Float32Array, rows: number
 }
 
 export type { Kernels, CsrMatrix, AdamHyper } from './types.js';
+export type { KernelSet, KernelSetRequest } from './wasm.js';
 export { jsKernels } from './js.js';

@@ -237,6 +237,26 @@ function adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float
   }
 }
 
+function adamDense(param: Float32Array, vals: Float32Array, slot: Int32Array, d: number, m: Float32Array,
+  v: Float32Array, h: AdamHyper): void {
+  const b1 = h.beta1, b2 = h.beta2, eps = h.eps, wd = h.weightDecay;
+  const stepSize = h.lr / (1 - Math.pow(b1, h.step));
+  const bc2sqrt = Math.sqrt(1 - Math.pow(b2, h.step));
+  const rows = Math.floor(param.length / d);
+  for (let r = 0; r < rows; r++) {
+    const s = slot[r], po = r * d, go = s * d;
+    for (let j = 0; j < d; j++) {
+      const pi = po + j;
+      // As a zeroed dense buffer that received the row: 0 + value (a stored −0 becomes +0).
+      let g = s >= 0 ? 0 + vals[go + j] : 0;
+      if (wd !== 0) g += wd * param[pi];
+      m[pi] = b1 * m[pi] + (1 - b1) * g;
+      v[pi] = b2 * v[pi] + (1 - b2) * g * g;
+      param[pi] -= stepSize * m[pi] / (Math.sqrt(v[pi]) / bc2sqrt + eps);
+    }
+  }
+}
+
 function adamRows(param: Float32Array, grad: Float32Array, rows: Int32Array, d: number,
   m: Float32Array, v: Float32Array, h: AdamHyper): void {
   const b1 = h.beta1, b2 = h.beta2, eps = h.eps, wd = h.weightDecay;
@@ -269,5 +289,6 @@ export const jsKernels: Kernels = {
   scaleRowsF64,
   scoreTopK,
   adam,
+  adamDense,
   adamRows,
 };

@@ -78,6 +78,14 @@ export interface Kernels {
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): void;
 
   /**
+   * Dense Adam over a table of d columns whose gradient is row-sparse: row t's gradient is vals[slot[t]·d …] when
+   * slot[t] ≥ 0, zero otherwise — bit for bit `adam` over that gradient densified into a zeroed buffer, in one pass.
+   * Optional (`adamDense()` of kernels/index.ts falls back to the JS reference).
+   */
+  adamDense?(param: Float32Array, vals: Float32Array, slot: Int32Array, d: number, m: Float32Array, v: Float32Array,
+    h: AdamHyper): void;
+
+  /**
    * Lazy (sparse) Adam on the rows `rows` (unique) of a table with d columns; `grad` holds one d-row per entry of
    * `rows`, in that order. Untouched rows keep their moments (PyTorch SparseAdam semantics).
    */

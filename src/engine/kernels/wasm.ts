@@ -6,12 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { heap } from '../memory.js';
 import { MAX_CHUNKS, WorkerPool } from './pool.js';
 import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
-  'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64'] as const;
+  'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense', 'drawUniform'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -32,20 +33,74 @@ const DEEP_K = 1024;
 /** gatherMean's most tables (layer sets hold at most 65 layers: 0..64). */
 const MAX_MEAN_TABLES = 128;
 
+/**
+ * The two builds of assembly/kernels.ts: 'simd' (kernels.wasm, plain WebAssembly SIMD) and 'fma' (kernels-fma.wasm,
+ * relaxed SIMD: every SIMD multiply-add of matmul, scoring, spmm and the row ops is one fused f32x4.relaxed_madd).
+ * They differ in the last bits of those kernels' results; each is bit-identical across thread counts.
+ */
+export type KernelSet = 'simd' | 'fma';
+/** What a caller asks for: a set, or 'auto' (fma when this engine validates it, simd otherwise). */
+export type KernelSetRequest = KernelSet | 'auto';
+
 // dist-NAME/src/engine/kernels/ → dist-NAME/wasm/kernels.wasm, else <repo>/dist/wasm/kernels.wasm.
-export function locateKernelsWasm(): string {
+export function locateKernelsWasm(set: KernelSet = 'simd'): string {
+  const file = set === 'fma' ? 'kernels-fma.wasm' : 'kernels.wasm';
   const candidates = [
-    fileURLToPath(new URL('../../../wasm/kernels.wasm', import.meta.url)),
-    fileURLToPath(new URL('../../../../dist/wasm/kernels.wasm', import.meta.url)),
+    fileURLToPath(new URL(`../../../wasm/${file}`, import.meta.url)),
+    fileURLToPath(new URL(`../../../../dist/wasm/${file}`, import.meta.url)),
   ];
   for (const p of candidates) if (existsSync(p)) return p;
-  throw new Error(`wasm kernels: kernels.wasm not found (looked in ${candidates.join(', ')}); run \`npm run build:wasm\``);
+  throw new Error(`wasm kernels: ${file} not found (looked in ${candidates.join(', ')}); run \`npm run build:wasm\``);
 }
 
-let compiled: WebAssembly.Module | null = null;
-function kernelsModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(locateKernelsWasm()));
-  return compiled;
+const compiled = new Map<KernelSet, WebAssembly.Module>();
+function kernelsModule(set: KernelSet): WebAssembly.Module {
+  let m = compiled.get(set);
+  if (!m) {
+    const bytes = readFileSync(locateKernelsWasm(set));
+    // Node 20 (V8 11.3) has relaxed SIMD behind a flag; from Node 21 on it is on by default. The flag must be set
+    // before the module is compiled; setting it does nothing else.
+    if (set === 'fma' && !WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    m = new WebAssembly.Module(bytes);
+    compiled.set(set, m);
+  }
+  return m;
+}
+
+let fmaCheck: { ok: boolean; reason: string | null } | null = null;
+
+/**
+ * Whether the FMA kernel set can run here, checked once: the module compiles (relaxed SIMD enabled), says it is the
+ * FMA build, and its madd really fuses on this CPU (relaxed_madd may legally round the product first: then the set
+ * would only be a slower copy of 'simd' with other numbers, so it is refused). `reason` says why not.
+ */
+export function fmaKernelsStatus(): { ok: boolean; reason: string | null } {
+  if (fmaCheck) return fmaCheck;
+  try {
+    const inst = new WebAssembly.Instance(kernelsModule('fma'), {
+      env: { memory: heap.memory, abort: () => { throw new Error('wasm abort'); } },
+    });
+    const set = (inst.exports.kernelSet as () => number)();
+    const a = 1 + 2 ** -12;
+    const r = (inst.exports.fmaProbe as (a: number, b: number, c: number) => number)(a, a, -(1 + 2 ** -11));
+    if (set !== 1) fmaCheck = { ok: false, reason: 'kernels-fma.wasm is not the FMA build (rebuild with npm run build:wasm)' };
+    else if (r !== 2 ** -24) fmaCheck = { ok: false, reason: `relaxed_madd does not fuse on this CPU (probe gave ${r})` };
+    else fmaCheck = { ok: true, reason: null };
+  } catch (e) {
+    fmaCheck = { ok: false, reason: `relaxed SIMD unavailable: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return fmaCheck;
+}
+
+/** The set a request resolves to here ('fma' when requested but unusable throws, naming the reason). */
+export function resolveKernelSet(req: KernelSetRequest): { set: KernelSet; reason: string | null } {
+  if (req === 'simd') return { set: 'simd', reason: null };
+  const st = fmaKernelsStatus();
+  if (req === 'fma') {
+    if (!st.ok) throw new Error(`FMA kernels requested but not usable: ${st.reason}`);
+    return { set: 'fma', reason: null };
+  }
+  return st.ok ? { set: 'fma', reason: null } : { set: 'simd', reason: st.reason };
 }
 
 type View = Float32Array | Int32Array;
@@ -53,11 +108,17 @@ type View = Float32Array | Int32Array;
 export interface WasmKernelOptions {
   /** Estimated single-thread ns below which a kernel stays on the calling thread (default 250 µs); tests set 0. */
   minParallelWork?: number;
+  /** Which build of the kernels to run (default 'auto': 'fma' when validated here, else 'simd'). */
+  kernels?: KernelSetRequest;
 }
 
 export class WasmKernels implements Kernels {
   readonly name = 'wasm';
   readonly threads: number;
+  /** The kernel build this backend runs. */
+  readonly kernelSet: KernelSet;
+  /** Why 'auto' chose 'simd' (the FMA set is not usable here); null otherwise. */
+  readonly kernelSetReason: string | null;
   private readonly fns: Fn[];
   private readonly pool: WorkerPool | null;
   private readonly scoreScratchBytes: number;
@@ -67,6 +128,8 @@ export class WasmKernels implements Kernels {
 
   private readonly minParallelWork: number;
   private meanPtrs: Int32Array | null = null;
+  private rngState: Int32Array | null = null;
+  private drawMask: Int32Array | null = null;
 
   constructor(threads: number, opts: WasmKernelOptions = {}) {
     this.minParallelWork = opts.minParallelWork ?? PAR_MIN_NS;
@@ -74,7 +137,10 @@ export class WasmKernels implements Kernels {
       throw new RangeError(`createWasmKernels: threads must be a positive integer, got ${threads}`);
     }
     this.threads = threads;
-    const module = kernelsModule();
+    const { set, reason } = resolveKernelSet(opts.kernels ?? 'auto');
+    this.kernelSet = set;
+    this.kernelSetReason = reason;
+    const module = kernelsModule(set);
     const inst = new WebAssembly.Instance(module, {
       env: { memory: heap.memory, abort: () => { throw new Error('wasm abort'); } },
     });
@@ -93,7 +159,9 @@ export class WasmKernels implements Kernels {
   dispose(): void {
     this.pool?.close();
     if (this.meanPtrs) heap.free(this.meanPtrs);
-    this.meanPtrs = null;
+    if (this.rngState) heap.free(this.rngState);
+    if (this.drawMask) heap.free(this.drawMask);
+    this.meanPtrs = this.rngState = this.drawMask = null;
   }
 
   // ------------------------------------------------------------------------------------------------ dispatch
@@ -342,6 +410,58 @@ export class WasmKernels implements Kernels {
       this.par('adam', [this.p(param, true), this.p(grad, false), this.p(m, true), this.p(v, true),
         h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, -(h.lr / bc1), Math.sqrt(bc2), h.eps, h.weightDecay],
       n, 16, n * NS_ADAM);
+    } finally {
+      this.done();
+    }
+  }
+
+  /**
+   * Extra (not in the Kernels seam; used by samplers/candidates.ts): uniform candidate pools drawn from the Rng whose
+   * four state words are `state` (updated in place, the same stream as Rng.int), rejecting training positives of
+   * `train`: out[b·M + m] for b = b0, b0+1, … until the first user the JS side must serve itself (see assembly
+   * drawUniform). Returns that b (B when done). On the calling thread.
+   */
+  drawUniform(state: Int32Array, train: CsrMatrix, users: Int32Array, M: number, out: Int32Array, b0: number): number {
+    const B = users.length;
+    need('drawUniform', 'out', out, B * M);
+    checkCsr('drawUniform', train);
+    if (B - b0 <= 0) return b0;
+    const st = (this.rngState ??= heap.allocI32(4));
+    st.set(state.subarray(0, 4));
+    const words = Math.ceil(train.cols / 4);
+    if (!this.drawMask || this.drawMask.length < words) {
+      if (this.drawMask) heap.free(this.drawMask);
+      this.drawMask = heap.allocI32(Math.max(words, 1024)); // zeroed; drawUniform leaves it zeroed
+    }
+    let outH: Int32Array | null = null;
+    try {
+      // The pools are written, never read: an off-heap output gets a heap scratch copied out, not in.
+      const onHeap = heap.owns(out);
+      if (!onHeap) outH = heap.allocI32Uninit(B * M);
+      const po = onHeap ? out.byteOffset : outH!.byteOffset;
+      const f = this.fns[OP.drawUniform] as unknown as (...a: number[]) => number;
+      const stop = f(st.byteOffset, this.pc(train.indptr), this.pc(train.indices), train.rows, this.p(users, false), B, M,
+        train.cols, po, this.drawMask.byteOffset, b0);
+      if (outH) out.set(outH.subarray(b0 * M, stop * M), b0 * M);
+      state.set(st);
+      return stop;
+    } finally {
+      if (outH) heap.free(outH);
+      this.done();
+    }
+  }
+
+  adamDense(param: Float32Array, vals: Float32Array, slot: Int32Array, d: number, m: Float32Array, v: Float32Array,
+    h: AdamHyper): void {
+    const rows = Math.floor(param.length / Math.max(d, 1));
+    for (const [nm, arr] of [['param', param], ['m', m], ['v', v]] as const) need('adamDense', nm, arr, rows * d);
+    need('adamDense', 'slot', slot, rows);
+    checkStep('adamDense', h);
+    const bc1 = 1 - h.beta1 ** h.step, bc2 = 1 - h.beta2 ** h.step;
+    try {
+      this.par('adamDense', [this.p(param, true), this.p(vals, false), this.p(slot, false), d, this.p(m, true),
+        this.p(v, true), h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, -(h.lr / bc1), Math.sqrt(bc2), h.eps,
+        h.weightDecay], rows, Math.max(1, Math.ceil(16 / Math.max(d, 1))), rows * d * NS_ADAM);
     } finally {
       this.done();
     }
