@@ -22,8 +22,8 @@
 // - Users without training items get lists too (they are never in a batch); this keeps the lists a dense U×k table.
 // - The lists (U×k, −1 padded) and their lengths are the sampler's state, so a resumed run is bit-identical: a
 //   resume at a checkpoint epoch refreshes from the restored weights, otherwise the restored lists are used.
-// - Without an onEpochStart (a sampler driven by hand) the first sample() draws random lists — never silently:
-//   `lists` stays 'none' until a refresh, and `refreshes` counts them.
+// - Driven without onEpochStart (by hand, or a step benchmark), the first sample() draws 'random' lists from the
+//   sampler stream so it can still return negatives; `refreshes` and `lastRefresh` show that it happened.
 import type { Rng } from '../core/rng.js';
 import { heap } from '../engine/memory.js';
 import { topK } from '../evaluation/topk.js';
