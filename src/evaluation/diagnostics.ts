@@ -12,11 +12,20 @@
 import { hasInteraction } from '../data/csr.js';
 import type { Dataset } from '../data/types.js';
 
+/** Negative slots per pair tracked separately by the per-slot false-negative rate. */
+const MAX_SLOTS = 8;
+
 export interface EpochDiagnostics {
   /** Mean s⁺ − s⁻ (hardness); NaN when no scores were added. */
   scoreGap: number;
   /** Share of chosen real negative items that are test positives of the user. */
   falseNegativeRate: number;
+  /**
+   * The test false-negative rate per negative slot k of a pair (slot k = row b·K + k), when every step had the same
+   * K ≤ 8; else null. Contrastive DNS puts its uniform j in slot 0 and its list item j′ in slot 1, so slot 1 is the
+   * rate of the dynamic negatives alone (the paper's Table 2).
+   */
+  falseNegativeRateBySlot: number[] | null;
   /** Same for validation positives; null when the dataset has no validation split. */
   validFalseNegativeRate: number | null;
   /** Mean training popularity of the chosen negative items. */
@@ -59,6 +68,10 @@ export class SamplerDiagnostics {
   private pctSum = 0;
   private sampleMs = 0;
   private stepMs = 0;
+  /** Per-slot test hits and counts of negItems (slot = position within the pair's K); slotK −1: none yet, 0: mixed K. */
+  private slotK = -1;
+  private slotHits = new Float64Array(MAX_SLOTS);
+  private slotCount = new Float64Array(MAX_SLOTS);
 
   constructor(private readonly dataset: Dataset) {
     this.percentile = popularityPercentiles(dataset.itemPopularity);
@@ -88,7 +101,10 @@ export class SamplerDiagnostics {
       this.gapSum += g;
       this.gapCount += b * k;
     }
-    if (negItems) this.addItems(users, k, negItems);
+    if (negItems) {
+      this.addItems(users, k, negItems);
+      this.addSlots(users, k, negItems);
+    }
     if (sources) for (const src of sources) this.addItems(users, k, src);
   }
 
@@ -110,6 +126,21 @@ export class SamplerDiagnostics {
     }
   }
 
+  private addSlots(users: Int32Array, k: number, negItems: Int32Array): void {
+    if (this.slotK === -1) this.slotK = k <= MAX_SLOTS ? k : 0;
+    else if (this.slotK !== k) this.slotK = 0;
+    if (this.slotK === 0) return;
+    const test = this.dataset.test;
+    for (let r = 0; r < users.length; r++) {
+      for (let j = 0; j < k; j++) {
+        const it = negItems[r * k + j];
+        if (it < 0) continue;
+        this.slotCount[j]++;
+        if (hasInteraction(test, users[r], it)) this.slotHits[j]++;
+      }
+    }
+  }
+
   /** Time of one step and of its sampler.sample call (ms). */
   addTime(sampleMs: number, stepMs: number): void {
     this.sampleMs += sampleMs;
@@ -121,6 +152,8 @@ export class SamplerDiagnostics {
     return {
       scoreGap: this.gapCount ? this.gapSum / this.gapCount : NaN,
       falseNegativeRate: n ? this.fnTest / n : NaN,
+      falseNegativeRateBySlot: this.slotK > 0
+        ? Array.from({ length: this.slotK }, (_, j) => (this.slotCount[j] ? this.slotHits[j] / this.slotCount[j] : NaN)) : null,
       validFalseNegativeRate: this.dataset.valid ? (n ? this.fnValid / n : NaN) : null,
       negPopularity: n ? this.popSum / n : NaN,
       negPopularityPercentile: n ? this.pctSum / n : NaN,
@@ -133,6 +166,9 @@ export class SamplerDiagnostics {
   reset(): void {
     this.gapSum = this.gapCount = this.fnTest = this.fnValid = this.items = 0;
     this.popSum = this.pctSum = this.sampleMs = this.stepMs = 0;
+    this.slotK = -1;
+    this.slotHits.fill(0);
+    this.slotCount.fill(0);
   }
 }
 

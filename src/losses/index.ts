@@ -7,9 +7,12 @@ import {
   type GroupReduce, type LossFn,
 } from './losses.js';
 import { type Loss, scoreLoss } from './types.js';
+import { infoNce, type InfoNceOptions, type Similarity } from './infonce.js';
 
 export { bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise, scoreLoss };
 export type { GroupReduce, LossFn };
+export { infoNce };
+export type { InfoNceOptions, Similarity };
 export type { Loss, LossInputs, LossNeeds } from './types.js';
 
 export interface LossSpec {
@@ -60,6 +63,21 @@ const builtins: LossEntry[] = [
     },
     // The step's Loss reads the batch's groups (per-user sums); createLoss gives the plain score function.
     make: (o) => groupedHinge(num(o, 'groupHinge', 'margin'), o.reduce as GroupReduce),
+  },
+  {
+    name: 'infoNce', aliases: ['infonce', 'info-nce'],
+    describe: 'mean −log e^{sim⁺/τ} / (e^{sim⁺/τ} + Σ_k e^{sim⁻_k/τ}) over per-pair or shared negatives',
+    options: {
+      similarity: { type: 'enum', values: ['cosine', 'dot'], default: 'cosine', doc: "'cosine' of the pooled rows, or the scorer's 'dot' scores" },
+      temperature: { type: 'number', default: 0.2, min: 0, exclusiveMin: true, doc: 'τ' },
+    },
+    make: (o) => infoNce({ similarity: o.similarity as Similarity, temperature: num(o, 'infoNce', 'temperature') }),
+  },
+  {
+    name: 'cdnsInfoNce', aliases: ['cdns-infonce', 'cdnsinfonce'],
+    describe: 'contrastive DNS eq. 5: −log f(u,i) / (f(u,i) + f(u,j) + f(u,j′)), f = exp(cos/τ)',
+    options: { temperature: { type: 'number', default: 0.2, min: 0, exclusiveMin: true, doc: 'τ (not reported in the paper: 0.2)' } },
+    make: (o) => infoNce({ similarity: 'cosine', temperature: num(o, 'cdnsInfoNce', 'temperature') }, 'cdnsInfoNce'),
   },
 ];
 for (const e of builtins) losses.register(e);

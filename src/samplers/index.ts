@@ -1,4 +1,5 @@
 // Sampler registry: createSampler(name, opts) builds any registered sampler from its config block ({ name, ...options }).
+import { cdnsEntry, type CdnsOptions } from './cdns.js';
 import { DinsSampler, dinsEntry, type DinsOptions } from './dins.js';
 import { DnsSampler, dnsEntry, type DnsOptions } from './dns.js';
 import { GdnsSampler, gdnsEntry, type GdnsOptions } from './gdns.js';
@@ -14,13 +15,15 @@ import type { Sampler, SamplerEntry } from './types.js';
 export * from './types.js';
 export { drawCandidates, isPositive, complementOf, PopularityPool, Deduper } from './candidates.js';
 export { UniformSampler, PopularitySampler, DnsSampler, MixGcfSampler, DinsSampler, PdnsSampler, SrnsSampler, GdnsSampler };
+export { CdnsSampler, buildLists as cdnsLists, type CdnsList } from './cdns.js';
+export type { CdnsOptions };
 export type { UniformOptions, PopularityOptions, DnsOptions, MixGcfOptions, DinsOptions, PdnsOptions, SrnsOptions, GdnsOptions };
 export { PairTable } from './pairTable.js';
 export { dnsSelect } from './dns.js';
 
 /** Every sampler hardneg knows; `samplers.register(entry)` adds one (a file, its test and one line below). */
 export const samplers = new Registry<SamplerEntry>('sampler', '"');
-for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry]) samplers.register(e);
+for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry, cdnsEntry]) samplers.register(e);
 
 /** Canonical names of the built-in samplers (`samplers.names()` also lists those registered later). */
 export const samplerNames: readonly string[] = samplers.names();

@@ -10,7 +10,7 @@ import { trainView } from '../data/view.js';
 import type { Encoder } from '../encoders/types.js';
 import { heap } from '../engine/memory.js';
 import type { Optimizer } from '../engine/optim.js';
-import type { SamplerDiagnostics } from '../evaluation/diagnostics.js';
+import { type SamplerDiagnostics, embeddingEntropy } from '../evaluation/diagnostics.js';
 import type { EvalEmbeddings } from '../evaluation/fullRanking.js';
 import type { Evaluator, Split } from '../evaluation/protocol.js';
 import type { Loss } from '../losses/types.js';
@@ -183,7 +183,10 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
       const value = sel.metrics[s.metric];
       const step = selector.update(epoch, value);
       stop = step.stop;
-      const rec: EvalRecord = { epoch, split: selectOn, metrics: sel.metrics, value, improved: step.improved, seconds: 0 };
+      const rec: EvalRecord = {
+        epoch, split: selectOn, metrics: sel.metrics, value, improved: step.improved, seconds: 0,
+        entropy: embeddingEntropy(emb.users, emb.items, emb.dim),
+      };
       // Test at a new best (reported), and at every evaluation for a test curve (recorded only).
       const test = selectOn === 'test' ? sel : step.improved || s.testCurve
         ? evaluator(emb, dataset, { split: 'test', ks: s.ks, maskValidWhenTesting: maskValid, epoch }) : null;

@@ -19,6 +19,13 @@ export interface EvalRecord {
    * `testCurve` — reported only, never used to select.
    */
   test?: Record<string, number>;
+  /**
+   * Embedding entropy (contrastive DNS eq. 6) of the final embeddings evaluated here: all users and all items,
+   * softmax per row, −Σ p log p / dim summed over the rows (evaluation/diagnostics.ts `embeddingEntropy`). With
+   * evalEvery 1 and early stopping off it is the per-epoch curve of the paper's Fig. 3 (over all rows, not only
+   * the negatives; divide by numUsers + numItems for a per-row value).
+   */
+  entropy?: number;
   seconds: number;
 }
 
