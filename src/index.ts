@@ -67,3 +67,7 @@ export { RunFolderError, RunWriteError, runState, checkRunFolder, withRunFolder 
 export { RunIntegrityError } from './experiments/runStore.js';
 export { registerOptionSchema, validateAgainst, type Rule } from './core/schema.js';
 export { DEFAULT_MAX_ID, DEFAULT_IDS_PER_RECORD, type IdLimits } from './data/limits.js';
+
+// Library forms of the CLI's run-folder and sweep commands
+export { openRun, datasetFromConfig, normaliseDatasetSpec, type OpenedRun } from './experiments/openRun.js';
+export { runSweep, sweepTable, type SweepRequest, type SweepResult } from './experiments/sweepRunner.js';

@@ -1,16 +1,11 @@
-// Helpers shared by the CLI commands: building a config from flags / files, loading the dataset a config names.
+// Helpers shared by the CLI commands: flags → config, usage errors, output. Loading a run or the dataset a config
+// names is library code (experiments/openRun.ts), re-exported here for the commands.
 import { existsSync } from 'node:fs';
 import { FileError, readRegularText } from '../io/files.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Dataset } from '../data/types.js';
-import { basename, resolve as resolvePath } from 'node:path';
-import { loadDataset, type DatasetSpec } from '../data/index.js';
-import { NAMED_DATASETS, guessFormat } from '../data/registry.js';
 import { type RunConfig, ConfigError, parseConfigText, parseOverrides, parseValue, setPath } from '../experiments/config.js';
 import { resolveConfig } from '../experiments/presets.js';
 import { methodNamesHelp } from './methods.js';
-import { readRun, readRunEmbeddings, type StoredRun } from '../experiments/runStore.js';
-import { carveValid } from '../training/carve.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -142,20 +137,6 @@ export function flagOverrides(values: Record<string, unknown>): Record<string, u
   return o;
 }
 
-/**
- * A dataset given as a path (not a known short name) becomes `{ name, format, path }` with the format guessed from
- * the files and the path made absolute, so the run folder can reload it from anywhere.
- */
-export function normaliseDatasetSpec(spec: RunConfig['dataset']): RunConfig['dataset'] {
-  if (typeof spec !== 'string' || spec in NAMED_DATASETS) return spec;
-  if (!existsSync(spec)) {
-    throw new ConfigError([`dataset: '${spec}' is neither a known dataset (${Object.keys(NAMED_DATASETS).join(', ')}) nor an existing path`]);
-  }
-  const format = guessFormat(spec);
-  if (!format) throw new ConfigError([`dataset: cannot tell the format of '${spec}'; give dataset.format and dataset.path in a config`]);
-  return { name: basename(resolvePath(spec)), format, path: resolvePath(spec) };
-}
-
 /** preset ← config file ← flags ← --set, validated. */
 export function configFromFlags(values: Record<string, unknown>): RunConfig {
   const file = values.config ? readConfigFile(String(values.config)) : undefined;
@@ -173,34 +154,10 @@ export function configFromFlags(values: Record<string, unknown>): RunConfig {
 }
 
 /** Loads the dataset a config names: a short name (synthetic, lastfm, gowalla, ml-100k, …) or a loader spec. */
-export async function datasetFromConfig(spec: RunConfig['dataset']): Promise<Dataset> {
-  const s = normaliseDatasetSpec(spec);
-  return loadDataset((typeof s === 'string' ? { name: s } : s) as DatasetSpec);
-}
-
 export function writeOut(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
-/** A saved run made usable again: its config, the dataset it was trained on (validation carved the same way), and
- *  its final embeddings. Fails when the data no longer has the recorded fingerprint. */
-export async function openRun(dir: string): Promise<{ run: StoredRun; dataset: Dataset; emb: ReturnType<typeof readRunEmbeddings> }> {
-  const run = readRun(dir);
-  let dataset = await datasetFromConfig((run.dataset.spec ?? run.config.dataset) as RunConfig['dataset']);
-  if (run.dataset.carvedValid && !dataset.valid) {
-    dataset = carveValid(dataset, run.config.seed, {
-      validFraction: run.dataset.validFraction ?? run.config.validFraction,
-      validMode: run.dataset.validMode ?? 'random',
-      validStream: run.dataset.validStream ?? 'split',
-    });
-  }
-  if (run.dataset.fingerprint && dataset.fingerprint !== run.dataset.fingerprint) {
-    throw new Error(`${dir}: the dataset now has fingerprint ${dataset.fingerprint}, the run was trained on ` +
-      `${run.dataset.fingerprint}; the data changed since training`);
-  }
-  const emb = readRunEmbeddings(dir);
-  if (emb.users.length !== dataset.numUsers * emb.dim || emb.items.length !== dataset.numItems * emb.dim) {
-    throw new Error(`${dir}: saved embeddings do not match the dataset's ${dataset.numUsers} users × ${dataset.numItems} items`);
-  }
-  return { run, dataset, emb };
-}
+import { normaliseDatasetSpec } from '../experiments/openRun.js';
+
+export { datasetFromConfig, normaliseDatasetSpec, openRun, type OpenedRun } from '../experiments/openRun.js';

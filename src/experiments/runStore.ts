@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeSafetensors, readSafetensors, type SafeTensor } from '../io/safetensors.js';
-import { appendFileChecked, lockHolder, RunFolderError, writeError, writeFileAtomic } from './runFolder.js';
+import { appendFileChecked, lockHolder, RunFolderError, runState, writeError, writeFileAtomic } from './runFolder.js';
 import { FileError, readRegularText } from '../io/files.js';
 import { forbiddenKeyProblems } from '../core/schema.js';
 import { summaryMarkdown } from '../report/markdown.js';
@@ -164,7 +164,10 @@ export function checkFinished(dir: string): void {
   const h = lockHolder(dir);
   if (h) throw new RunFolderError(dir, `run folder '${dir}' is being written by process ${h.pid} (since ${h.started}); wait for it to finish`, h.pid);
   if (existsSync(join(dir, 'summary.json'))) return;
-  if (!existsSync(join(dir, 'config.json'))) throw new RunFolderError(dir, `${dir}: no config.json; is this a hardneg run folder?`);
+  // A folder holding some run files but no config.json was killed before its config was written: incomplete.
+  if (!existsSync(join(dir, 'config.json')) && runState(dir) === 'empty') {
+    throw new RunFolderError(dir, `${dir}: no config.json; is this a hardneg run folder?`);
+  }
   if (existsSync(join(dir, 'checkpoint.safetensors'))) {
     throw new RunFolderError(dir, `${dir}: an unfinished run (no summary.json): \`hardneg train --resume ${dir}\` continues it from its checkpoint`);
   }

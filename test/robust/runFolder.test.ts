@@ -175,3 +175,15 @@ test('a kill at any point leaves a folder that resumes bit-identically or is rep
   assert.ok(seen.size >= 1);
   t.diagnostic(`kill points: ${states.join(', ')}`);
 });
+
+test('a folder killed before its config.json was written is reported as an incomplete run, not as a foreign folder', () => {
+  const dir = join(root, 'killed-early');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'metrics.jsonl'), '');
+  assert.equal(runState(dir), 'incomplete');
+  assert.throws(() => readRun(dir), /an incomplete run/);
+  const other = join(root, 'not-a-run');
+  mkdirSync(other, { recursive: true });
+  writeFileSync(join(other, 'notes.txt'), 'hello');
+  assert.throws(() => readRun(other), /no config\.json; is this a hardneg run folder/);
+});
