@@ -145,3 +145,12 @@ export const GRAPH_OPTIONS: OptionSchema = {
   includeEgoLayer: { type: 'boolean', default: true, doc: 'pool layers 0..L (true) or 1..L (DINS code)' },
   layerSet: { type: 'integer[]', min: 0, doc: 'explicit layers to pool, increasing (overrides includeEgoLayer)' },
 };
+
+/** The stacked (U+I)×dim ego table of the graph encoders, initialised as the reference codes do (users first). */
+export function stackedEgo(dataset: Pick<Dataset, 'numUsers' | 'numItems'>, dim: number, how: EmbeddingInit, rng: Rng): Parameter {
+  const nu = dataset.numUsers;
+  const ego = newParam('embedding', [nu + dataset.numItems, dim], false);
+  const e = ego.data;
+  initEmbeddings(e.subarray(0, nu * dim), e.subarray(nu * dim), nu, dataset.numItems, dim, how, rng);
+  return ego;
+}

@@ -2,7 +2,7 @@
 // users, U..U+I−1 items), per-layer full tables computed once per step by `propagate`, and a pass that gathers
 // batch rows from them. Gradients of gathered rows flow back through the propagation (spmm) into the ego table,
 // so its gradient is dense.
-import { add, concatCols, gatherMean, gatherRows, matmulABt, meanOf, rowDot, scale, sumSquares } from '../engine/ops.js';
+import { add, concatCols, gatherMean, gatherRows, matmulABt, meanOf, rowDot, scale, spmm, sumSquares } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
 import type { Rng } from '../core/rng.js';
 import { noGrad, tidy, type Tensor } from '../engine/tensor.js';
@@ -199,4 +199,12 @@ class GraphPass implements EncoderPass {
     }
     return scale(total, 0.5 / batchSize);
   }
+}
+
+/** LightGCN propagation: E⁽ˡ⁺¹⁾ = Â E⁽ˡ⁾ up to the last pooled layer; the layers of `layerSet` (Â symmetric, so it is its own transpose in spmm's backward). */
+export function lightgcnLayers(ego: Tensor, adjacency: CsrMatrix, layerSet: readonly number[]): Tensor[] {
+  const last = layerSet[layerSet.length - 1];
+  const all: Tensor[] = [ego];
+  for (let l = 1; l <= last; l++) all.push(spmm(adjacency, all[l - 1], adjacency));
+  return layerSet.map((l) => all[l]);
 }

@@ -1,14 +1,13 @@
 // LightGCN (He et al. 2020): E^(l+1) = Â E^(l) with Â = D^-½ A D^-½ of the training bipartite graph (no self-loops,
 // no weights, no non-linearity); the final vectors are the mean of the layers in layerSet (default 0..L; DINS's
 // released code uses 1..L: `includeEgoLayer: false`).
-import { spmm } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
 import type { Rng } from '../core/rng.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';
-import { EMBEDDING_OPTIONS, GRAPH_OPTIONS, checkDataset, checkOptionKeys, initEmbeddings, intOption, newParam, readInit } from './common.js';
-import { GraphEncoder, readLayers } from './gnn.js';
+import { EMBEDDING_OPTIONS, GRAPH_OPTIONS, checkDataset, checkOptionKeys, intOption, readInit, stackedEgo } from './common.js';
+import { GraphEncoder, lightgcnLayers, readLayers } from './gnn.js';
 import { normalizedAdjacency } from './graph.js';
 import type { EncoderEntry, EncoderOptions, Pooling } from './types.js';
 
@@ -27,10 +26,7 @@ export class LightGcnEncoder extends GraphEncoder {
     const { numLayers, layerSet } = readLayers('lightgcn', opts);
     const how = readInit('lightgcn', opts);
     super(dataset, dim, numLayers, layerSet, adjacency ?? normalizedAdjacency(dataset));
-    const nu = dataset.numUsers;
-    this.ego = newParam('embedding', [nu + dataset.numItems, dim], false);
-    const e = this.ego.data;
-    initEmbeddings(e.subarray(0, nu * dim), e.subarray(nu * dim), nu, dataset.numItems, dim, how, rng);
+    this.ego = stackedEgo(dataset, dim, how, rng);
   }
 
   parameters(): Parameter[] {
@@ -38,12 +34,9 @@ export class LightGcnEncoder extends GraphEncoder {
   }
 
   propagate(_training: boolean, _rng: Rng | null): Tensor[] {
-    const last = this.layerSet[this.layerSet.length - 1];
-    const all: Tensor[] = [this.ego];
-    // Â is symmetric, so it serves as its own transpose in spmm's backward.
-    for (let l = 1; l <= last; l++) all.push(spmm(this.adjacency, all[l - 1], this.adjacency));
-    return this.layerSet.map((l) => all[l]);
+    return lightgcnLayers(this.ego, this.adjacency, this.layerSet);
   }
+
 }
 
 /** Registry entry (encoders/index.ts). */

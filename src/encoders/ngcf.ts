@@ -12,8 +12,8 @@ import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Dataset } from '../data/types.js';
 import {
   EMBEDDING_OPTIONS, GRAPH_OPTIONS,
-  boolOption, checkDataset, checkOptionKeys, enumOption, initEmbeddings, intOption, newParam, numberOption, readInit,
-  xavierFill,
+  boolOption, checkDataset, checkOptionKeys, enumOption, intOption, newParam, numberOption, readInit,
+  xavierFill, stackedEgo,
 } from './common.js';
 import { GraphEncoder, readLayers } from './gnn.js';
 import { normalizedAdjacency } from './graph.js';
@@ -55,10 +55,7 @@ export class NgcfEncoder extends GraphEncoder {
     this.variant = variant;
     this.messageDropout = messageDropout;
     this.normalizeLayers = normalizeLayers;
-    const nu = dataset.numUsers;
-    this.ego = newParam('embedding', [nu + dataset.numItems, dim], false);
-    const e = this.ego.data;
-    initEmbeddings(e.subarray(0, nu * dim), e.subarray(nu * dim), nu, dataset.numItems, dim, how, rng);
+    this.ego = stackedEgo(dataset, dim, how, rng);
     // Weights and biases: Xavier uniform whatever the embedding init, as the reference codes do (biases too).
     const ws: NgcfLayerParams[] = [];
     for (let l = 0; l < numLayers; l++) {

@@ -21,9 +21,9 @@ import type { Parameter } from '../engine/param.js';
 import { Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import {
-  EMBEDDING_OPTIONS, GRAPH_OPTIONS, checkDataset, checkOptionKeys, initEmbeddings, intOption, newParam, numberOption, readInit,
+  EMBEDDING_OPTIONS, GRAPH_OPTIONS, checkDataset, checkOptionKeys, intOption, numberOption, readInit, stackedEgo,
 } from './common.js';
-import { GraphEncoder, readLayers } from './gnn.js';
+import { GraphEncoder, lightgcnLayers, readLayers } from './gnn.js';
 import { normalizedAdjacency } from './graph.js';
 import type { EncoderEntry, EncoderOptions, EncoderPass, ForwardContext, LossTerm, Pooling } from './types.js';
 
@@ -72,10 +72,7 @@ export class SimGclEncoder extends GraphEncoder {
     this.eps = eps;
     this.clTemperature = tau;
     this.clWeight = lambda;
-    const nu = dataset.numUsers;
-    this.ego = newParam('embedding', [nu + dataset.numItems, dim], false);
-    const e = this.ego.data;
-    initEmbeddings(e.subarray(0, nu * dim), e.subarray(nu * dim), nu, dataset.numItems, dim, how, rng);
+    this.ego = stackedEgo(dataset, dim, how, rng);
   }
 
   parameters(): Parameter[] {
@@ -83,11 +80,9 @@ export class SimGclEncoder extends GraphEncoder {
   }
 
   propagate(_training: boolean, _rng: Rng | null): Tensor[] {
-    const last = this.layerSet[this.layerSet.length - 1];
-    const all: Tensor[] = [this.ego];
-    for (let l = 1; l <= last; l++) all.push(spmm(this.adjacency, all[l - 1], this.adjacency));
-    return this.layerSet.map((l) => all[l]);
+    return lightgcnLayers(this.ego, this.adjacency, this.layerSet);
   }
+
 
   /** One noisy view's layers 1..L (full [(U+I)×dim] tables), drawing the noise from `rng`. */
   noisyLayers(rng: Rng): Tensor[] {
