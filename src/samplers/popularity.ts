@@ -39,7 +39,7 @@ export class PopularitySampler implements Sampler {
 export const popularityEntry: SamplerEntry = {
   name: 'popularity',
   aliases: ['pns', 'pop'],
-  describe: 'non-positives ∝ popularity^γ (PNS; γ 0.75 is word2vec/NNCF); aliases pns, pop',
+  describe: 'non-positives ∝ popularity^γ (PNS; γ 0.75 is word2vec/NNCF)',
   options: {
     k: { type: 'integer', default: 1, min: 1, doc: 'negatives per pair K' },
     gamma: { type: 'number', default: 1, min: 0, doc: 'popularity exponent γ' },

@@ -28,7 +28,7 @@ export class UniformSampler implements Sampler {
 export const uniformEntry: SamplerEntry = {
   name: 'uniform',
   aliases: ['rns', 'random'],
-  describe: 'uniform random non-positives (RNS); aliases rns, random',
+  describe: 'uniform random non-positives (RNS)',
   options: {
     k: { type: 'integer', default: 1, min: 1, doc: 'negatives per pair K' },
   },
