@@ -89,7 +89,6 @@ const maskCache = new WeakMap<Dataset, { train?: BuiltMask; trainValid?: BuiltMa
 export function evaluateFullRanking(emb: EvalEmbeddings, dataset: Dataset, opts: FullRankingOptions): EvalResult {
   const { ks, metrics } = normalizeMetricArgs(opts.ks, opts.metrics);
   const maxK = ks[ks.length - 1];
-  const d = emb.dim;
   const nu = dataset.numUsers;
   const ni = dataset.numItems;
   checkEmbeddings(emb, nu, ni);

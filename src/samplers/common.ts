@@ -108,7 +108,6 @@ export function scorePools(
   K: number,
   cands: Int32Array,
   M: number,
-  _dedup?: DedupCache,
   out?: Float32Array,
 ): Float32Array {
   return ctx.pass.scoreCandidates(qData, P, K, cands, M, ctx.users, out);

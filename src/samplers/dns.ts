@@ -6,7 +6,7 @@
 // K negatives per pair: kMode 'pools' (default) draws K independent pools of M and takes each pool's argmax;
 // 'topk' draws one pool of M per pair and takes its K best distinct items (K ≤ M).
 import { drawCandidates } from './candidates.js';
-import { DedupCache, Options, argmaxRow, pooledUsers, repeatEach, scorePools, poolOptions } from './common.js';
+import { Options, argmaxRow, pooledUsers, repeatEach, scorePools, poolOptions } from './common.js';
 import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
 
 export interface DnsOptions {
@@ -27,7 +27,7 @@ export interface DnsChoice {
 }
 
 /** Shared by DNS and PDNS: pool drawing, scoring and argmax / top-K selection. */
-export function dnsSelect(ctx: SampleContext, M: number, K: number, kMode: 'pools' | 'topk', dedup: DedupCache): DnsChoice {
+export function dnsSelect(ctx: SampleContext, M: number, K: number, kMode: 'pools' | 'topk'): DnsChoice {
   const B = ctx.users.length;
   if (ctx.pos.length !== B) throw new Error(`dns: ${B} users but ${ctx.pos.length} positives`);
   const q = pooledUsers(ctx);
@@ -35,13 +35,13 @@ export function dnsSelect(ctx: SampleContext, M: number, K: number, kMode: 'pool
   if (kMode === 'pools') {
     const rowUsers = repeatEach(ctx.users, K);
     const candidates = drawCandidates(ctx.data.train, rowUsers, M, ctx.rng);
-    const scores = scorePools(ctx, q.data, q.P, K, candidates, M, dedup);
+    const scores = scorePools(ctx, q.data, q.P, K, candidates, M);
     for (let r = 0; r < B * K; r++) items[r] = candidates[r * M + argmaxRow(scores, r * M, M)];
     return { items, candidates, scores };
   }
   if (K > M) throw new RangeError(`dns: kMode 'topk' needs k ≤ m, got k = ${K}, m = ${M}`);
   const candidates = drawCandidates(ctx.data.train, ctx.users, M, ctx.rng);
-  const scores = scorePools(ctx, q.data, q.P, 1, candidates, M, dedup);
+  const scores = scorePools(ctx, q.data, q.P, 1, candidates, M);
   const work = new Float32Array(M);
   for (let b = 0; b < B; b++) {
     const o = b * M;
@@ -67,7 +67,6 @@ export class DnsSampler implements Sampler {
   readonly m: number;
   readonly k: number;
   readonly kMode: 'pools' | 'topk';
-  protected readonly dedup = new DedupCache();
   /** The last step's pools and scores (diagnostics). */
   last: DnsChoice | null = null;
 
@@ -83,7 +82,7 @@ export class DnsSampler implements Sampler {
   }
 
   sample(ctx: SampleContext): Negatives {
-    this.last = dnsSelect(ctx, this.m, this.k, this.kMode, this.dedup);
+    this.last = dnsSelect(ctx, this.m, this.k, this.kMode);
     return { kind: 'items', items: this.last.items, k: this.k };
   }
 }

@@ -80,7 +80,7 @@ export class MixGcfSampler implements Sampler {
     const B = ctx.users.length;
     const K = this.k;
     const M = this.m;
-    const { R, rowUsers, rowPos, cands } = rowPools(ctx, K, M);
+    const { R, rowPos, cands } = rowPools(ctx, K, M);
     const perLayer = this.query === 'layer' ? userLayerData(ctx, ctx.users) : null;
     const q = perLayer ? perLayer[0] : meanUserLayers(ctx, ctx.users);
     // Per-layer choice: chosen[r·nL + l]. Scored straight from the layer tables when the pass exposes them (no

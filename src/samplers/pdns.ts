@@ -7,7 +7,7 @@
 // (eq. 7): same loss, same gradients. Mixing is done on pooled vectors: both poolings are linear, so this equals
 // mixing every layer and pooling.
 import { add, scale, sub } from '../engine/ops.js';
-import { DedupCache, Options, repeatEach, poolOptions } from './common.js';
+import { Options, repeatEach, poolOptions } from './common.js';
 import { dnsSelect } from './dns.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerEntry } from './types.js';
 
@@ -34,7 +34,6 @@ export class PdnsSampler implements Sampler {
   readonly beta: number;
   readonly alpha: number;
   readonly preferredLoss?: LossSpec;
-  private readonly dedup = new DedupCache();
 
   constructor(opts: PdnsOptions = {}) {
     const o = new Options('pdns', opts as Record<string, unknown>);
@@ -59,7 +58,7 @@ export class PdnsSampler implements Sampler {
   }
 
   sample(ctx: SampleContext): Negatives {
-    const choice = dnsSelect(ctx, this.m, this.k, this.kMode, this.dedup);
+    const choice = dnsSelect(ctx, this.m, this.k, this.kMode);
     if (this.mode === 'softBpr') return { kind: 'items', items: choice.items, k: this.k };
     const { pass } = ctx;
     const e = pass.pool(pass.itemLayers(choice.items));

@@ -12,7 +12,7 @@
 import type { TrainView } from '../data/types.js';
 import type { Rng } from '../core/rng.js';
 import { drawCandidates } from './candidates.js';
-import { DedupCache, Options, pooledUsers, scorePools, sigmoid } from './common.js';
+import { Options, pooledUsers, scorePools, sigmoid } from './common.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerState, SamplerEntry } from './types.js';
 
 export interface SrnsOptions {
@@ -53,7 +53,6 @@ export class SrnsSampler implements Sampler {
   /** History per (user, slot): values and the epoch each was recorded in (−1 = empty), [u·S1 + s]·H + h. */
   private histVal = new Float32Array(0);
   private histEp = new Int32Array(0);
-  private readonly dedup = new DedupCache();
   private lastSeen = new Int32Array(0);
   /** The last step's memory snapshot ([B × S1]) and fresh candidates ([B × S2]), for tests and diagnostics. */
   last: { memory: Int32Array; fresh: Int32Array } | null = null;
@@ -98,11 +97,11 @@ export class SrnsSampler implements Sampler {
     const q = pooledUsers(ctx);
     const mem = new Int32Array(B * S1);
     for (let b = 0; b < B; b++) mem.set(this.memory.subarray(ctx.users[b] * S1, (ctx.users[b] + 1) * S1), b * S1);
-    const sMem = scorePools(ctx, q.data, q.P, 1, mem, S1, this.dedup);
-    const sPos = scorePools(ctx, q.data, q.P, 1, ctx.pos, 1, this.dedup);
+    const sMem = scorePools(ctx, q.data, q.P, 1, mem, S1);
+    const sPos = scorePools(ctx, q.data, q.P, 1, ctx.pos, 1);
     const fresh = drawCandidates(ctx.data.train, ctx.users, S2, ctx.rng);
     this.last = { memory: mem, fresh };
-    const sFresh = scorePools(ctx, q.data, q.P, 1, fresh, S2, this.dedup);
+    const sFresh = scorePools(ctx, q.data, q.P, 1, fresh, S2);
     const ramp = this.alpha * (this.warmup > 0 ? Math.min(1, epoch / this.warmup) : 1);
 
     // Last occurrence of each user in the batch (it refreshes the memory).
