@@ -109,7 +109,9 @@ export function evaluateFullRanking(emb: EvalEmbeddings, dataset: Dataset, opts:
     if (target.indptr[u + 1] > target.indptr[u]) evalUsers[n++] = u;
   }
   const users = evalUsers.slice(0, n);
-  const identity = n === nu; // every user, in order 0..nu−1
+  // Every user, in order 0..nu−1 (a reordered full list is not: topK's rows must line up with `users`).
+  let identity = n === nu;
+  if (identity && asked) for (let i = 0; i < n && identity; i++) identity = users[i] === i;
 
   const values: Record<string, Float32Array> = {};
   const keys: string[][] = metrics.map((m) => ks.map((kk) => metricKey(m, kk)));

@@ -30,7 +30,7 @@ export interface TopKOptions {
 }
 
 export interface TopKResult {
-  /** Items per row (= k; −1 pads rows with fewer candidates). */
+  /** Items per row: min(k, numItems); −1 pads rows with fewer candidates. */
   k: number;
   /** Row r (the r-th listed user): items[r·k ..], best first; −1 pads rows with fewer candidates than k. */
   items: Int32Array;
@@ -71,7 +71,9 @@ export function topK(emb: TopKEmbeddings, users: Int32Array | null, k: number, o
       if (!(Number.isInteger(u) && u >= 0 && u < nu)) throw new Error(`topK: user ${u} out of range [0, ${nu})`);
     }
   }
-  const kk = k; // the kernel pads rows with fewer than k candidates with −1
+  // Never wider than the catalogue (a k of 10⁵ on a few thousand items must not allocate 10⁵ columns); rows with
+  // fewer candidates than that are padded with −1 by the kernel.
+  const kk = Math.min(k, ni);
   const blockSize = o.blockSize ?? DEFAULT_BLOCK;
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`topK: blockSize must be a positive integer, got ${blockSize}`);
   const K = o.kernels ?? activeKernels();

@@ -133,7 +133,8 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     description: 'Contrastive DNS on BPR-MF with user/item/global biases (dns-contrastive.md): dim 64, Adam lr 1e-3, ' +
       'L2 1e-4, batch 1000, ≤ 500 epochs, lists of k 100 refreshed every n 5 epochs, eq. 5 loss (τ 0.2); ML-100K ' +
       '8:1:1, each test positive against 100 sampled negatives, NDCG/Recall/MAP@10; stop after 50 epochs ' +
-      '(10 evaluations) without validation gain. One test set (the paper averages 10 drawn with different seeds)',
+      '(10 evaluations) without validation gain. One test set (the paper averages 10 drawn with different seeds). ' +
+      'The cosine loss gives the biases no gradient, so they stay 0 and the model ranks as plain MF',
     config: {
       dataset: { name: 'ml-100k', split: 'ratio:8:1:1' },
       encoder: { name: 'bprmf', dim: 64 },

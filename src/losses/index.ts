@@ -59,7 +59,7 @@ const builtins: LossEntry[] = [
     describe: 'Σ_{i∈Δ} Σ_{j∈Δ\'} max(0, r_uj − r_ui + γ) per user (GDNS)',
     options: {
       margin: margin(1, 'γ'),
-      reduce: { type: 'string', default: 'meanUsers', doc: "'meanUsers', 'sum' or 'meanPairs'" },
+      reduce: { type: 'enum', values: ['meanUsers', 'sum', 'meanPairs'], default: 'meanUsers', doc: 'per-user sums averaged over users, summed, or averaged over pairs' },
     },
     // The step's Loss reads the batch's groups (per-user sums); createLoss gives the plain score function.
     make: (o) => groupedHinge(num(o, 'groupHinge', 'margin'), o.reduce as GroupReduce),

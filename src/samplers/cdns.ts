@@ -171,6 +171,10 @@ export class CdnsSampler implements Sampler {
   setState(s: SamplerState): void {
     if (s.k !== this.k) throw new Error(`cdns: checkpointed lists have k = ${String(s.k)}, this sampler has k = ${this.k}`);
     if (!(s.items instanceof Int32Array) || !(s.lengths instanceof Int32Array)) throw new Error('cdns: state needs Int32Array items and lengths');
+    // Lists of another shape would make sample() redraw lists silently: a resume must get exactly these back.
+    if (s.items.length !== s.lengths.length * this.k || s.lengths.some((n) => n < 0 || n > this.k)) {
+      throw new Error(`cdns: checkpointed lists do not fit: ${s.items.length} items for ${s.lengths.length} users × k = ${this.k}`);
+    }
     this.items = Int32Array.from(s.items);
     this.lengths = Int32Array.from(s.lengths);
     this.refreshedAt = Number(s.refreshedAt);

@@ -118,7 +118,20 @@ export function readCheckpoint(dir: string): TrainerCheckpoint {
   }
   const f = readSafetensors(path);
   if (f.metadata.format !== FORMAT) throw new Error(`${path}: not a hardneg checkpoint (format '${f.metadata.format ?? ''}', expected '${FORMAT}')`);
-  const m = JSON.parse(f.metadata.state ?? 'null');
+  let m: Record<string, any>;
+  try {
+    m = JSON.parse(f.metadata.state ?? 'null');
+  } catch (e) {
+    throw new Error(`${path}: the checkpoint's state metadata is not JSON (${(e as Error).message}); train again with --force`);
+  }
+  // A file of the right format whose state lacks what a resume reads is damaged: say so instead of a TypeError.
+  const missing = m === null || typeof m !== 'object' ? ['state'] :
+    ['epoch', 'config', 'fingerprint', 'params', 'optimizer', 'rng', 'selector', 'epochs', 'evaluations', 'counters']
+      .filter((k) => m[k] === undefined || m[k] === null);
+  if (missing.length || !Array.isArray(m.params) || !Array.isArray(m.optimizer?.params)) {
+    throw new Error(`${path}: a damaged checkpoint (its state lacks ${missing.length ? missing.join(', ') : 'parameter lists'}); ` +
+      'it cannot be resumed: train again with --force');
+  }
   const get = <T extends Float32Array | Int32Array>(name: string, kind: 'f32' | 'i32'): T => {
     const x = f.tensors[name];
     if (!x) throw new Error(`${path}: tensor '${name}' missing`);

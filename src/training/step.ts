@@ -112,28 +112,39 @@ function negativeRows(pass: EncoderPass, u: Tensor, users: Int32Array, neg: Nega
 }
 
 /** s⁻: [B] (K = 1) or [B×K] per pair; [B×N] for shared negatives, log-Q corrected and hit-masked on request. */
-function negativeScores(pass: EncoderPass, nr: NegRows, pos: Int32Array, neg: Negatives): Tensor {
+function negativeScores(pass: EncoderPass, nr: NegRows, pos: Int32Array, neg: Negatives): { forLoss: Tensor; raw: Tensor } {
   const b = pos.length;
   if (neg.kind === 'shared') {
-    let s = pass.scoreMatrix(nr.uRows, nr.nRows, neg.items, nr.uIds);
+    const raw = pass.scoreMatrix(nr.uRows, nr.nRows, neg.items, nr.uIds);
+    let s = raw;
     const N = neg.items.length;
     if (neg.logQ) {
       if (neg.logQ.length !== N) throw new Error(`shared negatives: logQ has ${neg.logQ.length} values for ${N} items`);
       s = sub(s, Tensor.from(neg.logQ, [1, N]));
     }
-    if (neg.maskHits) s = add(s, hitMask(pos, neg.items));
-    return s;
+    if (neg.maskHits) {
+      const m = hitMask(pos, neg.items);
+      if (m) s = add(s, m);
+    }
+    return { forLoss: s, raw };
   }
   const s = pass.score(nr.uRows, nr.nRows, neg.kind === 'items' ? neg.items : undefined, nr.uIds);
-  return nr.k === 1 ? s : reshape(s, [b, nr.k]);
+  const r = nr.k === 1 ? s : reshape(s, [b, nr.k]);
+  return { forLoss: r, raw: r };
 }
 
-/** −1e9 where shared item n is pair b's own positive (an accidental hit), else 0: [B×N], no gradient. */
-function hitMask(pos: Int32Array, items: Int32Array): Tensor {
+/** −1e9 where shared item n is pair b's own positive (an accidental hit), else 0: [B×N], no gradient; null when no
+ *  pair hits. */
+function hitMask(pos: Int32Array, items: Int32Array): Tensor | null {
   const b = pos.length, n = items.length;
-  const m = Tensor.zeros([b, n]);
-  const d = m.data;
-  for (let r = 0; r < b; r++) for (let j = 0; j < n; j++) if (items[j] === pos[r]) d[r * n + j] = -1e9;
+  let m: Tensor | null = null;
+  for (let r = 0; r < b; r++) {
+    for (let j = 0; j < n; j++) {
+      if (items[j] !== pos[r]) continue;
+      m ??= Tensor.zeros([b, n]);
+      m.data[r * n + j] = -1e9;
+    }
+  }
   return m;
 }
 
@@ -163,7 +174,9 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
       r.sampleMs = now() - ts;
       const sc = negativeRows(pass, u, users, neg);
       const sPos = pass.score(u, p, pos, users);
-      const sNeg = negativeScores(pass, sc, pos, neg);
+      // The loss sees the corrected, masked scores; diagnostics and observe the model's own (a masked hit's −1e9
+      // would swamp the logged score gap).
+      const { forLoss: sNeg, raw: sNegRaw } = negativeScores(pass, sc, pos, neg);
       const inputs: LossInputs = { pos: sPos, neg: sNeg, shared: neg.kind === 'shared', batch };
       if (wantRows) {
         inputs.users = u;
@@ -177,6 +190,9 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
       if (l2 > 0) extra.push({ name: 'l2', value: pass.egoL2(users, [pos, ...sc.l2Items], b), weight: l2 });
       if (pass.terms) extra.push(...pass.terms(batch));
       for (const t of extra) {
+        if (t.name === 'loss' || extra.filter((x) => x.name === t.name).length > 1) {
+          throw new Error(`training step: objective term name '${t.name}' is taken (terms: loss, ${extra.map((x) => x.name).join(', ')}); give each term its own name`);
+        }
         if (t.weight === 0) continue;
         const w = scale(t.value, t.weight);
         terms.set(t.name, (terms.get(t.name) ?? 0) + w.item());
@@ -186,8 +202,8 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
       if (!Number.isFinite(lv)) {
         throw new Error(`loss became ${lv} at epoch ${epoch}, step ${step}: lower optimizer.lr or check the data`);
       }
-      diagnostics?.add(users, sPos.data, sNeg.data, sc.k, sc.negIds, sc.sources);
-      sampler.observe?.(ctx, neg, { pos: sPos.data, neg: sNeg.data });
+      diagnostics?.add(users, sPos.data, sNegRaw.data, sc.k, sc.negIds, sc.sources);
+      sampler.observe?.(ctx, neg, { pos: sPos.data, neg: sNegRaw.data });
       const tb = now();
       r.forwardMs = tb - t0 - r.sampleMs;
       total.backward();

@@ -14,6 +14,8 @@ export type BackendName = 'js' | 'wasm';
 
 let active: Kernels | null = null;
 let requested: BackendName | null = null;
+/** True after setBackend (not the default or the environment): an explicit 'wasm' never falls back. */
+let explicitBackend = false;
 let threads: number | null = null;
 let fallbackReason: string | null = null;
 let warned = false;
@@ -94,6 +96,7 @@ export function kernels(): Kernels {
 export function setBackend(name: BackendName): void {
   if (name !== 'js' && name !== 'wasm') throw new Error(`setBackend: unknown backend '${String(name)}' (use 'js' or 'wasm')`);
   threads ??= envThreads();
+  explicitBackend = true;
   if (active && active.name === name && (name === 'js' || active.threads === threads)) {
     requested = name;
     return;
@@ -110,7 +113,8 @@ export function setThreads(n: number): void {
   threads = clampThreads(n, 'setThreads');
   if (active && active !== jsKernels) {
     release(active);
-    active = start('wasm', threads, false);
+    // An explicit setBackend('wasm') must not turn into the JS backend (other numbers) because a restart failed.
+    active = start('wasm', threads, requested === 'wasm' && explicitBackend);
   }
 }
 
