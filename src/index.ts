@@ -52,13 +52,16 @@ export { checkMethodOptions, checkEvaluable, makeOptimizer } from './experiments
 export { trainLoop, type LoopComponents, type LoopSettings, type LoopOptions } from './training/loop.js';
 export { RunStreams } from './training/streams.js';
 export {
-  RunWriter, readRun, readRunEmbeddings, readPerUser, defaultRunDir, summaryOf, type StoredRun, type RunSummary,
+  RunWriter, readRun, readRunEmbeddings, readRunIds, readRunExclusions, readPerUser, defaultRunDir, summaryOf, type StoredRun, type RunSummary,
 } from './experiments/runStore.js';
 export { expandGrid, parseGridArg, summarizeSweep, type GridCell, type SweepRunRecord, type CellSummary } from './experiments/sweep.js';
 export { compareRuns as compareRunTable, comparisonRows, averagePerUser, type ComparedRun, type Comparison } from './experiments/compare.js';
 export { summaryMarkdown } from './report/markdown.js';
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, type SafeTensor } from './io/safetensors.js';
-export { recommend, formatRecommendations, type Recommendation } from './serving/recommend.js';
+export { recommend, formatRecommendations, formatItemLists, type Recommendation } from './serving/recommend.js';
+export {
+  Model, type RecommendOptions, type ExcludeOption, type UserRecommendations, type SimilarItems, type ModelDataset, type ModelSource,
+} from './serving/model.js';
 export { topK, type TopKOptions, type TopKResult } from './evaluation/topk.js';
 
 // Robustness: errors a caller may want to tell apart, run-folder ownership, the validation pass

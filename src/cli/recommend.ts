@@ -1,9 +1,14 @@
 // `hardneg recommend RUN_DIR`: top-K items for users from a saved run, excluding items the user interacted with
-// in training (and validation) — CSV (user,rank,item,score) or JSON, with the dataset's original ids.
-import { writeFileSync } from 'node:fs';
+// in training (and validation) — CSV (user,rank,item,score) or JSON, with the dataset's original ids. Served by
+// `Model.load` from the run folder's own files (the data files are not needed); a run written before runs kept
+// their ids and exclusion lists (no ids.json) is served from its reloaded dataset (openRun), as before.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FileError, readRegularText } from '../io/files.js';
-import type { Dataset } from '../data/types.js';
-import { formatRecommendations, recommend } from '../serving/recommend.js';
+import { IDS_FILE } from '../io/runFiles.js';
+import { checkFinished } from '../experiments/runStore.js';
+import { formatItemLists } from '../serving/recommend.js';
+import { Model } from '../serving/model.js';
 import { UsageError, commandFlags, openRun } from './common.js';
 
 const USAGE = `usage: hardneg recommend RUN_DIR [options]
@@ -38,28 +43,39 @@ function readUsersFile(path: string): string {
     throw e;
   }
 }
-function resolveUsers
-(values: Record<string, unknown>, dataset: Dataset): Int32Array {
+function resolveUsers(values: Record<string, unknown>, model: Model, datasetName: string): string[] {
   let tokens: string[] | null = null;
   if (values.users !== undefined) tokens = String(values.users).split(',').map((s) => s.trim()).filter(Boolean);
   if (values['users-file'] !== undefined) {
     tokens = [...(tokens ?? []), ...readUsersFile(String(values['users-file'])).split(/\r?\n/).map((s) => s.trim()).filter(Boolean)];
   }
-  if (!tokens) return Int32Array.from({ length: dataset.numUsers }, (_, i) => i);
+  if (!tokens) return [...model.userIds];
   if (values['internal-ids']) {
-    return Int32Array.from(tokens, (t) => {
+    return tokens.map((t) => {
       const u = Number(t);
-      if (!Number.isInteger(u) || u < 0 || u >= dataset.numUsers) throw new UsageError(`--users: '${t}' is not a user index in 0..${dataset.numUsers - 1}`);
-      return u;
+      if (!Number.isInteger(u) || u < 0 || u >= model.numUsers) throw new UsageError(`--users: '${t}' is not a user index in 0..${model.numUsers - 1}`);
+      return model.userIds[u];
     });
   }
-  const index = new Map<string, number>();
-  dataset.userIds.forEach((id, i) => index.set(id, i));
-  return Int32Array.from(tokens, (t) => {
-    const u = index.get(t);
-    if (u === undefined) throw new UsageError(`--users: no user with id '${t}' in dataset '${dataset.name}'`);
-    return u;
-  });
+  for (const t of tokens) if (!model.hasUser(t)) throw new UsageError(`--users: no user with id '${t}' in dataset '${datasetName}'`);
+  return tokens;
+}
+
+/** The run's model: from its own files, or (a run from before ids.json) from its reloaded dataset. */
+async function loadModel(dir: string): Promise<{ model: Model; datasetName: string }> {
+  checkFinished(dir); // a folder being written, unfinished or foreign: the same refusals as openRun's
+  if (existsSync(join(dir, IDS_FILE))) {
+    const model = Model.load(dir);
+    let datasetName = '';
+    try {
+      datasetName = String((JSON.parse(readRegularText(join(dir, 'dataset.json'))) as { name?: unknown }).name ?? '');
+    } catch {
+      // the name is only for messages
+    }
+    return { model, datasetName };
+  }
+  const { dataset, emb } = await openRun(dir);
+  return { model: Model.fromEmbeddings(emb, dataset), datasetName: dataset.name };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -77,9 +93,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`hardneg recommend: ${(e as Error).message}\n`);
     return 2;
   }
-  const { dataset, emb } = await openRun(positionals[0]);
-  const users = resolveUsers(values, dataset);
-  const text = formatRecommendations(recommend(emb, dataset, users, k, Boolean(values['include-seen'])), dataset, format);
+  const { model, datasetName } = await loadModel(positionals[0]);
+  const users = resolveUsers(values, model, datasetName);
+  const text = formatItemLists(model.recommend(users, { k, exclude: values['include-seen'] ? 'none' : 'train' }), format);
   if (values.out) writeFileSync(String(values.out), text);
   else process.stdout.write(text);
   return 0;

@@ -186,7 +186,7 @@ async function trainRun(partial: RunConfig | Record<string, unknown>, dataset: D
       checkpoint: checkpointing && w ? { dir: opts.runDir!, config: configKey, metricsLines: () => w.metricsLines } : null,
     },
   );
-  if (w) w.writeResult(result);
+  if (w) w.writeResult(result, dataset);
   // Finished and written: the checkpoint has done its job (removed only now, so a kill while writing the results
   // still leaves it). An interrupted run keeps it, so it can go on from there.
   if (checkpointing && !result.interrupted) removeCheckpoint(opts.runDir!);

@@ -21,7 +21,7 @@ export { RunFolderError, RunWriteError, writeError };
 
 export const LOCK_FILE = '.hardneg.lock';
 /** Files that make a folder a run (written by a training). */
-export const RUN_FILES = ['config.json', 'dataset.json', 'metrics.jsonl', 'summary.json', 'summary.md', 'model.safetensors', 'per_user.safetensors', 'checkpoint.safetensors'] as const;
+export const RUN_FILES = ['config.json', 'dataset.json', 'metrics.jsonl', 'summary.json', 'summary.md', 'model.safetensors', 'per_user.safetensors', 'checkpoint.safetensors', 'ids.json', 'exclude.safetensors'] as const;
 
 interface LockInfo {
   pid: number;

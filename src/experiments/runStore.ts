@@ -7,9 +7,16 @@
 //   model.safetensors  encoder parameters (`param.<name>`) and final pooled embeddings at the best epoch
 //                      (`embeddings.users`, `embeddings.items`, `embeddings.item_bias`), metadata: config, fingerprint
 //   per_user.safetensors  per-user test metrics at the best epoch (`users` I32, `test.<metric>` F32), for paired tests
+//   ids.json           original user and item ids (index order), so the model serves without the data files
+//   exclude.safetensors   each user's training (+ validation) items as a CSR (`indptr`, `indices` I32): recommend's
+//                      default exclusions (the readers, with their checks, are in io/runFiles.ts)
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeSafetensors, readSafetensors, type SafeTensor } from '../io/safetensors.js';
+import { encodeSafetensors, readSafetensors } from '../io/safetensors.js';
+import {
+  EXCLUDE_FILE, IDS_FILE, RunIntegrityError, checkTensor, encodeRunExclusions, encodeRunIds, readRunEmbeddings, readRunExclusions,
+  readRunIds, type ServingSource,
+} from '../io/runFiles.js';
 import { appendFileChecked, lockHolder, RunFolderError, runState, writeError, writeFileAtomic } from './runFolder.js';
 import { FileError, readRegularText } from '../io/files.js';
 import { forbiddenKeyProblems } from '../core/schema.js';
@@ -17,6 +24,8 @@ import { summaryMarkdown } from '../report/markdown.js';
 import type { RunResult } from '../training/types.js';
 import type { RunConfig } from './config.js';
 import { configSlug } from './config.js';
+
+export { RunIntegrityError, readRunEmbeddings, readRunIds, readRunExclusions, IDS_FILE, EXCLUDE_FILE };
 
 /** JSON with NaN/Infinity as null and typed arrays left out (they go to safetensors). */
 export function toJson(v: unknown, indent = 2): string {
@@ -78,9 +87,11 @@ export class RunWriter {
   /**
    * The results, each file atomically (temporary name, then rename) and in an order that never leaves a folder
    * looking finished when it is not: per-user metrics, then the model, then summary.md, and summary.json last
-   * (a folder with summary.json is a finished run; without it, readRun reports it incomplete).
+   * (a folder with summary.json is a finished run; without it, readRun reports it incomplete). With the (carved)
+   * dataset, the id maps (ids.json) and the exclusion lists (exclude.safetensors) are written after the model, so
+   * the run serves without its data files (Model.load).
    */
-  writeResult(r: RunResult): void {
+  writeResult(r: RunResult, dataset?: ServingSource): void {
     if (r.perUserTest) {
       const t: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {
         users: { shape: [r.perUserTest.users.length], data: r.perUserTest.users },
@@ -101,6 +112,10 @@ export class RunWriter {
         fingerprint: r.dataset.fingerprint,
         best_epoch: String(r.bestEpoch),
       }), this.dir);
+    }
+    if (dataset) {
+      writeFileAtomic(join(this.dir, IDS_FILE), encodeRunIds(dataset), this.dir);
+      writeFileAtomic(join(this.dir, EXCLUDE_FILE), encodeRunExclusions(dataset), this.dir);
     }
     writeFileAtomic(join(this.dir, 'summary.md'), summaryMarkdown(r), this.dir);
     writeFileAtomic(join(this.dir, 'summary.json'), toJson(summaryOf(r)) + '\n', this.dir);
@@ -190,75 +205,6 @@ export function readRun(dir: string): StoredRun {
     if (bad.length) throw new RunIntegrityError(join(dir, file), bad[0]);
   }
   return run;
-}
-
-/** A run file whose content cannot be trusted (wrong dtype, shape, non-finite values, another run's data). */
-export class RunIntegrityError extends Error {
-  constructor(readonly file: string, detail: string) {
-    super(`${file}: ${detail}`);
-    this.name = 'RunIntegrityError';
-  }
-}
-
-function readJsonIfThere(path: string): Record<string, unknown> | null {
-  if (!existsSync(path)) return null;
-  try {
-    return JSON.parse(readRegularText(path, { maxBytes: 256 * 2 ** 20 })) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
-/** Throws a RunIntegrityError unless `t` is an F32 tensor of `shape` (null entries: any) with only finite values. */
-function checkTensor(path: string, name: string, t: SafeTensor | undefined, shape: Array<number | null>, finite = true): Float32Array {
-  if (!t) throw new RunIntegrityError(path, `no '${name}' tensor`);
-  if (t.dtype !== 'F32' || (t.stored ?? 'F32') !== 'F32') throw new RunIntegrityError(path, `'${name}' is stored as ${t.stored ?? t.dtype}, expected F32`);
-  if (t.shape.length !== shape.length || shape.some((n, i) => n !== null && t.shape[i] !== n)) {
-    throw new RunIntegrityError(path, `'${name}' has shape [${t.shape.join(', ')}], expected [${shape.map((n) => n ?? '*').join(', ')}] (from config.json / dataset.json)`);
-  }
-  const d = t.data as Float32Array;
-  for (let i = 0; finite && i < d.length; i++) {
-    if (!Number.isFinite(d[i])) {
-      throw new RunIntegrityError(path, `'${name}' holds a non-finite value (${d[i]}) at index ${i}: the weights are unusable (a diverged run?)`);
-    }
-  }
-  return d;
-}
-
-/**
- * Final embeddings saved with a run, verified before use: every tensor F32 with the shape dataset.json and
- * config.json describe (users × dim, items × dim, item bias), and all values finite
- * (openRun then checks the reloaded data against dataset.json's fingerprint). (The header's sizes are checked against the file before anything is allocated: io/safetensors.ts.)
- */
-export function readRunEmbeddings(dir: string): { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null; fingerprint: string } {
-  const path = join(dir, 'model.safetensors');
-  if (!existsSync(path)) throw new Error(`${path}: missing (model weights)`);
-  let f: ReturnType<typeof readSafetensors>;
-  try {
-    f = readSafetensors(path);
-  } catch (e) {
-    if (e instanceof FileError) throw e;
-    throw new RunIntegrityError(path, (e as Error).message.startsWith(path) ? (e as Error).message.slice(path.length + 2) : (e as Error).message);
-  }
-  const ds = readJsonIfThere(join(dir, 'dataset.json'));
-  const cfg = readJsonIfThere(join(dir, 'config.json'));
-  const nu = typeof ds?.numUsers === 'number' ? ds.numUsers : null;
-  const ni = typeof ds?.numItems === 'number' ? ds.numItems : null;
-  const u = f.tensors['embeddings.users'];
-  const dim = u && u.shape.length === 2 ? u.shape[1] : null;
-  const enc = cfg?.encoder as { name?: string; dim?: number } | undefined;
-  // MF-family and LightGCN embeddings have the encoder's dim; NGCF concatenates its layers (a multiple of it).
-  if (dim !== null && enc && typeof enc.dim === 'number' && enc.dim > 0) {
-    const ok = enc.name === 'ngcf' ? dim % enc.dim === 0 : dim === enc.dim;
-    if (!ok) throw new RunIntegrityError(path, `'embeddings.users' has dim ${dim}, config.json's encoder.dim is ${enc.dim}`);
-  }
-  const users = checkTensor(path, 'embeddings.users', u, [nu, null]);
-  const items = checkTensor(path, 'embeddings.items', f.tensors['embeddings.items'], [ni, dim]);
-  const b = f.tensors['embeddings.item_bias'];
-  const itemBias = b ? checkTensor(path, 'embeddings.item_bias', b, [items.length / Math.max(1, dim ?? 1)]) : null;
-  for (const [name, t] of Object.entries(f.tensors)) if (name.startsWith('param.')) checkTensor(path, name, t, t.shape.map(() => null));
-  const fp = f.metadata.fingerprint ?? '';
-  return { users, items, dim: dim ?? 0, itemBias, fingerprint: fp };
 }
 
 /** Per-user test metrics saved with a run. */

@@ -35,16 +35,23 @@ function csvField(s: string): string {
 }
 
 export function formatRecommendations(recs: Recommendation[], dataset: Dataset, format: 'csv' | 'json'): string {
+  return formatItemLists(recs.map((r) => ({
+    user: dataset.userIds[r.user], items: Array.from(r.items, (it) => dataset.itemIds[it]), scores: Array.from(r.scores),
+  })), format);
+}
+
+/** CSV (user,rank,item,score) or JSON ([{ user, items: [{ item, score }] }]) of lists by original ids (Model.recommend's). */
+export function formatItemLists(recs: ReadonlyArray<{ user: string; items: readonly string[]; scores: readonly number[] }>, format: 'csv' | 'json'): string {
   if (format === 'json') {
     return JSON.stringify(recs.map((r) => ({
-      user: dataset.userIds[r.user],
-      items: Array.from(r.items, (it, j) => ({ item: dataset.itemIds[it], score: Number(r.scores[j].toPrecision(7)) })),
+      user: r.user,
+      items: r.items.map((item, j) => ({ item, score: Number(r.scores[j].toPrecision(7)) })),
     })), null, 1) + '\n';
   }
   const lines = ['user,rank,item,score'];
   for (const r of recs) {
     for (let j = 0; j < r.items.length; j++) {
-      lines.push(`${csvField(dataset.userIds[r.user])},${j + 1},${csvField(dataset.itemIds[r.items[j]])},${r.scores[j].toPrecision(7)}`);
+      lines.push(`${csvField(r.user)},${j + 1},${csvField(r.items[j])},${r.scores[j].toPrecision(7)}`);
     }
   }
   return lines.join('\n') + '\n';
