@@ -292,6 +292,9 @@ export class GdnsSampler implements Sampler {
     if (bits instanceof Int32Array && count instanceof Int32Array && bits.length === 2 * count.length) {
       this.userSum = new Float64Array(bits.slice().buffer);
       this.userCount = count.slice();
+    } else if (this.unvisited === 'userMean') {
+      // Without its running sums a resumed 'userMean' run would rank unvisited pairs differently: not a resume.
+      throw new Error("gdns.setState: unvisited 'userMean' needs the checkpoint's userSumBits and userCount (of matching lengths)");
     }
     const t = this.table;
     this.table = t instanceof DensePairTable ? new DensePairTable(DEFAULTS, t.numUsers, t.numItems).load({ users, items, values })

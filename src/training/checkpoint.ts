@@ -18,6 +18,17 @@ import type { ComponentState } from '../core/state.js';
 import type { SelectorState } from './selection.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/** The largest checkpoint that can be read back (a Node Buffer holds at most 2 GiB − 1), with room for the header. */
+export const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1 - 64 * 2 ** 20;
+
+/** A checkpoint whose tensors exceed what a resume could read: the run goes on without one. */
+export class CheckpointTooLargeError extends Error {
+  constructor(readonly dir: string, readonly bytes: number, limit = MAX_CHECKPOINT_BYTES) {
+    super(`${dir}: the checkpoint would hold ${(bytes / 2 ** 30).toFixed(2)} GiB of tensors, more than the ` +
+      `${(limit / 2 ** 30).toFixed(2)} GiB a resume can read back`);
+    this.name = 'CheckpointTooLargeError';
+  }
+}
 const FORMAT = 'hardneg-checkpoint/1';
 
 type Tensors = Record<string, { shape: number[]; data: Float32Array | Int32Array }>;
@@ -51,7 +62,7 @@ export interface TrainerCheckpoint<EpochRec = unknown, EvalRec = unknown> {
 }
 
 /** Writes the checkpoint into `dir` atomically (temporary file, then rename). */
-export function writeCheckpoint(dir: string, c: TrainerCheckpoint): void {
+export function writeCheckpoint(dir: string, c: TrainerCheckpoint, maxBytes = MAX_CHECKPOINT_BYTES): void {
   const t: Tensors = {};
   c.params.forEach((p, i) => (t[`param.${i}`] = { shape: [p.data.length], data: p.data }));
   c.optimizer.params.forEach((p, i) => {
@@ -98,6 +109,10 @@ export function writeCheckpoint(dir: string, c: TrainerCheckpoint): void {
     resumedFrom: c.resumedFrom,
     kernels: c.kernels ?? null,
   };
+  // Node reads a file into one buffer of at most 2 GiB − 1: a larger checkpoint could be written but never resumed.
+  let bytes = 0;
+  for (const x of Object.values(t)) bytes += x.data.byteLength;
+  if (bytes > maxBytes) throw new CheckpointTooLargeError(dir, bytes, maxBytes);
   const path = join(dir, CHECKPOINT_FILE);
   const tmp = `${path}.tmp`;
   try {

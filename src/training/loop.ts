@@ -16,7 +16,7 @@ import type { Evaluator, Split } from '../evaluation/protocol.js';
 import type { Loss } from '../losses/types.js';
 import type { Sampler } from '../samplers/types.js';
 import type { Batcher } from './batching.js';
-import { type TrainerCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.js';
+import { type TrainerCheckpoint, CheckpointTooLargeError, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.js';
 import { type ProgressSink, formatDuration, silentProgress } from './progress.js';
 import { ModelSelector } from './selection.js';
 import { createTrainStep } from './step.js';
@@ -220,6 +220,7 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
   });
   const totalPairs = batcher.pairsPerEpoch * s.epochs;
   const termSums = new Map<string, number>();
+  let checkpointTooLarge = false;
   for (let epoch = epochsRun + 1; epoch <= s.epochs; epoch++) {
     const te = now();
     encoder.onEpochStart?.(epoch, streams);
@@ -280,7 +281,18 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
         stoppedEarly = epoch < s.epochs;
         break;
       }
-      if (o.checkpoint && epoch < s.epochs) saveCheckpoint(epoch);
+      if (o.checkpoint && epoch < s.epochs && !checkpointTooLarge) {
+        try {
+          saveCheckpoint(epoch);
+        } catch (e) {
+          if (!(e instanceof CheckpointTooLargeError)) throw e;
+          // Training goes on without further checkpoints; a resume goes on from the last one written (it replays the
+          // epochs since, bit for bit, as after any kill).
+          checkpointTooLarge = true;
+          warn(`${e.message}: no further checkpoints are written; if the run stops, a resume starts again from the ` +
+            'last one written (if any)');
+        }
+      }
     }
   }
   if (evaluations.length === 0) evaluate(epochsRun);

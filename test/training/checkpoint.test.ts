@@ -11,7 +11,8 @@ import type { RunConfig } from '../../src/experiments/config.js';
 import type { Dataset } from '../../src/data/types.js';
 import { datasetFromConfig } from '../../src/cli/common.js';
 import { readRunEmbeddings } from '../../src/experiments/runStore.js';
-import { CHECKPOINT_FILE } from '../../src/training/checkpoint.js';
+import { CHECKPOINT_FILE, CheckpointTooLargeError, readCheckpoint, writeCheckpoint } from '../../src/training/checkpoint.js';
+import { writeSafetensors } from '../../src/io/safetensors.js';
 import { type RunResult } from '../../src/training/types.js';
 import { train } from '../../src/experiments/run.js';
 
@@ -141,5 +142,26 @@ test('an interrupted run (Ctrl-C: abort signal) keeps its checkpoint, says how t
     sameResult(whole, resumed, 'after Ctrl-C');
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a checkpoint too large to be read back (Node buffers stop at 2 GiB) is refused before any byte is written, and a damaged one is named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hn-ckpt-big-'));
+  try {
+    const c = {
+      epoch: 1, config: '{}', fingerprint: 'f', params: [{ name: 'p', data: new Float32Array(1024) }],
+      optimizer: { kind: 'sgd', params: [] }, rng: {}, components: {}, selector: { bestEpoch: 1, bestValue: 0.5, bad: 0 },
+      epochs: [], evaluations: [], bestSel: {}, bestTest: {}, perUserTest: null, bestWeights: null,
+      counters: { pairsDone: 0, trainMs: 0, evalMs: 0, secondsBefore: 0, metricsLines: 0 }, resumedFrom: [],
+    } as unknown as Parameters<typeof writeCheckpoint>[1];
+    assert.throws(() => writeCheckpoint(dir, c, 1000), CheckpointTooLargeError);
+    assert.ok(!existsSync(join(dir, CHECKPOINT_FILE)));
+    writeCheckpoint(dir, c);
+    assert.equal(readCheckpoint(dir).epoch, 1);
+    // A safetensors file of the checkpoint format whose state lacks what a resume reads.
+    writeSafetensors(join(dir, CHECKPOINT_FILE), { x: { shape: [1], data: new Float32Array(1) } }, { format: 'hardneg-checkpoint/1', state: '{"epoch":3}' });
+    assert.throws(() => readCheckpoint(dir), /a damaged checkpoint \(its state lacks config, fingerprint, params/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
