@@ -52,16 +52,20 @@ export function checkTensor(path: string, name: string, t: SafeTensor | undefine
  * config.json describe (users × dim, items × dim, item bias), and all values finite
  * (openRun then checks the reloaded data against dataset.json's fingerprint). (The header's sizes are checked against the file before anything is allocated: io/safetensors.ts.)
  */
-export function readRunEmbeddings(dir: string): { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null; fingerprint: string } {
-  const path = join(dir, 'model.safetensors');
-  if (!existsSync(path)) throw new Error(`${path}: missing (model weights)`);
-  let f: ReturnType<typeof readSafetensors>;
+/** A run folder's safetensors file; a damaged one is a RunIntegrityError naming it (file errors pass as they are). */
+function readRunSafetensors(path: string): ReturnType<typeof readSafetensors> {
   try {
-    f = readSafetensors(path);
+    return readSafetensors(path);
   } catch (e) {
     if (e instanceof FileError) throw e;
     throw new RunIntegrityError(path, (e as Error).message.startsWith(path) ? (e as Error).message.slice(path.length + 2) : (e as Error).message);
   }
+}
+
+export function readRunEmbeddings(dir: string): { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null; fingerprint: string } {
+  const path = join(dir, 'model.safetensors');
+  if (!existsSync(path)) throw new Error(`${path}: missing (model weights)`);
+  const f = readRunSafetensors(path);
   const ds = readJsonIfThere(join(dir, 'dataset.json'));
   const cfg = readJsonIfThere(join(dir, 'config.json'));
   const nu = typeof ds?.numUsers === 'number' ? ds.numUsers : null;
@@ -198,13 +202,7 @@ export function readRunExclusions(dir: string): CsrMatrix {
   const path = join(dir, EXCLUDE_FILE);
   if (!existsSync(path)) throw missingServingFile(path, 'training and validation items per user');
   const sizes = runSizes(dir, EXCLUDE_FILE);
-  let f: ReturnType<typeof readSafetensors>;
-  try {
-    f = readSafetensors(path);
-  } catch (e) {
-    if (e instanceof FileError) throw e;
-    throw new RunIntegrityError(path, (e as Error).message.startsWith(path) ? (e as Error).message.slice(path.length + 2) : (e as Error).message);
-  }
+  const f = readRunSafetensors(path);
   const fp = f.metadata.fingerprint ?? '';
   if (sizes.fingerprint !== null && fp !== sizes.fingerprint) {
     throw new RunIntegrityError(path, `fingerprint ${fp.slice(0, 12) || '(none)'}… is not dataset.json's ${sizes.fingerprint.slice(0, 12)}…: another run's exclusions`);
