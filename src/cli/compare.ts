@@ -63,6 +63,16 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = f;
   const dirs = expandRunDirs(positionals);
   const stored = dirs.map((d) => readRun(d));
+  // Runs on other data are not comparable user by user (and rarely at all): say so before the table.
+  const byData = new Map<string, string[]>();
+  for (const r of stored) {
+    const fp = String(r.dataset.fingerprint ?? '?');
+    byData.set(fp, [...(byData.get(fp) ?? []), r.dir]);
+  }
+  if (byData.size > 1) {
+    process.stderr.write(`hardneg compare: warning: the runs come from ${byData.size} different datasets (fingerprints ` +
+      `${[...byData.keys()].map((k) => k.slice(0, 12)).join(', ')}); paired tests only pair users of runs on the same data\n`);
+  }
   const group = Boolean(values['group-seeds']);
   // Rows: one per run, or one per config when grouping seeds (in first-seen order).
   const groups = new Map<string, StoredRun[]>();

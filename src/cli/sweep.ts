@@ -17,7 +17,8 @@ mean ± std over seeds per cell; the best cell (by the selection metric on the s
   --seeds 1,2,3         seeds (default: the config's seed)
   --parallel 1|2        runs at a time: 2 = two child processes with HARDNEG_THREADS=1 (default 1, in-process)
   -o, --out DIR         sweep folder (default runs/sweep-<timestamp>)
-      --force           replace runs the sweep folder already holds (refused without it)
+      --force           replace every run the sweep folder already holds (without it a rerun keeps finished runs of
+                        the same config, resumes killed ones from their checkpoints, and refuses anything else)
   --json                print the summary as JSON
   -q, --quiet           no per-run lines on stderr
   -h, --help

@@ -10,12 +10,12 @@ import type { Dataset } from '../data/types.js';
 import { table } from '../report/markdown.js';
 import { silentProgress } from '../training/progress.js';
 import { checkMethodOptions } from './assemble.js';
-import { ConfigError, type RunConfig } from './config.js';
+import { ConfigError, canonicalJson, type RunConfig } from './config.js';
 import { datasetFromConfig, normaliseDatasetSpec } from './openRun.js';
 import { resolveConfig } from './presets.js';
 import { train } from './run.js';
-import { checkRunFolder } from './runFolder.js';
-import { toJson, type RunSummary } from './runStore.js';
+import { RunFolderError, checkRunFolder, runState } from './runFolder.js';
+import { readRun, toJson, type RunSummary } from './runStore.js';
 import {
   type CellSummary, type GridCell, type GridSpec, type SweepRunRecord, cellOverrides, expandGrid, pm, runName, summarizeSweep,
 } from './sweep.js';
@@ -46,12 +46,14 @@ export function sweepTable(summaries: CellSummary[], config: RunConfig, markdown
   return table(header, rows, markdown);
 }
 
-async function runChild(job: Job, mainJs: string, force: boolean): Promise<SweepRunRecord> {
+async function runChild(job: Job, mainJs: string, force: boolean, resume = false): Promise<SweepRunRecord> {
   const cfgPath = join(job.dir, 'request.json');
   mkdirSync(job.dir, { recursive: true });
   writeFileSync(cfgPath, toJson(job.config) + '\n');
   return new Promise((resolveP) => {
-    const child = spawn(process.execPath, [mainJs, 'train', '--config', cfgPath, '--out', job.dir, '--json', '-q', ...(force ? ['--force'] : [])], {
+    const args = resume ? ['train', '--resume', job.dir, '--json', '-q']
+      : ['train', '--config', cfgPath, '--out', job.dir, '--json', '-q', ...(force ? ['--force'] : [])];
+    const child = spawn(process.execPath, [mainJs, ...args], {
       env: { ...process.env, HARDNEG_THREADS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -75,6 +77,29 @@ async function runChild(job: Job, mainJs: string, force: boolean): Promise<Sweep
   });
 }
 
+
+type RerunMode = 'new' | 'kept' | 'resume';
+
+/** What a rerun does with a job's folder: nothing there → a new run; its finished run → kept; a checkpoint → resume. */
+function rerunMode(j: Job): RerunMode {
+  const state = runState(j.dir);
+  if (state === 'finished') {
+    const stored = readRun(j.dir).config as unknown as Record<string, unknown>;
+    const { resolvedLoss: _l, run: _r, ...cfg } = stored;
+    if (canonicalJson(cfg) !== canonicalJson(j.config)) {
+      throw new RunFolderError(j.dir, `run folder '${j.dir}' holds a finished run of another config than this sweep's cell ` +
+        `${j.cell.label} seed ${j.seed}: --force replaces it, or choose another --out`);
+    }
+    return 'kept';
+  }
+  return state === 'resumable' ? 'resume' : 'new';
+}
+
+/** The record of a finished run the rerun keeps, read back from its summary. */
+function keptRecord(j: Job): SweepRunRecord {
+  const s = readRun(j.dir).summary;
+  return { cell: j.cell.index, seed: j.seed, select: s.best, test: s.test, runDir: j.dir };
+}
 
 export interface SweepRequest {
   preset?: string;
@@ -130,9 +155,15 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
       jobs.push({ cell, seed, config, dir: join(outDir, runName(cell, seed)) });
     }
   }
-  // Every run folder is checked before the first run starts (a live writer, or a run --force would replace).
+  // Every run folder is checked before the first run starts. A rerun goes on where the last one stopped: a finished
+  // run of the same config is kept (its results are read back), a killed one with a checkpoint is resumed; an
+  // incomplete one, or a finished one of another config, is refused unless force (which replaces every run).
   const force = Boolean(req.force);
-  for (const j of jobs) checkRunFolder(j.dir, { force });
+  const modes = jobs.map((j) => (force ? 'new' : rerunMode(j)));
+  jobs.forEach((j, i) => checkRunFolder(j.dir, { force, resume: modes[i] !== 'new' }));
+  const kept = modes.filter((m) => m === 'kept').length;
+  const resumed = modes.filter((m) => m === 'resume').length;
+  if (kept || resumed) log(`sweep: ${kept} finished run(s) kept, ${resumed} resumed from their checkpoints`);
   mkdirSync(outDir, { recursive: true });
   log(`sweep: ${cells.length} cell(s) × ${seeds.length} seed(s) = ${jobs.length} runs, ${parallel} at a time → ${outDir}`);
   const records: SweepRunRecord[] = new Array(jobs.length);
@@ -146,6 +177,10 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     const cache = new Map<string, Dataset>();
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i];
+      if (modes[i] === 'kept') {
+        report(i, keptRecord(j));
+        continue;
+      }
       try {
         const key = JSON.stringify(j.config.dataset);
         let ds = cache.get(key);
@@ -153,7 +188,8 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
           ds = await datasetFromConfig(j.config.dataset);
           cache.set(key, ds);
         }
-        const r = await train(j.config, ds, { runDir: j.dir, progress: silentProgress(), datasetSpec: j.config.dataset, force });
+        const r = await train(j.config, ds, { runDir: j.dir, progress: silentProgress(), datasetSpec: j.config.dataset, force,
+          resume: modes[i] === 'resume' });
         report(i, { cell: j.cell.index, seed: j.seed, select: r.best, test: r.test, runDir: j.dir });
       } catch (e) {
         report(i, { cell: j.cell.index, seed: j.seed, select: {}, test: {}, runDir: j.dir, error: (e as Error).message });
@@ -165,7 +201,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     const worker = async () => {
       while (next < jobs.length) {
         const i = next++;
-        report(i, await runChild(jobs[i], mainJs, force));
+        report(i, modes[i] === 'kept' ? keptRecord(jobs[i]) : await runChild(jobs[i], mainJs, force, modes[i] === 'resume'));
       }
     };
     await Promise.all([worker(), worker()]);

@@ -118,6 +118,14 @@ test('sweep (two child processes) and compare over its runs', () => {
     assert.ok(Number.isFinite(dc.rows[1].cells['novelty@20'].p), 'novelty: per-user, paired');
     const txt = cli(['compare', out, '--group-seeds']);
     assert.match(txt.out, /giniindex@20/);
+    assert.doesNotMatch(txt.err, /different datasets/, 'one dataset: no warning');
+    // A run on other data beside them: compare warns.
+    const other = join(dir, 'other');
+    const o = cli(['train', '--epochs', '1', '--set', 'dataset={"name":"synthetic","synthetic":{"users":60,"items":80}}', '--out', other, '-q']);
+    assert.equal(o.code, 0, o.err);
+    const mixed = cli(['compare', out, other]);
+    assert.equal(mixed.code, 0, mixed.err);
+    assert.match(mixed.err, /warning: the runs come from 2 different datasets/);
     assert.match(txt.out, /set-level/);
     const md = readFileSync(join(sw.runs[0].runDir, 'summary.md'), 'utf8');
     assert.match(md, /## Beyond accuracy/);

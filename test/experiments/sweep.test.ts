@@ -2,6 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cellOverrides, expandGrid, parseGridArg, runName, summarizeSweep, type SweepRunRecord } from '../../src/experiments/sweep.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSweep } from '../../src/experiments/sweepRunner.js';
+import { datasetFromConfig, normaliseDatasetSpec } from '../../src/experiments/openRun.js';
+import { train } from '../../src/experiments/run.js';
+import { runState } from '../../src/experiments/runFolder.js';
 
 test('grid expansion: cartesian product, last axis fastest, values parsed', () => {
   const grid = [parseGridArg('sampler.name=uniform,dns'), parseGridArg('sampler.M=[16, 32, 64]')];
@@ -42,4 +49,38 @@ test('sweep summary: mean ± sample std per cell; best cell by the selection met
   assert.equal(s[1].failed, 1);
   assert.equal(s[0].best, false);
   assert.equal(s[1].best, true);
+});
+
+test('a rerun of a sweep keeps its finished runs, resumes a killed one from its checkpoint, and refuses another config', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hn-sweep-rerun-'));
+  try {
+    const req = {
+      overrides: { epochs: 4, evalEvery: 1, patience: 0, encoder: { dim: 8 }, dataset: { name: 'synthetic', synthetic: { users: 60, items: 80, seed: 2 } } },
+      grid: [parseGridArg('sampler.name=uniform,dns')], outDir: dir,
+    };
+    const first = await runSweep(req);
+    assert.ok(first.records.every((r) => !r.error), JSON.stringify(first.records));
+    // Simulate a kill of the dns run: keep its checkpoint state by rerunning it interrupted after epoch 2.
+    const dnsDir = first.records[1].runDir!;
+    const stamp = statSync(join(first.records[0].runDir!, 'summary.json')).mtimeMs;
+    rmSync(dnsDir, { recursive: true, force: true });
+    const ctl = new AbortController();
+    let n = 0;
+    const job = resolveConfig(undefined, req.overrides, { sampler: { name: 'dns' } });
+    job.dataset = normaliseDatasetSpec(job.dataset);
+    await train(job, await datasetFromConfig(job.dataset), {
+      runDir: dnsDir, datasetSpec: job.dataset, signal: ctl.signal,
+      onEvent: (e) => { if (e.type === 'epoch' && ++n === 3) ctl.abort(); },
+    });
+    assert.equal(runState(dnsDir), 'resumable');
+    const logs: string[] = [];
+    const second = await runSweep({ ...req, log: (l) => logs.push(l) });
+    assert.ok(logs.some((l) => /1 finished run\(s\) kept, 1 resumed/.test(l)), logs.join('\n'));
+    assert.equal(statSync(join(first.records[0].runDir!, 'summary.json')).mtimeMs, stamp, 'the finished run was not retrained');
+    assert.deepEqual(second.records.map((r) => r.test), first.records.map((r) => r.test), 'same results: kept and resumed bit for bit');
+    // Another config for the same folders is refused (force replaces).
+    await assert.rejects(runSweep({ ...req, overrides: { ...req.overrides, epochs: 3 } }), /holds a finished run of another config/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
