@@ -198,6 +198,12 @@ export function mergeConfig(c: RunConfig, o: Record<string, unknown>): RunConfig
   }
   const rest = { ...o };
   for (const key of ['sampler', 'loss', 'encoder']) if (typeof rest[key] === 'string') delete rest[key];
+  // `--set dataset.synthetic.users=60` on a dataset given by its short name refines that dataset: the name stays.
+  const ds = rest.dataset;
+  if (typeof base.dataset === 'string' && ds && typeof ds === 'object' && !Array.isArray(ds) &&
+    !Object.prototype.hasOwnProperty.call(ds, 'name') && !Object.prototype.hasOwnProperty.call(ds, 'format')) {
+    base.dataset = { name: base.dataset };
+  }
   return deepMerge(base, rest) as unknown as RunConfig;
 }
 

@@ -115,3 +115,13 @@ test('faithfulness defaults in presets: gdns-gmf holds out one validation item p
     assert.ok(ds.test.indptr[u + 1] - ds.test.indptr[u] <= 1);
   }
 });
+
+test('a sub-key override of a dataset given by its short name refines it (the name stays)', () => {
+  const c = resolveConfig(undefined, { dataset: 'ml-100k' }, { dataset: { split: 'ratio:8:1:1' } });
+  assert.deepEqual(c.dataset, { name: 'ml-100k', split: 'ratio:8:1:1' });
+  const d = resolveConfig(undefined, { dataset: { synthetic: { users: 60 } } });
+  assert.deepEqual(d.dataset, { name: 'synthetic', synthetic: { users: 60 } });
+  // A full spec (its own name or format) replaces the short name as before.
+  const e = resolveConfig(undefined, { dataset: 'ml-100k' }, { dataset: { name: 'lastfm' } });
+  assert.deepEqual(e.dataset, { name: 'lastfm' });
+});
