@@ -1,6 +1,7 @@
 // Declarative option schemas: what a registered component (sampler, encoder, loss) accepts, with defaults, ranges
 // and a line of documentation each. One schema drives config validation (before any data loads), `--help` lists
 // and the typed reference, so a component's options are stated once, next to the component.
+import { editDistance } from './schema.js';
 
 export type OptionSpec =
   | { type: 'integer'; default?: number; min?: number; max?: number; doc: string }
@@ -12,22 +13,9 @@ export type OptionSpec =
 
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
-const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+export { editDistance };
 
-/** Levenshtein distance, for did-you-mean suggestions on short keys. */
-export function editDistance(a: string, b: string): number {
-  const m = a.length, n = b.length;
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  for (let i = 1; i <= m; i++) {
-    const cur = [i];
-    for (let j = 1; j <= n; j++) {
-      const c = a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + c);
-    }
-    prev = cur;
-  }
-  return prev[n];
-}
+const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /** The closest of `candidates` to `key` when it is close enough to be a typo, else undefined. */
 export function suggest(key: string, candidates: Iterable<string>): string | undefined {

@@ -66,7 +66,8 @@ export function show(v: unknown): string {
   return String(v);
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance (case-insensitive), cut short for lengths that differ by more than 8. */
+export function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 8) return Math.abs(a.length - b.length);
   const d = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
