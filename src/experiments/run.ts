@@ -71,15 +71,15 @@ const now = (): number => performance.now();
 export async function train(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
   // Inputs are checked before the run folder is touched; the folder is owned (locked) while this call writes it,
   // and an existing run in it is refused unless resuming or force (experiments/runFolder.ts).
-  checkMethodOptions(resolveConfig(undefined, partial as Record<string, unknown>));
-  checkDatasetShape(dataset, 'train');
-  return withRunFolder(opts.runDir, { resume: opts.resume, force: opts.force }, () => trainRun(partial, dataset, opts));
-}
-
-async function trainRun(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions): Promise<RunResult> {
-  const t0 = now();
   const config = resolveConfig(undefined, partial as Record<string, unknown>);
   checkMethodOptions(config);
+  checkDatasetShape(dataset, 'train');
+  return withRunFolder(opts.runDir, { resume: opts.resume, force: opts.force }, () => trainRun(config, dataset, opts));
+}
+
+/** One run of a resolved, checked config, inside its run folder. */
+async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions): Promise<RunResult> {
+  const t0 = now();
   const progress = opts.progress ?? silentProgress();
   const warnings: string[] = [];
   if (opts.resume && !opts.runDir) throw new Error('train: resume needs runDir, the run folder that holds the checkpoint');

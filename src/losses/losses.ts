@@ -116,7 +116,6 @@ export function groupHinge(margin: number, reduce: GroupReduce = 'meanUsers'): L
     if (negRows.shape[0] !== u) {
       throw new Error(`groupHinge: ${u} users in the positive group scores but ${negRows.shape[0]} in the negative`);
     }
-    const nNeg = negRows.shape[1];
     // Row (u, i) of the expanded table holds u's negative group; subtracting r_ui as a column gives every
     // r_uj − r_ui of eq. 6 in one [U·N × N'] tensor.
     const rep = new Int32Array(u * n);

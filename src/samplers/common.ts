@@ -113,10 +113,11 @@ export function scorePools(
   return ctx.pass.scoreCandidates(qData, P, K, cands, M, ctx.users, out);
 }
 
-/** Pooled user rows of the batch as a plain copy (no graph): [B × P]. */
+/** Pooled user rows of the batch (no graph; read-only): [B × P]. */
 export function pooledUsers(ctx: SampleContext): { data: Float32Array; P: number } {
-  // The step has computed them already (the same numbers as pool(userLayers(users))).
-  if (ctx.userRows && ctx.userRows.rows === ctx.users.length) return { data: Float32Array.from(ctx.userRows.data), P: ctx.userRows.cols };
+  // The step has computed them already (the same numbers as pool(userLayers(users))): its heap view, read-only and
+  // valid for the step, is passed on as it is (the WASM scorer then reads it in place, without a copy).
+  if (ctx.userRows && ctx.userRows.rows === ctx.users.length) return { data: ctx.userRows.data, P: ctx.userRows.cols };
   return tidy(() =>
     noGrad(() => {
       const t = ctx.pass.pool(ctx.pass.userLayers(ctx.users));

@@ -190,12 +190,15 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
       if (l2 > 0) extra.push({ name: 'l2', value: pass.egoL2(users, [pos, ...sc.l2Items], b), weight: l2 });
       if (pass.terms) extra.push(...pass.terms(batch));
       for (const t of extra) {
-        if (t.name === 'loss' || extra.filter((x) => x.name === t.name).length > 1) {
+        if (t.name === 'loss' || terms.has(t.name)) {
           throw new Error(`training step: objective term name '${t.name}' is taken (terms: loss, ${extra.map((x) => x.name).join(', ')}); give each term its own name`);
         }
-        if (t.weight === 0) continue;
+        if (t.weight === 0) {
+          terms.set(t.name, 0);
+          continue;
+        }
         const w = scale(t.value, t.weight);
-        terms.set(t.name, (terms.get(t.name) ?? 0) + w.item());
+        terms.set(t.name, w.item());
         total = add(total, w);
       }
       const lv = total.item();
