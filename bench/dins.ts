@@ -4,7 +4,7 @@
 // One LightGCN + DINS training step on Gowalla (batch 2048, M = 64 candidates, β = 2, 3 layers, dim 64, Adam
 // lr 1e-3, BPR + L2 1e-4), hardneg against the official PyTorch code (github.com/Wu-Xi/DINS), both on the same
 // number of threads, in one run. The reference side is bench/torch/dins_step.py (a subprocess that imports the
-// official modules from --dins-path, default $HARDNEG_DINS_PATH, else /work/ref/dins; see its docstring).
+// official modules from --dins-path or $HARDNEG_DINS_PATH; see its docstring).
 //
 // What one timed step covers, on each side:
 //   reference: main.py's loop body — get_feed_dict (slice of the shuffled pairs + 2048×64 uniform candidates
@@ -48,7 +48,6 @@ import {
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHARED = process.env.HARDNEG_SHARED_DATA ?? join(repoRoot, '..', 'shared', 'data');
 const GOWALLA_DIR = join(SHARED, 'gowalla', 'light_gcn_gowalla');
-const DEFAULT_DINS = '/work/ref/dins';
 
 /** The step both sides run (the acceptance point's configuration). */
 export const STEP = { batch: 2048, m: 64, beta: 2, layers: 3, dim: 64, lr: 1e-3, l2: 1e-4 } as const;
@@ -226,7 +225,8 @@ export async function main(argv: string[]): Promise<number> {
   if (reps < 1 || threads < 1 || refThreads < 1 || warmup < 1 || block < 1) {
     throw new Error('--reps, --warmup, --block, --threads and --ref-threads must be at least 1');
   }
-  const dinsPath = resolve(flagValue(argv, 'dins-path') ?? process.env.HARDNEG_DINS_PATH ?? DEFAULT_DINS);
+  const given = flagValue(argv, 'dins-path') ?? process.env.HARDNEG_DINS_PATH;
+  const dinsPath = given ? resolve(given) : '';
   // Same reasoning as the engine bench: OpenMP spin-waiting is PyTorch's worst case on a shared 2-core machine.
   const ompWait = (flagValue(argv, 'omp-wait') ?? 'passive').toUpperCase();
   if (ompWait !== 'PASSIVE' && ompWait !== 'ACTIVE') throw new Error(`--omp-wait: 'active' or 'passive', got '${ompWait}'`);
@@ -262,8 +262,8 @@ export async function main(argv: string[]): Promise<number> {
   const dinsOk = existsSync(join(dinsPath, 'main.py')) && existsSync(join(dinsPath, 'modules', 'LightGCN_DINS.py'));
   if (hasFlag(argv, 'no-ref')) refNote = 'reference skipped (--no-ref)';
   else if (!dinsOk) {
-    refNote = `official DINS code not found at ${dinsPath}: \`git clone https://github.com/Wu-Xi/DINS ${dinsPath}\` ` +
-      '(or pass --dins-path / set HARDNEG_DINS_PATH); reference side skipped';
+    refNote = (dinsPath ? `official DINS code not found at ${dinsPath}` : 'no official DINS checkout given') +
+      ': clone Wu-Xi/DINS and pass --dins-path DIR (or set HARDNEG_DINS_PATH); reference side skipped';
   } else {
     const py = detectTorch();
     if (!py || py.torch === null) {

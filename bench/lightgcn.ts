@@ -23,7 +23,7 @@ interface RefResult { epoch_ms: number[]; test_ms: number; torch: string; thread
 export async function main(argv: string[]): Promise<number> {
   const epochs = intFlag(argv, 'epochs', 20);
   const threads = intFlag(argv, 'threads', 2);
-  const ref = flagValue(argv, 'ref') ?? process.env.HARDNEG_LIGHTGCN_PYTORCH ?? '/work/ref/lightgcn-pytorch';
+  const ref = flagValue(argv, 'ref') ?? process.env.HARDNEG_LIGHTGCN_PYTORCH ?? '';
   console.log(formatEnv(envReport()));
   setThreads(threads);
   console.log(`hardneg backend: ${JSON.stringify(backendInfo())}`);
@@ -49,8 +49,9 @@ export async function main(argv: string[]): Promise<number> {
   let note = '';
   const py = detectTorch();
   if (!py?.torch) note = `PyTorch not available (${py?.reason ?? 'no python3'}): reference side skipped`;
-  else if (!existsSync(join(ref, 'code', 'main.py'))) {
-    note = `official LightGCN-PyTorch checkout not found at ${ref} (clone gusye1234/LightGCN-PyTorch and pass --ref DIR)`;
+  else if (!ref || !existsSync(join(ref, 'code', 'main.py'))) {
+    note = `${ref ? `official LightGCN-PyTorch checkout not found at ${ref}` : 'no official LightGCN-PyTorch checkout given'} ` +
+      '(clone gusye1234/LightGCN-PyTorch and pass --ref DIR, or set HARDNEG_LIGHTGCN_PYTORCH)';
   } else {
     refRes = runPythonJson<RefResult>(py.python, join(repo, 'bench', 'torch', 'lightgcn_pytorch_epoch.py'),
       [ref, String(epochs), String(threads)], { env: { OMP_WAIT_POLICY: 'PASSIVE' }, timeoutMs: 3_600_000 });

@@ -1,5 +1,5 @@
 // Named starting configurations. A run's config = preset + overrides (deep merge), then validated.
-// Values come from /work/shared/docs/methods.md (DINS/PDNS defaults, LightGCN-PyTorch protocol).
+// Values come from ../shared/docs/methods.md (DINS/PDNS defaults, LightGCN-PyTorch protocol).
 import { Registry, type RegistryEntry } from '../core/registry.js';
 import { encoders, isGraphEncoder } from '../encoders/index.js';
 import { type RunConfig, ConfigError, deepMerge, normaliseConfig, validateConfig } from './config.js';
