@@ -2,11 +2,11 @@
 // matmul path (mmDeep, taken by WASM for long reductions such as a weight gradient Aᵀ·G over a whole table).
 // Checked against the JS reference and against float32 sums written here in the documented order (bit for bit),
 // and at 1 vs 2 threads (the 2-thread backend parallelises even the smallest problem).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { KERNEL_SETS, kernelPair } from '../helpers/kernelSets.js';
 import { groupDot, kernels } from '../../src/engine/kernels/index.js';
 import { jsKernels } from '../../src/engine/kernels/js.js';
-import { createWasmKernels, fmaKernelsStatus, type KernelSet } from '../../src/engine/kernels/wasm.js';
 import { heap } from '../../src/engine/memory.js';
 import { Rng } from '../../src/core/rng.js';
 
@@ -35,15 +35,9 @@ function laneDot(q: Float32Array, qo: number, t: Float32Array, to: number, d: nu
   return s;
 }
 
-const KERNEL_SETS: KernelSet[] = fmaKernelsStatus().ok ? ['simd', 'fma'] : ['simd'];
 
 for (const set of KERNEL_SETS) {
-  const w1 = createWasmKernels(1, { kernels: set });
-  const w2 = createWasmKernels(2, { minParallelWork: 0, kernels: set });
-  after(() => {
-    w1.dispose();
-    w2.dispose();
-  });
+  const { w1, w2 } = kernelPair(set);
 
   test(`[${set}] groupDot: equals the documented float32 order bit for bit, js within rounding, 1 vs 2 threads identical`, () => {
     for (const [R, K, M, d, rows] of [[37, 1, 13, 64, 50], [24, 3, 8, 7, 9], [5, 2, 1, 3, 4], [64, 1, 64, 64, 300]]) {

@@ -6,24 +6,18 @@
 // float32, so both backends must agree bit for bit — including the tie-breaking of top-k, which such data
 // exercise heavily. Continuous random inputs are compared within float rounding against JS, and bit for bit
 // between 1 and 2 threads (the 2-thread backend is told to parallelise even the smallest problem).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { KERNEL_SETS, kernelPair } from '../helpers/kernelSets.js';
 import { jsKernels } from '../../src/engine/kernels/js.js';
-import { createWasmKernels, fmaKernelsStatus, type KernelSet } from '../../src/engine/kernels/wasm.js';
 import type { AdamHyper, CsrMatrix, Kernels } from '../../src/engine/kernels/types.js';
 import { heap } from '../../src/engine/memory.js';
 import { Rng } from '../../src/core/rng.js';
 
 // Every test runs on each kernel build usable here: 'simd', and 'fma' (relaxed SIMD) where it validates.
-const KERNEL_SETS: KernelSet[] = fmaKernelsStatus().ok ? ['simd', 'fma'] : ['simd'];
 
 for (const set of KERNEL_SETS) {
-  const w1 = createWasmKernels(1, { kernels: set });
-  const w2 = createWasmKernels(2, { minParallelWork: 0, kernels: set });
-  after(() => {
-    w1.dispose();
-    w2.dispose();
-  });
+  const { w1, w2 } = kernelPair(set);
 
   const rng = Rng.stream(20240611, 'kernels-test');
 
