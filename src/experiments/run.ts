@@ -21,6 +21,7 @@ import { type Batcher, DEFAULT_GROUP_SIZE, groupBatcher, interactionBatcher, use
 import { type ValidCarve, carveValid, validCarveFor } from '../training/carve.js';
 import { type TrainerCheckpoint, readCheckpoint, removeCheckpoint } from '../training/checkpoint.js';
 import { trainLoop } from '../training/loop.js';
+import { FalseNegativeReveal } from '../training/reveal.js';
 import { type ProgressSink, silentProgress } from '../training/progress.js';
 import { createLrSchedule } from '../training/schedule.js';
 import { RunStreams } from '../training/streams.js';
@@ -150,6 +151,13 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
   }
   const loss = buildLoss(lossSpec as { name: string });
   const streams = new RunStreams(seed);
+  let reveal: FalseNegativeReveal | null = null;
+  if (config.revealFalseNegatives) {
+    if (!dataset.falseNegatives) {
+      throw new ConfigError([`revealFalseNegatives: dataset '${dataset.name}' has no false-negative set to reveal (use split 'fn', PDNS §4.2)`]);
+    }
+    reveal = new FalseNegativeReveal(dataset.falseNegatives, config.revealFalseNegatives, seed);
+  }
   sampler.prepare?.(trainView(dataset), streams.get('sampler'));
   const optimizer = makeOptimizer(config, encoder);
   const lrAt = config.lrSchedule ? createLrSchedule(config.lrSchedule as never, config.optimizer.lr, config.epochs) : null;
@@ -177,7 +185,7 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
 
   const w = writer;
   const result = await trainLoop(
-    { encoder, sampler, loss, optimizer, batcher, evaluator, dataset, streams, diagnostics: new SamplerDiagnostics(dataset) },
+    { encoder, sampler, loss, optimizer, batcher, evaluator, dataset, streams, diagnostics: new SamplerDiagnostics(dataset), reveal },
     config,
     {
       header: { config, backend, dataset: stats, selectOn, carvedValid, metric: config.metric, randomRecall: rnd },

@@ -35,7 +35,7 @@
 import { totalmem } from 'node:os';
 import type { TrainView } from '../data/types.js';
 import { partialShuffleInto } from '../core/rng.js';
-import { complementOf, isPositive } from './candidates.js';
+import { complementOf, isPositive, excludedOf } from './candidates.js';
 import { Options, sigmoid } from './common.js';
 import { DensePairTable, type PairStore, PairTable } from './pairTable.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerState, StepScores, SamplerEntry } from './types.js';
@@ -196,7 +196,7 @@ export class GdnsSampler implements Sampler {
     }
     const M = this.m ?? 4 * n;
     if (M < n) throw new RangeError(`gdns: m (${M}) must be at least the group size N (${n})`);
-    const train = ctx.data.train;
+    const train = excludedOf(ctx.data);
     if (this.stamp.length < train.cols) this.stamp = new Int32Array(train.cols);
     const table = (this.table ??= storeFor(this.storageOption, ctx.data.numUsers, ctx.data.numItems));
     if (this.unvisited === 'userMean' && this.userCount.length !== ctx.data.numUsers) {
@@ -306,7 +306,7 @@ export class GdnsSampler implements Sampler {
    * items is an error (the negative group needs N of them).
    */
   private drawDistinct(ctx: SampleContext, u: number, M: number, n: number, out: Int32Array): number {
-    const train = ctx.data.train;
+    const train = excludedOf(ctx.data);
     const free = train.cols - (train.indptr[u + 1] - train.indptr[u]);
     if (free < n) {
       throw new Error(`gdns: user ${u} has ${free} items outside its training set, fewer than the group size ${n}`);
