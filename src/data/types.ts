@@ -39,6 +39,11 @@ export interface Dataset {
    */
   readonly falseNegatives?: InteractionSet;
   /**
+   * GDNS §4.6: training positives moved out of train (`plantFalseNegatives` spec key, data/plant.ts) and tracked as
+   * known false negatives. Never in a TrainView; sampled evaluation lists avoid them (they are positives).
+   */
+  readonly plantedNegatives?: InteractionSet;
+  /**
    * Fixed sampled negatives for sampled-ranking evaluation (NCF `.test.negative`): `n` item ids per test
    * interaction, row-major in the order of `test.indices`.
    */

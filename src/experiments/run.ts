@@ -8,6 +8,7 @@
 // a component asks for), which checkpoints save by name.
 import type { Dataset } from '../data/types.js';
 import { trainView } from '../data/view.js';
+import { union } from '../data/csr.js';
 import { createEncoder } from '../encoders/index.js';
 import type { Encoder } from '../encoders/types.js';
 import { Rng } from '../core/rng.js';
@@ -63,6 +64,22 @@ export interface TrainOptions {
 }
 
 const now = (): number => performance.now();
+
+/**
+ * GDNS §4.6: with planted false negatives in the data, each epoch record gets `analysis.plantedFalseNegatives`, the
+ * sampler's per-pair statistics (Sampler.inspectPairs: GDNS's H and G) of the planted pairs, of the held-out
+ * valid/test positives (false negatives too, from the sampler's side) and of the other visited pairs.
+ */
+function plantedAnalysis(dataset: Dataset, sampler: Sampler, warn: (m: string) => void): ((epoch: number) => Record<string, unknown>) | null {
+  const planted = dataset.plantedNegatives;
+  if (!planted) return null;
+  if (!sampler.inspectPairs) {
+    warn(`the dataset has planted false negatives, but sampler '${sampler.name}' keeps no per-pair statistics to track them (GDNS does)`);
+    return null;
+  }
+  const heldOut = dataset.valid ? union(dataset.valid, dataset.test) : dataset.test;
+  return () => ({ plantedFalseNegatives: sampler.inspectPairs!({ planted, heldOut }) });
+}
 
 /**
  * Trains one run: the result holds the best-epoch metrics and weights. `config` may be partial (e.g.
@@ -190,7 +207,7 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
     {
       header: { config, backend, dataset: stats, selectOn, carvedValid, metric: config.metric, randomRecall: rnd },
       warnings, emit, progress, signal: opts.signal, keepWeights: opts.keepWeights, resume: resumed, startedAt: t0,
-      runDir: opts.runDir, lrAt, onEpochEnd: opts.onEpochEnd,
+      runDir: opts.runDir, lrAt, onEpochEnd: opts.onEpochEnd, epochAnalysis: plantedAnalysis(dataset, sampler, warn),
       checkpoint: checkpointing && w ? { dir: opts.runDir!, config: configKey, metricsLines: () => w.metricsLines } : null,
     },
   );

@@ -36,6 +36,9 @@ import { totalmem } from 'node:os';
 import type { TrainView } from '../data/types.js';
 import { partialShuffleInto } from '../core/rng.js';
 import { complementOf, isPositive, excludedOf } from './candidates.js';
+import { hasInteraction } from '../data/csr.js';
+import type { CsrMatrix } from '../data/types.js';
+import { describeDistribution } from '../evaluation/distribution.js';
 import { Options, sigmoid } from './common.js';
 import { DensePairTable, type PairStore, PairTable } from './pairTable.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerState, StepScores, SamplerEntry } from './types.js';
@@ -157,6 +160,44 @@ export class GdnsSampler implements Sampler {
   /** Pairs whose H/G have been written. */
   get visited(): number {
     return this.table?.size ?? 0;
+  }
+
+  /**
+   * GDNS §4.6 (Fig. 5): the H and G distributions of the visited pairs in each group (a pair counts in the first
+   * group that holds it) and of all other visited pairs ('other'), plus how many of each group's pairs were visited.
+   * Analysis only: the groups (e.g. planted false negatives) never reach sampling.
+   */
+  inspectPairs(groups: Readonly<Record<string, CsrMatrix>>): Record<string, unknown> {
+    const names = Object.keys(groups);
+    if (names.includes('other')) throw new Error("gdns.inspectPairs: 'other' is the name of the remaining visited pairs");
+    const e = this.table?.export() ?? { users: new Int32Array(0), items: new Int32Array(0), values: new Float32Array(0) };
+    const w = DEFAULTS.length;
+    const n = e.users.length;
+    const which = new Int32Array(n).fill(names.length);
+    const count = new Int32Array(names.length + 1);
+    for (let p = 0; p < n; p++) {
+      for (let g = 0; g < names.length; g++) {
+        if (hasInteraction(groups[names[g]], e.users[p], e.items[p])) {
+          which[p] = g;
+          break;
+        }
+      }
+      count[which[p]]++;
+    }
+    const out: Record<string, unknown> = {};
+    [...names, 'other'].forEach((name, g) => {
+      const h = new Float32Array(count[g]);
+      const gg = new Float32Array(count[g]);
+      let k = 0;
+      for (let p = 0; p < n; p++) {
+        if (which[p] !== g) continue;
+        h[k] = e.values[p * w + H];
+        gg[k++] = e.values[p * w + G];
+      }
+      const total = g < names.length ? groups[names[g]].indptr[groups[names[g]].rows] : null;
+      out[name] = { visited: count[g], ...(total !== null ? { pairs: total } : {}), H: describeDistribution(h), G: describeDistribution(gg) };
+    });
+    return out;
   }
 
   /** 'dense' or 'hash' once the state exists. */

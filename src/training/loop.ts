@@ -75,6 +75,8 @@ export interface LoopOptions {
   runDir?: string;
   /** The learning rate of each epoch (a schedule); absent: the optimiser's own, unchanged. */
   lrAt?: ((epoch: number) => number) | null;
+  /** Per-epoch analyses to attach to the epoch record (`analysis`), computed after the epoch's training. */
+  epochAnalysis?: ((epoch: number) => Record<string, unknown> | null) | null;
   /** Called after each epoch's training, before its evaluation (e.g. NegativeTracer.record); must not train. */
   onEpochEnd?: (epoch: number, encoder: Encoder, dataset: Dataset) => void;
 }
@@ -289,6 +291,8 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
       seconds: (now() - te) / 1000, pairsPerSec: lossCount / Math.max(1e-9, (now() - te) / 1000), diagnostics: diag.summary(),
       ...(reveal ? { revealed: reveal.record() } : {}),
     };
+    const analysis = o.epochAnalysis?.(epoch);
+    if (analysis) rec.analysis = analysis;
     epochs.push(rec);
     o.onEpochEnd?.(epoch, encoder, dataset);
     emit({ type: 'epoch', record: rec });
