@@ -15,6 +15,26 @@ export interface Distribution {
 
 export const DEFAULT_QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
 
+/**
+ * P(a > b) + ½·P(a = b) for a drawn from `a` and b from `b` (the Mann–Whitney AUC; 0.5 = the same distribution),
+ * exact, by sorting both; null when either is empty.
+ */
+export function probabilityGreater(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
+  if (a.length === 0 || b.length === 0) return null;
+  const x = Float64Array.from(a).sort();
+  const y = Float64Array.from(b).sort();
+  let below = 0; // y values < current x
+  let equalEnd = 0; // y values ≤ current x
+  let wins = 0;
+  for (let i = 0; i < x.length; i++) {
+    while (below < y.length && y[below] < x[i]) below++;
+    if (equalEnd < below) equalEnd = below;
+    while (equalEnd < y.length && y[equalEnd] <= x[i]) equalEnd++;
+    wins += below + 0.5 * (equalEnd - below);
+  }
+  return wins / (x.length * y.length);
+}
+
 /** Type-7 quantile of sorted values. */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;

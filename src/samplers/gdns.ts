@@ -38,7 +38,7 @@ import { partialShuffleInto } from '../core/rng.js';
 import { complementOf, isPositive, excludedOf } from './candidates.js';
 import { hasInteraction } from '../data/csr.js';
 import type { CsrMatrix } from '../data/types.js';
-import { describeDistribution } from '../evaluation/distribution.js';
+import { describeDistribution, probabilityGreater } from '../evaluation/distribution.js';
 import { Options, sigmoid } from './common.js';
 import { DensePairTable, type PairStore, PairTable } from './pairTable.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerState, StepScores, SamplerEntry } from './types.js';
@@ -185,6 +185,7 @@ export class GdnsSampler implements Sampler {
       count[which[p]]++;
     }
     const out: Record<string, unknown> = {};
+    const fields: Array<{ h: Float32Array; g: Float32Array }> = [];
     [...names, 'other'].forEach((name, g) => {
       const h = new Float32Array(count[g]);
       const gg = new Float32Array(count[g]);
@@ -196,6 +197,12 @@ export class GdnsSampler implements Sampler {
       }
       const total = g < names.length ? groups[names[g]].indptr[groups[names[g]].rows] : null;
       out[name] = { visited: count[g], ...(total !== null ? { pairs: total } : {}), H: describeDistribution(h), G: describeDistribution(gg) };
+      fields.push({ h, g: gg });
+    });
+    // P(x_group > x_other) for H and G: 0.5 when a group is indistinguishable from the other visited pairs.
+    const other = fields[names.length];
+    names.forEach((name, g) => {
+      (out[name] as Record<string, unknown>).aucVsOther = { H: probabilityGreater(fields[g].h, other.h), G: probabilityGreater(fields[g].g, other.g) };
     });
     return out;
   }

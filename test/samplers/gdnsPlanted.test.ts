@@ -9,7 +9,7 @@ import { hasInteraction, union } from '../../src/data/csr.js';
 import { loadDataset } from '../../src/data/load.js';
 import { plantFalseNegatives } from '../../src/data/plant.js';
 import { trainView } from '../../src/data/view.js';
-import { describeDistribution, quantileSorted } from '../../src/evaluation/distribution.js';
+import { describeDistribution, probabilityGreater, quantileSorted } from '../../src/evaluation/distribution.js';
 import { drawSampledNegatives } from '../../src/evaluation/sampled.js';
 import { ConfigError } from '../../src/experiments/config.js';
 import { train } from '../../src/experiments/run.js';
@@ -60,6 +60,10 @@ test('describeDistribution: type-7 quantiles, mean and histogram counts by hand'
   assert.equal(d.quantiles['0'], -0.5);
   assert.equal(d.quantiles['1'], 1);
   assert.ok(Math.abs(d.quantiles['0.5']! - Math.fround(0.225)) < 1e-7);
+  // Mann–Whitney by hand: a = {1, 2, 3}, b = {2, 2}: 1 loses twice, 2 ties twice (2 × ½), 3 wins twice → 3/6.
+  assert.equal(probabilityGreater([1, 2, 3], [2, 2]), 0.5);
+  assert.equal(probabilityGreater([3, 4], [1, 2, 3]), (2.5 + 3) / 6);
+  assert.equal(probabilityGreater([], [1]), null);
   const empty = describeDistribution(new Float32Array(0));
   assert.equal(empty.mean, null);
   assert.equal(empty.quantiles['0.5'], null);
@@ -78,6 +82,8 @@ test('GdnsSampler.inspectPairs splits the visited pairs into the groups and the 
   assert.equal(out.planted.pairs, 3);
   assert.ok(Math.abs(out.planted.H.mean - 0.7) < 1e-6 && Math.abs(out.planted.G.mean - 0.4) < 1e-6);
   assert.equal(out.other.visited, 2);
+  // Planted H {.8, .6} vs other {.2, .4}: always greater; G {.3, .5} vs {.9, .7}: never.
+  assert.deepEqual((out.planted as unknown as { aucVsOther: unknown }).aucVsOther, { H: 1, G: 0 });
   assert.ok(Math.abs(out.other.H.mean - 0.3) < 1e-6 && Math.abs(out.other.G.mean - 0.8) < 1e-6);
   assert.throws(() => s.inspectPairs({ other: planted }), /'other'/);
 });
