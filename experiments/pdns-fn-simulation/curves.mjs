@@ -53,15 +53,19 @@ writeFileSync(`${out}.csv`, csv.join('\n') + '\n');
 // Table: over-fitting per cell (each measure per seed, then mean ± sd over seeds).
 const last = (r) => r.evals[r.evals.length - 1];
 const md = [
-  `| sampler | c | seeds | first reveal epoch | best valid epoch | test ${metric} at best valid | test peak | test at epoch ${last(runs[0]).epoch} | drop peak → last | valid at last |`,
-  '|---|---|---|---|---|---|---|---|---|---|',
+  `| sampler | c | seeds | first reveal epoch | best valid epoch | test ${metric} at best valid | test peak | test before the first reveal | test at epoch ${last(runs[0]).epoch} | drop peak → last | change first reveal → last | valid at last | negatives that are test positives (last 10 epochs) |`,
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const { s, c, rs } of cells) {
   const peak = rs.map((r) => Math.max(...r.evals.map((e) => e.test[metric])));
   const fin = rs.map((r) => last(r).test[metric]);
   const drop = rs.map((r, i) => (100 * (peak[i] - fin[i])) / peak[i]);
+  // The last evaluation before the first reveal step (the same numbers for every c of a seed).
+  const before = rs.map((r) => [...r.evals].reverse().find((e) => r.first === null || e.epoch < r.first).test[metric]);
+  const change = rs.map((r, i) => fin[i] - before[i]);
+  const fnRate = rs.map((r) => mean(r.epochs.slice(-10).map((e) => e.diagnostics.falseNegativeRate)));
   md.push(`| ${s} | ${c} | ${rs.length} | ${rs.map((r) => r.first ?? '–').join(', ')} | ${rs.map((r) => r.summary.bestEpoch).join(', ')} | ` +
-    `${pm(rs.map((r) => r.summary.test[metric]))} | ${pm(peak)} | ${pm(fin)} | ${pm(drop, 1)} % | ${pm(rs.map((r) => last(r).metrics[metric]))} |`);
+    `${pm(rs.map((r) => r.summary.test[metric]))} | ${pm(peak)} | ${pm(before)} | ${pm(fin)} | ${pm(drop, 1)} % | ${pm(change)} | ${pm(rs.map((r) => last(r).metrics[metric]))} | ${pm(fnRate.map((x) => 100 * x), 2)} % |`);
 }
 writeFileSync(`${out}.md`, md.join('\n') + '\n');
 // SVG: one panel per sampler, test curves (seed mean) per c, darker = larger c; dashed line = mean first reveal.

@@ -22,6 +22,7 @@ import { createSampler, drawCandidates, samplers } from '../../src/samplers/inde
 import type { Negatives, Sampler } from '../../src/samplers/types.js';
 import { CHECKPOINT_FILE } from '../../src/training/checkpoint.js';
 import { FalseNegativeReveal } from '../../src/training/reveal.js';
+import { cli } from '../helpers/child.js';
 
 /** Synthetic data split train : test : false negatives = 4 : 1 : 4, so an unmasked sampler hits the FN set often. */
 const fnData = (): Dataset => splitLog(syntheticLog({ users: 40, items: 60, interactionsPerUser: 14, exposure: 2, seed: 7 }), { kind: 'fn', ratios: [4, 1, 4] }, 3);
@@ -264,6 +265,23 @@ test('end to end: the run records the schedule per epoch, c = 0 and c > 0 agree 
     assert.ok(first !== null && first <= 10, `the first step comes before the kill (epoch ${first})`);
     // Steps follow every 2 epochs from the first one.
     for (const e of w2.epochs) assert.equal(e.revealed!.steps, e.epoch < first ? 0 : Math.min(5, 1 + Math.floor((e.epoch - first) / 2)));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('CLI: hardneg train on an fn split with --set revealFalseNegatives.* records the schedule; a bad schedule exits 2 naming the key', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hn-reveal-cli-'));
+  try {
+    const ds = ['--set', 'dataset.name=synthetic', '--set', 'dataset.synthetic.users=30', '--set', 'dataset.synthetic.items=50', '--set', 'dataset.split=fn'];
+    const ok = cli(['train', ...ds, '--epochs', '4', '--eval-every', '2', '--set', 'sampler.name=dns', '--set', 'revealFalseNegatives.fraction=0.4',
+      '--set', 'revealFalseNegatives.at=[2,3]', '--out', join(root, 'run'), '-q']);
+    assert.equal(ok.code, 0, ok.err);
+    const recs = readFileSync(join(root, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'epoch');
+    assert.deepEqual(recs.map((r) => r.revealed.fraction), [0, 0.2, 0.4, 0.4]);
+    const bad = cli(['train', ...ds, '--epochs', '1', '--set', 'revealFalseNegatives.fraction=0.4', '-q']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /revealFalseNegatives: give exactly one of 'at'/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
