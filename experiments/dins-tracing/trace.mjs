@@ -8,7 +8,7 @@
 //                         mean positive as the paper centres its t-SNE; dist = L2 distance to that epoch's positive
 //                         in the full 64-d space; gap = <u, n> − <u, p>, the negative's score minus the positive's)
 //   OUT_PREFIX.json       the tracers' raw records (NegativeTracer.toJSON) per method
-//   OUT_PREFIX.summary.md per method: radius R (max 2-D distance), mean/max full-space distance (also relative to the
+//   OUT_PREFIX.table.md   per method: radius R (max 2-D distance), mean/max full-space distance (also relative to the
 //                         positive's norm, since each method trains its own model and their scales differ), share of the
 //                         offsets' variance on their first principal axis (line-wise → near 1), mean score gap
 //   OUT_PREFIX.svg        three scatter panels with the circle of radius R (redrawn by src/report/ once it exists)
@@ -92,7 +92,7 @@ for (const [label, sampler] of methods) {
 summary.unshift(`Traced pair: user ${pair.users[0]}, positive item ${pair.pos[0]} (internal ids; tracePairs seed ${seed}); ${repeats} draws per traced epoch; epochs ${traced[0]}..${traced[traced.length - 1]} every ${every}.`, '');
 writeFileSync(`${out}.csv`, csv.join('\n') + '\n');
 writeFileSync(`${out}.json`, JSON.stringify({ pair: { user: pair.users[0], pos: pair.pos[0] }, epochs, repeats, traced, methods: raw }));
-writeFileSync(`${out}.summary.md`, summary.join('\n') + '\n');
+writeFileSync(`${out}.table.md`, summary.join('\n') + '\n');
 
 // Minimal SVG: one panel per method, own scale; negatives shaded by epoch (light = early), boundary items grey,
 // the positive at the centre, the circle of radius R through the farthest negative.

@@ -62,8 +62,8 @@ for (const e of show) {
   }
 }
 md.push('', '| run | best epoch | test ndcg@1 | test ndcg@3 | test recall@3 |', '|---|---|---|---|---|');
-for (const r of runs) md.push(`| ${r.dir} | ${r.summary.bestEpoch} | ${r.summary.test['ndcg@1']?.toFixed(4)} | ${r.summary.test['ndcg@3']?.toFixed(4)} | ${r.summary.test['recall@3']?.toFixed(4)} |`);
-writeFileSync(`${out}.md`, md.join('\n') + '\n');
+for (const r of runs) md.push(`| ${r.dir.split("/").pop()} | ${r.summary.bestEpoch} | ${r.summary.test['ndcg@1']?.toFixed(4)} | ${r.summary.test['ndcg@3']?.toFixed(4)} | ${r.summary.test['recall@3']?.toFixed(4)} |`);
+writeFileSync(`${out}.table.md`, md.join('\n') + '\n');
 // SVG: density of H and G at the last epoch (pooled seeds), planted vs held-out vs other.
 const W = 400, H = 260, P = 40;
 const colors = { planted: '#d62728', heldOut: '#ff7f0e', other: '#1f77b4' };

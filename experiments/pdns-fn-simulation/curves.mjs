@@ -67,7 +67,7 @@ for (const { s, c, rs } of cells) {
   md.push(`| ${s} | ${c} | ${rs.length} | ${rs.map((r) => r.first ?? '–').join(', ')} | ${rs.map((r) => r.summary.bestEpoch).join(', ')} | ` +
     `${pm(rs.map((r) => r.summary.test[metric]))} | ${pm(peak)} | ${pm(before)} | ${pm(fin)} | ${pm(drop, 1)} % | ${pm(change)} | ${pm(rs.map((r) => last(r).metrics[metric]))} | ${pm(fnRate.map((x) => 100 * x), 2)} % |`);
 }
-writeFileSync(`${out}.md`, md.join('\n') + '\n');
+writeFileSync(`${out}.table.md`, md.join('\n') + '\n');
 // SVG: one panel per sampler, test curves (seed mean) per c, darker = larger c; dashed line = mean first reveal.
 const W = 420, H = 300, P = 46;
 const epochsMax = Math.max(...runs.map((r) => last(r).epoch));
