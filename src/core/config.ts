@@ -55,4 +55,10 @@ export interface RunConfig {
   lrSchedule?: ({ name: 'constant' | 'step' | 'cosine' | 'exponential' } & Record<string, unknown>) | null;
   /** Count a selection value equal to the best as an improvement (the DINS/MixGCF code's `>=`); default false. */
   improveOnTie?: boolean;
+  /**
+   * PDNS §4.2 simulation (needs a dataset with a false-negative set, split 'fn'): reveal `fraction` c of each user's
+   * false negatives to the samplers, `step` (0.2) at a time, at the epochs `at` or every `every` epochs after the
+   * validation peak; revealed items are never drawn as negatives (training/reveal.ts). Absent or null: off.
+   */
+  revealFalseNegatives?: { fraction: number; step?: number; at?: number[]; every?: number } | null;
 }

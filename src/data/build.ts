@@ -150,6 +150,7 @@ export function withSplits(d: Dataset, patch: Partial<Dataset>): Dataset {
     test: merged.test,
     exposure: merged.exposure,
     falseNegatives: merged.falseNegatives,
+    plantedNegatives: merged.plantedNegatives,
     testNegatives: merged.testNegatives,
   };
   return stripUndefined({

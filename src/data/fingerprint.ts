@@ -22,6 +22,7 @@ export function fingerprint(d: Content): string {
     ['test', d.test],
     ['exposure', d.exposure],
     ['falseNegatives', d.falseNegatives],
+    ['plantedNegatives', d.plantedNegatives],
   ];
   for (const [name, s] of sets) {
     if (!s) continue;

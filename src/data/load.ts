@@ -16,6 +16,7 @@ import { loadRecBole } from './loaders/recbole.js';
 import { loadCsv } from './loaders/csv.js';
 import { FORMATS, NAMED_DATASETS, resolveNamed, type Format } from './registry.js';
 import { parseSplit, splitLog, type SplitSpec } from './split.js';
+import { plantFalseNegatives } from './plant.js';
 import { syntheticLog, type SyntheticOptions } from './synthetic.js';
 import type { Dataset } from './types.js';
 
@@ -35,6 +36,8 @@ export interface DatasetSpec {
   exposureFromRatings?: boolean;
   /** Iterative k-core: one bound for users and items, or both. */
   kcore?: number | { users: number; items: number };
+  /** GDNS §4.6: move this many random training positives per user out of train as tracked false negatives. */
+  plantFalseNegatives?: number;
   /** Options for the synthetic generator. */
   synthetic?: SyntheticOptions;
   /** Format-specific loader options (file names, separators, columns, numUsers, …). */
@@ -162,6 +165,11 @@ function checkSpec(spec: DatasetSpec): void {
 
 export function loadDataset(spec: DatasetSpec): Dataset {
   checkSpec(spec);
+  const d = loadSplit(spec);
+  return spec.plantFalseNegatives ? plantFalseNegatives(d, spec.plantFalseNegatives, spec.seed ?? 0) : d;
+}
+
+function loadSplit(spec: DatasetSpec): Dataset {
   const { format, path, name } = resolveSpec(spec);
   const l = loadSource(format, path, name, spec);
   const split = typeof spec.split === 'string' ? parseSplit(spec.split) : spec.split;

@@ -71,6 +71,7 @@ const OBJECT_FIELDS: Record<string, Rule> = {
   seed: S.int(0, 2 ** 53 - 1),
   ratingThreshold: S.num(),
   exposureFromRatings: S.bool,
+  plantFalseNegatives: S.int(0, 1_000_000),
   kcore: { kind: 'anyOf', rules: [S.int(1, 1_000_000), S.obj({ users: S.int(1, 1_000_000), items: S.int(1, 1_000_000) }, { required: ['users', 'items'] })], describe: 'an integer ≥ 1 or {users, items}' },
   synthetic: SYNTHETIC,
   // Checked per format below.

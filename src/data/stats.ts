@@ -59,6 +59,7 @@ export function datasetStats(d: Dataset): DatasetStats {
     ['test', d.test],
     ['exposure', d.exposure],
     ['falseNegatives', d.falseNegatives],
+    ['plantedNegatives', d.plantedNegatives],
   ];
   for (const [k, s] of named) if (s) splits[k] = splitStats(s, d.numUsers, d.numItems);
   let all = union(d.train, d.test);

@@ -39,6 +39,11 @@ export interface Dataset {
    */
   readonly falseNegatives?: InteractionSet;
   /**
+   * GDNS §4.6: training positives moved out of train (`plantFalseNegatives` spec key, data/plant.ts) and tracked as
+   * known false negatives. Never in a TrainView; sampled evaluation lists avoid them (they are positives).
+   */
+  readonly plantedNegatives?: InteractionSet;
+  /**
    * Fixed sampled negatives for sampled-ranking evaluation (NCF `.test.negative`): `n` item ids per test
    * interaction, row-major in the order of `test.indices`.
    */
@@ -68,6 +73,13 @@ export interface TrainView {
   readonly numUsers: number;
   readonly numItems: number;
   readonly train: InteractionSet;
+  /**
+   * Per user, the items no sampler may draw as a negative: the training positives, plus the false negatives revealed
+   * so far in the PDNS simulation (training/reveal.ts). The same matrix as `train` when nothing is revealed. Every
+   * candidate draw rejects against it (samplers/candidates.ts `excludedOf`); it is never a source of positives for
+   * the loss. Optional so that a Dataset still serves as a TrainView (absent = `train`).
+   */
+  readonly excluded?: CsrMatrix;
   /** Training interactions per item. */
   readonly itemPopularity: Int32Array;
   readonly exposure?: InteractionSet;

@@ -54,6 +54,9 @@ export function drawSampledNegatives(dataset: Dataset, opts: DrawNegativesOption
   const sets: InteractionSet[] = [dataset.train];
   if (dataset.valid) sets.push(dataset.valid);
   if (split === 'test') sets.push(dataset.test);
+  // Planted false negatives (GDNS §4.6) are positives moved out of train: never a sampled negative either, so the
+  // lists equal those of the dataset before planting.
+  if (dataset.plantedNegatives) sets.push(dataset.plantedNegatives);
   const out = new Int32Array(target.indices.length * n);
   // Stamps instead of per-user sets: userMark[i] = u + 1 when u interacted with i; drawMark[i] = positive id + 1
   // when i was already drawn for that positive.

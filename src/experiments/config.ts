@@ -4,6 +4,7 @@
 import { parse as parseYaml, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
 import { ConfigError, FORBIDDEN_KEYS, S, check, forbiddenKeyProblems, show, type Rule } from '../core/schema.js';
 import { datasetSpecProblems } from '../data/specSchema.js';
+import { revealConfigProblems } from '../training/reveal.js';
 
 import type { DatasetConfig, RunConfig } from '../core/config.js';
 
@@ -72,6 +73,13 @@ const SCHEMA: Rule = {
       },
     },
     improveOnTie: S.bool,
+    revealFalseNegatives: {
+      kind: 'object', nullable: true, required: ['fraction'],
+      fields: {
+        fraction: { kind: 'number', min: 0, max: 1 }, step: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
+        at: { kind: 'intList', min: 1, maxLength: 1000 }, every: S.int(1),
+      },
+    },
   },
 };
 
@@ -83,7 +91,7 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const c = cfg as RunConfig;
   if (problems.length === 0) {
     for (const k of Object.keys((SCHEMA as { fields: Record<string, Rule> }).fields)) {
-      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && k !== 'lrSchedule' && k !== 'improveOnTie' && (c as unknown as Record<string, unknown>)[k] === undefined) {
+      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && k !== 'lrSchedule' && k !== 'improveOnTie' && k !== 'revealFalseNegatives' && (c as unknown as Record<string, unknown>)[k] === undefined) {
         problems.push(`${k}: required`);
       }
     }
@@ -92,6 +100,7 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
       problems.push(`metric: expected <name>@<K> with name one of ${METRIC_NAMES.join(', ')} (e.g. "recall@20"), got ${show(c.metric)}`);
     }
     if (c.encoder?.dim === undefined) problems.push('encoder.dim: required');
+    if (c.revealFalseNegatives) problems.push(...revealConfigProblems(c.revealFalseNegatives));
     if (c.encoder?.layers === undefined) problems.push('encoder.layers: required');
     // PyTorch's SparseAdam has no weight decay; ours would decay only the rows a batch touches, which is neither.
     if (c.optimizer?.lazy === true && c.optimizer.weightDecay > 0) {

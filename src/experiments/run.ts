@@ -8,6 +8,7 @@
 // a component asks for), which checkpoints save by name.
 import type { Dataset } from '../data/types.js';
 import { trainView } from '../data/view.js';
+import { union } from '../data/csr.js';
 import { createEncoder } from '../encoders/index.js';
 import type { Encoder } from '../encoders/types.js';
 import { Rng } from '../core/rng.js';
@@ -21,6 +22,7 @@ import { type Batcher, DEFAULT_GROUP_SIZE, groupBatcher, interactionBatcher, use
 import { type ValidCarve, carveValid, validCarveFor } from '../training/carve.js';
 import { type TrainerCheckpoint, readCheckpoint, removeCheckpoint } from '../training/checkpoint.js';
 import { trainLoop } from '../training/loop.js';
+import { FalseNegativeReveal } from '../training/reveal.js';
 import { type ProgressSink, silentProgress } from '../training/progress.js';
 import { createLrSchedule } from '../training/schedule.js';
 import { RunStreams } from '../training/streams.js';
@@ -62,6 +64,22 @@ export interface TrainOptions {
 }
 
 const now = (): number => performance.now();
+
+/**
+ * GDNS §4.6: with planted false negatives in the data, each epoch record gets `analysis.plantedFalseNegatives`, the
+ * sampler's per-pair statistics (Sampler.inspectPairs: GDNS's H and G) of the planted pairs, of the held-out
+ * valid/test positives (false negatives too, from the sampler's side) and of the other visited pairs.
+ */
+function plantedAnalysis(dataset: Dataset, sampler: Sampler, warn: (m: string) => void): ((epoch: number) => Record<string, unknown>) | null {
+  const planted = dataset.plantedNegatives;
+  if (!planted) return null;
+  if (!sampler.inspectPairs) {
+    warn(`the dataset has planted false negatives, but sampler '${sampler.name}' keeps no per-pair statistics to track them (GDNS does)`);
+    return null;
+  }
+  const heldOut = dataset.valid ? union(dataset.valid, dataset.test) : dataset.test;
+  return () => ({ plantedFalseNegatives: sampler.inspectPairs!({ planted, heldOut }) });
+}
 
 /**
  * Trains one run: the result holds the best-epoch metrics and weights. `config` may be partial (e.g.
@@ -150,6 +168,13 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
   }
   const loss = buildLoss(lossSpec as { name: string });
   const streams = new RunStreams(seed);
+  let reveal: FalseNegativeReveal | null = null;
+  if (config.revealFalseNegatives) {
+    if (!dataset.falseNegatives) {
+      throw new ConfigError([`revealFalseNegatives: dataset '${dataset.name}' has no false-negative set to reveal (use split 'fn', PDNS §4.2)`]);
+    }
+    reveal = new FalseNegativeReveal(dataset.falseNegatives, config.revealFalseNegatives, seed);
+  }
   sampler.prepare?.(trainView(dataset), streams.get('sampler'));
   const optimizer = makeOptimizer(config, encoder);
   const lrAt = config.lrSchedule ? createLrSchedule(config.lrSchedule as never, config.optimizer.lr, config.epochs) : null;
@@ -177,12 +202,12 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
 
   const w = writer;
   const result = await trainLoop(
-    { encoder, sampler, loss, optimizer, batcher, evaluator, dataset, streams, diagnostics: new SamplerDiagnostics(dataset) },
+    { encoder, sampler, loss, optimizer, batcher, evaluator, dataset, streams, diagnostics: new SamplerDiagnostics(dataset), reveal },
     config,
     {
       header: { config, backend, dataset: stats, selectOn, carvedValid, metric: config.metric, randomRecall: rnd },
       warnings, emit, progress, signal: opts.signal, keepWeights: opts.keepWeights, resume: resumed, startedAt: t0,
-      runDir: opts.runDir, lrAt, onEpochEnd: opts.onEpochEnd,
+      runDir: opts.runDir, lrAt, onEpochEnd: opts.onEpochEnd, epochAnalysis: plantedAnalysis(dataset, sampler, warn),
       checkpoint: checkpointing && w ? { dir: opts.runDir!, config: configKey, metricsLines: () => w.metricsLines } : null,
     },
   );

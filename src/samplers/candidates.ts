@@ -5,10 +5,20 @@
 // excluded: a sampler must not see held-out data. Users whose positives cover most of the catalogue would
 // make rejection slow (or hang when nothing is left), so for them we draw from an explicit complement list
 // instead, built once per (train matrix, user) and cached; a user with no non-positive item is an error.
+//
+// Samplers pass `excludedOf(view)` as the matrix to reject against: the training positives, plus the false negatives
+// the PDNS simulation has revealed (TrainView.excluded, training/reveal.ts). Every draw here, JS or WASM
+// (drawUniform takes that CSR), and PopularityPool honour it, so no sampler draws a revealed item as a negative.
 import type { CsrMatrix } from '../engine/kernels/types.js';
+import type { TrainView } from '../data/types.js';
 import { AliasTable, type Rng } from '../core/rng.js';
 import { sortedIncludes } from '../data/csr.js';
 import { drawUniformPools } from '../engine/kernels/index.js';
+
+/** The items no candidate draw may return for each user: `view.excluded` (train ∪ revealed false negatives), else train. */
+export function excludedOf(view: Pick<TrainView, 'train' | 'excluded'>): CsrMatrix {
+  return view.excluded ?? view.train;
+}
 
 /** Users whose free items are fewer than numItems / COMPLEMENT_RATIO are served from a complement list. */
 const COMPLEMENT_RATIO = 8;

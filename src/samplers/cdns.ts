@@ -29,7 +29,7 @@ import { heap } from '../engine/memory.js';
 import { topK } from '../evaluation/topk.js';
 import type { TrainView } from '../data/types.js';
 import type { EncoderEmbeddings } from '../encoders/types.js';
-import { complementOf, drawCandidates } from './candidates.js';
+import { complementOf, drawCandidates, isPositive, excludedOf } from './candidates.js';
 import { Options } from './common.js';
 import type { EpochContext, LossSpec, Negatives, SampleContext, Sampler, SamplerEntry, SamplerState } from './types.js';
 
@@ -59,14 +59,14 @@ export function buildLists(
     const one = new Int32Array(1);
     for (let u = 0; u < U; u++) {
       one[0] = u;
-      drawCandidates(data.train, one, k, rng, items.subarray(u * k, (u + 1) * k));
+      drawCandidates(excludedOf(data), one, k, rng, items.subarray(u * k, (u + 1) * k));
       lengths[u] = k;
     }
     return { items, lengths, k };
   }
   // topK scores every user against every item with the item bias ignored under normalize.
   const r = topK({ users: emb.users, items: emb.items, dim: emb.dim, itemBias: null }, null, k, {
-    exclude: [data.train], normalize: true, negate: list === 'dissimilar',
+    exclude: [excludedOf(data)], normalize: true, negate: list === 'dissimilar',
   });
   const kk = r.k;
   const items = new Int32Array(U * k).fill(-1);
@@ -148,16 +148,24 @@ export class CdnsSampler implements Sampler {
       // Driven without onEpochStart: random lists from the sampler stream, so sample() still works.
       this.setLists(buildLists({ users: new Float32Array(0), items: new Float32Array(0), dim: 1 }, ctx.data, this.k, 'random', ctx.rng), ctx.epoch);
     }
-    const j = drawCandidates(ctx.data.train, ctx.users, 1, ctx.rng);
+    const j = drawCandidates(excludedOf(ctx.data), ctx.users, 1, ctx.rng);
     const out = new Int32Array(B * 2);
+    const excluded = excludedOf(ctx.data) !== ctx.data.train ? excludedOf(ctx.data) : null;
     for (let b = 0; b < B; b++) {
       const u = ctx.users[b];
       out[b * 2] = j[b];
       const len = this.lengths[u];
-      if (len > 0) out[b * 2 + 1] = this.items[u * this.k + ctx.rng.int(len)];
+      // Lists built before a false-negative reveal (PDNS simulation) may hold revealed items: redraw from the list
+      // (a few tries), then from the complement of the excluded set.
+      let jj = -1;
+      for (let t = 0; len > 0 && t < (excluded ? 8 : 1) && jj < 0; t++) {
+        const x = this.items[u * this.k + ctx.rng.int(len)];
+        if (!excluded || !isPositive(excluded, u, x)) jj = x;
+      }
+      if (jj >= 0) out[b * 2 + 1] = jj;
       else {
         // No list entry (cannot happen for a user with a non-positive once lists exist): fall back to its complement.
-        const comp = complementOf(ctx.data.train, u);
+        const comp = complementOf(excludedOf(ctx.data), u);
         out[b * 2 + 1] = comp[ctx.rng.int(comp.length)];
       }
     }

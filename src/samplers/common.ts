@@ -5,7 +5,7 @@ import type { OptionSchema } from '../core/options.js';
 import { groupDot } from '../engine/kernels/index.js';
 import { noGrad, tidy } from '../engine/tensor.js';
 import { poolLayerData, tableScores } from '../encoders/candidateScores.js';
-import { drawCandidates } from './candidates.js';
+import { drawCandidates, excludedOf } from './candidates.js';
 
 export { DedupCache, poolLayerData };
 
@@ -92,7 +92,7 @@ export function rowPools(ctx: SampleContext, K: number, M: number):
   { R: number; rowUsers: Int32Array; rowPos: Int32Array; cands: Int32Array } {
   const rowUsers = repeatEach(ctx.users, K);
   const rowPos = repeatEach(ctx.pos, K);
-  const cands = drawCandidates(ctx.data.train, rowUsers, M, ctx.rng);
+  const cands = drawCandidates(excludedOf(ctx.data), rowUsers, M, ctx.rng);
   return { R: ctx.users.length * K, rowUsers, rowPos, cands };
 }
 

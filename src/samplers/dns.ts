@@ -5,7 +5,7 @@
 //
 // K negatives per pair: kMode 'pools' (default) draws K independent pools of M and takes each pool's argmax;
 // 'topk' draws one pool of M per pair and takes its K best distinct items (K ≤ M).
-import { drawCandidates } from './candidates.js';
+import { drawCandidates, excludedOf } from './candidates.js';
 import { Options, argmaxRow, pooledUsers, repeatEach, scorePools, poolOptions } from './common.js';
 import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
 
@@ -34,13 +34,13 @@ export function dnsSelect(ctx: SampleContext, M: number, K: number, kMode: 'pool
   const items = new Int32Array(B * K);
   if (kMode === 'pools') {
     const rowUsers = repeatEach(ctx.users, K);
-    const candidates = drawCandidates(ctx.data.train, rowUsers, M, ctx.rng);
+    const candidates = drawCandidates(excludedOf(ctx.data), rowUsers, M, ctx.rng);
     const scores = scorePools(ctx, q.data, q.P, K, candidates, M);
     for (let r = 0; r < B * K; r++) items[r] = candidates[r * M + argmaxRow(scores, r * M, M)];
     return { items, candidates, scores };
   }
   if (K > M) throw new RangeError(`dns: kMode 'topk' needs k ≤ m, got k = ${K}, m = ${M}`);
-  const candidates = drawCandidates(ctx.data.train, ctx.users, M, ctx.rng);
+  const candidates = drawCandidates(excludedOf(ctx.data), ctx.users, M, ctx.rng);
   const scores = scorePools(ctx, q.data, q.P, 1, candidates, M);
   const work = new Float32Array(M);
   for (let b = 0; b < B; b++) {

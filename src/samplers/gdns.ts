@@ -35,7 +35,10 @@
 import { totalmem } from 'node:os';
 import type { TrainView } from '../data/types.js';
 import { partialShuffleInto } from '../core/rng.js';
-import { complementOf, isPositive } from './candidates.js';
+import { complementOf, isPositive, excludedOf } from './candidates.js';
+import { hasInteraction } from '../data/csr.js';
+import type { CsrMatrix } from '../data/types.js';
+import { describeDistribution, probabilityGreater } from '../evaluation/distribution.js';
 import { Options, sigmoid } from './common.js';
 import { DensePairTable, type PairStore, PairTable } from './pairTable.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerNeeds, SamplerState, StepScores, SamplerEntry } from './types.js';
@@ -159,6 +162,51 @@ export class GdnsSampler implements Sampler {
     return this.table?.size ?? 0;
   }
 
+  /**
+   * GDNS §4.6 (Fig. 5): the H and G distributions of the visited pairs in each group (a pair counts in the first
+   * group that holds it) and of all other visited pairs ('other'), plus how many of each group's pairs were visited.
+   * Analysis only: the groups (e.g. planted false negatives) never reach sampling.
+   */
+  inspectPairs(groups: Readonly<Record<string, CsrMatrix>>): Record<string, unknown> {
+    const names = Object.keys(groups);
+    if (names.includes('other')) throw new Error("gdns.inspectPairs: 'other' is the name of the remaining visited pairs");
+    const e = this.table?.export() ?? { users: new Int32Array(0), items: new Int32Array(0), values: new Float32Array(0) };
+    const w = DEFAULTS.length;
+    const n = e.users.length;
+    const which = new Int32Array(n).fill(names.length);
+    const count = new Int32Array(names.length + 1);
+    for (let p = 0; p < n; p++) {
+      for (let g = 0; g < names.length; g++) {
+        if (hasInteraction(groups[names[g]], e.users[p], e.items[p])) {
+          which[p] = g;
+          break;
+        }
+      }
+      count[which[p]]++;
+    }
+    const out: Record<string, unknown> = {};
+    const fields: Array<{ h: Float32Array; g: Float32Array }> = [];
+    [...names, 'other'].forEach((name, g) => {
+      const h = new Float32Array(count[g]);
+      const gg = new Float32Array(count[g]);
+      let k = 0;
+      for (let p = 0; p < n; p++) {
+        if (which[p] !== g) continue;
+        h[k] = e.values[p * w + H];
+        gg[k++] = e.values[p * w + G];
+      }
+      const total = g < names.length ? groups[names[g]].indptr[groups[names[g]].rows] : null;
+      out[name] = { visited: count[g], ...(total !== null ? { pairs: total } : {}), H: describeDistribution(h), G: describeDistribution(gg) };
+      fields.push({ h, g: gg });
+    });
+    // P(x_group > x_other) for H and G: 0.5 when a group is indistinguishable from the other visited pairs.
+    const other = fields[names.length];
+    names.forEach((name, g) => {
+      (out[name] as Record<string, unknown>).aucVsOther = { H: probabilityGreater(fields[g].h, other.h), G: probabilityGreater(fields[g].g, other.g) };
+    });
+    return out;
+  }
+
   /** 'dense' or 'hash' once the state exists. */
   get storage(): 'dense' | 'hash' | null {
     return this.table === null ? null : this.table instanceof DensePairTable ? 'dense' : 'hash';
@@ -196,7 +244,7 @@ export class GdnsSampler implements Sampler {
     }
     const M = this.m ?? 4 * n;
     if (M < n) throw new RangeError(`gdns: m (${M}) must be at least the group size N (${n})`);
-    const train = ctx.data.train;
+    const train = excludedOf(ctx.data);
     if (this.stamp.length < train.cols) this.stamp = new Int32Array(train.cols);
     const table = (this.table ??= storeFor(this.storageOption, ctx.data.numUsers, ctx.data.numItems));
     if (this.unvisited === 'userMean' && this.userCount.length !== ctx.data.numUsers) {
@@ -306,7 +354,7 @@ export class GdnsSampler implements Sampler {
    * items is an error (the negative group needs N of them).
    */
   private drawDistinct(ctx: SampleContext, u: number, M: number, n: number, out: Int32Array): number {
-    const train = ctx.data.train;
+    const train = excludedOf(ctx.data);
     const free = train.cols - (train.indptr[u + 1] - train.indptr[u]);
     if (free < n) {
       throw new Error(`gdns: user ${u} has ${free} items outside its training set, fewer than the group size ${n}`);

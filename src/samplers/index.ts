@@ -13,7 +13,7 @@ import { Registry } from '../core/registry.js';
 import type { Sampler, SamplerEntry } from './types.js';
 
 export * from './types.js';
-export { drawCandidates, isPositive, complementOf, PopularityPool, Deduper } from './candidates.js';
+export { drawCandidates, isPositive, complementOf, excludedOf, PopularityPool, Deduper } from './candidates.js';
 export { UniformSampler, PopularitySampler, DnsSampler, MixGcfSampler, DinsSampler, PdnsSampler, SrnsSampler, GdnsSampler };
 export { CdnsSampler, buildLists as cdnsLists, type CdnsList } from './cdns.js';
 export type { CdnsOptions };

@@ -1,5 +1,5 @@
 // PNS: K items per pair drawn ∝ pop(j)^γ over the user's non-positives (training popularity).
-import { PopularityPool } from './candidates.js';
+import { PopularityPool, excludedOf } from './candidates.js';
 import { Options } from './common.js';
 import type { TrainView } from '../data/types.js';
 import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
@@ -25,11 +25,11 @@ export class PopularitySampler implements Sampler {
   }
 
   prepare(dataset: TrainView): void {
-    this.pool = new PopularityPool(dataset.train, dataset.itemPopularity, this.gamma);
+    this.pool = new PopularityPool(excludedOf(dataset), dataset.itemPopularity, this.gamma);
   }
 
   sample(ctx: SampleContext): Negatives {
-    if (!this.pool || this.pool.train !== ctx.data.train) this.prepare(ctx.data);
+    if (!this.pool || this.pool.train !== excludedOf(ctx.data)) this.prepare(ctx.data);
     const items = this.pool!.draw(ctx.users, this.k, ctx.rng);
     return { kind: 'items', items, k: this.k };
   }

@@ -11,7 +11,7 @@
 // (scores are computed once per step), and the memory is refreshed once, with the user's last pair's scores.
 import type { TrainView } from '../data/types.js';
 import type { Rng } from '../core/rng.js';
-import { drawCandidates } from './candidates.js';
+import { drawCandidates, isPositive, excludedOf } from './candidates.js';
 import { Options, pooledUsers, scorePools, sigmoid } from './common.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerState, SamplerEntry } from './types.js';
 
@@ -76,7 +76,7 @@ export class SrnsSampler implements Sampler {
     this.numUsers = U;
     const users = new Int32Array(U);
     for (let u = 0; u < U; u++) users[u] = u;
-    this.memory = drawCandidates(dataset.train, users, this.s1, rng);
+    this.memory = drawCandidates(excludedOf(dataset), users, this.s1, rng);
     this.histVal = new Float32Array(U * this.s1 * this.historyEpochs);
     this.histEp = new Int32Array(U * this.s1 * this.historyEpochs).fill(-1);
     this.lastSeen = new Int32Array(U).fill(-1);
@@ -99,7 +99,7 @@ export class SrnsSampler implements Sampler {
     for (let b = 0; b < B; b++) mem.set(this.memory.subarray(ctx.users[b] * S1, (ctx.users[b] + 1) * S1), b * S1);
     const sMem = scorePools(ctx, q.data, q.P, 1, mem, S1);
     const sPos = scorePools(ctx, q.data, q.P, 1, ctx.pos, 1);
-    const fresh = drawCandidates(ctx.data.train, ctx.users, S2, ctx.rng);
+    const fresh = drawCandidates(excludedOf(ctx.data), ctx.users, S2, ctx.rng);
     this.last = { memory: mem, fresh };
     const sFresh = scorePools(ctx, q.data, q.P, 1, fresh, S2);
     const ramp = this.alpha * (this.warmup > 0 ? Math.min(1, epoch / this.warmup) : 1);
@@ -117,11 +117,15 @@ export class SrnsSampler implements Sampler {
     const keepIdx = new Int32Array(S1);
     const oldVal = new Float32Array(S1 * H);
     const oldEp = new Int32Array(S1 * H);
+    // Revealed false negatives (PDNS simulation) may sit in memories filled before they were revealed: such slots
+    // are never chosen and never kept (fresh draws already reject them).
+    const excluded = excludedOf(ctx.data) !== ctx.data.train ? excludedOf(ctx.data) : null;
     for (let b = 0; b < B; b++) {
       const u = ctx.users[b];
-      let best = 0;
+      let best = -1;
       let bestV = -Infinity;
       for (let s = 0; s < S1; s++) {
+        if (excluded && isPositive(excluded, u, mem[b * S1 + s])) continue;
         const v = sigmoid(sMem[b * S1 + s] - sPos[b]);
         const h0 = (u * S1 + s) * H;
         this.histVal[h0 + slot] = v;
@@ -132,12 +136,12 @@ export class SrnsSampler implements Sampler {
           best = s;
         }
       }
-      items[b] = mem[b * S1 + best];
+      items[b] = best >= 0 ? mem[b * S1 + best] : fresh[b * S2];
       if (last[u] !== b) continue;
       last[u] = -1;
 
       // Refresh: S1 of the S1 + S2 union without replacement ∝ softmax(s / τ) (sequential weighted draws).
-      for (let s = 0; s < S1; s++) unionScore[s] = sMem[b * S1 + s];
+      for (let s = 0; s < S1; s++) unionScore[s] = excluded && isPositive(excluded, u, mem[b * S1 + s]) ? -Infinity : sMem[b * S1 + s];
       for (let t = 0; t < S2; t++) unionScore[S1 + t] = sFresh[b * S2 + t];
       // Each draw renormalises against the best remaining score, so a small τ cannot underflow every weight.
       taken.fill(0);
@@ -154,6 +158,7 @@ export class SrnsSampler implements Sampler {
           x -= weight[t];
           if (x < 0) break;
         }
+        if (pick < 0) pick = taken.indexOf(0); // fewer clean items than S1: keep one (selection skips it)
         keepIdx[k] = pick;
         taken[pick] = 1;
       }

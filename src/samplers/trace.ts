@@ -4,7 +4,9 @@
 // Recording never touches training: the sampler is asked again, after the epoch, for the traced pairs only, on an
 // evaluation pass (no dropout), drawing from its own stream (`Rng.stream(seed, 'trace')`), so a traced run trains
 // bit for bit like an untraced one. Synthetic negatives (DINS, MixGCF) are recorded as their pooled vectors; item
-// negatives as the pooled embeddings of the items. Each record also holds the pooled user and positive vectors.
+// negatives as the pooled embeddings of the items. Each record also holds the pooled user and positive vectors and,
+// for synthetic negatives, the pooled vectors of the real items behind them (DINS's hard boundary items: the first
+// pooled layer's boundary, `hardItems`), so a figure can show positive, boundary and synthetic points together.
 //
 // PCA: the recorded vectors of every kind and epoch are centred on their mean and projected on the two leading
 // eigenvectors of their covariance (float64 power iteration with deflation from a fixed start; each component's
@@ -28,6 +30,8 @@ export interface TraceRecord {
   users: Float32Array;
   /** The real items behind the negatives (hardItems of synthetic negatives), [P·K]. */
   items: Int32Array | null;
+  /** [P·K × dim] pooled vectors of those items, for synthetic negatives (null for item negatives: they are the items). */
+  boundary: Float32Array | null;
 }
 
 /** The traced pairs: `count` training pairs drawn uniformly (stream 'trace-pairs' of the seed), or given ones. */
@@ -78,10 +82,12 @@ export class NegativeTracer {
       const u = pass.pool(pass.userLayers(users));
       const p = pass.pool(pass.itemLayers(pos));
       const dim = pooled.shape[1];
+      const hard = neg.kind === 'synthetic' && neg.hardItems ? pass.pool(pass.itemLayers(neg.hardItems)).data.slice(0, P * neg.k * dim) : null;
       return {
         epoch, k: neg.k, dim, negatives: pooled.data.slice(0, P * neg.k * dim), positives: p.data.slice(0, P * dim),
         users: u.data.slice(0, P * dim),
         items: neg.kind === 'synthetic' ? (neg.hardItems ? neg.hardItems.slice() : null) : neg.items.slice(),
+        boundary: hard,
       };
     }));
     this.records.push(rec);
@@ -93,10 +99,12 @@ export class NegativeTracer {
     return { users: Array.from(this.pairs.users), pos: Array.from(this.pairs.pos), records: this.records.map((r) => ({
       epoch: r.epoch, k: r.k, dim: r.dim, items: r.items ? Array.from(r.items) : null,
       negatives: Array.from(r.negatives), positives: Array.from(r.positives), users: Array.from(r.users),
+      boundary: r.boundary ? Array.from(r.boundary) : null,
     })) };
   }
 
-  /** CSV of the 2-D projection: epoch, pair, user, positive item, kind (user | positive | negative), k, pc1, pc2. */
+  /** CSV of the 2-D projection: epoch, pair, user, positive item, kind (user | positive | negative | boundary: the real
+   * item behind a synthetic negative), k, item, pc1, pc2. */
   pcaCsv(): string {
     if (this.records.length === 0) return 'epoch,pair,user,pos,kind,k,item,pc1,pc2\n';
     const dim = this.records[0].dim;
@@ -110,6 +118,12 @@ export class NegativeTracer {
         for (let j = 0; j < r.k; j++) {
           const t = b * r.k + j;
           rows.push({ epoch: r.epoch, pair: b, kind: 'negative', k: j, item: r.items ? r.items[t] : -1, v: r.negatives.subarray(t * dim, (t + 1) * dim) });
+        }
+        if (r.boundary) {
+          for (let j = 0; j < r.k; j++) {
+            const t = b * r.k + j;
+            rows.push({ epoch: r.epoch, pair: b, kind: 'boundary', k: j, item: r.items![t], v: r.boundary.subarray(t * dim, (t + 1) * dim) });
+          }
         }
       }
     }

@@ -7,7 +7,7 @@ import type { OptionSchema } from '../core/options.js';
 import type { RegistryEntry } from '../core/registry.js';
 import type { ComponentState } from '../core/state.js';
 import type { Streams } from '../core/streams.js';
-import type { TrainView } from '../data/types.js';
+import type { CsrMatrix, TrainView } from '../data/types.js';
 import type { EncoderEmbeddings, EncoderPass } from '../encoders/types.js';
 import type { Tensor } from '../engine/tensor.js';
 
@@ -119,6 +119,12 @@ export interface Sampler {
   observe?(ctx: SampleContext, negatives: Negatives, scores: StepScores): void;
   /** The loss this sampler's method prescribes, if any (e.g. PDNS → soft BPR β). */
   readonly preferredLoss?: LossSpec;
+  /**
+   * Analysis only (never feeds back into training): the sampler's per-pair statistics for the visited pairs of each
+   * named group of (user, item) pairs and of all other visited pairs, e.g. GDNS's H and G of planted false negatives
+   * (GDNS §4.6). The trainer calls it after each epoch when the dataset has planted false negatives.
+   */
+  inspectPairs?(groups: Readonly<Record<string, CsrMatrix>>): Record<string, unknown>;
   /** Persistent state beyond the RNG (SRNS memory); absent for stateless samplers. */
   getState?(): SamplerState;
   setState?(state: SamplerState): void;

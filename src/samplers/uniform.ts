@@ -1,5 +1,5 @@
 // RNS: K uniform non-positive items per pair (the default candidate pool with M = K).
-import { drawCandidates } from './candidates.js';
+import { drawCandidates, excludedOf } from './candidates.js';
 import { Options } from './common.js';
 import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
 
@@ -19,7 +19,7 @@ export class UniformSampler implements Sampler {
   }
 
   sample(ctx: SampleContext): Negatives {
-    const items = drawCandidates(ctx.data.train, ctx.users, this.k, ctx.rng);
+    const items = drawCandidates(excludedOf(ctx.data), ctx.users, this.k, ctx.rng);
     return { kind: 'items', items, k: this.k };
   }
 }

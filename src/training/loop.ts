@@ -16,6 +16,7 @@ import type { Evaluator, Split } from '../evaluation/protocol.js';
 import type { Loss } from '../losses/types.js';
 import type { Sampler } from '../samplers/types.js';
 import type { Batcher } from './batching.js';
+import type { FalseNegativeReveal } from './reveal.js';
 import { type TrainerCheckpoint, CheckpointTooLargeError, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.js';
 import { type ProgressSink, formatDuration, silentProgress } from './progress.js';
 import { ModelSelector } from './selection.js';
@@ -35,6 +36,8 @@ export interface LoopComponents {
   dataset: Dataset;
   streams: RunStreams;
   diagnostics: SamplerDiagnostics;
+  /** PDNS simulation: false negatives revealed to the samplers on a schedule (training/reveal.ts). */
+  reveal?: FalseNegativeReveal | null;
 }
 
 /** What the loop reads of the run's settings (RunConfig has them all). */
@@ -72,6 +75,8 @@ export interface LoopOptions {
   runDir?: string;
   /** The learning rate of each epoch (a schedule); absent: the optimiser's own, unchanged. */
   lrAt?: ((epoch: number) => number) | null;
+  /** Per-epoch analyses to attach to the epoch record (`analysis`), computed after the epoch's training. */
+  epochAnalysis?: ((epoch: number) => Record<string, unknown> | null) | null;
   /** Called after each epoch's training, before its evaluation (e.g. NegativeTracer.record); must not train. */
   onEpochEnd?: (epoch: number, encoder: Encoder, dataset: Dataset) => void;
 }
@@ -94,6 +99,7 @@ function freeEmbeddings(e: EvalEmbeddings): void {
 /** Component names of checkpointed states. */
 const SAMPLER = 'sampler';
 const ENCODER = 'encoder';
+const REVEAL = 'reveal';
 
 export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptions): Promise<RunResult> {
   const t0 = o.startedAt ?? now();
@@ -127,6 +133,9 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
   const samplerRng = streams.get('sampler');
   const batchRng = streams.get('batch');
   const dropoutRng = streams.get('dropout');
+  const reveal = c.reveal ?? null;
+  // What samplers see; rebuilt when the reveal schedule changes the excluded set.
+  let view = reveal?.revealed() ? trainView(dataset, reveal.revealed()) : trainViewOf(c);
 
   const resumed = o.resume ?? null;
   if (resumed) {
@@ -144,6 +153,13 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
       if (!st) continue;
       if (!comp.setState) throw new Error(`${where}: the checkpoint holds ${name} state that ${name} '${comp.name}' cannot take`);
       comp.setState(st);
+    }
+    const rs = resumed.components[REVEAL];
+    if (rs && !reveal) throw new Error(`${where}: the checkpoint holds a false-negative reveal schedule that this run does not have`);
+    if (reveal) {
+      if (!rs) throw new Error(`${where}: the checkpoint has no state for this run's false-negative reveal schedule`);
+      reveal.setState(rs);
+      view = reveal.revealed() ? trainView(dataset, reveal.revealed()) : trainViewOf(c);
     }
     selector.setState(resumed.selector);
     evaluations.push(...resumed.evaluations);
@@ -166,7 +182,10 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
       params: params.map((p) => ({ name: p.name, data: p.data })), // written synchronously: no copy needed
       optimizer: optimizer.getState(),
       rng: streams.states(),
-      components: { [SAMPLER]: sampler.getState?.() ?? null, [ENCODER]: encoder.getState?.() ?? null },
+      components: {
+        [SAMPLER]: sampler.getState?.() ?? null, [ENCODER]: encoder.getState?.() ?? null,
+        ...(reveal ? { [REVEAL]: reveal.getState() } : {}),
+      },
       selector: selector.getState(), epochs, evaluations, bestSel, bestTest, perUserTest, bestWeights,
       counters: { pairsDone, trainMs, evalMs, secondsBefore: secondsBefore + (now() - t0) / 1000, metricsLines: ck.metricsLines() },
       resumedFrom,
@@ -183,6 +202,7 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
       const value = sel.metrics[s.metric];
       const step = selector.update(epoch, value);
       stop = step.stop;
+      reveal?.afterEvaluation(epoch, selector.bestEpoch);
       const rec: EvalRecord = {
         epoch, split: selectOn, metrics: sel.metrics, value, improved: step.improved, seconds: 0,
         entropy: embeddingEntropy(emb.users, emb.items, emb.dim),
@@ -217,6 +237,7 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
 
   const trainStep = createTrainStep({
     encoder, sampler, lossFn: c.loss, optimizer, dataset, l2: s.l2, samplerRng, dropoutRng, streams, diagnostics: diag,
+    view: () => view,
   });
   const totalPairs = batcher.pairsPerEpoch * s.epochs;
   const termSums = new Map<string, number>();
@@ -224,7 +245,12 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
   for (let epoch = epochsRun + 1; epoch <= s.epochs; epoch++) {
     const te = now();
     encoder.onEpochStart?.(epoch, streams);
-    sampler.onEpochStart?.({ epoch, data: trainViewOf(c), rng: samplerRng, streams, embeddings: () => encoder.embeddings() });
+    if (reveal?.beforeEpoch(epoch)) {
+      view = reveal.revealed() ? trainView(dataset, reveal.revealed()) : trainViewOf(c);
+      const r = reveal.record();
+      progress.message(`epoch ${epoch}: ${r.count} of ${r.total} false negatives revealed to the sampler (step ${r.steps}, fraction ${r.fraction.toFixed(2)})`);
+    }
+    sampler.onEpochStart?.({ epoch, data: view, rng: samplerRng, streams, embeddings: () => encoder.embeddings() });
     if (o.lrAt) optimizer.lr = o.lrAt(epoch);
     diag.reset();
     termSums.clear();
@@ -263,7 +289,10 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
       ...(o.lrAt ? { lr: optimizer.lr } : {}),
       epoch, loss: lossSum / n, terms: Object.fromEntries([...termSums].map(([k, v]) => [k, v / n])),
       seconds: (now() - te) / 1000, pairsPerSec: lossCount / Math.max(1e-9, (now() - te) / 1000), diagnostics: diag.summary(),
+      ...(reveal ? { revealed: reveal.record() } : {}),
     };
+    const analysis = o.epochAnalysis?.(epoch);
+    if (analysis) rec.analysis = analysis;
     epochs.push(rec);
     o.onEpochEnd?.(epoch, encoder, dataset);
     emit({ type: 'epoch', record: rec });

@@ -38,6 +38,9 @@ export interface TrainStepSetup {
   streams?: Streams;
   /** Per-step score diagnostics (the trainer's); null skips them. */
   diagnostics: SamplerDiagnostics | null;
+  /** The view samplers get at each step (the loop's, which changes when false negatives are revealed); absent:
+   * the dataset's training view, fixed. */
+  view?: () => TrainView;
 }
 
 /** One step's loss and where its time went (ms; performance.now()). */
@@ -155,7 +158,8 @@ function hitMask(pos: Int32Array, items: Int32Array): Tensor | null {
 export function createTrainStep(s: TrainStepSetup): TrainStep {
   const { encoder, sampler, optimizer, l2, samplerRng, dropoutRng, diagnostics, streams } = s;
   const loss = asLoss(s.lossFn);
-  const data = trainView(s.dataset);
+  const fixed = s.view ? null : trainView(s.dataset);
+  const viewOf = s.view ?? (() => fixed!);
   const wantRows = loss.needs?.rows === true;
   const terms = new Map<string, number>();
   return (batch, epoch, step) => {
@@ -168,7 +172,7 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
       const pass = encoder.forward({ training: true, rng: dropoutRng, streams });
       const u = pooledUsers(pass, users);
       const p = pooledItems(pass, pos);
-      const ctx: SampleContext = { batch, users, pos, pass, data, rng: samplerRng, epoch, step, userRows: u };
+      const ctx: SampleContext = { batch, users, pos, pass, data: viewOf(), rng: samplerRng, epoch, step, userRows: u };
       const ts = now();
       const neg: Negatives = sampler.sample(ctx);
       r.sampleMs = now() - ts;

@@ -4,6 +4,7 @@ import type { RunConfig } from '../core/config.js';
 import type { EvalEmbeddings } from '../evaluation/fullRanking.js';
 import type { EpochDiagnostics } from '../evaluation/diagnostics.js';
 import type { Split } from '../evaluation/protocol.js';
+import type { RevealRecord } from './reveal.js';
 
 export type { Split };
 
@@ -43,6 +44,10 @@ export interface EpochRecord {
   diagnostics: EpochDiagnostics;
   /** The learning rate of the epoch, when config.lrSchedule is set. */
   lr?: number;
+  /** PDNS simulation (config.revealFalseNegatives): the false negatives revealed to the samplers during the epoch. */
+  revealed?: RevealRecord;
+  /** Per-epoch analyses a run attached (e.g. GDNS's H/G distributions of planted false negatives). */
+  analysis?: Record<string, unknown>;
 }
 
 export type TrainEvent =

@@ -60,7 +60,11 @@ test('DINS negative tracing: fixed pairs, chosen epochs, training unchanged, PCA
   assert.notDeepEqual(tracer.records[1].negatives, r.negatives, 'the negatives move as the model trains');
   const csv = tracer.pcaCsv().trim().split('\n');
   assert.equal(csv[0], 'epoch,pair,user,pos,kind,k,item,pc1,pc2');
-  assert.equal(csv.length - 1, 2 * 6 * (1 + 1 + 2), 'per epoch and pair: user, positive, K negatives');
+  assert.equal(csv.length - 1, 2 * 6 * (1 + 1 + 2 + 2), 'per epoch and pair: user, positive, K negatives, K boundary items');
+  assert.equal(csv.filter((l) => l.includes(',boundary,')).length, 2 * 6 * 2);
+  // A boundary row is the pooled vector of the hard item behind the synthetic negative.
+  assert.equal(r.boundary!.length, 6 * 2 * r.dim);
+  assert.notDeepEqual(r.boundary, r.negatives, 'β > 0 mixes the boundary toward the positive'); 
   assert.match(csv[1], /^1,0,\d+,\d+,user,-1,-1,-?[0-9.e-]+,-?[0-9.e-]+$/);
   const json = JSON.parse(JSON.stringify(tracer)) as { records: Array<{ negatives: number[] }> };
   assert.equal(json.records[1].negatives.length, 6 * 2 * r.dim);

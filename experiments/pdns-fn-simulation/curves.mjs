@@ -1,0 +1,98 @@
+// PDNS Fig. 3 from a sweep folder of run.sh: per sampler and false coefficient c, the seed-mean validation and test
+// Recall@50 at every evaluation (CSV), a table of over-fitting measures (Markdown) and a minimal SVG of the test
+// curves (the report in src/report/ is to redraw it from the CSV).
+// Usage: node experiments/pdns-fn-simulation/curves.mjs SWEEP_DIR OUT_PREFIX [METRIC=recall@50]
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [dir, out, metric = 'recall@50'] = process.argv.slice(2);
+if (!dir || !out) {
+  console.error('usage: node curves.mjs SWEEP_DIR OUT_PREFIX [METRIC=recall@50]');
+  process.exit(2);
+}
+const runs = [];
+for (const name of readdirSync(dir).sort()) {
+  const d = join(dir, name);
+  if (!existsSync(join(d, 'summary.json'))) continue;
+  const cfg = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+  const lines = readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const evals = lines.filter((l) => l.type === 'eval');
+  const epochs = lines.filter((l) => l.type === 'epoch');
+  const summary = JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8'));
+  runs.push({
+    name, sampler: cfg.sampler.name, c: cfg.revealFalseNegatives?.fraction ?? 0, seed: cfg.seed, evals, epochs, summary,
+    first: epochs[epochs.length - 1].revealed?.firstStepEpoch ?? null,
+  });
+}
+if (runs.length === 0) {
+  console.error(`${dir}: no finished runs`);
+  process.exit(2);
+}
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const pm = (xs, d = 4) => `${mean(xs).toFixed(d)} ± ${sd(xs).toFixed(d)}`;
+const samplers = [...new Set(runs.map((r) => r.sampler))];
+const cs = [...new Set(runs.map((r) => r.c))].sort((a, b) => a - b);
+const cells = [];
+for (const s of samplers) for (const c of cs) {
+  const rs = runs.filter((r) => r.sampler === s && r.c === c);
+  if (rs.length) cells.push({ s, c, rs });
+}
+// CSV: one row per (sampler, c, epoch).
+const csv = ['sampler,c,epoch,seeds,valid_mean,valid_sd,test_mean,test_sd,revealed_share_mean'];
+for (const { s, c, rs } of cells) {
+  for (const ev of rs[0].evals) {
+    const at = rs.map((r) => r.evals.find((e) => e.epoch === ev.epoch)).filter(Boolean);
+    const v = at.map((e) => e.metrics[metric]);
+    const t = at.map((e) => e.test[metric]);
+    const share = rs.map((r) => r.epochs.find((e) => e.epoch === ev.epoch)?.revealed?.revealedShare ?? 0);
+    csv.push([s, c, ev.epoch, at.length, mean(v).toFixed(6), sd(v).toFixed(6), mean(t).toFixed(6), sd(t).toFixed(6), mean(share).toFixed(4)].join(','));
+  }
+}
+writeFileSync(`${out}.csv`, csv.join('\n') + '\n');
+// Table: over-fitting per cell (each measure per seed, then mean ± sd over seeds).
+const last = (r) => r.evals[r.evals.length - 1];
+const md = [
+  `| sampler | c | seeds | first reveal epoch | best valid epoch | test ${metric} at best valid | test peak | test before the first reveal | test at epoch ${last(runs[0]).epoch} | drop peak → last | change first reveal → last | valid at last | negatives that are test positives (last 10 epochs) |`,
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+];
+for (const { s, c, rs } of cells) {
+  const peak = rs.map((r) => Math.max(...r.evals.map((e) => e.test[metric])));
+  const fin = rs.map((r) => last(r).test[metric]);
+  const drop = rs.map((r, i) => (100 * (peak[i] - fin[i])) / peak[i]);
+  // The last evaluation before the first reveal step (the same numbers for every c of a seed).
+  const before = rs.map((r) => [...r.evals].reverse().find((e) => r.first === null || e.epoch < r.first).test[metric]);
+  const change = rs.map((r, i) => fin[i] - before[i]);
+  const fnRate = rs.map((r) => mean(r.epochs.slice(-10).map((e) => e.diagnostics.falseNegativeRate)));
+  md.push(`| ${s} | ${c} | ${rs.length} | ${rs.map((r) => r.first ?? '–').join(', ')} | ${rs.map((r) => r.summary.bestEpoch).join(', ')} | ` +
+    `${pm(rs.map((r) => r.summary.test[metric]))} | ${pm(peak)} | ${pm(before)} | ${pm(fin)} | ${pm(drop, 1)} % | ${pm(change)} | ${pm(rs.map((r) => last(r).metrics[metric]))} | ${pm(fnRate.map((x) => 100 * x), 2)} % |`);
+}
+writeFileSync(`${out}.table.md`, md.join('\n') + '\n');
+// SVG: one panel per sampler, test curves (seed mean) per c, darker = larger c; dashed line = mean first reveal.
+const W = 420, H = 300, P = 46;
+const epochsMax = Math.max(...runs.map((r) => last(r).epoch));
+const vals = cells.flatMap(({ rs }) => rs[0].evals.map((ev) => mean(rs.map((r) => r.evals.find((e) => e.epoch === ev.epoch)?.test[metric] ?? NaN))));
+const ymin = Math.min(...vals) * 0.97, ymax = Math.max(...vals) * 1.02;
+let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W * samplers.length}" height="${H + 30}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>`;
+samplers.forEach((s, k) => {
+  const X = (e) => k * W + P + ((W - 1.5 * P) * e) / epochsMax;
+  const Y = (v) => H - P - ((H - 2 * P) * (v - ymin)) / (ymax - ymin);
+  svg += `<text x="${k * W + W / 2}" y="18" text-anchor="middle" font-size="12">${s.toUpperCase()} + MF, ML-100K fn split: test ${metric} (mean of seeds)</text>`;
+  for (const f of [0, 0.25, 0.5, 0.75, 1]) {
+    const v = ymin + f * (ymax - ymin);
+    svg += `<line x1="${X(0)}" x2="${X(epochsMax)}" y1="${Y(v)}" y2="${Y(v)}" stroke="#eee"/><text x="${X(0) - 4}" y="${Y(v) + 3}" text-anchor="end" font-size="9">${v.toFixed(3)}</text>`;
+  }
+  for (let e = 0; e <= epochsMax; e += 20) svg += `<text x="${X(e)}" y="${H - P + 14}" text-anchor="middle" font-size="9">${e}</text>`;
+  svg += `<text x="${k * W + W / 2}" y="${H - P + 28}" text-anchor="middle" font-size="10">epoch</text>`;
+  const firsts = runs.filter((r) => r.sampler === s && r.first !== null).map((r) => r.first);
+  if (firsts.length) svg += `<line x1="${X(mean(firsts))}" x2="${X(mean(firsts))}" y1="${Y(ymax)}" y2="${Y(ymin)}" stroke="#999" stroke-dasharray="4 3"/>`;
+  cells.filter((x) => x.s === s).forEach(({ c, rs }, i, arr) => {
+    const g = Math.round(200 - 170 * (arr.length > 1 ? i / (arr.length - 1) : 1));
+    const col = `rgb(${g},${g},${Math.min(255, g + 60)})`;
+    const d = rs[0].evals.map((ev, j) => `${j ? 'L' : 'M'}${X(ev.epoch).toFixed(1)},${Y(mean(rs.map((r) => r.evals.find((e) => e.epoch === ev.epoch)?.test[metric] ?? NaN))).toFixed(1)}`).join(' ');
+    svg += `<path d="${d}" fill="none" stroke="${col}" stroke-width="1.6"/>`;
+    svg += `<line x1="${k * W + P + 8 + i * 58}" x2="${k * W + P + 24 + i * 58}" y1="${H + 14}" y2="${H + 14}" stroke="${col}" stroke-width="2"/><text x="${k * W + P + 27 + i * 58}" y="${H + 17}" font-size="10">c=${c}</text>`;
+  });
+});
+writeFileSync(`${out}.svg`, svg + '</svg>\n');
+console.log(md.join('\n'));
