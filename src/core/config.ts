@@ -55,4 +55,9 @@ export interface RunConfig {
   lrSchedule?: ({ name: 'constant' | 'step' | 'cosine' | 'exponential' } & Record<string, unknown>) | null;
   /** Count a selection value equal to the best as an improvement (the DINS/MixGCF code's `>=`); default false. */
   improveOnTie?: boolean;
+  /**
+   * Warm start: a finished run folder whose model.safetensors initialises the encoder's parameters (instead of the
+   * 'init' draws; experiments/warmStart.ts). Absent or null = a fresh initialisation.
+   */
+  initFrom?: string | null;
 }
