@@ -77,6 +77,7 @@ export const CONFIG_FLAGS = {
   ks: { type: 'string' },
   'select-on-test': { type: 'boolean' },
   'test-curve': { type: 'boolean' },
+  'init-from': { type: 'string' },
 } as const;
 
 /** The config flags' help; the method names come from the registries (at call time). */
@@ -95,6 +96,7 @@ export function configFlagsHelp(): string {
       --metric recall@20  --ks 20,50
       --select-on-test  select the epoch on the test split (warned and recorded; for reference protocols)
       --test-curve      also evaluate test at every evaluation (a test curve; never used for selection)
+      --init-from RUN   warm start: initialise the encoder's parameters from a finished run's model.safetensors
   evaluation protocol: full ranking by default; --set evalProtocol=sampled [--set evalNegatives=100] ranks each
   held-out positive against fixed sampled negatives (the dataset's own lists when it has them, e.g. NCF)`;
 }
@@ -105,7 +107,7 @@ export const CONFIG_FLAGS_HELP = configFlagsHelp();
 const FLAG_PATHS: Record<string, string> = {
   dataset: 'dataset', encoder: 'encoder.name', sampler: 'sampler.name', loss: 'loss.name', epochs: 'epochs',
   seed: 'seed', lr: 'optimizer.lr', dim: 'encoder.dim', layers: 'encoder.layers', 'batch-size': 'batchSize',
-  'eval-every': 'evalEvery', patience: 'patience', metric: 'metric',
+  'eval-every': 'evalEvery', patience: 'patience', metric: 'metric', 'init-from': 'initFrom',
 };
 
 export function readConfigFile(path: string): Record<string, unknown> {
@@ -128,7 +130,7 @@ export function flagOverrides(values: Record<string, unknown>): Record<string, u
     if (v === undefined) continue;
     // Method names switch the whole block (so the old method's options are dropped): set as a bare name.
     if (flag === 'encoder' || flag === 'sampler' || flag === 'loss') o[flag] = { name: v };
-    else setPath(o, path, flag === 'dataset' || flag === 'metric' ? v : parseValue(String(v)));
+    else setPath(o, path, flag === 'dataset' || flag === 'metric' || flag === 'init-from' ? v : parseValue(String(v)));
   }
   if (values.ks !== undefined) o.ks = String(values.ks).split(',').map((s) => parseValue(s.trim()));
   if (values['select-on-test']) o.selectOn = 'test';

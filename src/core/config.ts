@@ -61,4 +61,9 @@ export interface RunConfig {
    * validation peak; revealed items are never drawn as negatives (training/reveal.ts). Absent or null: off.
    */
   revealFalseNegatives?: { fraction: number; step?: number; at?: number[]; every?: number } | null;
+  /**
+   * Warm start: a finished run folder whose model.safetensors initialises the encoder's parameters (instead of the
+   * 'init' draws; experiments/warmStart.ts). Absent or null = a fresh initialisation.
+   */
+  initFrom?: string | null;
 }

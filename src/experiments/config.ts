@@ -80,10 +80,17 @@ const SCHEMA: Rule = {
         at: { kind: 'intList', min: 1, maxLength: 1000 }, every: S.int(1),
       },
     },
+    initFrom: S.strOrNull,
   },
 };
 
 /** Checks a complete config; throws ConfigError listing every problem with its key path. */
+/** Top-level keys a complete config may leave out (every other schema key is required). */
+const OPTIONAL_KEYS = new Set([
+  'preset', 'loss', 'stepsPerEpoch', 'testCurve', 'groupSize', 'evalProtocol', 'evalNegatives', 'lrSchedule',
+  'improveOnTie', 'revealFalseNegatives', 'initFrom',
+]);
+
 export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const problems: string[] = [];
   check(SCHEMA, cfg, '', problems);
@@ -91,7 +98,7 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const c = cfg as RunConfig;
   if (problems.length === 0) {
     for (const k of Object.keys((SCHEMA as { fields: Record<string, Rule> }).fields)) {
-      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && k !== 'lrSchedule' && k !== 'improveOnTie' && k !== 'revealFalseNegatives' && (c as unknown as Record<string, unknown>)[k] === undefined) {
+      if (!OPTIONAL_KEYS.has(k) && (c as unknown as Record<string, unknown>)[k] === undefined) {
         problems.push(`${k}: required`);
       }
     }

@@ -36,6 +36,7 @@ import { resolveConfig } from './presets.js';
 import { RunWriter } from './runStore.js';
 import { withRunFolder } from './runFolder.js';
 import { checkDatasetShape } from '../data/check.js';
+import { warmStart } from './warmStart.js';
 
 export interface TrainOptions {
   /** Write the run folder here (config.json, dataset.json, metrics.jsonl, summary.*, model.safetensors). */
@@ -158,6 +159,8 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
   };
 
   const encoder = createEncoder(config.encoder.name, dataset, encoderOptions(config), Rng.stream(seed, 'init'));
+  // Warm start: the parameters of a finished run replace the 'init' draws (a resume then restores its checkpoint's).
+  const initFrom = config.initFrom ? warmStart(encoder, config.initFrom, dataset.fingerprint, warn) : null;
   const sampler = createSampler(config.sampler.name, samplerOptions(config)) as Sampler;
   checkCompatibility(sampler, encoder, dataset);
   const lossSpec = config.loss ?? sampler.preferredLoss ?? { name: 'bpr' };
@@ -211,6 +214,7 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
       checkpoint: checkpointing && w ? { dir: opts.runDir!, config: configKey, metricsLines: () => w.metricsLines } : null,
     },
   );
+  if (initFrom) result.initFrom = initFrom;
   if (w) w.writeResult(result, dataset);
   // Finished and written: the checkpoint has done its job (removed only now, so a kill while writing the results
   // still leaves it). An interrupted run keeps it, so it can go on from there.

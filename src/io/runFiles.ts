@@ -88,6 +88,24 @@ export function readRunEmbeddings(dir: string): { users: Float32Array; items: Fl
 }
 
 
+/**
+ * The encoder parameters a finished run saved (`param.<name>` tensors of model.safetensors, at its best epoch), each
+ * verified F32 and finite, for a warm start (experiments/warmStart.ts). Shapes are checked by the caller against
+ * the encoder it initialises.
+ */
+export function readRunParams(dir: string): { file: string; params: Map<string, { shape: number[]; data: Float32Array }>; fingerprint: string; bestEpoch: number | null } {
+  const path = join(dir, 'model.safetensors');
+  if (!existsSync(path)) throw new Error(`${path}: missing (model weights)`);
+  const f = readRunSafetensors(path);
+  const params = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, t] of Object.entries(f.tensors)) {
+    if (!name.startsWith('param.')) continue;
+    params.set(name.slice(6), { shape: t.shape.slice(), data: checkTensor(path, name, t, t.shape.map(() => null)) });
+  }
+  const be = Number(f.metadata.best_epoch);
+  return { file: path, params, fingerprint: f.metadata.fingerprint ?? '', bestEpoch: Number.isInteger(be) ? be : null };
+}
+
 // ---------------------------------------------------------------- id maps and exclusion lists (serving without the data)
 
 /** What the run needs of its (carved) dataset to serve without the data files. */

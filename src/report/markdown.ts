@@ -26,6 +26,7 @@ export function summaryMarkdown(r: RunResult): string {
   lines.push(`- encoder: \`${JSON.stringify(c.encoder)}\``);
   lines.push(`- sampler: \`${JSON.stringify(c.sampler)}\`, loss: \`${JSON.stringify(c.loss ?? 'sampler default / bpr')}\``);
   lines.push(`- optimizer: ${c.optimizer.name} lr ${c.optimizer.lr}, L2 ${c.l2}, batch ${c.batchSize} by ${c.batching}`);
+  if (r.initFrom) lines.push(`- warm start: parameters ${r.initFrom.tensors.join(', ')} from \`${r.initFrom.run}\` (its best epoch ${r.initFrom.bestEpoch ?? '?'})`);
   const b = r.backend;
   lines.push(`- kernels: ${b.name} backend${b.kernels ? ` (${b.kernels} kernels)` : ''}, ${b.threads} thread${b.threads === 1 ? '' : 's'}` +
     `${b.fallbackReason !== null ? ` (fell back from ${b.requested}: ${b.fallbackReason})` : ''}`);

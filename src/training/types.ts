@@ -98,4 +98,6 @@ export interface RunResult {
   /** Encoder parameters and final embeddings at the best epoch (plain arrays, off the engine heap). */
   weights: { params: Array<{ name: string; shape: number[]; data: Float32Array }>; embeddings: EvalEmbeddings } | null;
   runDir?: string;
+  /** The warm start's source (config initFrom): run folder, its best epoch, data fingerprint, tensors loaded. */
+  initFrom?: { run: string; bestEpoch: number | null; fingerprint: string; tensors: string[] };
 }
