@@ -50,6 +50,12 @@ export function fullRegionBytes(numUsers: number, numItems: number): number {
   return Math.ceil(numUsers / LANES) * numItems * W * 4;
 }
 
+/** Bits of word w (lanes 32w..32w+31) that belong to the first n lanes of a block. */
+function laneMask(n: number, w: number): number {
+  const k = Math.max(0, Math.min(32, n - 32 * w));
+  return k === 32 ? -1 : (1 << k) - 1;
+}
+
 export function checkKhop(khop: unknown, where = 'khop'): number {
   if (typeof khop !== 'number' || !Number.isInteger(khop) || khop < 1 || khop % 2 !== 1) {
     throw new RangeError(`${where} must be an odd integer ≥ 1 (items are reached in an odd number of hops), got ${JSON.stringify(khop)}`);
@@ -181,28 +187,33 @@ export class RegionIndex {
         for (let q = ip[i], e = ip[i + 1]; q < e; q++) y[ix[q] * W + w] |= bit;
       }
     }
+    // The lanes in use: a node whose four words already hold every one of them cannot grow, so its edges are skipped
+    // (with khop ≥ 5 much of the graph saturates within a level). A check per edge cost more than it saved.
+    const f0 = laneMask(n, 0), f1 = laneMask(n, 1), f2 = laneMask(n, 2), f3 = laneMask(n, 3);
     for (let h = 3; h <= this.khop; h += 2) {
       if (h > 3) {
-        // Users one hop further: y[v] = OR of out[i] over v's items. Backtracking walks keep everything reached
-        // earlier, so the sets grow monotonically ("within khop", not "at khop").
+        // Users one hop further: y[v] |= OR of out[i] over v's items. Backtracking walks keep everything reached
+        // earlier, so the sets grow monotonically ("within khop", not "at khop") and the old value is a valid start.
         for (let v = 0; v < U; v++) {
-          let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          for (let p = indptr[v], e = indptr[v + 1]; p < e; p++) {
-            const o = indices[p] * W;
-            a0 |= out[o]; a1 |= out[o + 1]; a2 |= out[o + 2]; a3 |= out[o + 3];
-          }
           const o = v * W;
+          let a0 = y[o], a1 = y[o + 1], a2 = y[o + 2], a3 = y[o + 3];
+          if ((((~a0 & f0) | (~a1 & f1) | (~a2 & f2) | (~a3 & f3)) === 0)) continue;
+          for (let p = indptr[v], e = indptr[v + 1]; p < e; p++) {
+            const q = indices[p] * W;
+            a0 |= out[q]; a1 |= out[q + 1]; a2 |= out[q + 2]; a3 |= out[q + 3];
+          }
           y[o] = a0; y[o + 1] = a1; y[o + 2] = a2; y[o + 3] = a3;
         }
       }
-      // Items one hop further: out[j] = OR of y over j's users.
+      // Items one hop further: out[j] |= OR of y over j's users.
       for (let j = 0; j < I; j++) {
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (let p = ip[j], e = ip[j + 1]; p < e; p++) {
-          const o = ix[p] * W;
-          a0 |= y[o]; a1 |= y[o + 1]; a2 |= y[o + 2]; a3 |= y[o + 3];
-        }
         const o = j * W;
+        let a0 = out[o], a1 = out[o + 1], a2 = out[o + 2], a3 = out[o + 3];
+        if ((((~a0 & f0) | (~a1 & f1) | (~a2 & f2) | (~a3 & f3)) === 0)) continue;
+        for (let p = ip[j], e = ip[j + 1]; p < e; p++) {
+          const q = ix[p] * W;
+          a0 |= y[q]; a1 |= y[q + 1]; a2 |= y[q + 2]; a3 |= y[q + 3];
+        }
         out[o] = a0; out[o + 1] = a1; out[o + 2] = a2; out[o + 3] = a3;
       }
     }
