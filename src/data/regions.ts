@@ -5,7 +5,7 @@
 //   distant      = the other non-positives (not reachable within khop);
 //   global       = every non-positive (intermediate ∪ distant).
 //
-// Representation (docs/architecture.md §6 gives the measurements): bit-parallel BFS over blocks of 128 users. One
+// Representation (docs/architecture.md §6 has the measurements): bit-parallel BFS over blocks of 128 users. One
 // pass over the graph's edges ORs four 32-bit words per node (bit t = block user t reached it), so a level costs
 // nnz·4 word ORs for 128 users at once instead of one BFS per user. The result of a block is item-major: word
 // (j·4 + t>>5) holds bit t&31 for item j, so "is j within khop of u" is one load and a shift. Two modes:

@@ -22,13 +22,16 @@
 // Loss: the paper's augmented k-pair hinge (eq. 5, γ 0.1, losses/augmentedHinge.ts) is the preferred loss;
 // `variant: 'code'` sets the released code's choices (exp(σ) weights, two-step merge, count ≥ 2 rule and its
 // per-pair sigmoid hinge) as the defaults of those options.
-// Every draw comes from ctx.rng in a fixed order (regions, α, picks, exposure), so runs repeat for a seed and the
-// sampler has no state beyond the stream (the region index is rebuilt from the training data in prepare()).
-import { add, scale } from '../engine/ops.js';
+// Every draw comes from ctx.rng in a fixed order (region candidates, exposure draws, α, picks), so runs repeat for a
+// seed and the sampler has no state beyond the stream (the region index is rebuilt from the training data in
+// prepare()). Candidates and exposed items are scored from one gather of their distinct pooled rows (groupDot).
+import { customOp } from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
 import { noGrad, tidy } from '../engine/tensor.js';
 import { RegionIndex, type RegionKind, type RegionMode, DEFAULT_REGION_BYTES, checkKhop } from '../data/regions.js';
-import { Options, pooledUsers, scorePools, sigmoid } from './common.js';
+import { DedupCache, Options, pooledUsers, sigmoid } from './common.js';
+import { groupDot } from '../engine/kernels/index.js';
+import type { EncoderPass } from '../encoders/types.js';
 import type { LossSpec, Negatives, SampleContext, Sampler, SamplerEntry, TrainView } from './types.js';
 import type { CsrMatrix } from '../core/csr.js';
 import type { Rng } from '../core/rng.js';
@@ -145,6 +148,7 @@ export class RecnsSampler implements Sampler {
   readonly preferredLoss: LossSpec;
   /** The last call's draws (tests, diagnostics). */
   last: RecnsDraws | null = null;
+  private readonly dedup = new DedupCache();
   private index: RegionIndex | null = null;
   private indexFor: CsrMatrix | null = null;
 
@@ -211,27 +215,56 @@ export class RecnsSampler implements Sampler {
     const cands = new Int32Array(B * M);
     if (this.region !== 'global') idx.load(users);
     for (let b = 0; b < B; b++) idx.draw(users[b], this.region, M, rng, cands, b * M);
-    const q = pooledUsers(ctx);
-    const su = scorePools(ctx, q.data, q.P, 1, cands, M);
-    // 2. Positive-assisted picks.
+    // 2. M_u and β (drawn before any scoring, so that one gather of the distinct items serves every score below).
+    const exposed = new Int32Array(B * M);
+    const beta = new Float32Array(B * M).fill(1);
+    const hasExposure = new Uint8Array(B);
+    if (this.exposure) {
+      for (let b = 0; b < B; b++) {
+        const o = b * M;
+        if (drawExposed(data.exposure, users[b], M, rng, exposed, o)) {
+          hasExposure[b] = 1;
+          selfAmplified(cands, o, M, exposed, o, M, this.betaRule, beta);
+        } else {
+          exposed.set(cands.subarray(o, o + M), o);
+        }
+      }
+    }
     const alpha = new Float32Array(B * M);
+    if (this.positiveAssisted) for (let t = 0; t < B * M; t++) alpha[t] = drawAlpha(this.alpha, rng);
+    // Scores on the pooled (final) rows, no gradient: s_u(c), s_i(c) for C_u and s_u(j) for M_u.
+    const q = pooledUsers(ctx);
+    const P = q.P;
+    const su = new Float32Array(B * M);
+    const si = this.positiveAssisted ? new Float32Array(B * M) : null;
+    const se = this.exposure ? new Float32Array(B * M) : null;
+    let all = cands;
+    if (this.exposure) {
+      all = new Int32Array(2 * B * M);
+      all.set(cands);
+      all.set(exposed, B * M);
+    }
+    const { ids, slot } = this.dedup.get(data.numItems).run(all);
+    tidy(() => noGrad(() => {
+      const table = pooled(pass, ids).data;
+      if (table.length !== ids.length * P) throw new Error(`recns: pooled item rows have ${table.length / ids.length} numbers, pooled user rows ${P}`);
+      const cSlot = slot.subarray(0, B * M);
+      groupDot(q.data, 1, table, cSlot, B, M, P, su);
+      if (se) groupDot(q.data, 1, table, slot.subarray(B * M, 2 * B * M), B, M, P, se);
+      if (si) groupDot(pooled(pass, pos).data, 1, table, cSlot, B, M, P, si);
+    }));
+    // 3. Positive-assisted picks (eq. 7), or the k hardest without it.
     const weights = new Float64Array(B * M);
     const picks = new Int32Array(B * K);
-    if (this.positiveAssisted) {
-      for (let t = 0; t < B * M; t++) alpha[t] = drawAlpha(this.alpha, rng);
-      const pRows = tidy(() => noGrad(() => {
-        const t = pass.pooledItems ? pass.pooledItems(pos) : pass.pool(pass.itemLayers(pos));
-        return t.data.slice();
-      }));
-      const si = scorePools(ctx, pRows, q.P, 1, cands, M);
+    if (si) {
       const exp = this.weights === 'expSigmoid';
       for (let b = 0; b < B; b++) {
         const o = b * M;
         let total = 0;
         for (let m = 0; m < M; m++) {
           const a = alpha[o + m];
-          const s = sigmoid(a * su[o + m] + (1 - a) * si[o + m]);
-          const w = exp ? Math.exp(s) : s;
+          const sg = sigmoid(a * su[o + m] + (1 - a) * si[o + m]);
+          const w = exp ? Math.exp(sg) : sg;
           weights[o + m] = w;
           total += w;
         }
@@ -261,29 +294,15 @@ export class RecnsSampler implements Sampler {
         }
       }
     }
-    // 3. Exposure-augmented picks.
-    const exposed = new Int32Array(B * M);
-    const beta = new Float32Array(B * M).fill(1);
-    const hasExposure = new Uint8Array(B);
+    // 4. Exposure-augmented picks (eq. 8): argmax σ(β s) = argmax β s (σ is increasing); the n best in order.
     let exposedPicks: Int32Array | null = null;
-    if (this.exposure) {
-      for (let b = 0; b < B; b++) {
-        const o = b * M;
-        if (drawExposed(data.exposure, users[b], M, rng, exposed, o)) {
-          hasExposure[b] = 1;
-          selfAmplified(cands, o, M, exposed, o, M, this.betaRule, beta);
-        } else {
-          exposed.set(cands.subarray(o, o + M), o);
-        }
-      }
-      const se = scorePools(ctx, q.data, q.P, 1, exposed, M);
+    if (se) {
       const n = this.exposedNegatives;
       const best = new Int32Array(n);
       const work = new Float64Array(M);
       exposedPicks = new Int32Array(B * K);
       for (let b = 0; b < B; b++) {
         const o = b * M;
-        // argmax σ(β s) = argmax β s (σ is increasing); the n best in order.
         for (let m = 0; m < M; m++) work[m] = beta[o + m] * se[o + m];
         for (let t = 0; t < n; t++) {
           let bi = 0;
@@ -296,19 +315,80 @@ export class RecnsSampler implements Sampler {
     }
     this.last = { candidates: cands, alpha, weights, picks, exposed, beta, hasExposure, exposedPicks };
     if (!exposedPicks) return { kind: 'items', items: picks, k: K };
-    // 4. Merge in the pooled (final) embedding space, differentiable into every source item.
-    const rows = (ids: Int32Array): Tensor => (pass.pooledItems ? pass.pooledItems(ids) : pass.pool(pass.itemLayers(ids)));
-    const inv = 1 / K;
-    const eP = rows(picks);
-    const eE = rows(exposedPicks);
-    if (this.merge === 'paper') {
-      return { kind: 'synthetic', pooled: add(scale(eE, inv), scale(eP, 1 - inv)), k: K, hardItems: picks, sources: [exposedPicks] };
+    // 5. Merge in the pooled (final) embedding space, differentiable into every source item. The exposed rows are
+    // gathered once per pair (n per pair), not once per negative.
+    const n = this.exposedNegatives;
+    const perPair = new Int32Array(B * n);
+    const eRow = new Int32Array(B * K);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < n; t++) perPair[b * n + t] = exposedPicks[b * K + t];
+      for (let t = 0; t < K; t++) eRow[b * K + t] = b * n + (t % n);
     }
+    const inv = 1 / K;
+    const eP = pooled(pass, picks);
+    const eE = pooled(pass, perPair);
+    if (this.merge === 'paper') {
+      // e⁻ = (1 − 1/k) e_{v_p} + (1/k) e_{v_e}
+      return { kind: 'synthetic', pooled: mergeRows(eP, 1 - inv, null, 0, eE, eRow, inv), k: K, hardItems: picks, sources: [exposedPicks] };
+    }
+    // Two-step: e⁻_t = (1 − 1/k) e_{v_p,t} + (1/k)[(1 − 1/k) e_{v_p,1} + (1/k) e_{v_e}].
+    const firstRow = new Int32Array(B * K);
     const first = new Int32Array(B * K);
-    for (let b = 0; b < B; b++) first.fill(picks[b * K], b * K, (b + 1) * K);
-    const m1 = add(scale(rows(first), 1 - inv), scale(eE, inv));
-    return { kind: 'synthetic', pooled: add(scale(eP, 1 - inv), scale(m1, inv)), k: K, hardItems: picks, sources: [exposedPicks, first] };
+    for (let b = 0; b < B; b++) {
+      firstRow.fill(b * K, b * K, (b + 1) * K);
+      first.fill(picks[b * K], b * K, (b + 1) * K);
+    }
+    const pooledNeg = mergeRows(eP, 1 - inv, firstRow, inv * (1 - inv), eE, eRow, inv * inv);
+    return { kind: 'synthetic', pooled: pooledNeg, k: K, hardItems: picks, sources: [exposedPicks, first] };
   }
+}
+
+/**
+ * The merge as one op: out[r] = a·x[r] + c·x[f[r]] + e·y[g[r]] (f absent: c = 0), rows of width D. Backward adds
+ * a·g and c·g into x's rows and e·g into y's rows (one pass, no [R×D] temporaries for the scaled terms).
+ */
+export function mergeRows(x: Tensor, a: number, f: Int32Array | null, c: number, y: Tensor, g: Int32Array, e: number): Tensor {
+  const R = x.rows, D = x.cols;
+  if (y.cols !== D || g.length !== R || (f && f.length !== R)) throw new Error(`recns merge: shapes [${x.shape}] and [${y.shape}] with ${g.length} row indices`);
+  return customOp({
+    name: 'recnsMerge',
+    inputs: [x, y] as const,
+    forward: ([xt, yt], ctx) => {
+      const out = ctx.output([R, D]);
+      const o = out.data, xd = xt.data, yd = yt.data;
+      for (let r = 0; r < R; r++) {
+        const xo = r * D, yo = g[r] * D, fo = f ? f[r] * D : 0;
+        if (f) for (let k = 0; k < D; k++) o[xo + k] = a * xd[xo + k] + c * xd[fo + k] + e * yd[yo + k];
+        else for (let k = 0; k < D; k++) o[xo + k] = a * xd[xo + k] + e * yd[yo + k];
+      }
+      return out;
+    },
+    backward: (gr, ctx) => {
+      if (ctx.needsGrad(0)) {
+        const gx = ctx.grad(0);
+        for (let r = 0; r < R; r++) {
+          const xo = r * D;
+          for (let k = 0; k < D; k++) gx[xo + k] += a * gr[xo + k];
+          if (f) {
+            const fo = f[r] * D;
+            for (let k = 0; k < D; k++) gx[fo + k] += c * gr[xo + k];
+          }
+        }
+      }
+      if (ctx.needsGrad(1)) {
+        const gy = ctx.grad(1);
+        for (let r = 0; r < R; r++) {
+          const xo = r * D, yo = g[r] * D;
+          for (let k = 0; k < D; k++) gy[yo + k] += e * gr[xo + k];
+        }
+      }
+    },
+  });
+}
+
+/** Pooled (final) item rows: the pass's fused path when it has one. */
+function pooled(pass: EncoderPass, ids: Int32Array): Tensor {
+  return pass.pooledItems ? pass.pooledItems(ids) : pass.pool(pass.itemLayers(ids));
 }
 
 /** Registry entry (samplers/index.ts). */

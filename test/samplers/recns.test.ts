@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Rng } from '../../src/core/rng.js';
 import { tidy, Tensor } from '../../src/engine/tensor.js';
 import { rowDot, reshape } from '../../src/engine/ops.js';
-import { RecnsSampler, drawAlpha, selfAmplified } from '../../src/samplers/recns.js';
+import { RecnsSampler, drawAlpha, mergeRows, selfAmplified } from '../../src/samplers/recns.js';
+import { gradcheck } from '../../src/engine/gradcheck.js';
 import { createSampler } from '../../src/samplers/index.js';
 import { augmentedHinge } from '../../src/losses/augmentedHinge.js';
 import { buildLoss } from '../../src/losses/index.js';
@@ -237,6 +238,22 @@ test('recns regions switch: Med draws inside R_med, Dis outside within-khop, All
   }
 });
 
+test('the merge op (both forms) is gradient-checked against a float64 reference', () => {
+  const R = 6, D = 3, Y = 2;
+  const f = Int32Array.of(0, 0, 0, 3, 3, 3), g = Int32Array.of(0, 0, 0, 1, 1, 1);
+  const vals = (n: number, seed: number) => Array.from({ length: n }, (_, k) => Math.sin(seed * 7.1 + k * 1.3));
+  for (const withF of [false, true]) {
+    const [a, c, e] = [2 / 3, withF ? 2 / 9 : 0, withF ? 1 / 9 : 1 / 3];
+    const ref = ([x, y]: Float64Array[]) => Array.from({ length: R * D }, (_, t) => {
+      const r = Math.floor(t / D), k = t % D;
+      return a * x[t] + (withF ? c * x[f[r] * D + k] : 0) + e * y[g[r] * D + k];
+    });
+    const res = gradcheck(([x, y]) => mergeRows(x, a, withF ? f : null, c, y, g, e), ref,
+      [{ shape: [R, D], values: vals(R * D, 1) }, { shape: [Y, D], values: vals(Y * D, 2) }]);
+    assert.ok(res.maxRelError < 1e-3 && res.forwardError < 1e-6, `two-step ${withF}: ${res.maxRelError}, ${res.forwardError}`);
+  }
+});
+
 test('augmented hinge (eq. 5) against hand-computed values; k = 1 is the sigmoid hinge', () => {
   tidy(() => {
     const pos = Tensor.from(Float32Array.of(0.5, -0.2), [2]);
@@ -252,6 +269,14 @@ test('augmented hinge (eq. 5) against hand-computed values; k = 1 is the sigmoid
     assert.ok(Math.abs(augmentedHinge(0.1)(pos, one).item() - want1) < 1e-6);
     assert.ok(Math.abs(buildLoss({ name: 'sigmoidHinge' }).compute({ pos, neg: one, shared: false, batch: { users: new Int32Array(2), pos: new Int32Array(2) } }).item() - want1) < 1e-6);
     assert.equal(buildLoss('augmented-hinge').name, 'augmentedHinge');
+    // Its gradient through sigmoid, sum and hinge (margin 1 keeps every pair active), against a float64 reference.
+    const ref = ([p, n]: Float64Array[]) => {
+      let t = 0;
+      for (let b = 0; b < 2; b++) t += Math.max(0, sig(n[b * 3] + n[b * 3 + 1] + n[b * 3 + 2]) - sig(3 * p[b]) + 1);
+      return [t / 2 / 3];
+    };
+    const r = gradcheck(([p, n]) => augmentedHinge(1)(p, n), ref, [{ shape: [2], values: [0.5, -0.2] }, { shape: [2, 3], values: [0.1, 0.3, -0.4, 0.9, -1.5, 0.2] }]);
+    assert.ok(r.maxRelError < 1e-3, `augmented hinge gradient ${r.maxRelError}`);
   });
   assert.deepEqual(new RecnsSampler().preferredLoss, { name: 'augmentedHinge', margin: 0.1 });
   assert.deepEqual(new RecnsSampler({ variant: 'code', margin: 0.2 }).preferredLoss, { name: 'sigmoidHinge', margin: 0.2 });
@@ -260,11 +285,12 @@ test('augmented hinge (eq. 5) against hand-computed values; k = 1 is the sigmoid
 for (const merge of ['paper', 'code'] as const) {
   test(`recns gradient check through sampler + merge (${merge}) + augmented hinge: gradients reach users, positives and both sources`, () => {
     const { enc, users, pos, ctx } = setup(3, 2);
-    // A margin large enough that every pair's hinge is active (a kink would void the finite differences).
+    // A margin large enough that every pair's hinge is active (a kink would void the finite differences), and a seed
+    // whose inverse-CDF picks do not sit within ±eps of a boundary (gradCheck refuses a run whose choices flip).
     const loss = augmentedHinge(2);
     let last: RecnsSampler | null = null;
     const r = gradCheck(enc, () => {
-      const c = ctx(13);
+      const c = ctx(17);
       const s = new RecnsSampler({ m: 5, k: 3, merge });
       last = s;
       const neg = s.sample(c);
@@ -282,7 +308,7 @@ for (const merge of ['paper', 'code'] as const) {
     const d = (last as unknown as RecnsSampler).last!;
     tidy(() => {
       enc.zeroGrad();
-      const c = ctx(13);
+      const c = ctx(17);
       const neg = new RecnsSampler({ m: 5, k: 3, merge }).sample(c);
       if (neg.kind !== 'synthetic') return;
       const uRep = c.pass.pool(c.pass.userLayers(Int32Array.from({ length: 12 }, (_, t) => users[Math.floor(t / 3)])));
