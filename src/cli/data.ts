@@ -1,5 +1,5 @@
-// `hardneg data stats|split|download`: dataset statistics, writing a split for other frameworks, and fetching the
-// public datasets. DataErrors print as `file:line: field: message`.
+// `hardneg data stats|split|regions|download`: dataset statistics, writing a split for other frameworks, RecNS's
+// regions per user, and fetching the public datasets. DataErrors print as `file:line: field: message`.
 import { existsSync } from 'node:fs';
 import { DataError } from '../data/errors.js';
 import { ChecksumError, DOWNLOADS, download } from '../data/download.js';
@@ -8,6 +8,7 @@ import { defaultDataDir, FORMATS, guessFormat, NAMED_DATASETS, type Format } fro
 import { describeSplit, parseSplit } from '../data/split.js';
 import { datasetStats, formatStats } from '../data/stats.js';
 import { writeSplit } from '../data/write.js';
+import { REGION_KINDS, RegionIndex, checkKhop } from '../data/regions.js';
 import { type Flags, UsageError, commandFlags } from './common.js';
 
 const SOURCE_HELP = `SOURCE is a dataset name (${Object.keys(NAMED_DATASETS).join(', ')}) or a path to a file/folder.
@@ -25,10 +26,11 @@ source options:
   --option K=V      loader option (repeatable), e.g. --option delimiter=';' --option itemOffset=0`;
 
 const HELP: Record<string, string> = {
-  main: `usage: hardneg data <stats|split|download> [options]
+  main: `usage: hardneg data <stats|split|regions|download> [options]
 
   stats SOURCE      users, items, interactions and density per split (--json for JSON)
   split SOURCE      write a split to disk in the LightGCN format and as CSV (--out DIR)
+  regions SOURCE    RecNS's intermediate / distant region sizes per user (--khop K, --users, --items)
   download NAME     fetch a public dataset (--list to see them)
 
 Run \`hardneg data <subcommand> --help\` for its options.`,
@@ -50,6 +52,18 @@ ${SOURCE_HELP}
   --out DIR         output folder (required)
   --no-lightgcn     skip the LightGCN files
   --no-csv          skip the CSV files`,
+  regions: `usage: hardneg data regions SOURCE --khop K [--users 0,1,2] [--items] [--json] [options]   (or -d SOURCE)
+
+RecNS's three regions on the training graph (the whole log for single-log sources, unless --split is given):
+for each listed user (internal indices 0..users−1), the number of training items, of intermediate items
+(reachable within K hops, K odd, minus the user's training items) and of distant items (the other non-positives).
+Without --users, the same counts summarised over every user.
+
+${SOURCE_HELP}
+  --khop K          hops bounding the intermediate region (odd, default 3)
+  --users LIST      comma-separated user indices
+  --items           also print each listed user's intermediate and distant items (original ids)
+  --json            print JSON`,
   download: `usage: hardneg data download NAME [options]   (or -d NAME)
        hardneg data download --list
 
@@ -200,6 +214,93 @@ async function split(argv: string[]): Promise<number> {
   return 0;
 }
 
+function userList(v: string, numUsers: number): Int32Array {
+  const parts = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (parts.length === 0) throw new UsageError('--users: expected comma-separated user indices, e.g. --users 0,1,2');
+  return Int32Array.from(parts, (x) => {
+    const n = Number(x);
+    if (!/^\d+$/.test(x) || !(n < numUsers)) throw new UsageError(`--users: '${x}' is not a user index in 0..${numUsers - 1}`);
+    return n;
+  });
+}
+
+async function regions(argv: string[]): Promise<number> {
+  let source = '';
+  let khop = 3;
+  const f = subcommandFlags('regions', argv,
+    { ...SOURCE_OPTS, khop: { type: 'string' }, users: { type: 'string' }, items: { type: 'boolean' }, json: { type: 'boolean' } },
+    (a) => {
+      source = theSource(a, 'regions');
+      if (a.values.khop !== undefined) {
+        try {
+          khop = checkKhop(num('khop', String(a.values.khop)), '--khop');
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      }
+      if (a.values.items && a.values.users === undefined) throw new UsageError('--items needs --users (the lists are per user)');
+    });
+  if (typeof f === 'number') return f;
+  const values = f.values as { users?: string; items?: boolean; json?: boolean };
+  const spec0 = specFrom(source, f.values, undefined);
+  const spec = !spec0.split && isSingleLog(spec0) ? { ...spec0, split: { kind: 'none' as const } } : spec0;
+  const d = loadDataset(spec);
+  const users = values.users !== undefined ? userList(values.users, d.numUsers) : null;
+  const index = new RegionIndex(d.train, { khop, mode: 'lazy' });
+  const head = { dataset: d.name, khop, numUsers: d.numUsers, numItems: d.numItems, train: d.train.indptr[d.numUsers], fingerprint: d.fingerprint };
+  if (users) {
+    index.load(users);
+    const rows = Array.from(users, (u) => {
+      const s = index.sizes(u);
+      const row: Record<string, unknown> = { user: u, id: d.userIds[u], positives: s.positives, intermediate: s.intermediate, distant: s.distant };
+      if (values.items) for (const kind of REGION_KINDS.slice(0, 2)) row[`${kind}Items`] = Array.from(index.items(u, kind), (i) => d.itemIds[i]);
+      return row;
+    });
+    if (values.json) {
+      console.log(JSON.stringify({ ...head, users: rows }, null, 2));
+      return 0;
+    }
+    console.log(`${d.name}: ${d.numUsers.toLocaleString('en-US')} users × ${d.numItems.toLocaleString('en-US')} items, khop ${khop}`);
+    console.log('user (id)            train  intermediate  distant');
+    for (const r of rows) {
+      console.log(`${`${r.user} (${r.id})`.padEnd(20)} ${String(r.positives).padStart(6)} ${String(r.intermediate).padStart(13)} ${String(r.distant).padStart(8)}`);
+      if (values.items) {
+        console.log(`  intermediate: ${(r.intermediateItems as string[]).join(' ')}`);
+        console.log(`  distant: ${(r.distantItems as string[]).join(' ')}`);
+      }
+    }
+    return 0;
+  }
+  // Every user, 128 at a time (one lazy block each), summarised.
+  const med = new Float64Array(d.numUsers);
+  const dis = new Float64Array(d.numUsers);
+  for (let from = 0; from < d.numUsers; from += 128) {
+    const block = Int32Array.from({ length: Math.min(128, d.numUsers - from) }, (_, k) => from + k);
+    index.load(block);
+    for (const u of block) {
+      const s = index.sizes(u);
+      med[u] = s.intermediate;
+      dis[u] = s.distant;
+    }
+  }
+  const summary = (x: Float64Array) => {
+    const s = Float64Array.from(x).sort();
+    let sum = 0;
+    for (const v of s) sum += v;
+    return { mean: sum / s.length, min: s[0], median: s[s.length >> 1], max: s[s.length - 1] };
+  };
+  const out = { ...head, intermediate: summary(med), distant: summary(dis) };
+  if (values.json) {
+    console.log(JSON.stringify(out, null, 2));
+    return 0;
+  }
+  const fmt = (r: ReturnType<typeof summary>) => `mean ${r.mean.toFixed(1)}, min ${r.min}, median ${r.median}, max ${r.max}`;
+  console.log(`${d.name}: ${d.numUsers.toLocaleString('en-US')} users × ${d.numItems.toLocaleString('en-US')} items, khop ${khop}`);
+  console.log(`intermediate items per user: ${fmt(out.intermediate)}`);
+  console.log(`distant items per user:      ${fmt(out.distant)}`);
+  return 0;
+}
+
 async function downloadCmd(argv: string[]): Promise<number> {
   let name = '';
   const f = subcommandFlags('download', argv,
@@ -234,11 +335,13 @@ export async function run(argv: string[]): Promise<number> {
         return await stats(rest);
       case 'split':
         return await split(rest);
+      case 'regions':
+        return await regions(rest);
       case 'download':
         return await downloadCmd(rest);
       case undefined:
         // A usage error: the reason and the usage on stderr, exit 2 (as every command does).
-        return fail('expected a subcommand (stats, split or download)');
+        return fail('expected a subcommand (stats, split, regions or download)');
       case '--help':
       case '-h':
       case 'help':

@@ -25,3 +25,4 @@ export { datasetStats, formatStats, type DatasetStats, type SplitStats } from '.
 export { writeSplit } from './write.js';
 export { ChecksumError, DOWNLOADS, download, type DownloadEntry, type DownloadOptions } from './download.js';
 export { guessFormat } from './registry.js';
+export { RegionIndex, REGION_KINDS, fullRegionBytes, checkKhop, type RegionKind, type RegionMode, type RegionOptions } from './regions.js';

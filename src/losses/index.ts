@@ -8,10 +8,11 @@ import {
 } from './losses.js';
 import { type Loss, scoreLoss } from './types.js';
 import { infoNce, type InfoNceOptions, type Similarity } from './infonce.js';
+import { augmentedHinge } from './augmentedHinge.js';
 
 export { bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise, scoreLoss };
 export type { GroupReduce, LossFn };
-export { infoNce };
+export { infoNce, augmentedHinge };
 export type { InfoNceOptions, Similarity };
 export type { Loss, LossInputs, LossNeeds } from './types.js';
 
@@ -78,6 +79,11 @@ const builtins: LossEntry[] = [
     describe: 'contrastive DNS eq. 5: −log f(u,i) / (f(u,i) + f(u,j) + f(u,j′)), f = exp(cos/τ)',
     options: { temperature: { type: 'number', default: 0.2, min: 0, exclusiveMin: true, doc: 'τ (not reported in the paper: 0.2)' } },
     make: (o) => infoNce({ similarity: 'cosine', temperature: num(o, 'cdnsInfoNce', 'temperature') }, 'cdnsInfoNce'),
+  },
+  {
+    name: 'augmentedHinge', aliases: ['augmented-hinge', 'augmentedhinge'],
+    describe: '(1/k) max(0, σ(Σ_k s⁻_k) − σ(k s⁺) + γ) (RecNS eq. 5)',
+    options: { margin: margin(0.1, 'γ') }, make: (o) => augmentedHinge(num(o, 'augmentedHinge', 'margin')),
   },
 ];
 for (const e of builtins) losses.register(e);

@@ -4,6 +4,7 @@ import { DinsSampler, dinsEntry, type DinsOptions } from './dins.js';
 import { DnsSampler, dnsEntry, type DnsOptions } from './dns.js';
 import { GdnsSampler, gdnsEntry, type GdnsOptions } from './gdns.js';
 import { MixGcfSampler, mixgcfEntry, type MixGcfOptions } from './mixgcf.js';
+import { recnsEntry, type RecnsOptions } from './recns.js';
 import { PdnsSampler, pdnsEntry, type PdnsOptions } from './pdns.js';
 import { PopularitySampler, popularityEntry, type PopularityOptions } from './popularity.js';
 import { SrnsSampler, srnsEntry, type SrnsOptions } from './srns.js';
@@ -17,13 +18,15 @@ export { drawCandidates, isPositive, complementOf, excludedOf, PopularityPool, D
 export { UniformSampler, PopularitySampler, DnsSampler, MixGcfSampler, DinsSampler, PdnsSampler, SrnsSampler, GdnsSampler };
 export { CdnsSampler, buildLists as cdnsLists, type CdnsList } from './cdns.js';
 export type { CdnsOptions };
+export { RecnsSampler, drawAlpha, selfAmplified, type RecnsDraws, type RecnsAlpha } from './recns.js';
+export type { RecnsOptions };
 export type { UniformOptions, PopularityOptions, DnsOptions, MixGcfOptions, DinsOptions, PdnsOptions, SrnsOptions, GdnsOptions };
 export { PairTable } from './pairTable.js';
 export { dnsSelect } from './dns.js';
 
 /** Every sampler hardneg knows; `samplers.register(entry)` adds one (a file, its test and one line below). */
 export const samplers = new Registry<SamplerEntry>('sampler', '"');
-for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry, cdnsEntry]) samplers.register(e);
+for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry, cdnsEntry, recnsEntry]) samplers.register(e);
 
 /** Canonical names of the built-in samplers (`samplers.names()` also lists those registered later). */
 export const samplerNames: readonly string[] = samplers.names();
