@@ -166,15 +166,21 @@ export function presetNames(): string[] {
   return presets.names();
 }
 
-/** Default propagation layers of an encoder that switches in: 3 for graph encoders, 0 for the MF family. */
+/**
+ * Default propagation layers of an encoder that switches in: its schema's `layers` default (PinSage: 2), else 3 for
+ * graph encoders and 0 for the MF family.
+ */
 function defaultLayers(encoder: string): number {
+  const d = encoders.has(encoder) ? encoders.get(encoder).options.layers?.default : undefined;
+  if (typeof d === 'number') return d;
   return isGraphEncoder(encoder) ? 3 : 0;
 }
 
 /**
  * Merges overrides into a config. Switching a method (`sampler.name`, `loss.name`, `encoder.name`) drops the old
  * method's own options, so e.g. DINS's `M`/`beta` never reach a uniform sampler; the encoder keeps `dim` and
- * `init`, and its `layers` default to the new encoder's (3 for graph encoders, 0 otherwise) unless given.
+ * `init`, and its `layers` default to the new encoder's (its schema default, else 3 for graph encoders, 0 otherwise)
+ * unless given.
  */
 export function mergeConfig(c: RunConfig, o: Record<string, unknown>): RunConfig {
   const base = structuredClone(c) as unknown as Record<string, unknown>;
