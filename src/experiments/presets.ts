@@ -149,6 +149,25 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
       evalNegatives: 100,
     },
   },
+  'recns-pinsage': {
+    description: 'The PinSage row of RecNS (recns.md §5.1) with uniform negatives (RNS), the base RecNS samplers plug ' +
+      'into: 2 mean-aggregator layers, fan-out 25/10, dim 256, Xavier init, Adam lr 1e-3, L2 1e-3; hinge loss γ 0.1 ' +
+      '(eq. 5 with k = 1 is the per-pair sigmoid hinge); ML-100K ratings ≥ 4 positive, 1–3 exposure, random 8:1:1 per ' +
+      'user; Recall/NDCG/HR@20, early stop after 10 evaluations without validation gain. Batch size is not reported: 2048',
+    config: {
+      dataset: { name: 'ml-100k', ratingThreshold: 4, split: 'ratio:8:1:1' },
+      encoder: { name: 'pinsage', dim: 256, layers: 2, fanouts: [25, 10], init: 'xavier' },
+      sampler: { name: 'uniform' },
+      loss: { name: 'sigmoidHinge', margin: 0.1 },
+      optimizer: { name: 'adam', lr: 1e-3 },
+      l2: 1e-3,
+      epochs: 500,
+      evalEvery: 1,
+      patience: 10,
+      ks: [20],
+      metric: 'recall@20',
+    },
+  },
 };
 
 export const DEFAULT_PRESET = 'quickstart';
