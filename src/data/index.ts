@@ -13,6 +13,7 @@ export { dedupeLog, kCore, ratingThreshold } from './filter.js';
 export { describeSplit, isTemporal, parseSplit, splitLog, type SplitSpec } from './split.js';
 export { syntheticDataset, syntheticLog, type SyntheticOptions } from './synthetic.js';
 export { loadLightGcn, parseAdjacency } from './loaders/lightgcn.js';
+export { loadExposureFile, RECNS_EXPOSURE_FILE } from './loaders/exposure.js';
 export { loadLastFm } from './loaders/lastfm.js';
 export { loadMovieLensLog } from './loaders/movielens.js';
 export { loadMixGcf } from './loaders/mixgcf.js';

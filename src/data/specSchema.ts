@@ -10,7 +10,7 @@ const LIMITS = { maxId: ID, maxIdsPerRecord: S.int(1, 2147483647) };
 
 /** Loader options by format (besides `name`, which the loader takes from the spec). */
 export const LOADER_OPTIONS: Record<Format, Record<string, Rule>> = {
-  lightgcn: { train: S.str, test: S.str, valid: S.strOrNull, originalIds: S.bool, ...LIMITS },
+  lightgcn: { train: S.str, test: S.str, valid: S.strOrNull, exposure: S.strOrNull, originalIds: S.bool, ...LIMITS },
   lastfm: { train: S.str, test: S.str, numUsers: S.int(1, 2147483647), numItems: S.int(1, 2147483647), ...LIMITS },
   mixgcf: { train: S.str, test: S.str, valid: S.strOrNull, itemOffset: ID, ...LIMITS },
   ncf: { ...LIMITS },

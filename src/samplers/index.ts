@@ -9,6 +9,8 @@ import { PdnsSampler, pdnsEntry, type PdnsOptions } from './pdns.js';
 import { PopularitySampler, popularityEntry, type PopularityOptions } from './popularity.js';
 import { SrnsSampler, srnsEntry, type SrnsOptions } from './srns.js';
 import { UniformSampler, uniformEntry, type UniformOptions } from './uniform.js';
+import { ExpNsSampler, expnsEntry, type ExpNsOptions } from './expns.js';
+import { MixedNsSampler, mixednsEntry, type MixedNsOptions } from './mixedns.js';
 import { checkOptions } from '../core/options.js';
 import { Registry } from '../core/registry.js';
 import type { Sampler, SamplerEntry } from './types.js';
@@ -20,13 +22,15 @@ export { CdnsSampler, buildLists as cdnsLists, type CdnsList } from './cdns.js';
 export type { CdnsOptions };
 export { RecnsSampler, drawAlpha, selfAmplified, type RecnsDraws, type RecnsAlpha } from './recns.js';
 export type { RecnsOptions };
+export { ExpNsSampler, MixedNsSampler, type ExpNsOptions, type MixedNsOptions };
+export { ExposurePool } from './exposurePool.js';
 export type { UniformOptions, PopularityOptions, DnsOptions, MixGcfOptions, DinsOptions, PdnsOptions, SrnsOptions, GdnsOptions };
 export { PairTable } from './pairTable.js';
 export { dnsSelect } from './dns.js';
 
 /** Every sampler hardneg knows; `samplers.register(entry)` adds one (a file, its test and one line below). */
 export const samplers = new Registry<SamplerEntry>('sampler', '"');
-for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry, cdnsEntry, recnsEntry]) samplers.register(e);
+for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry, cdnsEntry, recnsEntry, expnsEntry, mixednsEntry]) samplers.register(e);
 
 /** Canonical names of the built-in samplers (`samplers.names()` also lists those registered later). */
 export const samplerNames: readonly string[] = samplers.names();

@@ -1,12 +1,15 @@
 // LightGCN / NGCF adjacency-list files: one line per user, `user item item …`, space separated, 0-based ids
 // used as they are (numUsers = max user id + 1, numItems = max item id + 1 over all splits, as in the reference
 // code). `user_list.txt` / `item_list.txt` (`org_id remap_id`), when present, give the original ids.
+// `train_exposed.txt` (the RecNS code's exposure file, same layout), when present or named by `exposure`, gives
+// the exposure records (loaders/exposure.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assembleDataset, sequentialIds, type Pairs } from '../build.js';
 import { DataError } from '../errors.js';
 import { checkIdSpace } from '../limits.js';
 import { IntList, Lines, parseId, readBytes } from '../scan.js';
+import { RECNS_EXPOSURE_FILE, loadExposureFile } from './exposure.js';
 import type { DataReportEntry, Dataset } from '../types.js';
 
 export interface AdjacencyFile {
@@ -101,6 +104,11 @@ export interface LightGcnOptions {
   train?: string;
   test?: string;
   valid?: string | null;
+  /**
+   * Exposure records (items shown, not interacted) in the train.txt layout: a file name in the directory; default
+   * `train_exposed.txt` when present (the RecNS code's file); null reads none.
+   */
+  exposure?: string | null;
   /** Read user_list.txt / item_list.txt for original ids (default true). */
   originalIds?: boolean;
   /** Reject ids above this (dense formats allocate per id); default 50,000,000. See data/limits.ts. */
@@ -147,6 +155,14 @@ export function loadLightGcn(dir: string, opts: LightGcnOptions = {}): Dataset {
     userIds = readIdList(join(dir, 'user_list.txt'), numUsers, report);
     itemIds = readIdList(join(dir, 'item_list.txt'), numItems, report);
   }
+  let exposure: Pairs | undefined;
+  if (opts.exposure !== null) {
+    const f = join(dir, opts.exposure ?? RECNS_EXPOSURE_FILE);
+    if (opts.exposure !== undefined || existsSync(f)) {
+      if (!existsSync(f)) throw new DataError(f, 0, 'file', 'no such file or directory (option exposure)');
+      exposure = loadExposureFile(f, numUsers, numItems, report);
+    }
+  }
   const pairs = (split: string, f: string): Pairs | undefined => {
     const a = parsed.get(split);
     return a ? { users: a.users, items: a.items, label: f } : undefined;
@@ -160,6 +176,7 @@ export function loadLightGcn(dir: string, opts: LightGcnOptions = {}): Dataset {
     train: pairs('train', trainFile)!,
     test: pairs('test', testFile)!,
     valid: validFile ? pairs('valid', validFile) : undefined,
+    exposure,
     source: { format: 'lightgcn', path: dir },
     report,
   });
