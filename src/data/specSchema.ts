@@ -16,7 +16,7 @@ export const LOADER_OPTIONS: Record<Format, Record<string, Rule>> = {
   ncf: { ...LIMITS },
   movielens: {},
   recbole: { userField: S.str, itemField: S.str, ratingField: S.str, timeField: S.str },
-  csv: { delimiter: S.str, user: S.str, item: S.str, rating: S.str, timestamp: S.str, train: S.str, valid: S.str, test: S.str },
+  csv: { delimiter: S.str, user: S.str, item: S.str, rating: S.str, timestamp: S.str, train: S.str, valid: S.str, test: S.str, fastPath: S.bool },
   synthetic: {},
 };
 
