@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { FileError, openRegular } from '../io/files.js';
 import { DataError } from './errors.js';
-import { IntList, Lines, NumList, parseNumber } from './scan.js';
+import { Lines, parseNumber } from './scan.js';
 import { splitLine, type ColumnIndex } from './tokens.js';
 
 const LF = 10;
@@ -65,20 +65,13 @@ export function readIntCsv(file: string, delim: number, columns: (header: string
 
 function scan(fd: number, file: string, delim: number, columns: (header: string[], lines: Lines) => ColumnIndex): IntTable | null {
   const size = fstatSync(fd).size;
-  let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)));
+  let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 16)));
   let have = 0;
   let eof = false;
   let first = true;
   let blankLines = 0;
   let cols: ColumnIndex | null = null;
-  let width = 0;
-  let users: IntList | null = null;
-  let items: IntList | null = null;
-  let ratings: NumList | null = null;
-  let stamps: NumList | null = null;
-  let uc = -1, ic = -1, rc = -1, tc = -1;
-  // Reused for the rare numbers the decimal fast path does not take (parseNumber reads them as the general path).
-  const numLines = new Lines(new Uint8Array(0), file);
+  const st: Records = { users: new Int32Array(0), items: new Int32Array(0), ratings: null, stamps: null, n: 0, uc: -1, ic: -1, rc: -1, tc: -1, width: 0, delim, numLines: new Lines(new Uint8Array(0), file) };
   for (;;) {
     if (!eof) {
       if (have === buf.length) {
@@ -86,9 +79,9 @@ function scan(fd: number, file: string, delim: number, columns: (header: string[
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
       }
-      const n = readSync(fd, buf, have, buf.length - have, null);
-      if (n === 0) eof = true;
-      have += n;
+      const got = readSync(fd, buf, have, buf.length - have, null);
+      if (got === 0) eof = true;
+      have += got;
     }
     let p = 0;
     if (first) {
@@ -96,145 +89,227 @@ function scan(fd: number, file: string, delim: number, columns: (header: string[
       if (have >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3;
       first = false;
     }
-    for (;;) {
-      let nl = buf.indexOf(LF, p);
-      if (nl < 0 || nl >= have) {
-        if (!eof || p >= have) break;
-        nl = have; // the last line, without a line feed
-      }
-      const s = p;
-      let e = nl;
-      p = nl + 1;
-      if (e > s && buf[e - 1] === CR) e--;
-      let blank = true;
-      for (let q = s; q < e; q++) {
-        const c = buf[q];
-        if (c !== SPACE && c !== TAB) {
-          blank = false;
-          break;
+    // Whole lines only: up to the last line feed read so far (everything at the end of the file).
+    const limit = eof ? have : buf.lastIndexOf(LF, have - 1) + 1;
+    while (p < limit) {
+      const c0 = buf[p];
+      if (cols === null || c0 === LF || c0 === CR || c0 === SPACE || c0 === TAB) {
+        // A header, a blank line, or a record starting with white space (left to the general path).
+        let nl = buf.indexOf(LF, p);
+        if (nl < 0 || nl >= limit) nl = limit;
+        let e = nl;
+        if (e > p && buf[e - 1] === CR) e--;
+        let blank = true;
+        for (let q = p; q < e; q++) {
+          const c = buf[q];
+          if (c !== SPACE && c !== TAB) {
+            blank = false;
+            break;
+          }
         }
-      }
-      if (blank) {
-        blankLines++;
-        continue;
-      }
-      if (!cols) {
+        if (blank) {
+          blankLines++;
+          p = nl + 1;
+          continue;
+        }
+        if (cols !== null) throw NOT_FAST;
         const hl = new Lines(buf, file);
-        hl.start = s;
+        hl.start = p;
         hl.end = e;
-        const header = splitLine(buf, s, e, delim, hl);
+        const header = splitLine(buf, p, e, delim, hl);
         cols = columns(header.map((x) => x.trim()), hl);
-        width = header.length;
-        uc = cols.user;
-        ic = cols.item;
-        rc = cols.rating;
-        tc = cols.timestamp;
-        // Preallocate from the file size and the mean line length of the rest of this chunk (2% slack; the lists
-        // grow if the guess was short, and fit() trims what is left over).
+        st.width = header.length;
+        st.uc = cols.user;
+        st.ic = cols.item;
+        st.rc = cols.rating;
+        st.tc = cols.timestamp;
+        p = nl + 1;
+        // Preallocate from the file size and the mean length of the lines in this chunk (2% slack; the arrays grow
+        // if the guess was short, and fit() trims what is left over).
         let lfs = 0;
         for (let q = buf.indexOf(LF, p); q >= 0 && q < have; q = buf.indexOf(LF, q + 1)) lfs++;
-        const cap = lfs >= 64 ? Math.ceil(((size - p) * lfs) / (have - p) * 1.02) + 1024 : 1024;
-        users = new IntList(cap);
-        items = new IntList(cap);
-        if (rc >= 0) ratings = new NumList(cap);
-        if (tc >= 0) stamps = new NumList(cap);
+        const guess = lfs >= 64 && have > p ? Math.ceil((((size - p) * lfs) / (have - p)) * 1.02) + 1024 : 1024;
+        if (st.rc >= 0) st.ratings = new Float64Array(0);
+        if (st.tc >= 0) st.stamps = new Float64Array(0);
+        grow(st, guess);
         continue;
       }
-      // One record: fields split by the delimiter; no quotes (they would need the general path).
-      let f = 0;
-      let q = s;
-      let u = -1;
-      let i = -1;
-      for (;;) {
-        const fs = q;
-        while (q < e) {
-          const c = buf[q];
-          if (c === delim) break;
-          if (c === QUOTE) throw NOT_FAST;
-          q++;
-        }
-        if (f === uc) u = canonicalId(buf, fs, q);
-        else if (f === ic) i = canonicalId(buf, fs, q);
-        else if (f === rc) ratings!.push(decimal(buf, fs, q, numLines));
-        else if (f === tc) stamps!.push(decimal(buf, fs, q, numLines));
-        f++;
-        if (q >= e) break;
-        q++;
-        if (q === e) {
-          // A trailing delimiter: one more, empty field.
-          if (f === uc || f === ic || f === rc || f === tc) throw NOT_FAST;
-          f++;
-          break;
-        }
-      }
-      if (f !== width) throw NOT_FAST;
-      users!.push(u);
-      items!.push(i);
+      p = records(buf, p, limit, st);
+      // Stopped early: full arrays (grow them), or a line starting with white space (the branch above).
+      if (p < limit && st.n === st.users.length) grow(st, Math.ceil(st.users.length * 1.5) + 1024);
     }
     if (p > 0 && p < have) buf.copy(buf, 0, p, have);
     have = p >= have ? 0 : have - p;
     if (eof && have === 0) break;
+    if (eof) throw NOT_FAST; // cannot happen: at the end everything is one complete line
   }
-  if (!cols || users!.length === 0) return null; // empty or header-only: the general path says so
+  const n = st.n;
+  if (cols === null || n === 0) return null; // empty or header-only: the general path says so
   return {
     file,
-    users: fit(users!.data, users!.length),
-    items: fit(items!.data, items!.length),
-    ratings: ratings ? fit(ratings.data, ratings.length) : null,
-    timestamps: stamps ? fit(stamps.data, stamps.length) : null,
+    users: fit(st.users, n),
+    items: fit(st.items, n),
+    ratings: st.ratings ? fit(st.ratings, n) : null,
+    timestamps: st.stamps ? fit(st.stamps, n) : null,
     blankLines,
   };
+}
+
+/** The output arrays and the column layout the record loop fills. */
+interface Records {
+  users: Int32Array;
+  items: Int32Array;
+  ratings: Float64Array | null;
+  stamps: Float64Array | null;
+  n: number;
+  uc: number;
+  ic: number;
+  rc: number;
+  tc: number;
+  width: number;
+  delim: number;
+  numLines: Lines;
+}
+
+function grow(st: Records, to: number): void {
+  const n = st.n;
+  const u = new Int32Array(to);
+  u.set(st.users.subarray(0, n));
+  st.users = u;
+  const i = new Int32Array(to);
+  i.set(st.items.subarray(0, n));
+  st.items = i;
+  if (st.ratings) {
+    const r = new Float64Array(to);
+    r.set(st.ratings.subarray(0, n));
+    st.ratings = r;
+  }
+  if (st.stamps) {
+    const t = new Float64Array(to);
+    t.set(st.stamps.subarray(0, n));
+    st.stamps = t;
+  }
+}
+
+/**
+ * Parses records from p on, each in one pass (every field up to its delimiter, the last up to the line's end),
+ * until `limit`, a line that starts like a blank one or a header (returned to the caller), or full arrays.
+ * Returns where it stopped. Locals, not closures, hold the arrays, so the loop stays in registers.
+ */
+function records(buf: Uint8Array, p: number, limit: number, st: Records): number {
+  const users = st.users;
+  const items = st.items;
+  const ratings = st.ratings;
+  const stamps = st.stamps;
+  const cap = users.length;
+  const { uc, ic, rc, tc, width, delim, numLines } = st;
+  let n = st.n;
+  while (p < limit && n < cap) {
+    const c0 = buf[p];
+    if (c0 === LF || c0 === CR || c0 === SPACE || c0 === TAB) break;
+    let q = p;
+    for (let f = 0; f < width; f++) {
+      const last = f === width - 1;
+      const s = q;
+      if (f === uc || f === ic) {
+        let v = 0;
+        while (q < limit) {
+          const d = buf[q] - ZERO;
+          if (d < 0 || d > 9) break;
+          v = v * 10 + d;
+          q++;
+        }
+        const len = q - s;
+        if (len === 0 || len > 10 || (len > 1 && buf[s] === ZERO) || v > MAX_ID) throw NOT_FAST;
+        if (f === uc) users[n] = v;
+        else items[n] = v;
+      } else if (f === rc || f === tc) {
+        let neg = false;
+        if (q < limit && buf[q] === MINUS) {
+          neg = true;
+          q++;
+        }
+        let m = 0;
+        let digits = 0;
+        let k = 0;
+        while (q < limit) {
+          const d = buf[q] - ZERO;
+          if (d < 0 || d > 9) break;
+          m = m * 10 + d;
+          digits++;
+          q++;
+        }
+        if (digits > 0 && q + 1 < limit && buf[q] === DOT) {
+          const d1 = buf[q + 1] - ZERO;
+          if (d1 >= 0 && d1 <= 9) {
+            q++;
+            while (q < limit) {
+              const d = buf[q] - ZERO;
+              if (d < 0 || d > 9) break;
+              m = m * 10 + d;
+              digits++;
+              k++;
+              q++;
+            }
+          }
+        }
+        let v: number;
+        if (digits > 0 && digits <= 15 && ends(buf, q, limit, delim, last)) {
+          v = k ? m / POW10[k] : m;
+          if (neg) v = -v;
+        } else {
+          // Anything else (exponents, '+', spaces, long mantissas) as the general path reads it.
+          let fe = s;
+          while (fe < limit) {
+            const c = buf[fe];
+            if (c === delim || c === LF) break;
+            if (c === QUOTE || c >= 128) throw NOT_FAST;
+            fe++;
+          }
+          q = fe;
+          if (last && fe > s && buf[fe - 1] === CR) fe--;
+          v = parseNumber(buf, s, fe, numLines, 'number'); // a DataError (not a finite number) → general path
+        }
+        if (f === rc) ratings![n] = v;
+        else stamps![n] = v;
+      } else {
+        while (q < limit) {
+          const c = buf[q];
+          if (c === delim || c === LF) break;
+          if (c === QUOTE) throw NOT_FAST;
+          q++;
+        }
+        if (last && q > s && buf[q - 1] === CR) q--; // the line's CR, checked below
+      }
+      if (!last) {
+        if (q >= limit || buf[q] !== delim) throw NOT_FAST; // a missing field (or a stray byte)
+        q++;
+      }
+    }
+    // The record must end here: LF, CR LF, or the end of the file.
+    if (q < limit) {
+      if (buf[q] === CR) q++;
+      if (q < limit) {
+        if (buf[q] !== LF) throw NOT_FAST; // an extra field, or a stray byte
+        q++;
+      }
+    }
+    n++;
+    p = q;
+  }
+  st.n = n;
+  return p;
+}
+
+/** Whether the field ending at q ends there: at the delimiter, or (the last field) at LF, CR LF or the end. */
+function ends(buf: Uint8Array, q: number, limit: number, delim: number, last: boolean): boolean {
+  if (q >= limit) return last;
+  const c = buf[q];
+  if (!last) return c === delim;
+  return c === LF || (c === CR && (q + 1 >= limit || buf[q + 1] === LF));
 }
 
 /** The first n values: a view when little would be wasted, else a copy (memory stays proportional to the data). */
 function fit<T extends Int32Array | Float64Array>(a: T, n: number): T {
   return (n >= a.length - (a.length >> 3) ? a.subarray(0, n) : a.slice(0, n)) as T;
-}
-
-/** A canonical non-negative integer below 2^31 ("0" or digits without a leading zero), else not fast. */
-function canonicalId(buf: Uint8Array, s: number, e: number): number {
-  const len = e - s;
-  if (len === 0 || len > 10 || (buf[s] === ZERO && len > 1)) throw NOT_FAST;
-  let v = 0;
-  for (let p = s; p < e; p++) {
-    const c = buf[p] - ZERO;
-    if (c < 0 || c > 9) throw NOT_FAST;
-    v = v * 10 + c;
-  }
-  if (v > MAX_ID) throw NOT_FAST;
-  return v;
-}
-
-/**
- * `-?digits(.digits)?` with at most 15 digits as m / 10^k (correctly rounded, so equal to Number()); anything
- * else ASCII goes through the general path's parseNumber, and non-ASCII bytes leave the fast path (the general
- * path decodes them as UTF-8 first).
- */
-function decimal(buf: Uint8Array, s: number, e: number, lines: Lines): number {
-  let p = s;
-  const neg = p < e && buf[p] === MINUS;
-  if (neg) p++;
-  let m = 0;
-  let digits = 0;
-  let k = 0;
-  let dot = false;
-  let ok = p < e;
-  for (; p < e; p++) {
-    const c = buf[p];
-    if (c >= ZERO && c <= NINE) {
-      m = m * 10 + (c - ZERO);
-      digits++;
-      if (dot) k++;
-    } else if (c === DOT && !dot && digits > 0 && p + 1 < e) dot = true;
-    else {
-      ok = false;
-      break;
-    }
-  }
-  if (ok && digits > 0 && digits <= 15) {
-    const v = k ? m / POW10[k] : m;
-    return neg ? -v : v;
-  }
-  for (let q = s; q < e; q++) if (buf[q] >= 128) throw NOT_FAST;
-  return parseNumber(buf, s, e, lines, 'number'); // throws a DataError (→ general path) when not a finite number
 }

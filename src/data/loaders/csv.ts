@@ -26,10 +26,11 @@ export interface CsvOptions {
   fastPath?: boolean;
 }
 
-const USER = ['user', 'user_id', 'userid', 'uid', 'user_id:token'];
-const ITEM = ['item', 'item_id', 'itemid', 'movieid', 'movie_id', 'iid', 'item_id:token'];
-const RATING = ['rating', 'score', 'rating:float'];
-const TIME = ['timestamp', 'time', 'ts', 'timestamp:float'];
+/** Column spellings looked for (case-insensitive) when options do not name the columns; the Parquet loader's too. */
+export const USER_COLUMNS: readonly string[] = ['user', 'user_id', 'userid', 'uid', 'user_id:token'];
+export const ITEM_COLUMNS: readonly string[] = ['item', 'item_id', 'itemid', 'movieid', 'movie_id', 'iid', 'item_id:token'];
+export const RATING_COLUMNS: readonly string[] = ['rating', 'score', 'rating:float'];
+export const TIME_COLUMNS: readonly string[] = ['timestamp', 'time', 'ts', 'timestamp:float'];
 
 function detectDelimiter(file: string, given?: string): number {
   if (given) {
@@ -57,16 +58,16 @@ function readHeadBytes(file: string, n: number): Buffer {
 
 function columns(o: CsvOptions) {
   return (header: string[], lines: Lines): ColumnIndex => {
-    const pick = (given: string | undefined, names: string[], what: string, required: boolean): number => {
+    const pick = (given: string | undefined, names: readonly string[], what: string, required: boolean): number => {
       const k = findColumn(header, given ? [given] : names);
       if (k < 0 && (required || given)) throw lines.error('header', `no ${what} column${given ? ` named '${given}'` : ` (looked for ${names.join(', ')})`}; header: ${header.join(', ')}`);
       return k;
     };
     return {
-      user: pick(o.user, USER, 'user', true),
-      item: pick(o.item, ITEM, 'item', true),
-      rating: pick(o.rating, RATING, 'rating', false),
-      timestamp: pick(o.timestamp, TIME, 'timestamp', false),
+      user: pick(o.user, USER_COLUMNS, 'user', true),
+      item: pick(o.item, ITEM_COLUMNS, 'item', true),
+      rating: pick(o.rating, RATING_COLUMNS, 'rating', false),
+      timestamp: pick(o.timestamp, TIME_COLUMNS, 'timestamp', false),
     };
   };
 }
