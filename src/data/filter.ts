@@ -122,18 +122,22 @@ export function kCore(log: InteractionLog, userMin: number, itemMin = userMin): 
   }
   let droppedExposure = 0;
   if (log.exposure) {
-    const eu: number[] = [];
-    const ei: number[] = [];
-    for (let k = 0; k < log.exposure.users.length; k++) {
+    // Typed arrays sized by the input, trimmed at the end (no growing JS arrays of millions of numbers).
+    const m = log.exposure.users.length;
+    const eu = new Int32Array(m);
+    const ei = new Int32Array(m);
+    let w = 0;
+    for (let k = 0; k < m; k++) {
       const u = userMap[log.exposure.users[k]];
       const i = itemMap[log.exposure.items[k]];
       if (u < 0 || i < 0) droppedExposure++;
       else {
-        eu.push(u);
-        ei.push(i);
+        eu[w] = u;
+        ei[w] = i;
+        w++;
       }
     }
-    out.exposure = { users: Int32Array.from(eu), items: Int32Array.from(ei) };
+    out.exposure = { users: eu.slice(0, w), items: ei.slice(0, w) };
   }
   out.numUsers = userIds.length;
   out.numItems = itemIds.length;

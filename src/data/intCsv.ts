@@ -31,7 +31,8 @@ export interface IntTable {
   file: string;
   users: Int32Array;
   items: Int32Array;
-  ratings: Float64Array | null;
+  /** Float32, as every loader stores ratings (a double written to a Float32Array rounds as Float32Array.from does). */
+  ratings: Float32Array | null;
   timestamps: Float64Array | null;
   blankLines: number;
 }
@@ -129,7 +130,7 @@ function scan(fd: number, file: string, delim: number, columns: (header: string[
         let lfs = 0;
         for (let q = buf.indexOf(LF, p); q >= 0 && q < have; q = buf.indexOf(LF, q + 1)) lfs++;
         const guess = lfs >= 64 && have > p ? Math.ceil((((size - p) * lfs) / (have - p)) * 1.02) + 1024 : 1024;
-        if (st.rc >= 0) st.ratings = new Float64Array(0);
+        if (st.rc >= 0) st.ratings = new Float32Array(0);
         if (st.tc >= 0) st.stamps = new Float64Array(0);
         grow(st, guess);
         continue;
@@ -159,7 +160,7 @@ function scan(fd: number, file: string, delim: number, columns: (header: string[
 interface Records {
   users: Int32Array;
   items: Int32Array;
-  ratings: Float64Array | null;
+  ratings: Float32Array | null;
   stamps: Float64Array | null;
   n: number;
   uc: number;
@@ -180,7 +181,7 @@ function grow(st: Records, to: number): void {
   i.set(st.items.subarray(0, n));
   st.items = i;
   if (st.ratings) {
-    const r = new Float64Array(to);
+    const r = new Float32Array(to);
     r.set(st.ratings.subarray(0, n));
     st.ratings = r;
   }
@@ -310,6 +311,6 @@ function ends(buf: Uint8Array, q: number, limit: number, delim: number, last: bo
 }
 
 /** The first n values: a view when little would be wasted, else a copy (memory stays proportional to the data). */
-function fit<T extends Int32Array | Float64Array>(a: T, n: number): T {
+function fit<T extends Int32Array | Float32Array | Float64Array>(a: T, n: number): T {
   return (n >= a.length - (a.length >> 3) ? a.subarray(0, n) : a.slice(0, n)) as T;
 }

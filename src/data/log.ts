@@ -66,11 +66,12 @@ export function groupByUser(log: InteractionLog): UserGroups {
  * Dense ids for raw non-negative integer ids, in increasing numeric order (so 1-based contiguous ids become
  * id − 1). Returns the dense array and the original ids as strings.
  */
-export function compactNumericIds(raw: Int32Array): { dense: Int32Array; ids: string[] } {
+export function compactNumericIds(raw: Int32Array, inPlace = false): { dense: Int32Array; ids: string[] } {
   const n = raw.length;
   let max = -1;
   for (let k = 0; k < n; k++) if (raw[k] > max) max = raw[k];
-  const dense = new Int32Array(n);
+  // inPlace: the caller's array becomes the dense one (no second array the size of the data).
+  const dense = inPlace ? raw : new Int32Array(n);
   if (max < 8 * n + 1_000_000) {
     const map = new Int32Array(max + 1).fill(-1);
     for (let k = 0; k < n; k++) map[raw[k]] = 0;

@@ -122,7 +122,7 @@ function intResult(tables: IntTable[], name: string, source: { format: string; p
     return {
       users: users.dense[k],
       items: items.dense[k],
-      ratings: t.ratings ? Float32Array.from(t.ratings) : undefined,
+      ratings: t.ratings ?? undefined,
       timestamps: t.timestamps ?? undefined,
       label: t.file,
     };
@@ -147,7 +147,7 @@ function intResult(tables: IntTable[], name: string, source: { format: string; p
 /** Dense ids over several files' raw ids (one id space), split back per file. */
 function compactAcross(raws: Int32Array[]): { dense: Int32Array[]; ids: string[] } {
   if (raws.length === 1) {
-    const c = compactNumericIds(raws[0]);
+    const c = compactNumericIds(raws[0], true); // the raw ids are ours: rewritten in place
     return { dense: [c.dense], ids: c.ids };
   }
   const all = new Int32Array(raws.reduce((n, r) => n + r.length, 0));
@@ -156,7 +156,7 @@ function compactAcross(raws: Int32Array[]): { dense: Int32Array[]; ids: string[]
     all.set(r, o);
     o += r.length;
   }
-  const c = compactNumericIds(all);
+  const c = compactNumericIds(all, true);
   const dense: Int32Array[] = [];
   o = 0;
   for (const r of raws) {

@@ -53,7 +53,7 @@ interface ParquetTable {
   rows: number;
   users: IdColumn;
   items: IdColumn;
-  ratings: Float64Array | null;
+  ratings: Float32Array | null;
   timestamps: Float64Array | null;
 }
 
@@ -137,8 +137,8 @@ export function readParquetTable(file: string, o: ParquetOptions = {}): ParquetT
     const tree = parquetSchema(md);
     const users = new IdReader(file, cols.user.name, rows);
     const items = new IdReader(file, cols.item.name, rows);
-    const ratings = cols.rating ? new NumberReader(file, cols.rating.name, rows) : null;
-    const stamps = cols.timestamp ? new NumberReader(file, cols.timestamp.name, rows) : null;
+    const ratings = cols.rating ? new NumberReader(file, cols.rating.name, rows, true) : null;
+    const stamps = cols.timestamp ? new NumberReader(file, cols.timestamp.name, rows, false) : null;
     const wanted: Array<[Picked, ColumnSink]> = [[cols.user, users], [cols.item, items]];
     if (cols.rating && ratings) wanted.push([cols.rating, ratings]);
     if (cols.timestamp && stamps) wanted.push([cols.timestamp, stamps]);
@@ -189,7 +189,7 @@ export function readParquetTable(file: string, o: ParquetOptions = {}): ParquetT
       start += groupRows;
     });
     if (start !== rows) throw new DataError(file, 0, 'file', `not a readable Parquet file: its row groups hold ${start} rows, the footer declares ${rows}`);
-    return { file, rows, users: users.result(), items: items.result(), ratings: ratings?.values ?? null, timestamps: stamps?.values ?? null };
+    return { file, rows, users: users.result(), items: items.result(), ratings: (ratings?.values as Float32Array | undefined) ?? null, timestamps: (stamps?.values as Float64Array | undefined) ?? null };
   } finally {
     closeSync(fd);
   }
@@ -231,7 +231,12 @@ class IdReader implements ColumnSink {
       }
       if (k === part.length) return;
     }
-    for (let k = 0; k < part.length; k++) {
+    let k0 = 0;
+    if (this.raw && Array.isArray(part)) {
+      k0 = copyIdArray(part, this.raw, at);
+      if (k0 === part.length) return;
+    }
+    for (let k = k0; k < part.length; k++) {
       const v = part[k] as unknown;
       if (this.raw) {
         if (typeof v === 'number' && v >= 0 && v <= MAX_ID && Number.isInteger(v)) {
@@ -266,14 +271,40 @@ class IdReader implements ColumnSink {
   }
 }
 
-/** A rating or timestamp column as Float64 (INT64 values as Numbers). */
+/** Ids from a plain Array (dictionary pages) while they are integers in [0, 2^31); returns how many. */
+function copyIdArray(part: unknown[], raw: Int32Array, at: number): number {
+  let k = 0;
+  for (; k < part.length; k++) {
+    const v = part[k];
+    if (typeof v !== 'number' || !(v >= 0 && v <= MAX_ID) || (v | 0) !== v) break;
+    raw[at + k] = v;
+  }
+  return k;
+}
+
+/** Numbers from a plain Array (dictionary pages) up to the first value that is not a number; returns how many. */
+function copyNumberArray(part: unknown[], out: Float32Array | Float64Array, at: number): number {
+  let k = 0;
+  for (; k < part.length; k++) {
+    const v = part[k];
+    if (typeof v !== 'number') break;
+    out[at + k] = v;
+  }
+  return k;
+}
+
+/** A rating (Float32, as every loader stores them) or timestamp (Float64) column; INT64 values as Numbers. */
 class NumberReader implements ColumnSink {
-  readonly values: Float64Array;
-  constructor(readonly file: string, readonly column: string, rows: number) {
-    this.values = new Float64Array(rows);
+  readonly values: Float32Array | Float64Array;
+  constructor(readonly file: string, readonly column: string, rows: number, float32: boolean) {
+    this.values = float32 ? new Float32Array(rows) : new Float64Array(rows);
   }
   put(part: DecodedArray, at: number): void {
     const out = this.values;
+    if (Array.isArray(part)) {
+      const k = copyNumberArray(part, out, at);
+      if (k === part.length) return;
+    }
     if (part instanceof Float64Array || part instanceof Float32Array || part instanceof Int32Array) {
       out.set(part, at);
       return;
@@ -306,7 +337,7 @@ function denseIds(cols: IdColumn[]): { dense: Int32Array[]; ids: string[] } {
         o += r.length;
       }
     }
-    const c = compactNumericIds(all);
+    const c = compactNumericIds(all, true); // the raw arrays are ours: rewritten in place
     if (raws.length === 1) return { dense: [c.dense], ids: c.ids };
     const dense: Int32Array[] = [];
     let o = 0;
@@ -344,7 +375,7 @@ export function loadParquet(path: string | undefined, opts: ParquetOptions = {})
   const pairs = (k: number): Pairs => ({
     users: users.dense[k],
     items: items.dense[k],
-    ratings: tables[k].ratings ? Float32Array.from(tables[k].ratings!) : undefined,
+    ratings: tables[k].ratings ?? undefined,
     timestamps: tables[k].timestamps ?? undefined,
     label: tables[k].file,
   });
