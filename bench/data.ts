@@ -1,8 +1,10 @@
 // `npm run bench -- data [--json] [--repeat N]`: load times of the shared datasets (Gowalla LightGCN train+test is
 // the headline: "well under a second"), plus CSR building and a per-user 8:1:1 split of ML-100K.
+// `npm run bench -- data --import [--rows N --users N --items N --keep DIR]`: import at scale (see importMain).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, loadLightGcn, loadLog } from '../src/data/index.js';
+import { importChild, importMain } from './lib/importBench.js';
 
 function sharedDir(): string {
   return process.env.HARDNEG_SHARED_DATA ?? resolve('..', 'shared', 'data');
@@ -20,6 +22,9 @@ function time(fn: () => unknown, repeat: number): { bestMs: number; medianMs: nu
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const child = argv.indexOf('--import-child');
+  if (child >= 0) return importChild(argv.slice(child + 1));
+  if (argv.includes('--import')) return importMain(argv);
   const json = argv.includes('--json');
   const ri = argv.indexOf('--repeat');
   const repeat = ri >= 0 ? Number(argv[ri + 1]) : 5;

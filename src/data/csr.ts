@@ -104,6 +104,19 @@ export interface BuiltSet {
  * Builds a row-major set from `n` (row, col) pairs: counting pass, fill in input order, sort each row, collapse
  * duplicates (keeping the first occurrence and its timestamp/rating). Indices must already be in range.
  */
+/** Ascending sort of a[s, e) for short ranges (no subarray, no call into the engine's sort); same result. */
+function insertionSort(a: Int32Array | Float64Array, s: number, e: number): void {
+  for (let p = s + 1; p < e; p++) {
+    const x = a[p];
+    let q = p - 1;
+    while (q >= s && a[q] > x) {
+      a[q + 1] = a[q];
+      q--;
+    }
+    a[q + 1] = x;
+  }
+}
+
 export function buildCsr(
   numRows: number,
   numCols: number,
@@ -139,13 +152,15 @@ export function buildCsr(
     const len = e - s;
     if (len < 2) continue;
     if (!src) {
-      ind.subarray(s, e).sort();
+      if (len <= 16) insertionSort(ind, s, e);
+      else ind.subarray(s, e).sort();
       continue;
     }
     if (!keys || keys.length < len) keys = new Float64Array(Math.max(len, 64));
-    const kk = keys.subarray(0, len);
+    const kk = len <= 16 ? keys : keys.subarray(0, len);
     for (let k = 0; k < len; k++) kk[k] = ind[s + k] * n + src[s + k];
-    kk.sort();
+    if (len <= 16) insertionSort(kk, 0, len);
+    else kk.sort();
     for (let k = 0; k < len; k++) {
       const key = kk[k];
       const c = Math.floor(key / n);

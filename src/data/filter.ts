@@ -1,6 +1,6 @@
 // Filters on an InteractionLog: duplicate collapsing, a rating threshold (sub-threshold ratings become exposure
 // records), and iterative k-core. Each returns a new log and appends what it dropped to the report.
-import { groupByUser, selectRecords, type InteractionLog } from './log.js';
+import { groupByUser, selectRecords, type InteractionLog, type UserGroups } from './log.js';
 
 function subset(log: InteractionLog, keep: Uint8Array): InteractionLog {
   return { ...log, ...selectRecords(log, keep), report: [...log.report] };
@@ -8,26 +8,36 @@ function subset(log: InteractionLog, keep: Uint8Array): InteractionLog {
 
 /** Collapses repeated (user, item) records, keeping the first in input order; reports how many. */
 export function dedupeLog(log: InteractionLog): InteractionLog {
+  return dedupeGrouped(log).log;
+}
+
+/**
+ * dedupeLog, also returning the user groups it built when nothing was collapsed (the log is then unchanged), so
+ * a caller that groups by user next (splitLog) need not group again.
+ */
+export function dedupeGrouped(log: InteractionLog): { log: InteractionLog; groups: UserGroups | null } {
   const n = log.users.length;
-  // Group by user, then mark repeats with a per-item stamp array.
-  const { indptr, order } = groupByUser(log);
+  // Group by user (with the items in group order, read in sequence), then mark repeats with a per-item stamp.
+  const g = groupByUser(log, true);
+  const { indptr, order } = g;
+  const items = g.items!;
   const stamp = new Int32Array(log.numItems).fill(-1);
-  const keep = new Uint8Array(n).fill(1);
+  let keep: Uint8Array | null = null;
   let dups = 0;
   for (let u = 0; u < log.numUsers; u++) {
     for (let p = indptr[u]; p < indptr[u + 1]; p++) {
-      const k = order[p];
-      const i = log.items[k];
+      const i = items[p];
       if (stamp[i] === u) {
-        keep[k] = 0;
+        if (!keep) keep = new Uint8Array(n).fill(1);
+        keep[order[p]] = 0;
         dups++;
       } else stamp[i] = u;
     }
   }
-  if (dups === 0) return log;
+  if (dups === 0 || !keep) return { log, groups: { indptr, order } };
   const out = subset(log, keep);
   out.report.push({ step: 'dedupe', message: `collapsed ${dups} duplicate (user, item) records (first occurrence kept)`, count: dups });
-  return out;
+  return { log: out, groups: null };
 }
 
 /**
@@ -79,29 +89,38 @@ function concat(a: Int32Array, b: Int32Array): Int32Array {
  */
 export function kCore(log: InteractionLog, userMin: number, itemMin = userMin): InteractionLog {
   const n = log.users.length;
+  const lu = log.users;
+  const li = log.items;
   const alive = new Uint8Array(n).fill(1);
   const du = new Int32Array(log.numUsers);
   const di = new Int32Array(log.numItems);
   for (let k = 0; k < n; k++) {
-    du[log.users[k]]++;
-    di[log.items[k]]++;
+    du[lu[k]]++;
+    di[li[k]]++;
   }
+  // Sweeps in input order over the records still alive (a list that shrinks each round), dropping a record
+  // whose user or item is below its bound at that moment, until a sweep drops nothing. The result is the
+  // unique maximal core whatever the order; the list only spares re-reading the records already dropped.
+  let live = new Int32Array(n);
+  for (let k = 0; k < n; k++) live[k] = k;
+  let m = n;
   let rounds = 0;
   for (;;) {
     rounds++;
-    let changed = false;
-    for (let k = 0; k < n; k++) {
-      if (!alive[k]) continue;
-      const u = log.users[k];
-      const i = log.items[k];
+    let w = 0;
+    for (let t = 0; t < m; t++) {
+      const k = live[t];
+      const u = lu[k];
+      const i = li[k];
       if (du[u] < userMin || di[i] < itemMin) {
         alive[k] = 0;
         du[u]--;
         di[i]--;
-        changed = true;
-      }
+      } else live[w++] = k;
     }
-    if (!changed) break;
+    if (w === m) break;
+    m = w;
+    if (m < live.length >> 2) live = live.slice(0, m);
   }
   const userMap = new Int32Array(log.numUsers).fill(-1);
   const itemMap = new Int32Array(log.numItems).fill(-1);
@@ -122,18 +141,22 @@ export function kCore(log: InteractionLog, userMin: number, itemMin = userMin): 
   }
   let droppedExposure = 0;
   if (log.exposure) {
-    const eu: number[] = [];
-    const ei: number[] = [];
-    for (let k = 0; k < log.exposure.users.length; k++) {
+    // Typed arrays sized by the input, trimmed at the end (no growing JS arrays of millions of numbers).
+    const m = log.exposure.users.length;
+    const eu = new Int32Array(m);
+    const ei = new Int32Array(m);
+    let w = 0;
+    for (let k = 0; k < m; k++) {
       const u = userMap[log.exposure.users[k]];
       const i = itemMap[log.exposure.items[k]];
       if (u < 0 || i < 0) droppedExposure++;
       else {
-        eu.push(u);
-        ei.push(i);
+        eu[w] = u;
+        ei[w] = i;
+        w++;
       }
     }
-    out.exposure = { users: Int32Array.from(eu), items: Int32Array.from(ei) };
+    out.exposure = { users: eu.slice(0, w), items: ei.slice(0, w) };
   }
   out.numUsers = userIds.length;
   out.numItems = itemIds.length;

@@ -20,6 +20,7 @@ export { loadMixGcf } from './loaders/mixgcf.js';
 export { loadNcf } from './loaders/ncf.js';
 export { loadRecBole } from './loaders/recbole.js';
 export { loadCsv } from './loaders/csv.js';
+export { loadParquet, type ParquetOptions } from './loaders/parquet.js';
 export { NAMED_DATASETS, FORMATS, dataRoots, defaultDataDir, resolveNamed, type Format } from './registry.js';
 export { datasetToLog, loadDataset, loadLog, resolveSpec, type DatasetSpec } from './load.js';
 export { datasetStats, formatStats, type DatasetStats, type SplitStats } from './stats.js';

@@ -14,6 +14,7 @@ import { loadMixGcf } from './loaders/mixgcf.js';
 import { loadNcf } from './loaders/ncf.js';
 import { loadRecBole } from './loaders/recbole.js';
 import { loadCsv } from './loaders/csv.js';
+import { loadParquet } from './loaders/parquet.js';
 import { FORMATS, NAMED_DATASETS, resolveNamed, type Format } from './registry.js';
 import { parseSplit, splitLog, type SplitSpec } from './split.js';
 import { plantFalseNegatives } from './plant.js';
@@ -74,6 +75,10 @@ function loadSource(format: Format, path: string | undefined, name: string | und
     }
     case 'csv': {
       const r = loadCsv(path === undefined ? undefined : need(), { ...o, name });
+      return 'log' in r ? { kind: 'log', log: r.log } : { kind: 'dataset', dataset: r.dataset };
+    }
+    case 'parquet': {
+      const r = loadParquet(path === undefined ? undefined : need(), { ...o, name });
       return 'log' in r ? { kind: 'log', log: r.log } : { kind: 'dataset', dataset: r.dataset };
     }
     case 'synthetic': {

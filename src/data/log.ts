@@ -28,20 +28,58 @@ export function selectRecords(log: InteractionLog, mark: Uint8Array, value = 1):
   { users: Int32Array; items: Int32Array; timestamps: Float64Array | undefined; ratings: Float32Array | undefined } {
   let m = 0;
   for (let k = 0; k < mark.length; k++) if (mark[k] === value) m++;
+  // The log's arrays in locals: the copy loop then reads no properties per record.
+  const lu = log.users;
+  const li = log.items;
+  const lt = log.timestamps;
+  const lr = log.ratings;
   const users = new Int32Array(m);
   const items = new Int32Array(m);
-  const ts = log.timestamps ? new Float64Array(m) : undefined;
-  const rt = log.ratings ? new Float32Array(m) : undefined;
+  const ts = lt ? new Float64Array(m) : undefined;
+  const rt = lr ? new Float32Array(m) : undefined;
   let w = 0;
   for (let k = 0; k < mark.length; k++) {
     if (mark[k] !== value) continue;
-    users[w] = log.users[k];
-    items[w] = log.items[k];
-    if (ts) ts[w] = log.timestamps![k];
-    if (rt) rt[w] = log.ratings![k];
+    users[w] = lu[k];
+    items[w] = li[k];
+    if (ts) ts[w] = lt![k];
+    if (rt) rt[w] = lr![k];
     w++;
   }
   return { users, items, timestamps: ts, ratings: rt };
+}
+
+/**
+ * The records split by code (0 ≤ code[k] < codes) in one pass: out[c] holds the records with code c, in input
+ * order, as parallel arrays (timestamps and ratings when the log has them).
+ */
+export function selectByCode(log: InteractionLog, code: Uint8Array, codes: number):
+  Array<{ users: Int32Array; items: Int32Array; timestamps: Float64Array | undefined; ratings: Float32Array | undefined }> {
+  const n = code.length;
+  const count = new Int32Array(256);
+  for (let k = 0; k < n; k++) count[code[k]]++;
+  const lu = log.users;
+  const li = log.items;
+  const lt = log.timestamps;
+  const lr = log.ratings;
+  const out = Array.from({ length: codes }, (_, c) => ({
+    users: new Int32Array(count[c]),
+    items: new Int32Array(count[c]),
+    timestamps: lt ? new Float64Array(count[c]) : undefined,
+    ratings: lr ? new Float32Array(count[c]) : undefined,
+  }));
+  const w = new Int32Array(codes);
+  for (let k = 0; k < n; k++) {
+    const c = code[k];
+    if (c >= codes) continue;
+    const o = out[c];
+    const p = w[c]++;
+    o.users[p] = lu[k];
+    o.items[p] = li[k];
+    if (lt) o.timestamps![p] = lt[k];
+    if (lr) o.ratings![p] = lr[k];
+  }
+  return out;
 }
 
 /** A log's record indices grouped by user (counting sort): user u's records are order[indptr[u] .. indptr[u+1]). */
@@ -49,28 +87,42 @@ export interface UserGroups {
   indptr: Int32Array;
   /** Record indices grouped by user, in input order within a user. */
   order: Int32Array;
+  /** With groupByUser(log, true): the records' items in the same order (read in sequence, not by index). */
+  items?: Int32Array;
 }
 
-export function groupByUser(log: InteractionLog): UserGroups {
+export function groupByUser(log: InteractionLog, withItems = false): UserGroups {
   const n = log.users.length;
+  const lu = log.users;
   const indptr = new Int32Array(log.numUsers + 1);
-  for (let k = 0; k < n; k++) indptr[log.users[k] + 1]++;
+  for (let k = 0; k < n; k++) indptr[lu[k] + 1]++;
   for (let u = 0; u < log.numUsers; u++) indptr[u + 1] += indptr[u];
   const next = indptr.slice(0, log.numUsers);
   const order = new Int32Array(n);
-  for (let k = 0; k < n; k++) order[next[log.users[k]]++] = k;
-  return { indptr, order };
+  if (!withItems) {
+    for (let k = 0; k < n; k++) order[next[lu[k]]++] = k;
+    return { indptr, order };
+  }
+  const li = log.items;
+  const items = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const p = next[lu[k]]++;
+    order[p] = k;
+    items[p] = li[k];
+  }
+  return { indptr, order, items };
 }
 
 /**
  * Dense ids for raw non-negative integer ids, in increasing numeric order (so 1-based contiguous ids become
  * id − 1). Returns the dense array and the original ids as strings.
  */
-export function compactNumericIds(raw: Int32Array): { dense: Int32Array; ids: string[] } {
+export function compactNumericIds(raw: Int32Array, inPlace = false): { dense: Int32Array; ids: string[] } {
   const n = raw.length;
   let max = -1;
   for (let k = 0; k < n; k++) if (raw[k] > max) max = raw[k];
-  const dense = new Int32Array(n);
+  // inPlace: the caller's array becomes the dense one (no second array the size of the data).
+  const dense = inPlace ? raw : new Int32Array(n);
   if (max < 8 * n + 1_000_000) {
     const map = new Int32Array(max + 1).fill(-1);
     for (let k = 0; k < n; k++) map[raw[k]] = 0;

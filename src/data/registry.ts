@@ -8,8 +8,8 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type Format = 'lightgcn' | 'lastfm' | 'movielens' | 'mixgcf' | 'ncf' | 'recbole' | 'csv' | 'synthetic';
-export const FORMATS: readonly Format[] = ['lightgcn', 'lastfm', 'movielens', 'mixgcf', 'ncf', 'recbole', 'csv', 'synthetic'];
+export type Format = 'lightgcn' | 'lastfm' | 'movielens' | 'mixgcf' | 'ncf' | 'recbole' | 'csv' | 'parquet' | 'synthetic';
+export const FORMATS: readonly Format[] = ['lightgcn', 'lastfm', 'movielens', 'mixgcf', 'ncf', 'recbole', 'csv', 'parquet', 'synthetic'];
 
 export interface NamedDataset {
   format: Format;
@@ -67,6 +67,7 @@ export function guessFormat(path: string): Format | null {
     if (/\.inter$/.test(path)) return 'recbole';
     if (/\.(train|test)\.rating$/.test(path)) return 'ncf';
     if (/\.(csv|tsv)$/.test(path)) return 'csv';
+    if (/\.parquet$/.test(path)) return 'parquet';
     return null;
   }
   const files = readdirSync(path);

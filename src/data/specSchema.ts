@@ -16,7 +16,8 @@ export const LOADER_OPTIONS: Record<Format, Record<string, Rule>> = {
   ncf: { ...LIMITS },
   movielens: {},
   recbole: { userField: S.str, itemField: S.str, ratingField: S.str, timeField: S.str },
-  csv: { delimiter: S.str, user: S.str, item: S.str, rating: S.str, timestamp: S.str, train: S.str, valid: S.str, test: S.str },
+  csv: { delimiter: S.str, user: S.str, item: S.str, rating: S.str, timestamp: S.str, train: S.str, valid: S.str, test: S.str, fastPath: S.bool },
+  parquet: { user: S.str, item: S.str, rating: S.str, timestamp: S.str, train: S.str, valid: S.str, test: S.str },
   synthetic: {},
 };
 
@@ -92,7 +93,7 @@ export function datasetSpecProblems(v: unknown, path = 'dataset'): string[] {
   }
   const format = formatOf(o);
   if (format === 'synthetic' && o.synthetic !== undefined) out.push(...syntheticSize(o.synthetic, `${path}.synthetic`));
-  if (format && format !== 'synthetic' && format !== 'csv' && o.format !== undefined && o.path === undefined) out.push(`${path}.path: required for format '${format}'`);
+  if (format && format !== 'synthetic' && format !== 'csv' && format !== 'parquet' && o.format !== undefined && o.path === undefined) out.push(`${path}.path: required for format '${format}'`);
   if (o.options !== undefined) {
     if (!format) {
       if (o.format === undefined) out.push(`${path}.options: loader options need a known format`);

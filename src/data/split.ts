@@ -2,8 +2,8 @@
 // is kept (a user with no test item still exists); each splitter reports what it did and whom it left out.
 import { Rng } from '../core/rng.js';
 import { assembleDataset, type Pairs } from './build.js';
-import { dedupeLog } from './filter.js';
-import { groupByUser, selectRecords, type InteractionLog } from './log.js';
+import { dedupeGrouped } from './filter.js';
+import { groupByUser, selectByCode, type InteractionLog } from './log.js';
 import type { DataReportEntry, Dataset } from './types.js';
 
 export type SplitSpec =
@@ -20,10 +20,6 @@ export type SplitSpec =
   /** Everything in train, empty test (for statistics of an unsplit log). */
   | { kind: 'none' };
 
-/** Splits per-record assignment codes (0 train, 1 valid, 2 test, 3 false-negative) into Pairs. */
-function collect(log: InteractionLog, code: Uint8Array, which: number, label: string): Pairs {
-  return { ...selectRecords(log, code, which), label };
-}
 
 function normalise(ratios: readonly number[], what: string, len: number): number[] {
   const r = ratios.length === len ? [...ratios] : ratios.length === len - 1 && len === 3 ? [ratios[0], 0, ratios[1]] : null;
@@ -60,6 +56,21 @@ function requireTimestamps(log: InteractionLog, what: string): Float64Array {
 
 /** Sorts a user's record indices by (timestamp, input position), in place. */
 function sortByTime(idx: Int32Array, ts: Float64Array): void {
+  if (idx.length <= 32) {
+    // Insertion sort for the common short row (no array and no comparator calls); the order is total, so the
+    // result is the one the general sort gives.
+    for (let a = 1; a < idx.length; a++) {
+      const x = idx[a];
+      const tx = ts[x];
+      let b = a - 1;
+      while (b >= 0 && (ts[idx[b]] > tx || (ts[idx[b]] === tx && idx[b] > x))) {
+        idx[b + 1] = idx[b];
+        b--;
+      }
+      idx[b + 1] = x;
+    }
+    return;
+  }
   const a = Array.from(idx);
   a.sort((x, y) => ts[x] - ts[y] || x - y);
   idx.set(a);
@@ -84,11 +95,12 @@ export function describeSplit(spec: SplitSpec): string {
 /** Splits a log into a Dataset. Duplicate (user, item) records are collapsed first (reported), so no pair can
  * land in two splits. */
 export function splitLog(input: InteractionLog, spec: SplitSpec, seed = 0): Dataset {
-  const log = dedupeLog(input);
+  const deduped = dedupeGrouped(input);
+  const log = deduped.log;
   const rng = Rng.stream(seed, 'split');
   const n = log.users.length;
   const code = new Uint8Array(n);
-  const g = groupByUser(log);
+  const g = deduped.groups ?? groupByUser(log);
   const step = `split ${describeSplit(spec)}${spec.kind === 'ratio' || spec.kind === 'fn' || (spec.kind === 'loo' && spec.order === 'random') ? ` (seed ${seed})` : ''}`;
   const report: DataReportEntry[] = [...log.report];
   let noTest = 0;
@@ -179,10 +191,12 @@ export function splitLog(input: InteractionLog, spec: SplitSpec, seed = 0): Data
     case 'none':
       break;
   }
-  const train = collect(log, code, 0, `${log.name} train`);
-  const valid = collect(log, code, 1, `${log.name} valid`);
-  const test = collect(log, code, 2, `${log.name} test`);
-  const fn = spec.kind === 'fn' ? collect(log, code, 3, `${log.name} false negatives`) : undefined;
+  // Per-record codes (0 train, 1 valid, 2 test, 3 false-negative) into Pairs, in one pass.
+  const parts = selectByCode(log, code, 4);
+  const train: Pairs = { ...parts[0], label: `${log.name} train` };
+  const valid: Pairs = { ...parts[1], label: `${log.name} valid` };
+  const test: Pairs = { ...parts[2], label: `${log.name} test` };
+  const fn: Pairs | undefined = spec.kind === 'fn' ? { ...parts[3], label: `${log.name} false negatives` } : undefined;
   const hasValid = spec.kind === 'ratio' || spec.kind === 'temporal' ? valid.users.length > 0 || normalise(spec.ratios, 'split', 3)[1] > 0 : valid.users.length > 0;
   report.push({
     step,
