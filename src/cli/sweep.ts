@@ -3,7 +3,7 @@
 import { toJson } from '../experiments/runStore.js';
 import { parseGridArg } from '../experiments/sweep.js';
 import { runSweep, sweepTable } from '../experiments/sweepRunner.js';
-import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, commandFlags, flagOverrides, readConfigFile, writeOut } from './common.js';
+import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, applyDatasetFlags, commandFlags, flagOverrides, readConfigFile, writeOut } from './common.js';
 
 export { sweepTable };
 
@@ -55,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   const { outDir, base: b, summaries, records, doc } = await runSweep({
     preset: values.preset as string | undefined, file, overrides: over, grid, seeds: values.seeds === undefined ? undefined : seeds,
     parallel, outDir: values.out as string | undefined, force: Boolean(values.force),
+    refineDataset: (ds) => applyDatasetFlags(ds, values),
     log: (s) => { if (!quiet) process.stderr.write(s + '\n'); },
   });
   writeOut(values.json ? toJson(doc) : `${sweepTable(summaries, b)}\n\n* best cell by ${b.metric} on ${b.selectOn}; runs in ${outDir}`);

@@ -14,7 +14,9 @@ import { type RunResult } from '../training/types.js';
 import { checkMethodOptions } from '../experiments/assemble.js';
 import { train } from '../experiments/run.js';
 import { listMethods } from './methods.js';
-import { CONFIG_FLAGS, configFlagsHelp, UsageError, commandFlags, configFromFlags, datasetFromConfig, readConfigFile, writeOut } from './common.js';
+import {
+  CONFIG_FLAGS, configFlagsHelp, UsageError, commandFlags, configFromFlags, datasetFromConfig, presetGiven, presetNotice, readConfigFile, writeOut,
+} from './common.js';
 
 const usage = (): string => `usage: hardneg train [options]
 
@@ -118,6 +120,8 @@ export async function run(argv: string[]): Promise<number> {
   if (outDir !== undefined) checkRunFolder(outDir, { resume: resumeDir !== undefined, force: Boolean(values.force) });
   const quiet = Boolean(values.quiet);
   const progress = quiet ? silentProgress() : streamProgress(process.stderr, config.epochs);
+  // Before anything loads: which preset this is, its dataset and how long it is expected to take.
+  if (!quiet && resumeDir === undefined) progress.message(presetNotice(config, presetGiven(values)));
   const tl = performance.now();
   const dataset = await datasetFromConfig(config.dataset);
   if (!quiet) {

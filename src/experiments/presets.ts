@@ -32,8 +32,9 @@ export type PresetConfig = { [K in keyof RunConfig]?: NonNullable<RunConfig[K]> 
   & Record<string, unknown>;
 
 /** Each preset states only what differs from BASE (`hardneg train --print-config -p NAME` shows it resolved). */
-export const PRESETS: Record<string, { description: string; config: PresetConfig }> = {
+export const PRESETS: Record<string, { description: string; config: PresetConfig; expected?: string }> = {
   quickstart: {
+    expected: 'a few seconds (measured: 6.7 s of training and evaluation, 9.7 s wall with start-up, on this 2-core machine under load ≈ 13)',
     description: 'The built-in synthetic example: 20-dim MF + BPR with uniform negatives, a few seconds',
     config: {
       encoder: { dim: 20, init: 'normal' },
@@ -46,6 +47,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'lightgcn-pytorch': {
+    expected: '≈ 6 h on Gowalla (estimate: 1000 epochs × 396 steps × 52 ms, the LightGCN + uniform step of docs/benchmarks.md, + 100 full-ranking evaluations × ≈ 1.5 s); with -d lastfm a few minutes (0.078 s per LastFM epoch)',
     description:
       'Official LightGCN-PyTorch protocol: normal(0.1) init, lr 1e-3, L2 1e-4, batch 2048 by users, one uniform ' +
       'negative, no validation (selects on test, with a warning), test every 10 epochs, 1000 epochs',
@@ -60,6 +62,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'mf-bpr-gowalla': {
+    expected: '≈ 25 min (estimate: 400 epochs × 396 steps × 8.0 ms, the MF + uniform step of docs/benchmarks.md, + 80 full-ranking evaluations × ≈ 1.5 s); early stopping often ends it sooner; measured on this shared machine under load ≈ 15: 34 s per epoch, i.e. loaded machines take many times longer',
     description: 'MF (dim 64) + BPR with uniform negatives on Gowalla, Adam lr 1e-3, L2 1e-4, batch 2048',
     config: {
       dataset: 'gowalla',
@@ -69,6 +72,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'dins-lightgcn': {
+    expected: '≈ 8 h on Gowalla (estimate: 1000 epochs × 396 steps × 73 ms, the LightGCN + DINS step of docs/benchmarks.md, + 200 evaluations)',
     description: 'DINS on LightGCN (released defaults): dim 64, 3 layers, layers 1..L, lr 1e-3, L2 1e-4, batch 2048, m (M) 32, β 2',
     config: {
       dataset: 'gowalla',
@@ -80,6 +84,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'dins-ngcf': {
+    expected: '≈ 4–5 days on Gowalla (rough estimate: 1000 epochs × 792 steps × ≈ 0.5 s, the NGCF step of docs/benchmarks.md measured at batch 2048, whose full-graph propagation does not shrink with the batch)',
     description: 'DINS on NGCF (released defaults): dim 64, 3 layers 0..L concatenated, lr 1e-4, L2 1e-4, batch 1024, ' +
       'm (M) 64, β 7, the released code\'s per-layer query (variant code)',
     config: {
@@ -94,6 +99,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'pdns-mf': {
+    expected: '≈ 40 min on Gowalla (estimate: 500 epochs × 396 steps × 11.3 ms, the MF + DNS (M 64) step of docs/benchmarks.md, + 100 evaluations × ≈ 1.5 s)',
     description: 'PDNS on MF (Table 6, Gowalla): dim 64, m (H) 64, soft BPR β 0.2, lr 1e-3, λ 1e-2, batch 2048; Recall@50',
     config: {
       dataset: 'gowalla',
@@ -106,6 +112,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'gdns-gmf': {
+    expected: '≈ 10 min (estimate from docs/results/gdns-ml100k.md: three 150-epoch runs side by side took about 5 min on 2 cores; measured here: 4.8 s per epoch under load ≈ 13, which would be 24 min)',
     description: 'GDNS on GMF (gdns.md): dim 32, AdaGrad lr 0.09, groups of N 32 positives, group hinge γ 1; ' +
       'ML-100K ratings ≥ 4, 4-core, leave-one-out (latest item test, second latest validation, as the paper); ' +
       'each held-out item ranked against 100 sampled negatives, NDCG@3. ' +
@@ -130,6 +137,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'cdns-mf': {
+    expected: '≈ 30 min at most (measured: 20 epochs in 68 s under load ≈ 12 on this 2-core machine, so 500 epochs ≈ 28 min at that load; less on an idle machine, and early stopping usually ends it sooner)',
     description: 'Contrastive DNS on BPR-MF with user/item/global biases (dns-contrastive.md): dim 64, Adam lr 1e-3, ' +
       'L2 1e-4, batch 1000, ≤ 500 epochs, lists of k 100 refreshed every n 5 epochs, eq. 5 loss (τ 0.2); ML-100K ' +
       '8:1:1, each test positive against 100 sampled negatives, NDCG/Recall/MAP@10; stop after 50 epochs ' +
@@ -156,11 +164,16 @@ export const DEFAULT_PRESET = 'quickstart';
 /** A preset as the registry holds it. */
 export interface PresetEntry extends RegistryEntry {
   readonly config: PresetConfig;
+  /**
+   * Expected run time of the preset as defined (all epochs, no early stop) on a 2-core machine, labelled measured or
+   * estimated and from what; `hardneg train` prints it before the run starts.
+   */
+  readonly expected?: string;
 }
 
 /** Every preset; `presets.register({ name, describe, config })` adds one. */
 export const presets = new Registry<PresetEntry>('preset');
-for (const [name, p] of Object.entries(PRESETS)) presets.register({ name, describe: p.description, config: p.config });
+for (const [name, p] of Object.entries(PRESETS)) presets.register({ name, describe: p.description, config: p.config, expected: p.expected });
 
 export function presetNames(): string[] {
   return presets.names();

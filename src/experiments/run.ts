@@ -35,6 +35,7 @@ import { resolveConfig } from './presets.js';
 import { RunWriter } from './runStore.js';
 import { withRunFolder } from './runFolder.js';
 import { checkDatasetShape } from '../data/check.js';
+import { runVersions } from '../io/version.js';
 
 export interface TrainOptions {
   /** Write the run folder here (config.json, dataset.json, metrics.jsonl, summary.*, model.safetensors). */
@@ -117,6 +118,7 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
   };
   const seed = config.seed;
   const backend: BackendRecord = backendInfo();
+  const versions = runVersions();
   const ck = resumed?.kernels;
   if (ck && (ck.backend !== backend.name || (ck.build ?? null) !== (backend.kernels ?? null))) {
     // The two kernel builds (and the JS backend) differ in the last bits: going on under another would silently
@@ -184,7 +186,7 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
     ? randomRecall(dataset, config.ks, config.maskValidWhenTesting) : sampledRandomRecall(protocol.negatives, config.ks);
 
   if (writer) {
-    writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec, run: { backend } });
+    writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec, run: { backend, versions } });
     writer.writeDataset({ ...stats, spec: opts.datasetSpec ?? config.dataset, carvedValid, validFraction: carve?.validFraction ?? null, validMode: carve?.validMode ?? null, validStream: carve?.validStream ?? null, report: dataset.report });
   }
   emit({ type: 'start', stepsPerEpoch: batcher.stepsPerEpoch, pairsPerEpoch: batcher.pairsPerEpoch, selectSplit: selectOn, carvedValid });
@@ -200,6 +202,7 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
       checkpoint: checkpointing && w ? { dir: opts.runDir!, config: configKey, metricsLines: () => w.metricsLines } : null,
     },
   );
+  result.versions = versions;
   if (w) w.writeResult(result, dataset);
   // Finished and written: the checkpoint has done its job (removed only now, so a kill while writing the results
   // still leaves it). An interrupted run keeps it, so it can go on from there.

@@ -10,7 +10,7 @@ import type { Dataset } from '../data/types.js';
 import { table } from '../report/markdown.js';
 import { silentProgress } from '../training/progress.js';
 import { checkMethodOptions } from './assemble.js';
-import { ConfigError, canonicalJson, type RunConfig } from './config.js';
+import { ConfigError, canonicalJson, validateConfig, type RunConfig } from './config.js';
 import { datasetFromConfig, normaliseDatasetSpec } from './openRun.js';
 import { resolveConfig } from './presets.js';
 import { train } from './run.js';
@@ -115,6 +115,11 @@ export interface SweepRequest {
   /** Replace runs the sweep folder already holds (refused without it). */
   force?: boolean;
   log?: (line: string) => void;
+  /**
+   * Refines each resolved config's dataset before it is checked (the CLI's --format / --data-dir / --split); a
+   * dataset given as a path is normalised after it.
+   */
+  refineDataset?: (dataset: RunConfig['dataset']) => RunConfig['dataset'];
   /** The CLI entry the child processes run (default: this package's dist/src/cli/main.js). */
   mainJs?: string;
 }
@@ -132,7 +137,12 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   const { preset, file, overrides: over } = req;
   const grid = req.grid;
   const cells = expandGrid(grid);
-  const base = resolveConfig(preset, file, over);
+  const refine = (c: RunConfig): RunConfig => {
+    if (!req.refineDataset) return c;
+    c.dataset = req.refineDataset(c.dataset);
+    return validateConfig(c);
+  };
+  const base = refine(resolveConfig(preset, file, over));
   const seeds = req.seeds ?? [base.seed];
   const parallel = req.parallel ?? 1;
   if (parallel !== 1 && parallel !== 2) throw new ConfigError([`parallel: expected 1 or 2, got ${String(parallel)}`]);
@@ -145,7 +155,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     for (const seed of seeds) {
       let config: RunConfig;
       try {
-        config = resolveConfig(preset, file, over, cellOverrides(cell, seed));
+        config = refine(resolveConfig(preset, file, over, cellOverrides(cell, seed)));
         config.dataset = normaliseDatasetSpec(config.dataset);
         checkMethodOptions(config);
       } catch (e) {
