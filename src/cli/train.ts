@@ -35,6 +35,7 @@ output:
       --json            print the summary as JSON on stdout
   -q, --quiet           no progress on stderr
       --print-config    print the resolved config as JSON and exit
+      --dry-run         resolve the config, check the run folder and load the dataset, then exit without training
       --list-presets    list presets and exit
       --list-methods    list every registered encoder, sampler, loss and preset with its options, and exit
       --threads N       kernel threads (default: every core, or $HARDNEG_THREADS)
@@ -50,6 +51,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   'print-config': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   'list-presets': { type: 'boolean' },
   'list-methods': { type: 'boolean' },
   threads: { type: 'string' },
@@ -127,6 +129,11 @@ export async function run(argv: string[]): Promise<number> {
   if (!quiet) {
     progress.message(`dataset ${dataset.name}: ${dataset.numUsers} users, ${dataset.numItems} items, ` +
       `${dataset.train.indices.length} train interactions (loaded in ${((performance.now() - tl) / 1000).toFixed(2)} s)`);
+  }
+  if (values['dry-run']) {
+    writeOut(`dry run: ${dataset.name} (${dataset.numUsers} users, ${dataset.numItems} items) with ${config.encoder.name} + ` +
+      `${config.sampler.name}, ${config.epochs} epochs${outDir !== undefined ? ` into ${outDir}` : ''}; nothing trained`);
+    return 0;
   }
   const runDir = resumeDir ?? (values['no-save'] ? undefined
     : (values.out as string | undefined) ?? defaultRunDir(config, (values['runs-dir'] as string | undefined) ?? 'runs'));

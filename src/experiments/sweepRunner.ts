@@ -120,6 +120,11 @@ export interface SweepRequest {
    * dataset given as a path is normalised after it.
    */
   refineDataset?: (dataset: RunConfig['dataset']) => RunConfig['dataset'];
+  /**
+   * A dry run: resolve and check every run's config and folder and load each dataset once, then return the plan
+   * (`doc.plan`) without training or writing anything.
+   */
+  dryRun?: boolean;
   /** The CLI entry the child processes run (default: this package's dist/src/cli/main.js). */
   mainJs?: string;
 }
@@ -174,6 +179,19 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   const kept = modes.filter((m) => m === 'kept').length;
   const resumed = modes.filter((m) => m === 'resume').length;
   if (kept || resumed) log(`sweep: ${kept} finished run(s) kept, ${resumed} resumed from their checkpoints`);
+  if (req.dryRun) {
+    const loaded = new Set<string>();
+    for (const j of jobs) {
+      const key = JSON.stringify(j.config.dataset);
+      if (loaded.has(key)) continue;
+      const ds = await datasetFromConfig(j.config.dataset);
+      log(`sweep (dry run): dataset ${ds.name}: ${ds.numUsers} users, ${ds.numItems} items, ${ds.train.indices.length} train interactions`);
+      loaded.add(key);
+    }
+    const plan = jobs.map((j, i) => ({ cell: j.cell.label, seed: j.seed, runDir: j.dir, mode: modes[i] }));
+    log(`sweep (dry run): ${cells.length} cell(s) × ${seeds.length} seed(s) = ${jobs.length} runs → ${outDir}; nothing trained`);
+    return { outDir, base, summaries: [], records: [], doc: { outDir, dryRun: true, metric: base.metric, seeds, grid, plan } };
+  }
   mkdirSync(outDir, { recursive: true });
   log(`sweep: ${cells.length} cell(s) × ${seeds.length} seed(s) = ${jobs.length} runs, ${parallel} at a time → ${outDir}`);
   const records: SweepRunRecord[] = new Array(jobs.length);
