@@ -55,7 +55,7 @@ const COMMANDS: Record<string, Mode> = {
   'npx hardneg data download ml-100k': { mode: 'run', check: has(/ml-100k\/ml-100k\.zip: present/) },
   'npx hardneg train --preset mf-bpr-gowalla --dataset ../shared/data/gowalla': { mode: 'dry', check: (r) => {
     assert.match(r.out, /dry run: gowalla \(29858 users, 40981 items\) with mf \+ uniform, 400 epochs/);
-    assert.match(r.err, /^preset mf-bpr-gowalla: dataset gowalla, mf \+ uniform, 400 epochs\nexpected run time of the preset as defined: ≈ 25 min \(estimate/m);
+    assert.match(r.err, /^preset mf-bpr-gowalla: dataset gowalla, mf \+ uniform, 400 epochs\nexpected run time of the preset as defined: ≈ 20 min \(measured/m);
   } },
   'npx hardneg train --dataset gowalla --data-dir ../shared/data --encoder lightgcn --sampler dins --set sampler.m=32 --set sampler.beta=2':
     { mode: 'dry', check: has(/dry run: gowalla \(29858 users, 40981 items\) with lightgcn \+ dins/) },
