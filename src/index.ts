@@ -38,6 +38,10 @@ export { protocolOf, evaluatorFor, sampledRandomRecall } from './evaluation/prot
 export { randomRecall } from './evaluation/protocol.js';
 export type { RunResult, TrainEvent, EvalRecord, EpochRecord } from './training/types.js';
 export type { TrainOptions } from './experiments/run.js';
+export type {
+  TrainConfig, EncoderConfig, SamplerConfig, LossConfig, MethodConfig, EncoderConfigs, SamplerConfigs, LossConfigs,
+  AnyEncoderOptions, AnySamplerOptions, PresetName,
+} from './experiments/configTypes.js';
 export type { Evaluator } from './evaluation/protocol.js';
 export { interactionBatcher, userBatcher, groupBatcher, type Batch, type Batcher } from './training/batching.js';
 export { createTrainStep, type TrainStep, type TrainStepSetup, type StepResult } from './training/step.js';

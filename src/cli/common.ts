@@ -3,8 +3,13 @@
 import { existsSync } from 'node:fs';
 import { FileError, readRegularText } from '../io/files.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { type RunConfig, ConfigError, parseConfigText, parseOverrides, parseValue, setPath } from '../experiments/config.js';
-import { resolveConfig } from '../experiments/presets.js';
+import { basename, resolve as resolvePath } from 'node:path';
+import { type RunConfig, ConfigError, parseConfigText, parseOverrides, parseValue, setPath, validateConfig } from '../experiments/config.js';
+import { DEFAULT_PRESET, presets, resolveConfig } from '../experiments/presets.js';
+import type { DatasetSpec } from '../data/load.js';
+import { FORMATS, NAMED_DATASETS, locateSource, type Format } from '../data/registry.js';
+import { parseSplit } from '../data/split.js';
+import { hardnegVersion } from '../io/version.js';
 import { methodNamesHelp } from './methods.js';
 
 export class UsageError extends Error {
@@ -56,12 +61,151 @@ export function commandFlags<T extends NonNullable<ParseArgsConfig['options']>>(
   return f;
 }
 
+// ---------------------------------------------------------------- dataset flags
+/**
+ * The dataset flags, the same on every command that reads a dataset: train, sweep, eval, recommend and data *.
+ * (On eval, --split stays the split to evaluate and on recommend --format the output format: a run's split rule
+ * and its data format are the run's own.)
+ */
+export const DATASET_FLAGS = {
+  dataset: { type: 'string', short: 'd' },
+  format: { type: 'string' },
+  'data-dir': { type: 'string' },
+  split: { type: 'string' },
+} as const;
+
+/** The dataset flags' help lines. */
+export function datasetFlagsHelp(what = 'dataset'): string {
+  return `${what}:
+  -d, --dataset S       a dataset name (${Object.keys(NAMED_DATASETS).join(', ')}) or a path to a file/folder
+                        (its format guessed from the files; a folder holding one recognised sub-folder stands for it)
+      --format F        the format of a path: ${FORMATS.join('|')}
+      --data-dir DIR    where named datasets live (default: $HARDNEG_DATA, ../shared/data, ~/.cache/hardneg/data)
+      --split S         ratio:8:1:1 | temporal:8:1:1 | loo[:latest|random][:valid] | fn[:4:1:1] |
+                        time:<test fraction>[:<valid fraction>] | time@<test from>[@<valid from>] | none`;
+}
+
+function flagFormat(v: unknown): Format {
+  if (!FORMATS.includes(v as Format)) throw new UsageError(`--format: unknown format '${String(v)}' (${FORMATS.join(', ')})`);
+  return v as Format;
+}
+
+function flagDataDir(v: unknown): string {
+  const dir = String(v);
+  if (!existsSync(dir)) throw new UsageError(`--data-dir: '${dir}' does not exist`);
+  return dir;
+}
+
+function flagSplit(v: unknown): string {
+  try {
+    parseSplit(String(v));
+  } catch (e) {
+    throw new UsageError(`--split: ${(e as Error).message}`);
+  }
+  return String(v);
+}
+
+/**
+ * The dataset spec that SOURCE (a name or a path) and --format / --data-dir / --split describe; every problem is
+ * a UsageError naming its flag. A path is made absolute (a run folder reloads it from anywhere); a folder whose
+ * one sub-folder holds the data stands for that sub-folder. `split: false` leaves --split to the caller.
+ */
+export function datasetFlagSpec(source: string, values: Record<string, unknown>, split = true): DatasetSpec {
+  const spec: DatasetSpec = {};
+  const format = values.format !== undefined ? flagFormat(values.format) : undefined;
+  if (Object.prototype.hasOwnProperty.call(NAMED_DATASETS, source) && !format) spec.name = source;
+  else {
+    const found = format ? { path: source, format } : locateSource(source);
+    if (!found) {
+      throw new UsageError(existsSync(source) ? `-d/--dataset: cannot tell the format of '${source}': pass --format`
+        : `-d/--dataset: '${source}' is neither a dataset name (${Object.keys(NAMED_DATASETS).join(', ')}) nor an existing path`);
+    }
+    if (!existsSync(found.path)) throw new UsageError(`-d/--dataset: '${source}' does not exist`);
+    spec.name = basename(resolvePath(source));
+    spec.format = found.format;
+    spec.path = resolvePath(found.path);
+  }
+  if (values['data-dir'] !== undefined) spec.dataDir = resolvePath(flagDataDir(values['data-dir']));
+  if (split && values.split !== undefined) spec.split = flagSplit(values.split);
+  return spec;
+}
+
+/**
+ * A config's dataset with the flags applied: -d replaces it (as before), --format / --data-dir / --split refine
+ * it (train, sweep). Unchanged when none of them is given.
+ */
+export function applyDatasetFlags(ds: RunConfig['dataset'], values: Record<string, unknown>): RunConfig['dataset'] {
+  if (values.format === undefined && values['data-dir'] === undefined && values.split === undefined) return ds;
+  if (typeof ds === 'string' && values.format !== undefined && values.dataset === undefined) {
+    throw new UsageError(`--format: gives the format of a dataset path (-d PATH --format F); the dataset here is '${ds}'`);
+  }
+  if (typeof ds === 'string') return datasetFlagSpec(ds, values) as RunConfig['dataset'];
+  const spec = structuredClone(ds) as Record<string, unknown>;
+  if (values.format !== undefined) {
+    if (typeof spec.path !== 'string') throw new UsageError(`--format: the dataset '${String(spec.name ?? '')}' is not given by path (use -d PATH --format F)`);
+    spec.format = flagFormat(values.format);
+  }
+  if (values['data-dir'] !== undefined) spec.dataDir = resolvePath(flagDataDir(values['data-dir']));
+  if (values.split !== undefined) spec.split = flagSplit(values.split);
+  return spec as RunConfig['dataset'];
+}
+
+/**
+ * For eval / recommend: where a run's data is now, from -d / --data-dir (and --format on eval), keeping the run's
+ * other dataset settings (split, filters, loader options); undefined when no flag moves it.
+ */
+export function relocationFromFlags(values: Record<string, unknown>): ((recorded: RunConfig['dataset']) => RunConfig['dataset']) | undefined {
+  if (values.dataset === undefined && values['data-dir'] === undefined) {
+    if (values.format !== undefined) throw new UsageError('--format: gives the format of -d PATH; pass the path too');
+    return undefined;
+  }
+  const dataDir = values['data-dir'] !== undefined ? resolvePath(flagDataDir(values['data-dir'])) : undefined;
+  const moved = values.dataset !== undefined ? datasetFlagSpec(String(values.dataset), { ...values, 'data-dir': undefined }, false) : undefined;
+  if (moved && dataDir) moved.dataDir = dataDir;
+  return (recorded) => {
+    const rec = (typeof recorded === 'string' ? { name: recorded } : structuredClone(recorded)) as Record<string, unknown>;
+    if (moved) {
+      for (const k of ['name', 'format', 'path', 'dataDir']) delete rec[k];
+      return { ...rec, ...moved } as RunConfig['dataset'];
+    }
+    if (typeof rec.path === 'string') {
+      throw new UsageError(`--data-dir: the run's dataset was given by path (${rec.path}), not by name; point -d at where it is now`);
+    }
+    rec.dataDir = dataDir;
+    return rec as RunConfig['dataset'];
+  };
+}
+
+// ---------------------------------------------------------------- presets, versions
+/** The line printed before a run starts: the preset, its dataset and its expected run time (or the default's note). */
+export function presetNotice(config: RunConfig, presetGiven: boolean): string {
+  const name = config.preset ?? DEFAULT_PRESET;
+  const p = presets.has(name) ? presets.get(name) : undefined;
+  const ds = typeof config.dataset === 'string' ? config.dataset
+    : String(config.dataset.name ?? config.dataset.path ?? config.dataset.format ?? 'dataset');
+  const lines = [`preset ${name}${presetGiven ? '' : ` (no preset given: the ${DEFAULT_PRESET} settings are the defaults; -p NAME picks another)`}` +
+    `: dataset ${ds}, ${config.encoder.name} + ${config.sampler.name}, ${config.epochs} epochs`];
+  if (p?.expected) lines.push(`expected run time of the preset as defined: ${p.expected}`);
+  return lines.join('\n');
+}
+
+/** Whether the flags or the config file name a preset (else the default one applies). */
+export function presetGiven(values: Record<string, unknown>): boolean {
+  if (values.preset !== undefined) return true;
+  return values.config !== undefined && typeof readConfigFile(String(values.config)).preset === 'string';
+}
+
+/** `hardneg --version` / `hardneg version`. */
+export function versionText(): string {
+  return `hardneg ${hardnegVersion()} (Node ${process.versions.node})`;
+}
+
 /** Flags every config-building command (train, sweep) accepts, mapped to config key paths. */
 export const CONFIG_FLAGS = {
   config: { type: 'string', short: 'c' },
   preset: { type: 'string', short: 'p' },
   set: { type: 'string', multiple: true, short: 's' },
-  dataset: { type: 'string', short: 'd' },
+  ...DATASET_FLAGS,
   encoder: { type: 'string', short: 'e' },
   sampler: { type: 'string' },
   loss: { type: 'string' },
@@ -87,7 +231,8 @@ export function configFlagsHelp(): string {
   -c, --config FILE     JSON or YAML config (keys as in config.json of a run)
   -p, --preset NAME     start from a preset: ${m.presets}
   -s, --set KEY=VALUE   override any key, e.g. --set sampler.m=64 --set ks=[20,50] (repeatable)
-  -d, --dataset NAME    synthetic | lastfm | gowalla | ml-100k | a path understood by the data loaders
+  -d, --dataset S       a dataset name or a path (see "dataset" below); --format F, --data-dir DIR and
+                        --split S refine it (a path's format, where named datasets live, the split rule)
   -e, --encoder NAME    ${m.encoders}
       --sampler NAME    ${m.samplers}
       --loss NAME       ${m.losses}
@@ -98,7 +243,9 @@ export function configFlagsHelp(): string {
       --test-curve      also evaluate test at every evaluation (a test curve; never used for selection)
       --init-from RUN   warm start: initialise the encoder's parameters from a finished run's model.safetensors
   evaluation protocol: full ranking by default; --set evalProtocol=sampled [--set evalNegatives=100] ranks each
-  held-out positive against fixed sampled negatives (the dataset's own lists when it has them, e.g. NCF)`;
+  held-out positive against fixed sampled negatives (the dataset's own lists when it has them, e.g. NCF)
+
+${datasetFlagsHelp()}`;
 }
 
 /** configFlagsHelp() as it is for the built-in registries. */
@@ -139,14 +286,14 @@ export function flagOverrides(values: Record<string, unknown>): Record<string, u
   return o;
 }
 
-/** preset ← config file ← flags ← --set, validated. */
+/** preset ← config file ← flags ← --set, validated; then the dataset flags (--format, --data-dir, --split). */
 export function configFromFlags(values: Record<string, unknown>): RunConfig {
   const file = values.config ? readConfigFile(String(values.config)) : undefined;
   const over = flagOverrides(values);
   try {
     const c = resolveConfig(values.preset as string | undefined, file, over);
-    c.dataset = normaliseDatasetSpec(c.dataset);
-    return c;
+    c.dataset = normaliseDatasetSpec(applyDatasetFlags(c.dataset, values));
+    return validateConfig(c);
   } catch (e) {
     if (e instanceof ConfigError && values.config) {
       throw new ConfigError(e.problems, String(values.config));

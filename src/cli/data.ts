@@ -4,12 +4,12 @@ import { existsSync } from 'node:fs';
 import { DataError } from '../data/errors.js';
 import { ChecksumError, DOWNLOADS, download } from '../data/download.js';
 import { loadDataset, type DatasetSpec } from '../data/load.js';
-import { defaultDataDir, FORMATS, guessFormat, NAMED_DATASETS, type Format } from '../data/registry.js';
+import { defaultDataDir, FORMATS, NAMED_DATASETS, type Format } from '../data/registry.js';
 import { describeSplit, parseSplit } from '../data/split.js';
 import { datasetStats, formatStats } from '../data/stats.js';
 import { writeSplit } from '../data/write.js';
 import { REGION_KINDS, RegionIndex, checkKhop } from '../data/regions.js';
-import { type Flags, UsageError, commandFlags } from './common.js';
+import { DATASET_FLAGS, type Flags, UsageError, commandFlags, datasetFlagSpec } from './common.js';
 
 const SOURCE_HELP = `SOURCE is a dataset name (${Object.keys(NAMED_DATASETS).join(', ')}) or a path to a file/folder.
 
@@ -98,9 +98,7 @@ function theSource(f: Flags, sub: string, what = 'SOURCE'): string {
 }
 
 const SOURCE_OPTS = {
-  format: { type: 'string' },
-  'data-dir': { type: 'string' },
-  split: { type: 'string' },
+  ...DATASET_FLAGS,
   seed: { type: 'string' },
   threshold: { type: 'string' },
   'no-exposure': { type: 'boolean' },
@@ -116,22 +114,8 @@ function num(name: string, v: string): number {
 }
 
 function specFrom(source: string, v: Record<string, unknown>, defaultSplit: string | undefined): DatasetSpec {
-  const spec: DatasetSpec = {};
-  if (v.format !== undefined) {
-    if (!FORMATS.includes(v.format as Format)) throw new UsageError(`--format: unknown format '${v.format}' (${FORMATS.join(', ')})`);
-    spec.format = v.format as Format;
-  }
-  if (source in NAMED_DATASETS && !spec.format) spec.name = source;
-  else {
-    spec.path = source;
-    if (!spec.format) {
-      const g = guessFormat(source);
-      if (!g) throw new UsageError(existsSync(source) ? `cannot tell the format of '${source}': pass --format` : `'${source}' is neither a dataset name (${Object.keys(NAMED_DATASETS).join(', ')}) nor an existing path`);
-      spec.format = g;
-    }
-    spec.name = source.replace(/\/+$/, '').split('/').pop();
-  }
-  if (v['data-dir']) spec.dataDir = v['data-dir'] as string;
+  // SOURCE, --format and --data-dir as on every command (cli/common.ts); --split below, with this command's default.
+  const spec = datasetFlagSpec(source, v, false);
   if (v.seed !== undefined) spec.seed = num('seed', v.seed as string);
   if (v.threshold !== undefined) spec.ratingThreshold = num('threshold', v.threshold as string);
   if (v['no-exposure']) spec.exposureFromRatings = false;

@@ -3,7 +3,7 @@
 import { toJson } from '../experiments/runStore.js';
 import { evaluatorFor, protocolOf } from '../evaluation/protocol.js';
 import { fmt, table } from '../report/markdown.js';
-import { UsageError, commandFlags, openRun, writeOut } from './common.js';
+import { DATASET_FLAGS, UsageError, commandFlags, openRun, relocationFromFlags, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg eval RUN_DIR [options]
 
@@ -16,9 +16,15 @@ masked, or sampled ranking (each positive against the same fixed negatives the r
   --negatives N         negatives per positive for --protocol sampled (default: the run's, else 100)
   --no-mask-valid       when testing, do not mask validation items
   --json                print metrics as JSON
-  -h, --help`;
+  -h, --help
+
+the run's data, when it moved since training (its split rule and filters stay the run's; the fingerprint is checked):
+  -d, --dataset S       where the dataset is now: a name or a path
+      --format F        the format of that path (default: guessed from its files)
+      --data-dir DIR    where named datasets live now`;
 
 const OPTIONS = {
+  ...DATASET_FLAGS,
   split: { type: 'string' },
   ks: { type: 'string' },
   protocol: { type: 'string' },
@@ -32,8 +38,9 @@ export async function run(argv: string[]): Promise<number> {
   const f = commandFlags('eval', USAGE, argv, OPTIONS, ({ values, positionals }) => {
     if (positionals.length !== 1) throw new UsageError('expected one RUN_DIR');
     if (values.split !== undefined && values.split !== 'test' && values.split !== 'valid') {
-      throw new UsageError(`--split: expected test or valid, got '${String(values.split)}'`);
+      throw new UsageError(`--split: expected test or valid, got '${String(values.split)}' (the split to evaluate; the run's split rule is its own)`);
     }
+    relocationFromFlags(values);
     if (values.protocol !== undefined && values.protocol !== 'full' && values.protocol !== 'sampled') {
       throw new UsageError(`--protocol: expected full or sampled, got '${String(values.protocol)}'`);
     }
@@ -43,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (typeof f === 'number') return f;
   const { values, positionals } = f;
-  const { run: stored, dataset, emb } = await openRun(positionals[0]);
+  const { run: stored, dataset, emb } = await openRun(positionals[0], { relocate: relocationFromFlags(values) });
   const split = (values.split as 'test' | 'valid' | undefined) ?? 'test';
   if (split === 'valid' && !dataset.valid) throw new Error(`dataset '${dataset.name}' has no validation split`);
   const ks = values.ks ? String(values.ks).split(',').map((x) => {

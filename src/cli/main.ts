@@ -7,12 +7,13 @@ const commands: Record<string, string> = {
   data: 'Dataset tools: stats, split, download',
   sweep: 'Grid over config keys × seeds',
   compare: 'Compare runs in a paper-style table',
+  version: 'Print the hardneg and Node versions (also --version)',
 };
 
 function usage(): string {
   const lines = ['usage: hardneg <command> [options]', '', 'commands:'];
   for (const [k, v] of Object.entries(commands)) lines.push(`  ${k.padEnd(10)} ${v}`);
-  lines.push('', 'Run `hardneg <command> --help` for the options of one command.');
+  lines.push('', 'Run `hardneg <command> --help` for the options of one command; `hardneg --version` prints the version.');
   return lines.join('\n');
 }
 
@@ -20,6 +21,15 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(usage());
+    return 0;
+  }
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    if (rest.length) {
+      console.error(`hardneg ${cmd}: takes no arguments, got ${rest.join(' ')}`);
+      return 2;
+    }
+    const { versionText } = await import('./common.js');
+    console.log(versionText());
     return 0;
   }
   if (!(cmd in commands)) {
@@ -34,7 +44,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const e = err as Error;
-    console.error(`hardneg: ${e?.message ?? String(err)}`);
+    // A usage error names the command it is about (the message names the flag).
+    const where = e?.name === 'UsageError' && process.argv[2] ? `hardneg ${process.argv[2]}` : 'hardneg';
+    console.error(`${where}: ${e?.message ?? String(err)}`);
     if (process.env.HARDNEG_DEBUG) console.error(e?.stack);
     // Bad input (config or flags) and a refused run folder (held by another writer, or holding a run) exit 2,
     // like a usage error; failures while running exit 1.

@@ -9,7 +9,7 @@ import { IDS_FILE } from '../io/runFiles.js';
 import { checkFinished } from '../experiments/runStore.js';
 import { formatItemLists } from '../serving/recommend.js';
 import { Model } from '../serving/model.js';
-import { UsageError, commandFlags, openRun } from './common.js';
+import { UsageError, commandFlags, openRun, relocationFromFlags } from './common.js';
 
 const USAGE = `usage: hardneg recommend RUN_DIR [options]
 
@@ -22,9 +22,15 @@ Top-K recommendations from a saved run. Items in the user's training (and valida
   --format csv|json     output format (default csv: user,rank,item,score)
   -o, --out FILE        write to FILE instead of stdout
   --include-seen        do not exclude training/validation items
-  -h, --help`;
+  -h, --help
+
+the run's data (needed only for runs written before run folders kept their ids, i.e. without ids.json):
+  -d, --dataset S       where the dataset is now: a name or a path (the fingerprint is checked)
+      --data-dir DIR    where named datasets live now`;
 
 const OPTIONS = {
+  dataset: { type: 'string', short: 'd' },
+  'data-dir': { type: 'string' },
   users: { type: 'string' },
   'users-file': { type: 'string' },
   'internal-ids': { type: 'boolean' },
@@ -62,7 +68,7 @@ function resolveUsers(values: Record<string, unknown>, model: Model, datasetName
 }
 
 /** The run's model: from its own files, or (a run from before ids.json) from its reloaded dataset. */
-async function loadModel(dir: string): Promise<{ model: Model; datasetName: string }> {
+async function loadModel(dir: string, relocate?: ReturnType<typeof relocationFromFlags>): Promise<{ model: Model; datasetName: string }> {
   checkFinished(dir); // a folder being written, unfinished or foreign: the same refusals as openRun's
   if (existsSync(join(dir, IDS_FILE))) {
     const model = Model.load(dir);
@@ -74,7 +80,7 @@ async function loadModel(dir: string): Promise<{ model: Model; datasetName: stri
     }
     return { model, datasetName };
   }
-  const { dataset, emb } = await openRun(dir);
+  const { dataset, emb } = await openRun(dir, { relocate });
   return { model: Model.fromEmbeddings(emb, dataset), datasetName: dataset.name };
 }
 
@@ -93,7 +99,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`hardneg recommend: ${(e as Error).message}\n`);
     return 2;
   }
-  const { model, datasetName } = await loadModel(positionals[0]);
+  // -d / --data-dir matter only for a run without its own id maps; a run with them never reads the data files.
+  const { model, datasetName } = await loadModel(positionals[0], relocationFromFlags({ dataset: values.dataset, 'data-dir': values['data-dir'] }));
   const users = resolveUsers(values, model, datasetName);
   const text = formatItemLists(model.recommend(users, { k, exclude: values['include-seen'] ? 'none' : 'train' }), format);
   if (values.out) writeFileSync(String(values.out), text);

@@ -3,7 +3,10 @@
 import { toJson } from '../experiments/runStore.js';
 import { parseGridArg } from '../experiments/sweep.js';
 import { runSweep, sweepTable } from '../experiments/sweepRunner.js';
-import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, commandFlags, flagOverrides, readConfigFile, writeOut } from './common.js';
+import { resolveConfig } from '../experiments/presets.js';
+import {
+  CONFIG_FLAGS, CONFIG_FLAGS_HELP, UsageError, applyDatasetFlags, commandFlags, flagOverrides, presetGiven, presetNotice, readConfigFile, writeOut,
+} from './common.js';
 
 export { sweepTable };
 
@@ -19,6 +22,7 @@ mean ± std over seeds per cell; the best cell (by the selection metric on the s
   -o, --out DIR         sweep folder (default runs/sweep-<timestamp>)
       --force           replace every run the sweep folder already holds (without it a rerun keeps finished runs of
                         the same config, resumes killed ones from their checkpoints, and refuses anything else)
+  --dry-run             resolve and check every run (config, folder, dataset), print the plan, train nothing
   --json                print the summary as JSON
   -q, --quiet           no per-run lines on stderr
   -h, --help
@@ -33,6 +37,7 @@ const OPTIONS = {
   out: { type: 'string', short: 'o' },
   force: { type: 'boolean' },
   json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -52,11 +57,23 @@ export async function run(argv: string[]): Promise<number> {
   const parallel = values.parallel === undefined ? 1 : Number(values.parallel);
   if (parallel !== 1 && parallel !== 2) throw new UsageError(`--parallel: expected 1 or 2, got '${String(values.parallel)}'`);
   const quiet = Boolean(values.quiet);
+  if (!quiet) {
+    // Before anything runs: the preset, its dataset and expected run time (per run), and how many runs.
+    const first = resolveConfig(values.preset as string | undefined, file, over);
+    first.dataset = applyDatasetFlags(first.dataset, values);
+    process.stderr.write(`${presetNotice(first, presetGiven(values))}\n(per run; the sweep runs each cell × seed)\n`);
+  }
   const { outDir, base: b, summaries, records, doc } = await runSweep({
     preset: values.preset as string | undefined, file, overrides: over, grid, seeds: values.seeds === undefined ? undefined : seeds,
     parallel, outDir: values.out as string | undefined, force: Boolean(values.force),
+    refineDataset: (ds) => applyDatasetFlags(ds, values), dryRun: Boolean(values['dry-run']),
     log: (s) => { if (!quiet) process.stderr.write(s + '\n'); },
   });
+  if (values['dry-run']) {
+    const plan = doc.plan as Array<{ cell: string; seed: number; runDir: string; mode: string }>;
+    writeOut(values.json ? toJson(doc) : plan.map((p) => `${p.runDir}  ${p.cell} seed ${p.seed}${p.mode === 'new' ? '' : ` (${p.mode})`}`).join('\n'));
+    return 0;
+  }
   writeOut(values.json ? toJson(doc) : `${sweepTable(summaries, b)}\n\n* best cell by ${b.metric} on ${b.selectOn}; runs in ${outDir}`);
   return records.some((r) => r.error) ? 1 : 0;
 }

@@ -14,7 +14,9 @@ import { type RunResult } from '../training/types.js';
 import { checkMethodOptions } from '../experiments/assemble.js';
 import { train } from '../experiments/run.js';
 import { listMethods } from './methods.js';
-import { CONFIG_FLAGS, configFlagsHelp, UsageError, commandFlags, configFromFlags, datasetFromConfig, readConfigFile, writeOut } from './common.js';
+import {
+  CONFIG_FLAGS, configFlagsHelp, UsageError, commandFlags, configFromFlags, datasetFromConfig, presetGiven, presetNotice, readConfigFile, writeOut,
+} from './common.js';
 
 const usage = (): string => `usage: hardneg train [options]
 
@@ -33,6 +35,7 @@ output:
       --json            print the summary as JSON on stdout
   -q, --quiet           no progress on stderr
       --print-config    print the resolved config as JSON and exit
+      --dry-run         resolve the config, check the run folder and load the dataset, then exit without training
       --list-presets    list presets and exit
       --list-methods    list every registered encoder, sampler, loss and preset with its options, and exit
       --threads N       kernel threads (default: every core, or $HARDNEG_THREADS)
@@ -48,6 +51,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   'print-config': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   'list-presets': { type: 'boolean' },
   'list-methods': { type: 'boolean' },
   threads: { type: 'string' },
@@ -118,11 +122,18 @@ export async function run(argv: string[]): Promise<number> {
   if (outDir !== undefined) checkRunFolder(outDir, { resume: resumeDir !== undefined, force: Boolean(values.force) });
   const quiet = Boolean(values.quiet);
   const progress = quiet ? silentProgress() : streamProgress(process.stderr, config.epochs);
+  // Before anything loads: which preset this is, its dataset and how long it is expected to take.
+  if (!quiet && resumeDir === undefined) progress.message(presetNotice(config, presetGiven(values)));
   const tl = performance.now();
   const dataset = await datasetFromConfig(config.dataset);
   if (!quiet) {
     progress.message(`dataset ${dataset.name}: ${dataset.numUsers} users, ${dataset.numItems} items, ` +
       `${dataset.train.indices.length} train interactions (loaded in ${((performance.now() - tl) / 1000).toFixed(2)} s)`);
+  }
+  if (values['dry-run']) {
+    writeOut(`dry run: ${dataset.name} (${dataset.numUsers} users, ${dataset.numItems} items) with ${config.encoder.name} + ` +
+      `${config.sampler.name}, ${config.epochs} epochs${outDir !== undefined ? ` into ${outDir}` : ''}; nothing trained`);
+    return 0;
   }
   const runDir = resumeDir ?? (values['no-save'] ? undefined
     : (values.out as string | undefined) ?? defaultRunDir(config, (values['runs-dir'] as string | undefined) ?? 'runs'));

@@ -208,7 +208,8 @@ export async function download(name: string, opts: DownloadOptions): Promise<Dow
       }
     } else writeAtomic(join(out, f.name), data);
   }
-  writeFileSync(sumsFile, JSON.stringify(recorded, null, 2) + '\n');
+  // Only when something was fetched: a dataset already present may sit in a read-only folder.
+  if (result.files.length) writeFileSync(sumsFile, JSON.stringify(recorded, null, 2) + '\n');
   return result;
 }
 

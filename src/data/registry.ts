@@ -95,3 +95,22 @@ export function guessFormat(path: string): Format | null {
   }
   return null;
 }
+
+/**
+ * Where the data of `path` is and its format: the path itself when its files tell the format, else the one
+ * sub-folder that does (a dataset folder as unpacked beside its archive, e.g. gowalla/ holding light_gcn_gowalla/
+ * and light_gcn_gowalla.zip). Null when neither the path nor exactly one sub-folder is recognised.
+ */
+export function locateSource(path: string): { path: string; format: Format } | null {
+  const own = guessFormat(path);
+  if (own) return { path, format: own };
+  if (!existsSync(path) || !statSync(path).isDirectory()) return null;
+  const found: Array<{ path: string; format: Format }> = [];
+  for (const f of readdirSync(path).sort()) {
+    const sub = join(path, f);
+    if (!statSync(sub).isDirectory()) continue;
+    const g = guessFormat(sub);
+    if (g) found.push({ path: sub, format: g });
+  }
+  return found.length === 1 ? found[0] : null;
+}

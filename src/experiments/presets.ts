@@ -32,8 +32,9 @@ export type PresetConfig = { [K in keyof RunConfig]?: NonNullable<RunConfig[K]> 
   & Record<string, unknown>;
 
 /** Each preset states only what differs from BASE (`hardneg train --print-config -p NAME` shows it resolved). */
-export const PRESETS: Record<string, { description: string; config: PresetConfig }> = {
+export const PRESETS: Record<string, { description: string; config: PresetConfig; expected?: string }> = {
   quickstart: {
+    expected: 'a few seconds (measured: 0.6 s of training and evaluation, 1.3 s wall with start-up, on a 2-core machine at load ≈ 1)',
     description: 'The built-in synthetic example: 20-dim MF + BPR with uniform negatives, a few seconds',
     config: {
       encoder: { dim: 20, init: 'normal' },
@@ -46,6 +47,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'lightgcn-pytorch': {
+    expected: '≈ 9 h on Gowalla (measured: one epoch of 396 steps in 31 s and an evaluation in 2.9 s on a 2-core machine at load ≈ 2, extrapolated to 1000 epochs and 100 evaluations); with -d lastfm a few minutes',
     description:
       'Official LightGCN-PyTorch protocol: normal(0.1) init, lr 1e-3, L2 1e-4, batch 2048 by users, one uniform ' +
       'negative, no validation (selects on test, with a warning), test every 10 epochs, 1000 epochs',
@@ -60,6 +62,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'mf-bpr-gowalla': {
+    expected: '≈ 20 min (measured: 5 epochs in 12.1 s and 2 evaluations in 6.1 s on a 2-core machine at load ≈ 1, extrapolated to 400 epochs and 80 evaluations); early stopping often ends it sooner; loaded machines take many times longer (34 s per epoch at load ≈ 15)',
     description: 'MF (dim 64) + BPR with uniform negatives on Gowalla, Adam lr 1e-3, L2 1e-4, batch 2048',
     config: {
       dataset: 'gowalla',
@@ -69,6 +72,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'dins-lightgcn': {
+    expected: '≈ 12 h on Gowalla (measured: one epoch in 41 s and an evaluation in 4.9 s on a 2-core machine at load ≈ 2, extrapolated to 1000 epochs and 200 evaluations)',
     description: 'DINS on LightGCN (released defaults): dim 64, 3 layers, layers 1..L, lr 1e-3, L2 1e-4, batch 2048, m (M) 32, β 2',
     config: {
       dataset: 'gowalla',
@@ -80,6 +84,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'dins-ngcf': {
+    expected: '≈ 7 days on Gowalla (measured: 20 steps in 16 s, about 0.8 s a step, and an evaluation in 18 s on a 2-core machine at load ≈ 2, extrapolated to 1000 epochs of 792 steps and 200 evaluations)',
     description: 'DINS on NGCF (released defaults): dim 64, 3 layers 0..L concatenated, lr 1e-4, L2 1e-4, batch 1024, ' +
       'm (M) 64, β 7, the released code\'s per-layer query (variant code)',
     config: {
@@ -94,6 +99,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'pdns-mf': {
+    expected: '≈ 40 min on Gowalla (measured: 5 epochs in 21.8 s and 2 evaluations in 5.4 s on a 2-core machine at load ≈ 1, extrapolated to 500 epochs and 100 evaluations)',
     description: 'PDNS on MF (Table 6, Gowalla): dim 64, m (H) 64, soft BPR β 0.2, lr 1e-3, λ 1e-2, batch 2048; Recall@50',
     config: {
       dataset: 'gowalla',
@@ -106,6 +112,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'gdns-gmf': {
+    expected: '≈ 3 min (measured: 20 epochs in 10.4 s with 4 evaluations in 0.3 s on a 2-core machine at load ≈ 2, extrapolated to 300 epochs)',
     description: 'GDNS on GMF (gdns.md): dim 32, AdaGrad lr 0.09, groups of N 32 positives, group hinge γ 1; ' +
       'ML-100K ratings ≥ 4, 4-core, leave-one-out (latest item test, second latest validation, as the paper); ' +
       'each held-out item ranked against 100 sampled negatives, NDCG@3. ' +
@@ -130,6 +137,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'cdns-mf': {
+    expected: '≈ 4 min at most (measured: 20 epochs in 7.2 s and 4 evaluations in 2.2 s on a 2-core machine at load ≈ 2, extrapolated to 500 epochs); early stopping usually ends it sooner',
     description: 'Contrastive DNS on BPR-MF with user/item/global biases (dns-contrastive.md): dim 64, Adam lr 1e-3, ' +
       'L2 1e-4, batch 1000, ≤ 500 epochs, lists of k 100 refreshed every n 5 epochs, eq. 5 loss (τ 0.2); ML-100K ' +
       '8:1:1, each test positive against 100 sampled negatives, NDCG/Recall/MAP@10; stop after 50 epochs ' +
@@ -218,11 +226,16 @@ export const DEFAULT_PRESET = 'quickstart';
 /** A preset as the registry holds it. */
 export interface PresetEntry extends RegistryEntry {
   readonly config: PresetConfig;
+  /**
+   * Expected run time of the preset as defined (all epochs, no early stop) on a 2-core machine, labelled measured or
+   * estimated and from what; `hardneg train` prints it before the run starts.
+   */
+  readonly expected?: string;
 }
 
 /** Every preset; `presets.register({ name, describe, config })` adds one. */
 export const presets = new Registry<PresetEntry>('preset');
-for (const [name, p] of Object.entries(PRESETS)) presets.register({ name, describe: p.description, config: p.config });
+for (const [name, p] of Object.entries(PRESETS)) presets.register({ name, describe: p.description, config: p.config, expected: p.expected });
 
 export function presetNames(): string[] {
   return presets.names();

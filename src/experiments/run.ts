@@ -32,11 +32,13 @@ import {
   makeOptimizer, samplerOptions,
 } from './assemble.js';
 import { ConfigError, type RunConfig, canonicalJson } from './config.js';
+import type { TrainConfig } from './configTypes.js';
 import { resolveConfig } from './presets.js';
 import { RunWriter } from './runStore.js';
 import { withRunFolder } from './runFolder.js';
 import { checkDatasetShape } from '../data/check.js';
 import { warmStart } from './warmStart.js';
+import { runVersions } from '../io/version.js';
 
 export interface TrainOptions {
   /** Write the run folder here (config.json, dataset.json, metrics.jsonl, summary.*, model.safetensors). */
@@ -84,13 +86,26 @@ function plantedAnalysis(dataset: Dataset, sampler: Sampler, warn: (m: string) =
 
 /**
  * Trains one run: the result holds the best-epoch metrics and weights. `config` may be partial (e.g.
- * `{ encoder: { name: 'mf', dim: 64 }, sampler: { name: 'dns' } }`): it is completed from its `preset` (default
- * quickstart) and validated, exactly as the CLI does.
+ * `{ encoder: { name: 'mf', dim: 64 }, sampler: { name: 'dns', m: 64 } }`): it is completed from its `preset`
+ * (default quickstart) and validated, exactly as the CLI does. Its type ({@link TrainConfig}) is generated from the
+ * registries' option schemas, so an unknown option, a wrong value type or an unknown preset fails the build; the
+ * same checks run again at run time (for JavaScript callers and configs read from files).
+ *
+ * @param config a partial config, typed; what it leaves out comes from its preset.
+ * @param dataset the data, e.g. `loadDataset({ name: 'ml-100k' })`.
+ * @param opts run folder, progress, resume, interruption and hooks.
+ * @returns metrics at the best epoch on the selection split (`best`) and on test (`test`), and the weights.
  */
-export async function train(partial: RunConfig | Record<string, unknown>, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
+export async function train(config: TrainConfig, dataset: Dataset, opts?: TrainOptions): Promise<RunResult>;
+/**
+ * Trains one run from a complete config: what `resolveConfig(...)` returns or a run's config.json holds (a config
+ * read at run time). Its method blocks are open records, checked at run time only.
+ */
+export async function train(config: RunConfig, dataset: Dataset, opts?: TrainOptions): Promise<RunResult>;
+export async function train(partial: TrainConfig | RunConfig, dataset: Dataset, opts: TrainOptions = {}): Promise<RunResult> {
   // Inputs are checked before the run folder is touched; the folder is owned (locked) while this call writes it,
   // and an existing run in it is refused unless resuming or force (experiments/runFolder.ts).
-  const config = resolveConfig(undefined, partial as Record<string, unknown>);
+  const config = resolveConfig(undefined, partial as unknown as Record<string, unknown>);
   checkMethodOptions(config);
   checkDatasetShape(dataset, 'train');
   return withRunFolder(opts.runDir, { resume: opts.resume, force: opts.force }, () => trainRun(config, dataset, opts));
@@ -122,6 +137,7 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
   };
   const seed = config.seed;
   const backend: BackendRecord = backendInfo();
+  const versions = runVersions();
   const ck = resumed?.kernels;
   if (ck && (ck.backend !== backend.name || (ck.build ?? null) !== (backend.kernels ?? null))) {
     // The two kernel builds (and the JS backend) differ in the last bits: going on under another would silently
@@ -198,7 +214,7 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
     ? randomRecall(dataset, config.ks, config.maskValidWhenTesting) : sampledRandomRecall(protocol.negatives, config.ks);
 
   if (writer) {
-    writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec, run: { backend } });
+    writer.writeConfig({ ...config, loss: config.loss ?? null, resolvedLoss: lossSpec, run: { backend, versions } });
     writer.writeDataset({ ...stats, spec: opts.datasetSpec ?? config.dataset, carvedValid, validFraction: carve?.validFraction ?? null, validMode: carve?.validMode ?? null, validStream: carve?.validStream ?? null, report: dataset.report });
   }
   emit({ type: 'start', stepsPerEpoch: batcher.stepsPerEpoch, pairsPerEpoch: batcher.pairsPerEpoch, selectSplit: selectOn, carvedValid });
@@ -215,6 +231,7 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
     },
   );
   if (initFrom) result.initFrom = initFrom;
+  result.versions = versions;
   if (w) w.writeResult(result, dataset);
   // Finished and written: the checkpoint has done its job (removed only now, so a kill while writing the results
   // still leaves it). An interrupted run keeps it, so it can go on from there.

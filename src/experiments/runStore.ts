@@ -1,8 +1,9 @@
 // The run store: one folder per run.
-//   config.json        resolved config (+ the loss actually used, and `run`: the kernel backend)
+//   config.json        resolved config (+ the loss actually used, and `run`: the kernel backend and the hardneg and
+//                      Node versions)
 //   dataset.json       dataset name, fingerprint, sizes, the spec that loads it, loader report
 //   metrics.jsonl      one JSON object per epoch ({type:'epoch', loss, diagnostics…}) and per evaluation
-//   summary.json       best epoch, selection/test metrics at it, kernel backend, timings, warnings
+//   summary.json       best epoch, selection/test metrics at it, kernel backend, versions, timings, warnings
 //   summary.md         the same for people
 //   model.safetensors  encoder parameters (`param.<name>`) and final pooled embeddings at the best epoch
 //                      (`embeddings.users`, `embeddings.items`, `embeddings.item_bias`), metadata: config, fingerprint
@@ -124,7 +125,7 @@ export class RunWriter {
 
 /** The RunResult fields a summary keeps as they are, in summary.json order (after runDir, dataset and the names). */
 const SUMMARY_FIELDS = [
-  'backend', 'selectOn', 'carvedValid', 'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test',
+  'backend', 'versions', 'selectOn', 'carvedValid', 'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test',
   'randomRecall', 'warnings', 'seconds', 'resumedFrom', 'initFrom',
 ] as const;
 

@@ -10,7 +10,7 @@ import type { Dataset } from '../data/types.js';
 import { table } from '../report/markdown.js';
 import { silentProgress } from '../training/progress.js';
 import { checkMethodOptions } from './assemble.js';
-import { ConfigError, canonicalJson, type RunConfig } from './config.js';
+import { ConfigError, canonicalJson, validateConfig, type RunConfig } from './config.js';
 import { datasetFromConfig, normaliseDatasetSpec } from './openRun.js';
 import { resolveConfig } from './presets.js';
 import { train } from './run.js';
@@ -115,6 +115,16 @@ export interface SweepRequest {
   /** Replace runs the sweep folder already holds (refused without it). */
   force?: boolean;
   log?: (line: string) => void;
+  /**
+   * Refines each resolved config's dataset before it is checked (the CLI's --format / --data-dir / --split); a
+   * dataset given as a path is normalised after it.
+   */
+  refineDataset?: (dataset: RunConfig['dataset']) => RunConfig['dataset'];
+  /**
+   * A dry run: resolve and check every run's config and folder and load each dataset once, then return the plan
+   * (`doc.plan`) without training or writing anything.
+   */
+  dryRun?: boolean;
   /** The CLI entry the child processes run (default: this package's dist/src/cli/main.js). */
   mainJs?: string;
 }
@@ -132,7 +142,12 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   const { preset, file, overrides: over } = req;
   const grid = req.grid;
   const cells = expandGrid(grid);
-  const base = resolveConfig(preset, file, over);
+  const refine = (c: RunConfig): RunConfig => {
+    if (!req.refineDataset) return c;
+    c.dataset = req.refineDataset(c.dataset);
+    return validateConfig(c);
+  };
+  const base = refine(resolveConfig(preset, file, over));
   const seeds = req.seeds ?? [base.seed];
   const parallel = req.parallel ?? 1;
   if (parallel !== 1 && parallel !== 2) throw new ConfigError([`parallel: expected 1 or 2, got ${String(parallel)}`]);
@@ -145,7 +160,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     for (const seed of seeds) {
       let config: RunConfig;
       try {
-        config = resolveConfig(preset, file, over, cellOverrides(cell, seed));
+        config = refine(resolveConfig(preset, file, over, cellOverrides(cell, seed)));
         config.dataset = normaliseDatasetSpec(config.dataset);
         checkMethodOptions(config);
       } catch (e) {
@@ -164,6 +179,19 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   const kept = modes.filter((m) => m === 'kept').length;
   const resumed = modes.filter((m) => m === 'resume').length;
   if (kept || resumed) log(`sweep: ${kept} finished run(s) kept, ${resumed} resumed from their checkpoints`);
+  if (req.dryRun) {
+    const loaded = new Set<string>();
+    for (const j of jobs) {
+      const key = JSON.stringify(j.config.dataset);
+      if (loaded.has(key)) continue;
+      const ds = await datasetFromConfig(j.config.dataset);
+      log(`sweep (dry run): dataset ${ds.name}: ${ds.numUsers} users, ${ds.numItems} items, ${ds.train.indices.length} train interactions`);
+      loaded.add(key);
+    }
+    const plan = jobs.map((j, i) => ({ cell: j.cell.label, seed: j.seed, runDir: j.dir, mode: modes[i] }));
+    log(`sweep (dry run): ${cells.length} cell(s) × ${seeds.length} seed(s) = ${jobs.length} runs → ${outDir}; nothing trained`);
+    return { outDir, base, summaries: [], records: [], doc: { outDir, dryRun: true, metric: base.metric, seeds, grid, plan } };
+  }
   mkdirSync(outDir, { recursive: true });
   log(`sweep: ${cells.length} cell(s) × ${seeds.length} seed(s) = ${jobs.length} runs, ${parallel} at a time → ${outDir}`);
   const records: SweepRunRecord[] = new Array(jobs.length);

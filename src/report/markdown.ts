@@ -30,6 +30,7 @@ export function summaryMarkdown(r: RunResult): string {
   const b = r.backend;
   lines.push(`- kernels: ${b.name} backend${b.kernels ? ` (${b.kernels} kernels)` : ''}, ${b.threads} thread${b.threads === 1 ? '' : 's'}` +
     `${b.fallbackReason !== null ? ` (fell back from ${b.requested}: ${b.fallbackReason})` : ''}`);
+  if (r.versions) lines.push(`- versions: hardneg ${r.versions.hardneg}, Node ${r.versions.node}`);
   lines.push(`- selection: ${c.metric} on ${r.selectOn}; best epoch ${r.bestEpoch} of ${r.epochsRun}` +
     `${r.stoppedEarly ? ' (stopped early)' : ''}; ${r.seconds.total.toFixed(1)} s (train ${r.seconds.train.toFixed(1)}, eval ${r.seconds.eval.toFixed(1)})`, '');
   const keys = Object.keys(r.test).filter((k) => !isBeyondAccuracyMetric(k));

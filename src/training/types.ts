@@ -68,9 +68,17 @@ export interface BackendRecord {
   kernels?: string | null;
 }
 
+/** The versions a run was made with (runs written before they were recorded have none). */
+export interface RunVersions {
+  hardneg: string;
+  node: string;
+}
+
 export interface RunResult {
   config: RunConfig;
   backend: BackendRecord;
+  /** hardneg's and Node's versions (set by `train()`; absent from a bare trainLoop result). */
+  versions?: RunVersions;
   dataset: { name: string; fingerprint: string; numUsers: number; numItems: number; train: number; valid: number; test: number };
   selectOn: Split;
   /** True when the validation split was carved from training (the dataset had none). */

@@ -19,6 +19,7 @@ import { backendInfo, setThreads } from '../../src/engine/kernels/index.js';
 import { heap } from '../../src/engine/memory.js';
 import { noGrad, tidy } from '../../src/engine/tensor.js';
 import { train } from '../../src/experiments/run.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
 
 const ds = (): Dataset => syntheticDataset({ users: 30, items: 40, interactionsPerUser: 8, seed: 4 });
 
@@ -230,7 +231,7 @@ test('options are checked', () => {
   assert.equal(createEncoder('pinsage', d, {}, Rng.stream(1, 'init')).dim, 256);
 });
 
-const cfg = {
+const cfg: TrainConfig = {
   encoder: { name: 'pinsage', dim: 8, fanouts: [4, 3] }, sampler: { name: 'dns', m: 8 }, epochs: 4, evalEvery: 2, patience: 0,
   ks: [10], batchSize: 128, optimizer: { name: 'adam', lr: 0.01 },
 };

@@ -7,6 +7,7 @@ import { setThreads } from '../../src/engine/kernels/index.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { train } from '../../src/experiments/run.js';
 import { denseNormAdj, finiteDiffCheck, GRAPH_4x5, ids, matF64, rowsOf, tinyDataset } from './fixtures.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
 
 const NU = 4, NI = 5, D = 3, L = 2;
 const ds = tinyDataset(NU, NI, GRAPH_4x5);
@@ -104,7 +105,7 @@ test('simgcl contrastive term: gradient-checked against central differences (fix
 
 test('simgcl trains bit-identically at 1 and 2 threads, logging its cl term', async () => {
   const data = syntheticDataset({ users: 50, items: 70, seed: 6 });
-  const cfg = { epochs: 2, evalEvery: 1, patience: 0, ks: [10], batchSize: 128, encoder: { name: 'simgcl', dim: 8, layers: 2 } };
+  const cfg: TrainConfig = { epochs: 2, evalEvery: 1, patience: 0, ks: [10], batchSize: 128, encoder: { name: 'simgcl', dim: 8, layers: 2 } };
   const runs = [];
   for (const t of [1, 2]) {
     setThreads(t);

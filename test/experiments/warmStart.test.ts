@@ -13,11 +13,12 @@ import { createEncoder } from '../../src/encoders/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { ConfigError } from '../../src/experiments/config.js';
 import { train } from '../../src/experiments/run.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
 import { readRunParams } from '../../src/io/runFiles.js';
 import { warmStart } from '../../src/experiments/warmStart.js';
 
 const ds = syntheticDataset({ users: 40, items: 60, interactionsPerUser: 8, seed: 3 });
-const base = { encoder: { name: 'mf', dim: 8, layers: 0 }, sampler: { name: 'uniform' }, epochs: 2, evalEvery: 1, batchSize: 64, seed: 1 };
+const base: TrainConfig = { encoder: { name: 'mf', dim: 8, layers: 0 }, sampler: { name: 'uniform' }, epochs: 2, evalEvery: 1, batchSize: 64, seed: 1 };
 
 test('initFrom loads the source run\'s parameters into the encoder and the run records it', async () => {
   const root = mkdtempSync(join(tmpdir(), 'hardneg-warm-'));
@@ -86,7 +87,7 @@ test('initFrom refuses mismatches, naming the tensor and the file', async () => 
     // A folder that is not a run, and a config value that is not a path.
     await assert.rejects(train({ ...base, initFrom: join(root, 'nope') }, ds), /initFrom: .*nope' is not a run folder/);
     await assert.rejects(train({ ...base, initFrom: root }, ds), /model\.safetensors does not exist/);
-    await assert.rejects(train({ ...base, initFrom: 3 }, ds), /initFrom: expected a non-empty string or null/);
+    await assert.rejects(train({ ...base, initFrom: 3 } as unknown as TrainConfig, ds), /initFrom: expected a non-empty string or null/);
     // The CLI: a usage error (exit 2) with the same message.
     const main = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
     const cli = spawnSync(process.execPath, [main, 'train', '--dataset', 'synthetic', '--dim', '16', '--epochs', '1', '--init-from', src],

@@ -12,6 +12,7 @@ import { syntheticDataset } from '../../src/data/index.js';
 import { train } from '../../src/experiments/run.js';
 import { generateCases, type FuzzCase } from './cases.js';
 import { classifyCli, materialize, substArgs, type Bases, type CaseResult } from './harness.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -39,7 +40,7 @@ const DATASET = { name: 'synthetic', synthetic: { users: 60, items: 80 } };
 /** A finished run and an interrupted one (with its checkpoint), trained once for every run/resume case. */
 async function makeBases(work: string): Promise<Bases> {
   const ds = syntheticDataset({ users: 60, items: 80 });
-  const cfg = { dataset: DATASET, epochs: 2, encoder: { name: 'mf', dim: 8 } };
+  const cfg: TrainConfig = { dataset: DATASET, epochs: 2, encoder: { name: 'mf', dim: 8 } };
   const run = join(work, 'base-run');
   await train(cfg, ds, { runDir: run, datasetSpec: DATASET });
   const resume = join(work, 'base-resume');

@@ -16,6 +16,7 @@ import { samplers, createSampler } from '../../src/samplers/index.js';
 import { configFlagsHelp } from '../../src/cli/common.js';
 import { listMethods } from '../../src/cli/methods.js';
 import * as lib from '../../src/index.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
 
 const ds = syntheticDataset({ users: 50, items: 70, interactionsPerUser: 8, exposure: 2, seed: 5 });
 
@@ -37,7 +38,7 @@ test('every registered sampler trains one epoch on every compatible registered e
         encoder: { name: e, dim: 8, layers: encoders.get(e).graph ? 2 : 0 },
         sampler: { name: s, ...(s === 'gdns' ? { m: 16 } : {}) },
         epochs: 1, evalEvery: 1, batchSize: groups ? 16 : 128, ...(groups ? { batching: 'groups', groupSize: 4 } : {}),
-      }, ds);
+      } as TrainConfig, ds); // names read from the registries: checked at run time
       assert.equal(r.epochsRun, 1, `${s}×${e}`);
       assert.ok(Number.isFinite(r.epochs[0].loss), `${s}×${e}: loss ${r.epochs[0].loss}`);
       assert.ok(Object.values(r.test).every(Number.isFinite), `${s}×${e}: ${JSON.stringify(r.test)}`);

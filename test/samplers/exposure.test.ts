@@ -9,6 +9,7 @@ import type { Dataset, TrainView } from '../../src/data/types.js';
 import { createSampler, ExposurePool } from '../../src/samplers/index.js';
 import type { Negatives, SampleContext, Sampler } from '../../src/samplers/types.js';
 import { train } from '../../src/experiments/run.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
 import { syntheticDataset } from '../../src/data/synthetic.js';
 import { csrFromLists, makeDataset } from './fake.js';
 
@@ -123,9 +124,9 @@ test('mixedns per-user fallbacks: no exposure → unobserved only; no unobserved
 test('expns and mixedns train on a dataset with exposure and are refused without it', async () => {
   const ds = syntheticDataset({ users: 40, items: 60, interactionsPerUser: 6, exposure: 3, seed: 2 });
   for (const name of ['expns', 'mixedns']) {
-    const r = await train({ encoder: { name: 'mf', dim: 8, layers: 0 }, sampler: { name }, epochs: 2, evalEvery: 2, batchSize: 64 }, ds);
+    const r = await train({ encoder: { name: 'mf', dim: 8, layers: 0 }, sampler: { name }, epochs: 2, evalEvery: 2, batchSize: 64 } as TrainConfig, ds);
     assert.ok(Number.isFinite(r.epochs[1].loss));
     const bare = syntheticDataset({ users: 40, items: 60, interactionsPerUser: 6, seed: 2 });
-    await assert.rejects(train({ encoder: { name: 'mf', dim: 8, layers: 0 }, sampler: { name }, epochs: 1 }, bare), /needs exposure data/);
+    await assert.rejects(train({ encoder: { name: 'mf', dim: 8, layers: 0 }, sampler: { name }, epochs: 1 } as TrainConfig, bare), /needs exposure data/);
   }
 });

@@ -15,6 +15,7 @@ import type { SampleContext } from '../../src/samplers/types.js';
 import type { Dataset } from '../../src/data/types.js';
 import { syntheticDataset } from '../../src/data/synthetic.js';
 import { train } from '../../src/experiments/run.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
 import { backendInfo, setThreads } from '../../src/engine/kernels/index.js';
 import { FakeEncoder, csrFromLists, dot, gradCheck, makeDataset } from './fake.js';
 
@@ -324,14 +325,14 @@ for (const merge of ['paper', 'code'] as const) {
 
 test('recns in train(): same losses and metrics at 1 and 2 threads, every region mode gives the same run', async () => {
   const ds = syntheticDataset({ users: 60, items: 90, interactionsPerUser: 8, exposure: 2, seed: 4 });
-  const cfg = { epochs: 2, evalEvery: 1, ks: [10], batchSize: 128, encoder: { name: 'lightgcn', dim: 8, layers: 2 }, sampler: { name: 'recns', m: 8, k: 4 } };
+  const cfg: TrainConfig = { epochs: 2, evalEvery: 1, ks: [10], batchSize: 128, encoder: { name: 'lightgcn', dim: 8, layers: 2 }, sampler: { name: 'recns', m: 8, k: 4 } };
   const before = backendInfo();
   try {
     setThreads(1);
     const one = await train(cfg, ds);
     setThreads(2);
     const two = await train(cfg, ds);
-    const lazy = await train({ ...cfg, sampler: { ...cfg.sampler, regionMode: 'lazy' } }, ds);
+    const lazy = await train({ ...cfg, sampler: { ...cfg.sampler, regionMode: 'lazy' } } as TrainConfig, ds);
     assert.deepEqual(one.epochs.map((e) => e.loss), two.epochs.map((e) => e.loss));
     assert.deepEqual(one.test, two.test);
     assert.deepEqual(one.epochs.map((e) => e.loss), lazy.epochs.map((e) => e.loss));
@@ -343,7 +344,7 @@ test('recns in train(): same losses and metrics at 1 and 2 threads, every region
 
 test('recns: a killed run resumed from its checkpoint ends bit-identical to one that ran through', async () => {
   const ds = () => syntheticDataset({ users: 60, items: 90, interactionsPerUser: 8, exposure: 2, seed: 4 });
-  const cfg = { epochs: 5, evalEvery: 2, patience: 0, ks: [10], batchSize: 128, encoder: { name: 'lightgcn', dim: 8, layers: 2 }, sampler: { name: 'recns', m: 8, k: 4, variant: 'code' } };
+  const cfg: TrainConfig = { epochs: 5, evalEvery: 2, patience: 0, ks: [10], batchSize: 128, encoder: { name: 'lightgcn', dim: 8, layers: 2 }, sampler: { name: 'recns', m: 8, k: 4, variant: 'code' } };
   const root = mkdtempSync(join(tmpdir(), 'hn-recns-'));
   try {
     const whole = await train(cfg, ds(), { runDir: join(root, 'whole') });

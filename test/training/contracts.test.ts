@@ -23,6 +23,20 @@ import { drawCandidates, samplers } from '../../src/samplers/index.js';
 import type { Negatives, SampleContext, Sampler } from '../../src/samplers/types.js';
 import { createTrainStep } from '../../src/training/step.js';
 import { RunStreams } from '../../src/training/streams.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
+
+// Components registered at run time are typed by declaration merging (as a program using hardneg would do), so the
+// configs below are checked by the compiler like those of built-in components.
+declare module '../../src/experiments/configTypes.generated.js' {
+  interface SamplerConfigs {
+    probe: {};
+    'toy-shared': { n?: number };
+  }
+  interface EncoderConfigs {
+    'mf-toyterm': { dim?: number; weight?: number };
+    'mf-stateful': { dim?: number };
+  }
+}
 
 const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 /** The step's optimiser when a test only reads the forward values. */
@@ -208,8 +222,10 @@ test('a toy shared-negative sampler and a toy encoder term, added through the re
     const lines = readFileSync(join(dir, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.ok(lines.filter((l) => l.type === 'epoch').every((l) => typeof l.terms.toy === 'number'));
     // Unknown options of registered components fail before any data is read, naming the key.
+    // @ts-expect-error -- the misspelt option fails the build too
     await assert.rejects(train({ encoder: { name: 'mf-toyterm', wieght: 1 }, sampler: { name: 'toy-shared' } }, ds),
       /encoder 'mf-toyterm': unknown option 'wieght' \(did you mean 'weight'\?\)/);
+    // @ts-expect-error -- 'toy-shared' declares no option m
     await assert.rejects(train({ sampler: { name: 'toy-shared', m: 1 } }, ds), /toy-shared: unknown option m/);
   } finally {
     samplers.unregister(s.name);
@@ -262,7 +278,7 @@ test('an encoder\'s state and its own named stream are checkpointed by name and 
   });
   const dir = mkdtempSync(join(tmpdir(), 'hardneg-encstate-'));
   try {
-    const cfg = { encoder: { name: 'mf-stateful', dim: 8 }, sampler: { name: 'dns', m: 4 }, epochs: 4, evalEvery: 1, patience: 0 };
+    const cfg: TrainConfig = { encoder: { name: 'mf-stateful', dim: 8 }, sampler: { name: 'dns', m: 4 }, epochs: 4, evalEvery: 1, patience: 0 };
     const whole = await train(cfg, ds, { runDir: join(dir, 'whole') });
     const ctl = new AbortController();
     let evals = 0;
@@ -282,7 +298,7 @@ test('a checkpoint written by one kernel backend is not resumed by another (the 
   const dir = mkdtempSync(join(tmpdir(), 'hardneg-kernels-'));
   const before = backendInfo().name as 'js' | 'wasm';
   try {
-    const cfg = { sampler: { name: 'uniform' }, epochs: 4, evalEvery: 1, patience: 0 };
+    const cfg: TrainConfig = { sampler: { name: 'uniform' }, epochs: 4, evalEvery: 1, patience: 0 };
     const ctl = new AbortController();
     let n = 0;
     await train(cfg, ds, { runDir: dir, signal: ctl.signal, onEvent: (ev) => { if (ev.type === 'epoch' && ++n === 3) ctl.abort(); } });

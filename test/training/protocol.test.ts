@@ -14,9 +14,10 @@ import { configKey } from '../../src/experiments/compare.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
 import { train } from '../../src/experiments/run.js';
 import { evaluatorFor } from '../../src/evaluation/protocol.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
 
 const ds = () => syntheticDataset({ users: 70, items: 150, seed: 8 });
-const base = { epochs: 3, evalEvery: 1, patience: 0, ks: [5, 10], metric: 'recall@10', encoder: { dim: 8 }, sampler: { name: 'dns', m: 4 } };
+const base: TrainConfig = { epochs: 3, evalEvery: 1, patience: 0, ks: [5, 10], metric: 'recall@10', encoder: { dim: 8 }, sampler: { name: 'dns', m: 4 } };
 
 test('sampled protocol: selection and test use fixed lists drawn from the run seed; random recall is K/(N+1)', async () => {
   const d = ds();

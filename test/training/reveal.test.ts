@@ -18,6 +18,7 @@ import { checkCompatibility } from '../../src/experiments/assemble.js';
 import { ConfigError } from '../../src/experiments/config.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
 import { train } from '../../src/experiments/run.js';
+import type { TrainConfig } from '../../src/experiments/configTypes.js';
 import { createSampler, drawCandidates, samplers } from '../../src/samplers/index.js';
 import type { Negatives, Sampler } from '../../src/samplers/types.js';
 import { CHECKPOINT_FILE } from '../../src/training/checkpoint.js';
@@ -188,7 +189,7 @@ async function probeRun(d: Dataset, s: string, reveal: Record<string, unknown> |
       epochs: 3, evalEvery: 1, patience: 0, batchSize: groups ? 16 : 64, ks: [10],
       ...(groups ? { batching: 'groups', groupSize: 4 } : {}),
       ...(reveal ? { revealFalseNegatives: reveal } : {}),
-    }, d);
+    } as TrainConfig, d);
   } catch (err) {
     throw new Error(`${s} on ${e}: ${(err as Error).message}`);
   } finally {
@@ -218,7 +219,7 @@ test('every registered sampler, trained through train() with the whole FN set re
 test('end to end: the run records the schedule per epoch, c = 0 and c > 0 agree until the first step, resume across a step is bit-identical', async () => {
   const d = fnData();
   const root = mkdtempSync(join(tmpdir(), 'hn-reveal-'));
-  const base = { epochs: 8, evalEvery: 2, patience: 0, ks: [10], batchSize: 64, encoder: { dim: 8 }, sampler: { name: 'dns', m: 8 } };
+  const base: TrainConfig = { epochs: 8, evalEvery: 2, patience: 0, ks: [10], batchSize: 64, encoder: { dim: 8 }, sampler: { name: 'dns', m: 8 } };
   const lines = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   try {
     const cfg = resolveConfig(undefined, { ...base, revealFalseNegatives: { fraction: 0.4, at: [3, 6] } });

@@ -95,7 +95,7 @@ test('createTrainStep trains bit for bit as the former unfused step (per-layer g
 test('createTrainStep: one epoch equals train() with the same configuration, and a non-finite loss names the step', async () => {
   const ds = syntheticDataset({ users: 150, items: 220, seed: 9 });
   const seed = 5;
-  const enc = { name: 'lightgcn', dim: 8, layers: 2, init: 'normal' };
+  const enc = { name: 'lightgcn', dim: 8, layers: 2, init: 'normal' } as const;
   const s = setup(ds, enc, { name: 'uniform' }, seed);
   const step = createTrainStep({ encoder: s.encoder, sampler: s.sampler, lossFn: createLoss({ name: 'bpr' }),
     optimizer: s.optimizer, dataset: ds, l2: 1e-4, samplerRng: s.samplerRng, dropoutRng: s.dropoutRng, diagnostics: null });
