@@ -40,8 +40,8 @@ export interface TopKResult {
 
 const DEFAULT_BLOCK = 4096;
 
-/** Rows of `x` (n × d) scaled to unit L2 norm (zero rows stay zero), as a heap copy. */
-function normalizedRows(x: Float32Array, n: number, d: number, sign: number): Float32Array {
+/** Rows of `x` (n × d) scaled to unit L2 norm (zero rows stay zero), as a heap copy (the caller frees it). */
+export function normalizedRows(x: Float32Array, n: number, d: number, sign: number): Float32Array {
   const out = heap.allocF32(n * d);
   for (let r = 0; r < n; r++) {
     let s = 0;
