@@ -7,6 +7,7 @@ const commands: Record<string, string> = {
   data: 'Dataset tools: stats, split, download',
   sweep: 'Grid over config keys × seeds',
   compare: 'Compare runs in a paper-style table',
+  serve: 'Serve a saved run over HTTP (recommend, similar, health, metrics)',
 };
 
 function usage(): string {

@@ -169,6 +169,11 @@ export class Model {
     return this.userIndex.has(userId);
   }
 
+  /** Whether `itemId` is one of the model's items. */
+  hasItem(itemId: string): boolean {
+    return this.itemIndex.has(itemId);
+  }
+
   /** The internal index of an original user id; an unknown id throws a RangeError saying how many users exist. */
   userIndexOf(userId: string): number {
     const u = typeof userId === 'string' ? this.userIndex.get(userId) : undefined;
