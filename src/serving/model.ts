@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CsrMatrix } from '../core/csr.js';
 import { heap } from '../engine/memory.js';
+import { kernels } from '../engine/kernels/index.js';
 import { normalizedRows, topK, type TopKEmbeddings } from '../evaluation/topk.js';
 import {
   itemCounts, readRunEmbeddings, readRunExclusions, readRunIds, readRunPopularity, unionRows, RunIntegrityError, type PopularitySource,
@@ -73,7 +74,11 @@ export class Model {
   private readonly itemIndex = new Map<string, number>();
   private popularOrder: Int32Array | null = null;
   /** Heap copies kept between calls while resident (`resident()`): the item table, its bias, unit-norm item rows. */
-  private pinned: { items: Float32Array; itemBias: Float32Array | null; unitItems: Float32Array } | null = null;
+  private pinned: {
+    items: Float32Array; itemBias: Float32Array | null; unitItems: Float32Array;
+    /** The kernels' packed panels of `items` and `unitItems` (null on kernels that do not pack). */
+    packed: Float32Array | null; packedUnit: Float32Array | null;
+  } | null = null;
 
   private constructor(
     private readonly emb: TopKEmbeddings,
@@ -202,7 +207,7 @@ export class Model {
     if (exclude === 'train') mask = this.seen;
     else if (exclude !== 'none') mask = this.explicitExclusions(exclude, users);
     const emb = this.pinned ? { ...this.emb, items: this.pinned.items, itemBias: this.pinned.itemBias } : this.emb;
-    const top = topK(emb, users, Math.min(k, this.numItems), { exclude: mask ? [mask] : [] });
+    const top = topK(emb, users, Math.min(k, this.numItems), { exclude: mask ? [mask] : [], packedItems: this.pinned?.packed });
     return userIds.map((user, r) => ({ user, ...this.row(top, r) }));
   }
 
@@ -245,7 +250,8 @@ export class Model {
     const self: CsrMatrix = { rows: ni, cols: ni, indptr, indices: Int32Array.of(i) };
     // Resident: the unit-norm rows topK's `normalize` would build, built once (the same function, so the same floats).
     const top = this.pinned
-      ? topK({ users: this.pinned.unitItems, items: this.pinned.unitItems, dim: this.dim, itemBias: null }, Int32Array.of(i), Math.min(kk, ni), { exclude: [self] })
+      ? topK({ users: this.pinned.unitItems, items: this.pinned.unitItems, dim: this.dim, itemBias: null }, Int32Array.of(i), Math.min(kk, ni),
+        { exclude: [self], packedItems: this.pinned.packedUnit })
       : topK({ users: this.emb.items, items: this.emb.items, dim: this.dim, itemBias: null }, Int32Array.of(i),
         Math.min(kk, ni), { exclude: [self], normalize: true });
     return { item: itemId, ...this.row(top, 0) };
@@ -254,7 +260,8 @@ export class Model {
   /**
    * Keeps the item table, its bias and its unit-norm rows on the engine heap between calls, so recommend and
    * similarItems do not copy (or normalise) the whole table every call — for a server answering many single-user
-   * requests (on Gowalla about a millisecond of each call's two). Same results; `release()` gives the memory back.
+   * requests), nor pack it into the kernels' panels (the WASM kernels' packScoreItems, kept too). Same results;
+   * `release()` gives the memory back.
    */
   resident(): this {
     if (this.pinned) return this;
@@ -265,7 +272,11 @@ export class Model {
       itemBias = heap.allocF32(this.emb.itemBias.length);
       itemBias.set(this.emb.itemBias);
     }
-    this.pinned = { items, itemBias, unitItems: normalizedRows(this.emb.items, this.numItems, this.dim, 1) };
+    const unitItems = normalizedRows(this.emb.items, this.numItems, this.dim, 1);
+    const K = kernels();
+    const packed = K.packScoreItems?.(items, this.numItems, this.dim) ?? null;
+    const packedUnit = K.packScoreItems?.(unitItems, this.numItems, this.dim) ?? null;
+    this.pinned = { items, itemBias, unitItems, packed, packedUnit };
     return this;
   }
 
@@ -280,6 +291,8 @@ export class Model {
     heap.free(this.pinned.items);
     if (this.pinned.itemBias) heap.free(this.pinned.itemBias);
     heap.free(this.pinned.unitItems);
+    if (this.pinned.packed) heap.free(this.pinned.packed);
+    if (this.pinned.packedUnit) heap.free(this.pinned.packedUnit);
     this.pinned = null;
   }
 
