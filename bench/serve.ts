@@ -5,7 +5,7 @@
 // (a stalled server cannot hide its queue by slowing the generator down). Bounded: rate × seconds requests per
 // phase, and a phase stops waiting 10 s after its last request was due (anything unanswered then counts as lost).
 // Phases: single-user GET /recommend at --rate; batched POST /recommend of --batch users at --batch-rate; the
-// single-user phase again with a SIGHUP reload of the run folder in its middle. Reference in the same run: the
+// single-user phase again with a SIGHUP reload of the run folder a quarter of the way in. Reference in the same run: the
 // same Model.recommend call in this process with no HTTP (the server's floor). Without --run, a 1-epoch MF run on
 // Gowalla is trained first into a temporary folder ($HARDNEG_SHARED_DATA or ../shared/data).
 import { spawn, spawnSync } from 'node:child_process';
@@ -157,15 +157,18 @@ export async function main(argv: string[]): Promise<number> {
     await phase('warm-up', port, rate, rate, single, 1); // not reported
     results.push(await phase(`single user, GET`, port, rate, rate * seconds, single, 1));
     results.push(await phase(`batch of ${batch}, POST`, port, batchRate, batchRate * seconds, batched, batch));
-    const mid = Math.floor((rate * seconds) / 2);
+    const mid = Math.floor((rate * seconds) / 4);
     results.push(await phase('single user + SIGHUP reload', port, rate, rate * seconds, single, 1, (i) => { if (i === mid) child.kill('SIGHUP'); }));
-    serverMetrics = await new Promise((res) => {
-      http.get({ host: '127.0.0.1', port, path: '/metrics?format=json' }, (r) => {
+    const getJson = (path: string) => new Promise<any>((res) => {
+      http.get({ host: '127.0.0.1', port, path }, (r) => {
         let t = '';
         r.on('data', (c) => (t += c));
         r.on('end', () => res(JSON.parse(t)));
       }).once('error', () => res(null));
     });
+    // The reload may still be loading on a busy machine: wait for it (at most 60 s) so the report says how long it took.
+    for (let i = 0; i < 600 && (await getJson('/health'))?.generation !== 2; i++) await new Promise((r) => setTimeout(r, 100));
+    serverMetrics = await getJson('/metrics?format=json');
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

@@ -491,6 +491,7 @@ class Server implements ModelServer {
     const p = (async () => {
       try {
         const next = await Model.loadAsync(dir);
+        if (this.closing) throw new HttpError(503, 'the server shut down while the new model was loading');
         if (this.o.resident) next.resident();
         const old = this.current;
         // The swap: one assignment. Every request takes the model when its (synchronous) computation starts, so
