@@ -64,8 +64,12 @@ export { summaryMarkdown } from './report/markdown.js';
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, type SafeTensor } from './io/safetensors.js';
 export { recommend, formatRecommendations, formatItemLists, type Recommendation } from './serving/recommend.js';
 export {
-  Model, type RecommendOptions, type ExcludeOption, type UserRecommendations, type SimilarItems, type ModelDataset, type ModelSource,
+  Model, type RecommendOptions, type ExcludeOption, type UserRecommendations, type SimilarItems, type ModelDataset, type ModelSource, type PopularItems,
 } from './serving/model.js';
+export {
+  createServer, serve, HttpError, type ServerOptions, type ServeOptions, type ListenOptions, type ModelServer, type ReloadInfo,
+  type MetricsSnapshot, type RouteMetrics,
+} from './serving/server.js';
 export { topK, type TopKOptions, type TopKResult } from './evaluation/topk.js';
 
 // Robustness: errors a caller may want to tell apart, run-folder ownership, the validation pass

@@ -8,6 +8,7 @@ const commands: Record<string, string> = {
   sweep: 'Grid over config keys × seeds',
   compare: 'Compare runs in a paper-style table',
   version: 'Print the hardneg and Node versions (also --version)',
+  serve: 'Serve a saved run over HTTP (recommend, similar, health, metrics)',
 };
 
 function usage(): string {

@@ -26,6 +26,11 @@ export interface TopKOptions {
   negate?: boolean;
   /** Users per scoreTopK call (default 4096). */
   blockSize?: number;
+  /**
+   * `kernels.packScoreItems(emb.items, …)`'s panels of these items, made once by a caller that scores the same
+   * items many times (Model.resident); not with `normalize`. Same results as without.
+   */
+  packedItems?: Float32Array | null;
   kernels?: Kernels;
 }
 
@@ -40,8 +45,8 @@ export interface TopKResult {
 
 const DEFAULT_BLOCK = 4096;
 
-/** Rows of `x` (n × d) scaled to unit L2 norm (zero rows stay zero), as a heap copy. */
-function normalizedRows(x: Float32Array, n: number, d: number, sign: number): Float32Array {
+/** Rows of `x` (n × d) scaled to unit L2 norm (zero rows stay zero), as a heap copy (the caller frees it). */
+export function normalizedRows(x: Float32Array, n: number, d: number, sign: number): Float32Array {
   const out = heap.allocF32(n * d);
   for (let r = 0; r < n; r++) {
     let s = 0;
@@ -77,6 +82,7 @@ export function topK(emb: TopKEmbeddings, users: Int32Array | null, k: number, o
   const blockSize = o.blockSize ?? DEFAULT_BLOCK;
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`topK: blockSize must be a positive integer, got ${blockSize}`);
   const K = o.kernels ?? activeKernels();
+  if (o.packedItems && o.normalize) throw new Error('topK: packedItems are the given item rows; they cannot go with normalize');
   const result: TopKResult = { k: kk, items: new Int32Array(n * kk), scores: new Float32Array(n * kk) };
   if (n === 0) return result;
 
@@ -142,7 +148,7 @@ export function topK(emb: TopKEmbeddings, users: Int32Array | null, k: number, o
       } else {
         rows = userSrc.subarray(start * d, (start + cnt) * d);
       }
-      K.scoreTopK(rows, items, cnt, ni, d, kk, mask, start, bias, outIdx, outScore);
+      K.scoreTopK(rows, items, cnt, ni, d, kk, mask, start, bias, outIdx, outScore, o.packedItems ?? null);
       result.items.set(outIdx.subarray(0, cnt * kk), start * kk);
       result.scores.set(outScore.subarray(0, cnt * kk), start * kk);
     }

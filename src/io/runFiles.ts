@@ -4,7 +4,10 @@
 //   ids.json              { format: 'hardneg-ids', fingerprint, users: string[], items: string[] }: original ids of
 //                         users 0..numUsers−1 and items 0..numItems−1
 //   exclude.safetensors   `indptr` I32 [numUsers + 1], `indices` I32 [nnz]: each user's training (+ validation) items
-//                         as a CSR with sorted rows, what recommend excludes by default; metadata: fingerprint
+//                         as a CSR with sorted rows, what recommend excludes by default; `popularity` I32 [numItems]:
+//                         each item's interactions in the training split the model was trained on (the serving
+//                         fallback for unknown users; absent in runs written before it, readers then count the
+//                         exclusion lists instead); metadata: fingerprint
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CsrMatrix } from '../core/csr.js';
@@ -142,12 +145,21 @@ export function encodeRunIds(s: ServingSource): string {
   return JSON.stringify({ format: 'hardneg-ids', fingerprint: s.fingerprint, users: s.userIds, items: s.itemIds }) + '\n';
 }
 
-/** exclude.safetensors' bytes: train ∪ valid per user. */
+/** Interactions per item (column counts) of a user-major CSR. */
+export function itemCounts(m: CsrMatrix): Int32Array {
+  const c = new Int32Array(m.cols);
+  const nnz = m.indptr[m.rows];
+  for (let p = 0; p < nnz; p++) c[m.indices[p]]++;
+  return c;
+}
+
+/** exclude.safetensors' bytes: train ∪ valid per user, and each item's training interactions (`popularity`). */
 export function encodeRunExclusions(s: ServingSource): Uint8Array {
   const m = unionRows(s.train, s.valid);
   return encodeSafetensors({
     indptr: { shape: [m.rows + 1], data: m.indptr },
     indices: { shape: [m.indices.length], data: m.indices },
+    popularity: { shape: [m.cols], data: itemCounts(s.train) },
   }, { format: 'hardneg-exclude', fingerprint: s.fingerprint, items: String(m.cols) });
 }
 
@@ -241,4 +253,23 @@ export function readRunExclusions(dir: string): CsrMatrix {
     }
   }
   return { rows: nu, cols: ni, indptr, indices };
+}
+
+/** Where a run's item popularity comes from: its training split, or (runs written before it was stored) its exclusion lists. */
+export type PopularitySource = 'train' | 'train+valid';
+
+/**
+ * Each item's interaction count for the serving fallback, verified: exclude.safetensors' `popularity` (I32
+ * [numItems], non-negative: the training split's counts) or, in a run written before it was stored, the column
+ * counts of the exclusion lists (train ∪ valid; `source` says which).
+ */
+export function readRunPopularity(dir: string, exclusions: CsrMatrix = readRunExclusions(dir)): { counts: Int32Array; source: PopularitySource } {
+  const path = join(dir, EXCLUDE_FILE);
+  const t = readRunSafetensors(path).tensors.popularity;
+  if (!t) return { counts: itemCounts(exclusions), source: 'train+valid' };
+  const counts = checkI32(path, 'popularity', t, exclusions.cols);
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i] < 0) throw new RunIntegrityError(path, `'popularity'[${i}] = ${counts[i]} is negative`);
+  }
+  return { counts, source: 'train' };
 }

@@ -1,13 +1,19 @@
 // A trained model for serving: final embeddings, the original user and item ids, and each user's training (+
 // validation) items, so recommendations by original id need neither the trainer nor the data files. Built from a
 // run folder (`Model.load`: model.safetensors, ids.json, exclude.safetensors, each verified) or from a training
-// result in memory (`Model.fromResult`). Every ranking goes through the shared top-K path (evaluation/topk.ts);
+// result in memory (`Model.fromResult`). Each item's training interaction count is kept too: `popularItems`, the
+// answer for a user the model does not know (hardneg serve's fallback). Every ranking goes through the shared top-K path (evaluation/topk.ts);
 // the embeddings live in plain arrays and are copied onto the engine heap only for the length of a call.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { CsrMatrix } from '../core/csr.js';
-import { topK, type TopKEmbeddings } from '../evaluation/topk.js';
-import { readRunEmbeddings, readRunExclusions, readRunIds, unionRows, RunIntegrityError } from '../io/runFiles.js';
+import { heap } from '../engine/memory.js';
+import { kernels } from '../engine/kernels/index.js';
+import { normalizedRows, topK, type TopKEmbeddings } from '../evaluation/topk.js';
+import {
+  itemCounts, readRunEmbeddings, readRunExclusions, readRunIds, readRunPopularity, unionRows, RunIntegrityError, type PopularitySource,
+} from '../io/runFiles.js';
 
 /** What `recommend` leaves out: the user's training (+ validation) items, nothing, or given items per user id. */
 export type ExcludeOption = 'train' | 'none' | { readonly [userId: string]: readonly string[] };
@@ -28,6 +34,14 @@ export interface UserRecommendations {
   /** Original item ids, best first (fewer than k when fewer items are left after the exclusions). */
   items: string[];
   /** Their scores (user·item + item bias; float32 values). */
+  scores: number[];
+}
+
+/** The most popular items: the answer for users the model does not know. */
+export interface PopularItems {
+  /** Original item ids by training interactions, most first (ties: the lower internal index first). */
+  items: string[];
+  /** Their training interaction counts. */
   scores: number[];
 }
 
@@ -58,6 +72,13 @@ export class Model {
   readonly dim: number;
   private readonly userIndex = new Map<string, number>();
   private readonly itemIndex = new Map<string, number>();
+  private popularOrder: Int32Array | null = null;
+  /** Heap copies kept between calls while resident (`resident()`): the item table, its bias, unit-norm item rows. */
+  private pinned: {
+    items: Float32Array; itemBias: Float32Array | null; unitItems: Float32Array;
+    /** The kernels' packed panels of `items` and `unitItems` (null on kernels that do not pack). */
+    packed: Float32Array | null; packedUnit: Float32Array | null;
+  } | null = null;
 
   private constructor(
     private readonly emb: TopKEmbeddings,
@@ -68,6 +89,13 @@ export class Model {
     /** Each user's training (+ validation) items: `exclude: 'train'`. */
     private readonly seen: CsrMatrix,
     readonly fingerprint: string,
+    /** Each item's interactions in the training split (by internal index). */
+    private readonly popularity: Int32Array,
+    /**
+     * What `popularity` counts: 'train' (the training split the model was trained on), or 'train+valid' for a run
+     * folder written before the counts were stored (counted from its exclusion lists).
+     */
+    readonly popularitySource: PopularitySource,
   ) {
     this.dim = emb.dim;
     this.numUsers = userIds.length;
@@ -77,6 +105,7 @@ export class Model {
         `(dim ${emb.dim}) for ${this.numUsers} user ids and ${this.numItems} item ids`);
     }
     if (seen.rows !== this.numUsers) throw new RangeError(`Model: the exclusion lists have ${seen.rows} rows for ${this.numUsers} users`);
+    if (popularity.length !== this.numItems) throw new RangeError(`Model: ${popularity.length} item counts for ${this.numItems} items`);
     userIds.forEach((id, i) => this.userIndex.set(id, i));
     itemIds.forEach((id, i) => this.itemIndex.set(id, i));
     if (this.userIndex.size !== this.numUsers) throw new RangeError('Model: user ids are not unique');
@@ -88,17 +117,43 @@ export class Model {
    * dataset.json for the sizes), each verified; the original data files are not read.
    */
   static load(runDir: string): Model {
-    if (!existsSync(runDir)) throw new Error(`run folder '${runDir}' does not exist`);
-    if (!existsSync(join(runDir, 'summary.json'))) {
-      throw new Error(`${runDir}: not a finished run (no summary.json); only a finished run can be served`);
-    }
-    const emb = readRunEmbeddings(runDir);
-    const ids = readRunIds(runDir);
-    const seen = readRunExclusions(runDir);
-    if (emb.fingerprint && emb.fingerprint !== ids.fingerprint) {
-      throw new RunIntegrityError(join(runDir, 'ids.json'), `fingerprint ${ids.fingerprint.slice(0, 12)}… is not model.safetensors' ${emb.fingerprint.slice(0, 12)}…`);
-    }
-    return new Model({ users: emb.users, items: emb.items, dim: emb.dim, itemBias: emb.itemBias }, ids.users, ids.items, seen, ids.fingerprint);
+    return Model.fromFiles(readModelFiles(runDir));
+  }
+
+  /**
+   * Model.load with the files read and verified on a worker thread, so the calling thread's event loop goes on
+   * (hardneg serve's reload: reading and checking a Gowalla run takes about a second, building the model from
+   * what the worker sends back a few tens of milliseconds). Rejects with the error Model.load would throw.
+   */
+  static loadAsync(runDir: string): Promise<Model> {
+    return new Promise((resolve, reject) => {
+      const w = new Worker(new URL('./loadWorker.js', import.meta.url), { workerData: { runDir } });
+      let settled = false;
+      w.once('message', (m: { files?: ModelFiles; error?: { name: string; message: string; file?: string } }) => {
+        settled = true;
+        if (m.files) {
+          try {
+            resolve(Model.fromFiles(m.files));
+          } catch (e) {
+            reject(e);
+          }
+        } else {
+          const e = m.error!;
+          const err = e.name === 'RunIntegrityError' && e.file ? new RunIntegrityError(e.file, e.message.slice(e.file.length + 2)) : new Error(e.message);
+          if (e.name !== 'RunIntegrityError') err.name = e.name;
+          reject(err);
+        }
+        void w.terminate();
+      });
+      w.once('error', (e) => { if (!settled) { settled = true; reject(e); } });
+      w.once('exit', (code) => { if (!settled) { settled = true; reject(new Error(`Model.loadAsync: the loading thread exited (${code}) before answering`)); } });
+    });
+  }
+
+  private static fromFiles(f: ModelFiles): Model {
+    const { emb, ids, seen, pop } = f;
+    return new Model({ users: emb.users, items: emb.items, dim: emb.dim, itemBias: emb.itemBias }, ids.users, ids.items, seen, ids.fingerprint,
+      pop.counts, pop.source);
   }
 
   /** The model of a training result kept in memory (`train(..., { keepWeights: true })`) and its dataset. */
@@ -110,12 +165,18 @@ export class Model {
   /** The model of final embeddings and the dataset they were trained on (its train ∪ valid is excluded). */
   static fromEmbeddings(emb: TopKEmbeddings, dataset: ModelDataset): Model {
     const e = { users: emb.users, items: emb.items, dim: emb.dim, itemBias: emb.itemBias ?? null };
-    return new Model(e, dataset.userIds, dataset.itemIds, unionRows(dataset.train, dataset.valid), dataset.fingerprint ?? '');
+    return new Model(e, dataset.userIds, dataset.itemIds, unionRows(dataset.train, dataset.valid), dataset.fingerprint ?? '',
+      itemCounts(dataset.train), 'train');
   }
 
   /** Whether `userId` is one of the model's users. */
   hasUser(userId: string): boolean {
     return this.userIndex.has(userId);
+  }
+
+  /** Whether `itemId` is one of the model's items. */
+  hasItem(itemId: string): boolean {
+    return this.itemIndex.has(itemId);
   }
 
   /** The internal index of an original user id; an unknown id throws a RangeError saying how many users exist. */
@@ -145,8 +206,23 @@ export class Model {
     let mask: CsrMatrix | undefined;
     if (exclude === 'train') mask = this.seen;
     else if (exclude !== 'none') mask = this.explicitExclusions(exclude, users);
-    const top = topK(this.emb, users, Math.min(k, this.numItems), { exclude: mask ? [mask] : [] });
+    const emb = this.pinned ? { ...this.emb, items: this.pinned.items, itemBias: this.pinned.itemBias } : this.emb;
+    const top = topK(emb, users, Math.min(k, this.numItems), { exclude: mask ? [mask] : [], packedItems: this.pinned?.packed });
     return userIds.map((user, r) => ({ user, ...this.row(top, r) }));
+  }
+
+  /**
+   * The k items with the most training interactions (ties: lower internal index first), with their counts; the same
+   * for every user, nothing excluded — what hardneg serve answers for a user the model does not know.
+   */
+  popularItems(k = 10): PopularItems {
+    const kk = Math.min(checkK(k, 'popularItems'), this.numItems);
+    if (!this.popularOrder) {
+      const pop = this.popularity;
+      this.popularOrder = Int32Array.from({ length: this.numItems }, (_, i) => i).sort((a, b) => pop[b] - pop[a] || a - b);
+    }
+    const top = this.popularOrder.subarray(0, kk);
+    return { items: Array.from(top, (i) => this.itemIds[i]), scores: Array.from(top, (i) => this.popularity[i]) };
   }
 
   /** Scores (user·item + item bias, summed in float64) of the given items for one user, in their order. */
@@ -172,9 +248,52 @@ export class Model {
     const indptr = new Int32Array(ni + 1);
     for (let r = i + 1; r <= ni; r++) indptr[r] = 1;
     const self: CsrMatrix = { rows: ni, cols: ni, indptr, indices: Int32Array.of(i) };
-    const top = topK({ users: this.emb.items, items: this.emb.items, dim: this.dim, itemBias: null }, Int32Array.of(i),
-      Math.min(kk, ni), { exclude: [self], normalize: true });
+    // Resident: the unit-norm rows topK's `normalize` would build, built once (the same function, so the same floats).
+    const top = this.pinned
+      ? topK({ users: this.pinned.unitItems, items: this.pinned.unitItems, dim: this.dim, itemBias: null }, Int32Array.of(i), Math.min(kk, ni),
+        { exclude: [self], packedItems: this.pinned.packedUnit })
+      : topK({ users: this.emb.items, items: this.emb.items, dim: this.dim, itemBias: null }, Int32Array.of(i),
+        Math.min(kk, ni), { exclude: [self], normalize: true });
     return { item: itemId, ...this.row(top, 0) };
+  }
+
+  /**
+   * Keeps the item table, its bias and its unit-norm rows on the engine heap between calls, so recommend and
+   * similarItems do not copy (or normalise) the whole table every call — for a server answering many single-user
+   * requests), nor pack it into the kernels' panels (the WASM kernels' packScoreItems, kept too). Same results;
+   * `release()` gives the memory back.
+   */
+  resident(): this {
+    if (this.pinned) return this;
+    const items = heap.allocF32(this.emb.items.length);
+    items.set(this.emb.items);
+    let itemBias: Float32Array | null = null;
+    if (this.emb.itemBias) {
+      itemBias = heap.allocF32(this.emb.itemBias.length);
+      itemBias.set(this.emb.itemBias);
+    }
+    const unitItems = normalizedRows(this.emb.items, this.numItems, this.dim, 1);
+    const K = kernels();
+    const packed = K.packScoreItems?.(items, this.numItems, this.dim) ?? null;
+    const packedUnit = K.packScoreItems?.(unitItems, this.numItems, this.dim) ?? null;
+    this.pinned = { items, itemBias, unitItems, packed, packedUnit };
+    return this;
+  }
+
+  /** Whether the model holds heap copies between calls (`resident()`). */
+  get isResident(): boolean {
+    return this.pinned !== null;
+  }
+
+  /** Frees what `resident()` put on the heap; the model goes on working from its own arrays. */
+  release(): void {
+    if (!this.pinned) return;
+    heap.free(this.pinned.items);
+    if (this.pinned.itemBias) heap.free(this.pinned.itemBias);
+    heap.free(this.pinned.unitItems);
+    if (this.pinned.packed) heap.free(this.pinned.packed);
+    if (this.pinned.packedUnit) heap.free(this.pinned.packedUnit);
+    this.pinned = null;
   }
 
   private row(top: { k: number; items: Int32Array; scores: Float32Array }, r: number): { items: string[]; scores: number[] } {
@@ -211,6 +330,30 @@ export class Model {
     for (const [u, idx] of rows) indices.set(idx, indptr[u]);
     return { rows: this.numUsers, cols: this.numItems, indptr, indices };
   }
+}
+
+/** What a run folder holds for a model, read and verified (on the caller's thread or a loading worker). */
+export interface ModelFiles {
+  emb: { users: Float32Array; items: Float32Array; dim: number; itemBias: Float32Array | null };
+  ids: { users: string[]; items: string[]; fingerprint: string };
+  seen: CsrMatrix;
+  pop: { counts: Int32Array; source: PopularitySource };
+}
+
+/** A finished run folder's model files (model.safetensors, ids.json, exclude.safetensors), each verified. */
+export function readModelFiles(runDir: string): ModelFiles {
+  if (!existsSync(runDir)) throw new Error(`run folder '${runDir}' does not exist`);
+  if (!existsSync(join(runDir, 'summary.json'))) {
+    throw new Error(`${runDir}: not a finished run (no summary.json); only a finished run can be served`);
+  }
+  const emb = readRunEmbeddings(runDir);
+  const ids = readRunIds(runDir);
+  const seen = readRunExclusions(runDir);
+  const pop = readRunPopularity(runDir, seen);
+  if (emb.fingerprint && emb.fingerprint !== ids.fingerprint) {
+    throw new RunIntegrityError(join(runDir, 'ids.json'), `fingerprint ${ids.fingerprint.slice(0, 12)}… is not model.safetensors' ${emb.fingerprint.slice(0, 12)}…`);
+  }
+  return { emb: { users: emb.users, items: emb.items, dim: emb.dim, itemBias: emb.itemBias }, ids, seen, pop };
 }
 
 function checkK(k: number, what: string): number {

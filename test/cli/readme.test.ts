@@ -38,7 +38,17 @@ export function readmeCommands(md: string): string[] {
 
 const has = (re: RegExp) => (r: Out) => assert.match(r.out + r.err, re);
 
+/** The serving block needs a running server: test/serving/server.test.ts runs these requests; here the CLI command is checked. */
+const servedElsewhere: Mode = { mode: 'checked', check: () => assert.ok(existsSync(join(repoRoot, 'dist', 'src', 'cli', 'serve.js'))) };
+
 const COMMANDS: Record<string, Mode> = {
+  'npx hardneg serve runs/<run> --port 8080': servedElsewhere,
+  "curl 'http://127.0.0.1:8080/recommend?user=196&k=10'": servedElsewhere,
+  'curl -H \'content-type: application/json\' -d \'{"users":["196","186"],"k":5}\' http://127.0.0.1:8080/recommend': servedElsewhere,
+  "curl 'http://127.0.0.1:8080/similar?item=50&k=5'": servedElsewhere,
+  'curl http://127.0.0.1:8080/health': servedElsewhere,
+  'curl http://127.0.0.1:8080/metrics': servedElsewhere,
+  'kill -HUP <pid>': servedElsewhere,
   'npm ci && npx hardneg train': { mode: 'checked', check: () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     assert.equal(pkg.bin.hardneg, 'dist/src/cli/main.js');

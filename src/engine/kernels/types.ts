@@ -69,10 +69,19 @@ export interface Kernels {
    * For each of `nu` user rows: scores = users[u]·itemsᵀ (+ itemBias), masked items (CSR row u of `mask`, whose
    * row index is `maskRowOffset + u`) set to −∞, then the top k by score, ties broken by lower item id.
    * Writes outIdx[u×k], outScore[u×k] in descending order (−1 / −∞ when fewer than k items remain).
+   * `packed`: `packScoreItems`' panels of these same items, so a call need not pack them again (a server's
+   * many single-user calls); kernels without packing ignore it.
    */
   scoreTopK(users: Float32Array, items: Float32Array, nu: number, ni: number, d: number, k: number,
     mask: CsrMatrix | null, maskRowOffset: number, itemBias: Float32Array | null,
-    outIdx: Int32Array, outScore: Float32Array): void;
+    outIdx: Int32Array, outScore: Float32Array, packed?: Float32Array | null): void;
+
+  /**
+   * The item rows as scoreTopK packs them (panels of 8 items), on the heap, for later calls' `packed`; null
+   * when these kernels do not pack. Optional. The caller frees it (heap.free) and must not change `items` while
+   * it uses the panels.
+   */
+  packScoreItems?(items: Float32Array, ni: number, d: number): Float32Array | null;
 
   /** Dense Adam (PyTorch semantics, L2 weight decay added to the gradient) over n numbers. */
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): void;

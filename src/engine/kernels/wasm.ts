@@ -370,7 +370,7 @@ export class WasmKernels implements Kernels {
 
   scoreTopK(users: Float32Array, items: Float32Array, nu: number, ni: number, d: number, k: number,
     mask: CsrMatrix | null, maskRowOffset: number, itemBias: Float32Array | null,
-    outIdx: Int32Array, outScore: Float32Array): void {
+    outIdx: Int32Array, outScore: Float32Array, prepacked?: Float32Array | null): void {
     need('scoreTopK', 'users', users, nu * d);
     need('scoreTopK', 'items', items, ni * d);
     need('scoreTopK', 'outIdx', outIdx, nu * k);
@@ -384,14 +384,23 @@ export class WasmKernels implements Kernels {
     }
     if (nu === 0 || k <= 0) return;
     const panels = Math.ceil(ni / 8);
+    if (prepacked && (!heap.owns(prepacked) || prepacked.length !== Math.max(1, panels * 8 * d))) {
+      throw new RangeError(`scoreTopK: packed items must be packScoreItems' ${Math.max(1, panels * 8 * d)} heap floats for ${ni} × ${d}, got ${prepacked.length}`);
+    }
     let packed: Float32Array | null = null;
     let scratch: Float32Array | null = null;
     try {
-      const pu = this.p(users, false), pi = this.p(items, false);
-      packed = heap.allocF32(Math.max(1, panels * 8 * d));
-      this.par('packPanels', [pi, ni, d, packed.byteOffset], panels, 1, panels * 8 * d * NS_ROW);
+      const pu = this.p(users, false);
+      let packedAt: number;
+      if (prepacked) packedAt = prepacked.byteOffset;
+      else {
+        const pi = this.p(items, false);
+        packed = heap.allocF32(Math.max(1, panels * 8 * d));
+        this.par('packPanels', [pi, ni, d, packed.byteOffset], panels, 1, panels * 8 * d * NS_ROW);
+        packedAt = packed.byteOffset;
+      }
       scratch = heap.allocF32((this.threads * this.scoreScratchBytes) / 4);
-      const args = [pu, packed.byteOffset, ni, d, k,
+      const args = [pu, packedAt, ni, d, k,
         mask ? this.pc(mask.indptr) : 0, mask ? this.pc(mask.indices) : 0, maskRowOffset,
         itemBias ? this.p(itemBias, false) : 0, this.p(outIdx, true), this.p(outScore, true), scratch.byteOffset];
       this.par('scoreTopK', args, nu, 4, nu * ni * d * NS_MADD);
@@ -400,6 +409,21 @@ export class WasmKernels implements Kernels {
       if (scratch) heap.free(scratch);
       this.done();
     }
+  }
+
+  packScoreItems(items: Float32Array, ni: number, d: number): Float32Array {
+    need('packScoreItems', 'items', items, ni * d);
+    const panels = Math.ceil(ni / 8);
+    const packed = heap.allocF32(Math.max(1, panels * 8 * d));
+    try {
+      this.par('packPanels', [this.p(items, false), ni, d, packed.byteOffset], panels, 1, panels * 8 * d * NS_ROW);
+    } catch (e) {
+      heap.free(packed);
+      throw e;
+    } finally {
+      this.done();
+    }
+    return packed;
   }
 
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): void {
