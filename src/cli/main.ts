@@ -7,6 +7,7 @@ const commands: Record<string, string> = {
   data: 'Dataset tools: stats, split, download',
   sweep: 'Grid over config keys × seeds',
   compare: 'Compare runs in a paper-style table',
+  reproduce: "A paper's table or figure as one resumable command (--list shows them)",
 };
 
 function usage(): string {

@@ -198,8 +198,18 @@ export function mergeConfig(c: RunConfig, o: Record<string, unknown>): RunConfig
   }
   const rest = { ...o };
   for (const key of ['sampler', 'loss', 'encoder']) if (typeof rest[key] === 'string') delete rest[key];
-  // `--set dataset.synthetic.users=60` on a dataset given by its short name refines that dataset: the name stays.
+  // A dataset of another name (or format) replaces the old spec instead of inheriting its options (a preset's
+  // ratingThreshold must not reach a dataset without ratings), as switching a method drops the old method's options.
   const ds = rest.dataset;
+  const cur = (typeof base.dataset === 'string' ? { name: base.dataset } : base.dataset ?? {}) as { name?: unknown; format?: unknown };
+  if (ds && typeof ds === 'object' && !Array.isArray(ds)) {
+    const d = ds as { name?: unknown; format?: unknown };
+    if ((typeof d.name === 'string' && d.name !== cur.name) || (typeof d.format === 'string' && d.format !== cur.format)) {
+      base.dataset = structuredClone(ds);
+      delete rest.dataset;
+    }
+  }
+  // `--set dataset.synthetic.users=60` on a dataset given by its short name refines that dataset: the name stays.
   if (typeof base.dataset === 'string' && ds && typeof ds === 'object' && !Array.isArray(ds) &&
     !Object.prototype.hasOwnProperty.call(ds, 'name') && !Object.prototype.hasOwnProperty.call(ds, 'format')) {
     base.dataset = { name: base.dataset };
