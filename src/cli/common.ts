@@ -96,7 +96,8 @@ export function configFlagsHelp(): string {
       --select-on-test  select the epoch on the test split (warned and recorded; for reference protocols)
       --test-curve      also evaluate test at every evaluation (a test curve; never used for selection)
   evaluation protocol: full ranking by default; --set evalProtocol=sampled [--set evalNegatives=100] ranks each
-  held-out positive against fixed sampled negatives (the dataset's own lists when it has them, e.g. NCF)`;
+  held-out positive against fixed sampled negatives (the dataset's own lists when it has them, e.g. NCF);
+  --set evalDraws=10 tests against 10 independent draws of those lists (metrics averaged, per-draw values kept)`;
 }
 
 /** configFlagsHelp() as it is for the built-in registries. */

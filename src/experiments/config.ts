@@ -64,6 +64,7 @@ const SCHEMA: Rule = {
     testCurve: S.bool,
     evalProtocol: S.oneOf('full', 'sampled'),
     evalNegatives: S.int(1, 1_000_000),
+    evalDraws: S.int(1, 1000),
     lrSchedule: {
       kind: 'object', nullable: true, required: ['name'],
       fields: {
@@ -83,13 +84,16 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
   const c = cfg as RunConfig;
   if (problems.length === 0) {
     for (const k of Object.keys((SCHEMA as { fields: Record<string, Rule> }).fields)) {
-      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && k !== 'lrSchedule' && k !== 'improveOnTie' && (c as unknown as Record<string, unknown>)[k] === undefined) {
+      if (k !== 'preset' && k !== 'loss' && k !== 'stepsPerEpoch' && k !== 'testCurve' && k !== 'groupSize' && k !== 'evalProtocol' && k !== 'evalNegatives' && k !== 'evalDraws' && k !== 'lrSchedule' && k !== 'improveOnTie' && (c as unknown as Record<string, unknown>)[k] === undefined) {
         problems.push(`${k}: required`);
       }
     }
     const m = /^([a-z]+)@(\d+)$/.exec(c.metric ?? '');
     if (!m || !(METRIC_NAMES as readonly string[]).includes(m[1]) || Number(m[2]) < 1) {
       problems.push(`metric: expected <name>@<K> with name one of ${METRIC_NAMES.join(', ')} (e.g. "recall@20"), got ${show(c.metric)}`);
+    }
+    if (c.evalDraws !== undefined && c.evalDraws > 1 && c.evalProtocol !== 'sampled') {
+      problems.push(`evalDraws: ${c.evalDraws} draws of test negatives need evalProtocol: sampled (full ranking has nothing to draw)`);
     }
     if (c.encoder?.dim === undefined) problems.push('encoder.dim: required');
     if (c.encoder?.layers === undefined) problems.push('encoder.layers: required');

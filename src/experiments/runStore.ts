@@ -125,7 +125,7 @@ export class RunWriter {
 /** The RunResult fields a summary keeps as they are, in summary.json order (after runDir, dataset and the names). */
 const SUMMARY_FIELDS = [
   'backend', 'selectOn', 'carvedValid', 'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test',
-  'randomRecall', 'warnings', 'seconds', 'resumedFrom',
+  'randomRecall', 'warnings', 'seconds', 'resumedFrom', 'testDraws',
 ] as const;
 
 /** summary.json: the run's outcome without per-epoch records, weights or per-user values. */
