@@ -82,3 +82,8 @@ export { DEFAULT_MAX_ID, DEFAULT_IDS_PER_RECORD, type IdLimits } from './data/li
 // Library forms of the CLI's run-folder and sweep commands
 export { openRun, datasetFromConfig, normaliseDatasetSpec, type OpenedRun } from './experiments/openRun.js';
 export { runSweep, sweepTable, type SweepRequest, type SweepResult } from './experiments/sweepRunner.js';
+
+// Papers' tables and figures as data, and the runner that reproduces one (hardneg reproduce)
+export { CATALOGUE, findItem, paperItems, itemStatus, type ItemStatus } from './reproduce/catalogue.js';
+export { reproduce, type ReproduceOptions, type ReproduceResult, type RowResult, type ClaimVerdict } from './reproduce/run.js';
+export type { ReproItem, Arm, ArmGroup, Budget, BudgetName, PaperId, PaperNumbers, Claim, StatsRow } from './reproduce/types.js';

@@ -243,7 +243,8 @@ export function configFlagsHelp(): string {
       --test-curve      also evaluate test at every evaluation (a test curve; never used for selection)
       --init-from RUN   warm start: initialise the encoder's parameters from a finished run's model.safetensors
   evaluation protocol: full ranking by default; --set evalProtocol=sampled [--set evalNegatives=100] ranks each
-  held-out positive against fixed sampled negatives (the dataset's own lists when it has them, e.g. NCF)
+  held-out positive against fixed sampled negatives (the dataset's own lists when it has them, e.g. NCF);
+  --set evalDraws=10 tests against 10 independent draws of those lists (metrics averaged, per-draw values kept)
 
 ${datasetFlagsHelp()}`;
 }

@@ -62,6 +62,8 @@ export async function run(argv: string[]): Promise<number> {
     seed: stored.config.seed,
     evalProtocol: (values.protocol as 'full' | 'sampled' | undefined) ?? stored.config.evalProtocol,
     evalNegatives: values.negatives !== undefined ? Number(values.negatives) : stored.config.evalNegatives,
+    // The run's draws of test lists when re-evaluated as it ran (a protocol changed by flags uses one draw).
+    evalDraws: values.protocol === undefined && values.negatives === undefined ? stored.config.evalDraws : undefined,
   };
   const protocol = protocolOf(cfg, dataset);
   if (values.negatives !== undefined && protocol.name !== 'sampled') {
@@ -70,9 +72,11 @@ export async function run(argv: string[]): Promise<number> {
   const res = evaluatorFor(cfg, dataset)(emb, dataset, {
     split, ks, maskValidWhenTesting: values['no-mask-valid'] ? false : stored.config.maskValidWhenTesting, epoch: stored.summary.bestEpoch,
   });
-  const how = protocol.name === 'full' ? 'full ranking' : `sampled ranking, ${protocol.negatives} negatives per positive`;
+  const how = protocol.name === 'full' ? 'full ranking'
+    : `sampled ranking, ${protocol.negatives} negatives per positive${res.draws ? `, mean of ${res.draws.length} draws` : ''}`;
   if (values.json) {
-    writeOut(toJson({ run: stored.dir, split, protocol, usersEvaluated: res.usersEvaluated, usersSkipped: res.usersSkipped, metrics: res.metrics }));
+    writeOut(toJson({ run: stored.dir, split, protocol, usersEvaluated: res.usersEvaluated, usersSkipped: res.usersSkipped, metrics: res.metrics,
+      ...(res.draws ? { draws: res.draws } : {}) }));
   } else {
     const keys = Object.keys(res.metrics);
     writeOut(`${stored.dir}: ${dataset.name} ${split} (${how}), ${res.usersEvaluated} users (${res.usersSkipped} without ${split} items skipped)\n\n` +

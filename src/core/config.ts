@@ -51,6 +51,12 @@ export interface RunConfig {
   evalProtocol?: 'full' | 'sampled';
   /** Negatives per positive for the sampled protocol (default 100). */
   evalNegatives?: number;
+  /**
+   * Sampled protocol: test against this many independently drawn negative lists (contrastive DNS: 10), each metric
+   * the mean over the draws, the per-draw values kept (EvalRecord.testDraws, summary testDraws); default 1.
+   * Validation always uses one list.
+   */
+  evalDraws?: number;
   /** Per-epoch learning-rate schedule (training/schedule.ts); absent or null = constant optimizer.lr. */
   lrSchedule?: ({ name: 'constant' | 'step' | 'cosine' | 'exponential' } & Record<string, unknown>) | null;
   /** Count a selection value equal to the best as an improvement (the DINS/MixGCF code's `>=`); default false. */

@@ -84,7 +84,12 @@ export abstract class GraphEncoder implements Encoder {
   }
 
   forward(ctx: ForwardContext): EncoderPass {
-    return new GraphPass(this, this.propagate(ctx.training, ctx.rng));
+    return this.passOver(this.propagate(ctx.training, ctx.rng));
+  }
+
+  /** A pass over given layer tables (index-aligned with layerSet), for encoders whose training pass differs (XSimGCL). */
+  protected passOver(tables: Tensor[]): EncoderPass {
+    return new GraphPass(this, tables);
   }
 
   poolTensors(layers: Tensor[]): Tensor {

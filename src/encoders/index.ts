@@ -8,14 +8,16 @@ import { bprmfEntry, gmfEntry, mfEntry } from './mf.js';
 import { ngcfEntry } from './ngcf.js';
 import { simgclEntry } from './simgcl.js';
 import { pinsageEntry } from './pinsage.js';
+import { sglEntry } from './sgl.js';
 import type { Encoder, EncoderEntry, EncoderOptions } from './types.js';
 
 export type {
   ComponentState, Encoder, EncoderEmbeddings, EncoderEntry, EncoderOptions, EncoderPass, ForwardContext, LossTerm, PassInfo, Pooling,
   ScorerKind,
 } from './types.js';
-export { mfEntry, bprmfEntry, gmfEntry, lightgcnEntry, ngcfEntry, simgclEntry, pinsageEntry };
+export { mfEntry, bprmfEntry, gmfEntry, lightgcnEntry, ngcfEntry, simgclEntry, pinsageEntry, sglEntry };
 export { PinSageEncoder, segmentSum } from './pinsage.js';
+export { SglEncoder } from './sgl.js';
 export { SimGclEncoder, viewInfoNce } from './simgcl.js';
 export { LightGcnEncoder } from './lightgcn.js';
 export { MfEncoder } from './mf.js';
@@ -25,7 +27,7 @@ export { normalizedAdjacency } from './graph.js';
 
 /** Every encoder hardneg knows; `encoders.register(entry)` adds one. */
 export const encoders = new Registry<EncoderEntry>('encoder');
-for (const e of [mfEntry, bprmfEntry, gmfEntry, lightgcnEntry, ngcfEntry, simgclEntry, pinsageEntry]) encoders.register(e);
+for (const e of [mfEntry, bprmfEntry, gmfEntry, lightgcnEntry, ngcfEntry, simgclEntry, pinsageEntry, sglEntry]) encoders.register(e);
 
 /** Names of the built-in encoders (`encoders.names()` also lists those registered later). */
 export const encoderNames: readonly string[] = encoders.names();

@@ -9,6 +9,11 @@
 //                   InfoNCE(S) = mean_{s∈S} −log exp(z1_s·z2_s/τ) / Σ_{t∈S} exp(z1_s·z2_t/τ), z = L2-normalised
 //                   view rows; returned by EncoderPass.terms(batch), so the step adds it to the ranking loss.
 //
+// XSimGCL (Yu et al., TKDE 2023; SELFRec's XSimGCL), `variant: 'xsimgcl'`: one noisy propagation serves both tasks —
+// the training pass ranks with the noisy layers pooled over layerSet, and the term contrasts that pooled table with
+// the noisy layer l* (`clLayer`, default 1) over the batch's distinct users and items; evaluation uses the clean
+// propagation, as SELFRec's `forward(perturbed=False)`.
+//
 // The noise comes from the run's named stream 'simgcl-noise' (ctx.streams; the 'dropout' stream when a pass is
 // made without streams), drawn in forward: view 1 then view 2, layer by layer, row-major, one float per entry. The
 // noise is a constant of the step (sign(·) has zero derivative almost everywhere), so gradients flow through Â
@@ -27,7 +32,7 @@ import { GraphEncoder, lightgcnLayers, readLayers } from './gnn.js';
 import { normalizedAdjacency } from './graph.js';
 import type { EncoderEntry, EncoderOptions, EncoderPass, ForwardContext, LossTerm, Pooling } from './types.js';
 
-const OPTION_KEYS = ['dim', 'layers', 'init', 'initStd', 'includeEgoLayer', 'layerSet', 'eps', 'clTemperature', 'clWeight'];
+const OPTION_KEYS = ['dim', 'layers', 'init', 'initStd', 'includeEgoLayer', 'layerSet', 'eps', 'clTemperature', 'clWeight', 'variant', 'clLayer'];
 
 /** Distinct values of `ids` in order of first appearance. */
 function distinct(ids: Int32Array, offset = 0): Int32Array {
@@ -55,6 +60,9 @@ export class SimGclEncoder extends GraphEncoder {
   readonly eps: number;
   readonly clTemperature: number;
   readonly clWeight: number;
+  readonly variant: 'simgcl' | 'xsimgcl';
+  /** XSimGCL's contrasted layer l*. */
+  readonly clLayer: number;
 
   constructor(dataset: Pick<Dataset, 'numUsers' | 'numItems' | 'train'>, opts: EncoderOptions, rng: Rng, adjacency?: CsrMatrix) {
     checkOptionKeys('simgcl', opts, OPTION_KEYS);
@@ -68,10 +76,16 @@ export class SimGclEncoder extends GraphEncoder {
     const eps = numberOption('simgcl', opts, 'eps', 0.1, (x) => x >= 0, 'a number ≥ 0');
     const tau = numberOption('simgcl', opts, 'clTemperature', 0.2, (x) => x > 0, 'a positive number');
     const lambda = numberOption('simgcl', opts, 'clWeight', 0.5, (x) => x >= 0, 'a number ≥ 0');
+    const variant = opts.variant ?? 'simgcl';
+    if (variant !== 'simgcl' && variant !== 'xsimgcl') throw new Error(`encoder 'simgcl': option 'variant' must be 'simgcl' or 'xsimgcl', got ${JSON.stringify(variant)}`);
+    const clLayer = intOption('simgcl', opts, 'clLayer', 1, 1, 64);
+    if (clLayer > numLayers) throw new Error(`encoder 'simgcl': option 'clLayer' (${clLayer}) must be ≤ layers (${numLayers})`);
     super(dataset, dim, numLayers, layerSet, adjacency ?? normalizedAdjacency(dataset));
     this.eps = eps;
     this.clTemperature = tau;
     this.clWeight = lambda;
+    this.variant = variant;
+    this.clLayer = clLayer;
     this.ego = stackedEgo(dataset, dim, how, rng);
   }
 
@@ -109,6 +123,11 @@ export class SimGclEncoder extends GraphEncoder {
     return out;
   }
 
+  /** XSimGCL's training pass (see the header). */
+  xsimForward(ctx: ForwardContext): EncoderPass {
+    return xsimPass(this, ctx, (t) => this.passOver(t));
+  }
+
   /** A view: the mean of its layers 1..L. */
   view(rng: Rng): Tensor {
     const ls = this.noisyLayers(rng);
@@ -124,6 +143,7 @@ export class SimGclEncoder extends GraphEncoder {
   }
 
   override forward(ctx: ForwardContext): EncoderPass {
+    if (this.variant === 'xsimgcl' && ctx.training) return this.xsimForward(ctx);
     const pass = super.forward(ctx);
     if (!ctx.training || this.clWeight === 0) return pass;
     const rng = ctx.streams?.get('simgcl-noise') ?? ctx.rng;
@@ -134,6 +154,20 @@ export class SimGclEncoder extends GraphEncoder {
     withTerms.terms = (batch: Batch) => [{ name: 'cl', value: this.contrastive(v1, v2, batch), weight: this.clWeight }];
     return withTerms;
   }
+}
+
+/** The XSimGCL training pass: ranks with one noisy propagation and contrasts its pooled rows with its layer l*. */
+function xsimPass(enc: SimGclEncoder, ctx: ForwardContext, passOver: (t: Tensor[]) => EncoderPass): EncoderPass {
+  const rng = ctx.streams?.get('simgcl-noise') ?? ctx.rng;
+  const noisy = enc.noisyLayers(rng);
+  const tables = enc.layerSet.map((l) => (l === 0 ? (enc.ego as Tensor) : noisy[l - 1]));
+  const pass = passOver(tables);
+  if (enc.clWeight === 0) return pass;
+  const pooled = tables.length === 1 ? tables[0] : meanOf(tables);
+  const layer = noisy[enc.clLayer - 1];
+  const withTerms = Object.create(pass) as EncoderPass & { terms: (b: Batch) => LossTerm[] };
+  withTerms.terms = (batch: Batch) => [{ name: 'cl', value: enc.contrastive(pooled, layer, batch), weight: enc.clWeight }];
+  return withTerms;
 }
 
 /** Registry entry (encoders/index.ts). */
@@ -148,6 +182,8 @@ export const simgclEntry: EncoderEntry = {
     eps: { type: 'number', default: 0.1, min: 0, doc: 'noise magnitude ε (per row)' },
     clTemperature: { type: 'number', default: 0.2, min: 0, exclusiveMin: true, doc: 'InfoNCE temperature τ of the views' },
     clWeight: { type: 'number', default: 0.5, min: 0, doc: "weight λ of the contrastive term 'cl'" },
+    variant: { type: 'enum', values: ['simgcl', 'xsimgcl'], default: 'simgcl', doc: 'SimGCL (two noisy views beside the clean pass) or XSimGCL (one noisy pass: its pooled rows against its layer clLayer)' },
+    clLayer: { type: 'integer', default: 1, min: 1, max: 64, doc: "XSimGCL's contrasted layer l*" },
   },
   create: (d, o, rng) => new SimGclEncoder(d, o, rng),
 };

@@ -146,8 +146,8 @@ export interface EncoderOptions {
   messageDropout?: number;
   /** NGCF: L2-normalise each propagated layer's output before pooling (NGCF/MixGCF code); default per variant. */
   normalizeLayers?: boolean;
-  /** NGCF: 'paper' = LeakyReLU((Â+I)EW1 + (ÂE⊙E)W2), no normalisation; 'code' = the released code's ÂEW1, normalised. */
-  variant?: 'paper' | 'code';
+  /** NGCF: 'paper' = LeakyReLU((Â+I)EW1 + (ÂE⊙E)W2), no normalisation; 'code' = the released code's ÂEW1, normalised. SimGCL: 'simgcl' or 'xsimgcl'. */
+  variant?: 'paper' | 'code' | 'simgcl' | 'xsimgcl';
   /** GMF: initial value of w: 'ones' (default: starts as MF) or 'xavier'. */
   gmfWeightInit?: 'ones' | 'xavier';
   [key: string]: unknown;

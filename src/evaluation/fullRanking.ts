@@ -78,6 +78,8 @@ export interface EvalResult {
   split: 'valid' | 'test';
   /** True when validation items were masked too (testing with a validation split). */
   maskedValid: boolean;
+  /** Sampled protocol with several draws of negative lists: each draw's metrics (`metrics` is their mean). */
+  draws?: Array<Record<string, number>>;
 }
 
 

@@ -15,6 +15,7 @@ import { drawSampledNegatives, evaluateSampled, type NegativeLists } from './sam
 export interface ProtocolConfig {
   evalProtocol?: 'full' | 'sampled';
   evalNegatives?: number;
+  evalDraws?: number;
   seed: number;
 }
 
@@ -48,19 +49,49 @@ export function evaluatorFor(config: ProtocolConfig, dataset: Dataset): Evaluato
     return (emb, ds, o) => evaluateFullRanking(emb, ds, { split: o.split, ks: o.ks, maskValidWhenTesting: o.maskValidWhenTesting });
   }
   // Drawn now, not at the first evaluation, so a dataset that cannot give N negatives fails before training.
-  const lists: Partial<Record<Split, NegativeLists>> = {};
+  // Test draw 0 comes from stream 'eval-test' (as with one draw), draw d ≥ 1 from 'eval-test#d'.
+  const draws = config.evalDraws ?? 1;
+  if (!Number.isInteger(draws) || draws < 1) throw new Error(`evalDraws: expected an integer ≥ 1, got ${String(config.evalDraws)}`);
+  if (draws > 1 && dataset.testNegatives) {
+    throw new Error(`evalDraws: dataset '${dataset.name}' ships its own test lists (one draw); drop evalDraws to use them`);
+  }
+  const lists: Partial<Record<Split, NegativeLists[]>> = {};
   for (const split of ['valid', 'test'] as const) {
     const target = split === 'valid' ? dataset.valid : dataset.test;
     if (!target || target.indices.length === 0) continue;
-    lists[split] = split === 'test' && dataset.testNegatives ? dataset.testNegatives
-      : drawSampledNegatives(dataset, { n: protocol.negatives, split, rng: Rng.stream(config.seed, `eval-${split}`) });
+    lists[split] = split === 'test' && dataset.testNegatives ? [dataset.testNegatives]
+      : Array.from({ length: split === 'test' ? draws : 1 }, (_, d) => drawSampledNegatives(dataset,
+        { n: protocol.negatives, split, rng: Rng.stream(config.seed, d === 0 ? `eval-${split}` : `eval-${split}#${d}`) }));
   }
   return (emb, ds, o) => {
     if (ds !== dataset) throw new Error('sampled evaluator: called with another dataset than it was built for');
     const l = lists[o.split];
     if (!l) throw new Error(`sampled evaluator: split '${o.split}' has no positives to rank`);
-    return evaluateSampled(emb, ds, l, { split: o.split, ks: o.ks });
+    if (l.length === 1) return evaluateSampled(emb, ds, l[0], { split: o.split, ks: o.ks });
+    return meanOverDraws(l.map((x) => evaluateSampled(emb, ds, x, { split: o.split, ks: o.ks })));
   };
+}
+
+/**
+ * One result from several draws of negative lists: every metric and every user's value the mean over the draws
+ * (the users are the same in every draw: those with positives in the split), the per-draw metrics kept in `draws`.
+ */
+export function meanOverDraws(results: EvalResult[]): EvalResult {
+  const first = results[0];
+  const n = results.length;
+  const metrics: Record<string, number> = {};
+  for (const k of Object.keys(first.metrics)) metrics[k] = results.reduce((a, r) => a + r.metrics[k], 0) / n;
+  const values: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(first.perUser.values)) {
+    const acc = new Float64Array(v.length);
+    for (const r of results) {
+      const x = r.perUser.values[k];
+      if (r.perUser.users.length !== first.perUser.users.length) throw new Error('meanOverDraws: the draws evaluated different users');
+      for (let j = 0; j < x.length; j++) acc[j] += x[j];
+    }
+    values[k] = Float32Array.from(acc, (s) => s / n);
+  }
+  return { ...first, metrics, perUser: { users: first.perUser.users, values }, draws: results.map((r) => r.metrics) };
 }
 
 /** Expected Recall@K of a random ranking under the sampled protocol: each positive among N negatives. */

@@ -88,10 +88,11 @@ export function averagePerUser(tables: Array<ComparedRun['perUser']>): ComparedR
  * config): a run that left the loss to its sampler and one that named that same loss are the same config.
  */
 export function configKey(c: RunConfig & { resolvedLoss?: unknown; run?: unknown }): string {
-  const { seed: _s, testCurve: _t, run: _r, loss, resolvedLoss, evalProtocol, evalNegatives, groupSize, ...rest } = c;
+  const { seed: _s, testCurve: _t, run: _r, loss, resolvedLoss, evalProtocol, evalNegatives, evalDraws, groupSize, ...rest } = c;
   // Optional keys count with their defaults, and only where they apply: full ranking and no groups need no key.
   // The stored `run` record (backend, threads) does not change results (runs are thread-count independent).
-  const protocol = evalProtocol === 'sampled' ? { evalProtocol, evalNegatives: evalNegatives ?? DEFAULT_EVAL_NEGATIVES } : {};
+  const protocol = evalProtocol === 'sampled'
+    ? { evalProtocol, evalNegatives: evalNegatives ?? DEFAULT_EVAL_NEGATIVES, ...((evalDraws ?? 1) > 1 ? { evalDraws } : {}) } : {};
   const groups = rest.batching === 'groups' ? { groupSize: groupSize ?? DEFAULT_GROUP_SIZE } : {};
   return canonicalJson({ ...rest, ...protocol, ...groups, loss: resolvedLoss ?? loss ?? null });
 }

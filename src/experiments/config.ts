@@ -65,6 +65,7 @@ const SCHEMA: Rule = {
     testCurve: S.bool,
     evalProtocol: S.oneOf('full', 'sampled'),
     evalNegatives: S.int(1, 1_000_000),
+    evalDraws: S.int(1, 1000),
     lrSchedule: {
       kind: 'object', nullable: true, required: ['name'],
       fields: {
@@ -87,7 +88,7 @@ const SCHEMA: Rule = {
 /** Checks a complete config; throws ConfigError listing every problem with its key path. */
 /** Top-level keys a complete config may leave out (every other schema key is required). */
 const OPTIONAL_KEYS = new Set([
-  'preset', 'loss', 'stepsPerEpoch', 'testCurve', 'groupSize', 'evalProtocol', 'evalNegatives', 'lrSchedule',
+  'preset', 'loss', 'stepsPerEpoch', 'testCurve', 'groupSize', 'evalProtocol', 'evalNegatives', 'evalDraws', 'lrSchedule',
   'improveOnTie', 'revealFalseNegatives', 'initFrom',
 ]);
 
@@ -105,6 +106,9 @@ export function validateConfig(cfg: unknown, source?: string): RunConfig {
     const m = /^([a-z]+)@(\d+)$/.exec(c.metric ?? '');
     if (!m || !(METRIC_NAMES as readonly string[]).includes(m[1]) || Number(m[2]) < 1) {
       problems.push(`metric: expected <name>@<K> with name one of ${METRIC_NAMES.join(', ')} (e.g. "recall@20"), got ${show(c.metric)}`);
+    }
+    if (c.evalDraws !== undefined && c.evalDraws > 1 && c.evalProtocol !== 'sampled') {
+      problems.push(`evalDraws: ${c.evalDraws} draws of test negatives need evalProtocol: sampled (full ranking has nothing to draw)`);
     }
     if (c.encoder?.dim === undefined) problems.push('encoder.dim: required');
     if (c.revealFalseNegatives) problems.push(...revealConfigProblems(c.revealFalseNegatives));

@@ -126,7 +126,7 @@ export class RunWriter {
 /** The RunResult fields a summary keeps as they are, in summary.json order (after runDir, dataset and the names). */
 const SUMMARY_FIELDS = [
   'backend', 'versions', 'selectOn', 'carvedValid', 'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test',
-  'randomRecall', 'warnings', 'seconds', 'resumedFrom', 'initFrom',
+  'randomRecall', 'warnings', 'seconds', 'resumedFrom', 'initFrom', 'testDraws',
 ] as const;
 
 /** summary.json: the run's outcome without per-epoch records, weights or per-user values. */

@@ -211,6 +211,7 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
       const test = selectOn === 'test' ? sel : step.improved || s.testCurve
         ? evaluator(emb, dataset, { split: 'test', ks: s.ks, maskValidWhenTesting: maskValid, epoch }) : null;
       if (test && selectOn !== 'test') rec.test = test.metrics;
+      if (test?.draws) rec.testDraws = test.draws;
       if (step.improved && test) {
         bestSel = sel.metrics;
         bestTest = test.metrics;
@@ -334,11 +335,19 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
     warn(`interrupted: \`hardneg train --resume ${o.checkpoint.dir}\` continues from the checkpoint (the last evaluation before the interruption)`);
   }
   return {
-    ...o.header, bestEpoch: selector.bestEpoch, best: bestSel, test: bestTest, epochsRun, stoppedEarly, interrupted,
+    ...o.header, bestEpoch: selector.bestEpoch, best: bestSel, test: bestTest,
+    // The best evaluation's record keeps its per-draw test metrics (and a resumed run its records): no extra state.
+    ...testDrawsAt(evaluations, selector.bestEpoch),
+    epochsRun, stoppedEarly, interrupted,
     evaluations, epochs, warnings,
     seconds: { total: secondsBefore + (now() - t0) / 1000, train: trainMs / 1000, eval: evalMs / 1000 },
     perUserTest, resumedFrom, weights: bestWeights, runDir: o.runDir,
   };
+}
+
+function testDrawsAt(evaluations: EvalRecord[], epoch: number): { testDraws?: Array<Record<string, number>> } {
+  const d = evaluations.find((e) => e.epoch === epoch)?.testDraws;
+  return d ? { testDraws: d } : {};
 }
 
 const views = new WeakMap<Dataset, ReturnType<typeof trainView>>();

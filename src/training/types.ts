@@ -20,6 +20,8 @@ export interface EvalRecord {
    * `testCurve` — reported only, never used to select.
    */
   test?: Record<string, number>;
+  /** With `evalDraws` > 1: the test metrics of each draw of negative lists (`test` is their mean). */
+  testDraws?: Array<Record<string, number>>;
   /**
    * Embedding entropy (contrastive DNS eq. 6) of the final embeddings evaluated here: all users and all items,
    * softmax per row, −Σ p log p / dim summed over the rows (evaluation/diagnostics.ts `embeddingEntropy`). With
@@ -89,6 +91,8 @@ export interface RunResult {
   best: Record<string, number>;
   /** Test metrics at the best epoch. */
   test: Record<string, number>;
+  /** With `evalDraws` > 1: the test metrics of each draw at the best epoch (`test` is their mean); else absent. */
+  testDraws?: Array<Record<string, number>>;
   /** Expected Recall@K of a random ranking (K / #candidate items per user, averaged over test users). */
   randomRecall: Record<string, number>;
   epochsRun: number;

@@ -36,6 +36,8 @@ const RULES: readonly Rule[] = [
   { from: 'encoders', deny: ['samplers', 'losses', 'training', 'experiments'], why: 'an encoder turns parameters into rows; it knows nothing of how they are trained' },
   { from: 'losses', deny: ['encoders', 'samplers', 'training', 'experiments'], why: 'a loss reads the LossInputs the step hands it' },
   { from: 'serving', deny: ['training', 'experiments'], why: 'serving a model needs its embeddings, not the trainer' },
+  { from: 'reproduce', deny: ['cli'], why: 'a paper item expands into sweeps and reports; it sits just under the CLI' },
+  { from: '*', deny: ['reproduce'], except: ['cli', 'reproduce', '(root)'], why: 'nothing below the paper catalogue may depend on it' },
   { from: '*', deny: ['cli'], except: ['cli'], why: 'the CLI parses flags and prints; library code lives below it' },
 ];
 

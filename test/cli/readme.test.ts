@@ -42,6 +42,8 @@ const has = (re: RegExp) => (r: Out) => assert.match(r.out + r.err, re);
 const servedElsewhere: Mode = { mode: 'checked', check: () => assert.ok(existsSync(join(repoRoot, 'dist', 'src', 'cli', 'serve.js'))) };
 
 const COMMANDS: Record<string, Mode> = {
+  'npx hardneg reproduce --list': { mode: 'run', check: has(/pdns fig4[\s\S]*\d+ items; \d+ runnable/) },
+  'npx hardneg reproduce pdns fig4 --budget quick': { mode: 'dry', check: has(/pdns fig4 \(dry run\): \d+ arm/) },
   'npx hardneg serve runs/<run> --port 8080': servedElsewhere,
   "curl 'http://127.0.0.1:8080/recommend?user=196&k=10'": servedElsewhere,
   'curl -H \'content-type: application/json\' -d \'{"users":["196","186"],"k":5}\' http://127.0.0.1:8080/recommend': servedElsewhere,

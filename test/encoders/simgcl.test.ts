@@ -118,3 +118,26 @@ test('simgcl trains bit-identically at 1 and 2 threads, logging its cl term', as
   assert.deepEqual(runs[1].test, runs[0].test);
   assert.throws(() => createEncoder('simgcl', ds, { layers: 0 }, Rng.stream(1, 'init')), /layers/);
 });
+
+test('xsimgcl: the training pass ranks with one noisy propagation and contrasts its pooled rows with layer l*; evaluation is clean', () => {
+  const e = encoder({ variant: 'xsimgcl', clLayer: 1, eps: 0.2, clTemperature: 0.15 });
+  const batch = { users: ids(0, 2, 0, 3), pos: ids(1, 4, 1, 0) };
+  tidy(() => {
+    const pass = e.forward({ training: true, rng: Rng.stream(1, 'dropout'), streams: { get: (n) => Rng.stream(9, n) } });
+    const ls = e.noisyLayers(Rng.stream(9, 'simgcl-noise')).map((t) => rowsOf(t.data, NU + NI, D));
+    const pooled = ls[0].map((r, k) => r.map((x, c) => (x + ls[1][k][c]) / 2));
+    const got = rowsOf(pass.pooledUsers!(ids(0, 1, 2, 3)).data, NU, D);
+    for (let u = 0; u < NU; u++) for (let c = 0; c < D; c++) assert.ok(Math.abs(got[u][c] - pooled[u][c]) < 1e-6, 'the pass ranks with the noisy rows');
+    const us = [0, 2, 3], is = [1, 4, 0].map((i) => NU + i);
+    const want = infoNceF64(us.map((r) => pooled[r]), us.map((r) => ls[0][r]), 0.15) + infoNceF64(is.map((r) => pooled[r]), is.map((r) => ls[0][r]), 0.15);
+    const terms = pass.terms!(batch);
+    assert.ok(Math.abs(terms[0].value.item() - want) < 1e-5, `${terms[0].value.item()} vs ${want}`);
+    const clean = e.forward({ training: false, rng: Rng.stream(1, 'dropout') });
+    assert.equal(clean.terms, undefined);
+    const lg = createEncoder('lightgcn', ds, { dim: D, layers: L, includeEgoLayer: false }, Rng.stream(5, 'init')) as LightGcnEncoder;
+    lg.ego.copyFrom(e.ego.data);
+    assert.deepEqual(Array.from(clean.pooledUsers!(ids(0, 1, 2, 3)).data), Array.from(lg.forward({ training: false, rng: Rng.stream(1, 'dropout') }).pooledUsers!(ids(0, 1, 2, 3)).data));
+  });
+  assert.throws(() => createEncoder('simgcl', ds, { layers: 2, clLayer: 3 }, Rng.stream(1, 'init')), /clLayer/);
+  assert.throws(() => createEncoder('simgcl', ds, { variant: 'ssl' } as Record<string, unknown>, Rng.stream(1, 'init')), /variant/);
+});

@@ -1,0 +1,82 @@
+// The Markdown report of one reproduced item: our numbers (mean ± std over seeds, improvement over the group's
+// baseline row, Holm-adjusted paired p) beside the paper's, the claims checked, and what differs from the paper.
+import { comparisonRows } from '../experiments/compare.js';
+import { table } from '../report/markdown.js';
+import type { ReproduceResult } from './run.js';
+
+const f4 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
+
+function int(x: number | null): string {
+  return x === null || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US');
+}
+
+/** `a.b=v` lines of an override object, as --set takes them. */
+function flatten(o: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(o).flatMap(([k, v]) => v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`]);
+}
+
+export function reproduceMarkdown(r: ReproduceResult): string {
+  const { item } = r;
+  const out: string[] = [];
+  out.push(`# ${item.paper.toUpperCase()} ${item.id}: ${item.title}`, '');
+  out.push(`Paper: ${item.source}, on ${item.paperData.join(', ')}.`);
+  if (item.budgets) out.push(`Budget **${r.budget}**: ${item.budgets[r.budget].note}.`);
+  const sets = [...(r.dataset ? [`dataset=${JSON.stringify(r.dataset)}`] : []), ...flatten(r.overrides ?? {})];
+  if (sets.length) out.push(`With overrides on every run: ${sets.map((s) => `\`${s}\``).join(', ')} (not the catalogued budget).`);
+  const flags = [...(r.dataset ? [` --dataset '${JSON.stringify(r.dataset)}'`] : []), ...flatten(r.overrides ?? {}).map((s) => ` --set ${s}`)];
+  out.push('', `Reproduce: \`hardneg reproduce ${item.paper} ${item.id} --budget ${r.budget}${flags.join('')} ` +
+    `--out ${r.outDir}\` (a rerun keeps finished runs and resumes killed ones).`, '');
+  if (item.differences.length) {
+    out.push('## Differences from the paper', '', ...item.differences.map((d) => `- ${d}`), '');
+  }
+  if (r.stats) {
+    out.push('## Dataset statistics (paper / ours)', '');
+    const extraKeys = [...new Set(r.stats.flatMap((s) => Object.keys(s.row.extra ?? {})))];
+    const rows = r.stats.map((s) => [
+      s.row.paper,
+      `${int(s.row.users)} / ${s.ours ? int(s.ours.users) : 'not held'}`,
+      `${int(s.row.items)} / ${s.ours ? int(s.ours.items) : '–'}`,
+      `${int(s.row.interactions)} / ${s.ours ? int(s.ours.interactions) : '–'}`,
+      ...extraKeys.map((k) => {
+        const p = s.row.extra?.[k];
+        const o = s.ours?.extra[k];
+        const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? int(v) : v.toPrecision(4)) : v === undefined ? '–' : String(v));
+        return `${fmt(p)} / ${s.ours ? fmt(o) : '–'}`;
+      }),
+    ]);
+    out.push(table(['dataset', 'users', 'items', 'interactions', ...extraKeys], rows, true), '');
+    return out.join('\n') + '\n';
+  }
+  if (r.skipped.length) {
+    out.push('## Arms not run here', '', ...r.skipped.map((s) => `- ${s.group}/${s.arm}: ${s.why}`), '');
+  }
+  for (const c of r.comparisons) {
+    const group = item.groups?.find((g) => g.id === c.group);
+    out.push(`## ${group?.label ?? c.group}`, '');
+    const { header, rows } = comparisonRows(c.comparison);
+    const papers = (item.paperNumbers ?? []).filter((p) => (p.group ?? item.groups?.[0]?.id) === c.group);
+    const extraHeader = papers.flatMap((p) => p.metrics.map((m) => `paper ${m} (${p.dataset})`));
+    const ours = c.rowIds.map((id) => r.rows.find((x) => x.group === c.group && x.id === id));
+    const full = rows.map((row, i) => [
+      ...row,
+      f4(ours[i]?.select.mean),
+      ...papers.flatMap((p) => p.metrics.map((_, j) => f4(p.rows[c.rowIds[i]]?.[j]))),
+    ]);
+    out.push(table([...header, `valid ${item.metric ?? ''}`.trim(), ...extraHeader], full, true), '');
+    const seeds = ours.map((o) => o?.runDirs.length ?? 0);
+    out.push(`Rows: test metrics at the epoch selected on validation, mean ± std over ${Math.min(...seeds)}–${Math.max(...seeds)} seed(s); ` +
+      'Δ and p (paired t-test over users, Holm–Bonferroni) against the first row.', '');
+    for (const w of c.comparison.warnings) out.push(`> warning: ${w}`, '');
+    const failed = ours.flatMap((o) => (o?.failed ?? []).map((f) => `${o?.id} ${f}`));
+    if (failed.length) out.push('Failed runs:', '', ...failed.map((f) => `- ${f}`), '');
+    if (papers.length) out.push(`Paper numbers: ${papers.map((p) => p.source).join('; ')}.`, '');
+  }
+  if (r.claims.length) {
+    out.push('## The paper\'s claims on our data', '');
+    out.push(table(['claim', 'verdict', 'our numbers'], r.claims.map((c) => [c.claim.text, c.verdict, c.detail]), true), '');
+  }
+  const curves = r.rows.filter((x) => x.curve && x.curve.length);
+  if (curves.length) out.push(`Test curves (every evaluation, mean over seeds): \`curves.csv\` in ${r.outDir}.`, '');
+  return out.join('\n') + '\n';
+}
