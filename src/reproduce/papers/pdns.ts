@@ -77,7 +77,7 @@ export const PDNS_ITEMS: ReproItem[] = [
     groups: [{
       id: 'mf', label: 'MF + DNS', arms: [{
         id: 'dns', label: 'DNS', preset: 'quickstart',
-        overrides: { ...MF, optimizer: { lr: 1e-3 }, encoder: { name: 'mf', dim: 32 }, sampler: { name: 'dns', m: 32 } },
+        overrides: { ...MF, optimizer: { lr: 1e-3 }, encoder: { name: 'mf', dim: 32 }, sampler: { name: 'dns', m: 32 }, revealFalseNegatives: { fraction: 0, every: 10 } },
         axis: { key: 'revealFalseNegatives.fraction', values: [0, 0.2, 0.4, 0.6, 0.8, 1] },
       }],
     }],

@@ -120,14 +120,14 @@ export const RECNS_ITEMS: ReproItem[] = [
   {
     paper: 'recns', id: 'fig5', kind: 'figure', title: 'Impact of the assistance coefficient α distribution', source: 'Figure 5, §5.3',
     paperData: ['Zhihu', 'Alibaba'], differences: DIFFERENCES, metric: 'recall@20', metrics: METRICS,
-    groups: [{ id: 'lightgcn', label: 'LightGCN + RecNS', arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on('lightgcn', RECNS), axis: { key: 'sampler.alpha', values: ['uniform01', 'uniform005', 'normal1', 'normal05'] } }] }],
+    groups: [{ id: 'lightgcn', label: 'LightGCN + RecNS', arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on('lightgcn', RECNS), axis: { key: 'sampler.alpha', values: ['U(0,1)', 'U(0,0.5)', 'N(0,1)', 'N(0,0.5)'] } }] }],
     budgets: budgets(), claims: [],
   },
   {
     paper: 'recns', id: 'fig6', kind: 'figure', title: 'Margin γ, embedding dimension and candidate number M (PinSage)', source: 'Figure 6, §5.3',
     paperData: ['Zhihu'], differences: DIFFERENCES, metric: 'recall@20', metrics: METRICS,
     groups: [
-      { id: 'margin', label: 'margin γ', arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on('pinsage', RECNS, { loss: { name: 'recnsHinge' } }), axis: { key: 'loss.margin', values: [0.05, 0.1, 0.2, 0.5] } }] },
+      { id: 'margin', label: 'margin γ', arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on('pinsage', RECNS), axis: { key: 'sampler.margin', values: [0.05, 0.1, 0.2, 0.5] } }] },
       { id: 'dim', label: 'dimension d', arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on('pinsage', RECNS), axis: { key: 'encoder.dim', values: [64, 128, 256] } }] },
       { id: 'm', label: 'candidates M', arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on('pinsage', RECNS), axis: { key: 'sampler.m', values: [10, 20, 50] } }] },
     ],
@@ -136,7 +136,7 @@ export const RECNS_ITEMS: ReproItem[] = [
   {
     paper: 'recns', id: 'fig7', kind: 'figure', title: 'The three-region principle: RecNS-Med vs -All vs -Dis', source: 'Figure 7, §5.4',
     paperData: ['Zhihu', 'Alibaba'], differences: DIFFERENCES, metric: 'recall@20', metrics: METRICS,
-    groups: ['pinsage', 'ngcf', 'lightgcn'].map((b) => ({ id: b, label: BACKBONES[b].label, arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on(b, RECNS), axis: { key: 'sampler.region', values: ['med', 'all', 'dis'] } }] })),
+    groups: ['pinsage', 'ngcf', 'lightgcn'].map((b) => ({ id: b, label: BACKBONES[b].label, arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on(b, RECNS), axis: { key: 'sampler.region', values: ['intermediate', 'global', 'distant'] } }] })),
     budgets: budgets(),
     claims: ['pinsage', 'ngcf', 'lightgcn'].map((b) => ({ text: `Med > All > Dis on ${BACKBONES[b].label}`, group: b, metric: 'recall@20', order: ['recns@med', 'recns@all', 'recns@dis'] })),
   },
@@ -158,9 +158,9 @@ export const RECNS_ITEMS: ReproItem[] = [
     groups: [
       { id: 'lightgcn', label: 'LightGCN', arms: [
         { id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on('lightgcn', RECNS) },
-        { id: 'no-exp', label: 'w/o exposure-augmented', preset: 'quickstart', overrides: on('lightgcn', { ...RECNS, exposureAugmented: false }) },
+        { id: 'no-exp', label: 'w/o exposure-augmented', preset: 'quickstart', overrides: on('lightgcn', { ...RECNS, exposure: false }) },
       ] },
-      { id: 'exposed', label: 'number of exposed negatives (LightGCN)', arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on('lightgcn', RECNS), axis: { key: 'sampler.exposedM', values: [5, 10, 20, 40] } }] },
+      { id: 'exposed', label: 'number of exposed negatives (PinSage)', arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on('pinsage', RECNS), axis: { key: 'sampler.exposedNegatives', values: [1, 5, 10, 15, 20] } }] },
     ],
     budgets: budgets(),
     claims: [{ text: 'Exposure-augmented sampling helps (LightGCN)', group: 'lightgcn', metric: 'recall@20', order: ['recns', 'no-exp'] }],
