@@ -23,6 +23,7 @@ the item's folder, our numbers beside the paper's. A rerun keeps finished runs a
   --dry-run             check every run (config, folder, dataset) and print the plan; train and write nothing
   --dataset SPEC        replace the budget's dataset: a name, or a spec in YAML flow syntax, e.g.
                         --dataset '{name: ml-100k, split: "ratio:8:1:1"}' (the report says so)
+  --seeds 1,2,3         replace the budget's seeds
   --set KEY=VALUE       a config override for every run (after the budget's and the arm's), repeatable,
                         e.g. --set epochs=5
   --data-dir DIR        look for datasets here first
@@ -38,6 +39,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   set: { type: 'string', multiple: true },
+  seeds: { type: 'string' },
   dataset: { type: 'string', short: 'd' },
   'data-dir': { type: 'string' },
   json: { type: 'boolean' },
@@ -78,6 +80,9 @@ export async function run(argv: string[]): Promise<number> {
     if (values.parallel !== undefined && values.parallel !== '1' && values.parallel !== '2') {
       throw new UsageError(`--parallel: expected 1 or 2, got '${String(values.parallel)}'`);
     }
+    if (values.seeds !== undefined && !/^\d+(,\d+)*$/.test(String(values.seeds))) {
+      throw new UsageError(`--seeds: expected comma-separated integers, e.g. 1,2,3, got '${String(values.seeds)}'`);
+    }
     if (positionals[0] !== undefined && !(PAPER_IDS as readonly string[]).includes(positionals[0])) {
       throw new UsageError(`unknown paper '${positionals[0]}' (known: ${PAPER_IDS.join(', ')})`);
     }
@@ -105,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const r = await reproduce(item, {
     dataset: dataset as string | Record<string, unknown> | undefined,
-    budget, out: values.out as string | undefined, parallel: values.parallel === '2' ? 2 : 1, force: Boolean(values.force),
+    budget, out: values.out as string | undefined, seeds: values.seeds === undefined ? undefined : String(values.seeds).split(',').map(Number), parallel: values.parallel === '2' ? 2 : 1, force: Boolean(values.force),
     overrides: Object.keys(overrides).length ? overrides : undefined, dataDir,
     log: (s) => { if (!quiet) process.stderr.write(s + '\n'); }, dryRun: Boolean(values['dry-run']),
   });

@@ -28,6 +28,8 @@ export interface ReproduceOptions {
   dataDir?: string;
   log?: (line: string) => void;
   mainJs?: string;
+  /** Seeds replacing the budget's (e.g. three seeds at the quick budget); recorded in reproduce.json. */
+  seeds?: number[];
   /** Check every arm's runs (configs, folders, data) and log the plan; train nothing, write nothing. */
   dryRun?: boolean;
 }
@@ -74,6 +76,7 @@ export interface ReproduceResult {
   /** The caller's overrides and dataset (none for the item as catalogued). */
   overrides?: Record<string, unknown>;
   dataset?: Budget['dataset'];
+  seeds?: number[];
   rows: RowResult[];
   /** Arms left out because they cannot run here, with the reason. */
   skipped: Array<{ group: string; arm: string; why: string }>;
@@ -152,7 +155,7 @@ export async function reproduce(item: ReproItem, opts: ReproduceOptions = {}): P
   const budget = opts.budget ?? 'quick';
   const outDir = opts.out ?? join('runs', 'reproduce', `${item.paper}-${item.id}-${budget}`);
   const log = opts.log ?? ((): void => {});
-  const result: ReproduceResult = { item, budget, outDir, ...(opts.overrides ? { overrides: opts.overrides } : {}), ...(opts.dataset ? { dataset: opts.dataset } : {}), rows: [], skipped: [], comparisons: [], claims: [] };
+  const result: ReproduceResult = { item, budget, outDir, ...(opts.overrides ? { overrides: opts.overrides } : {}), ...(opts.dataset ? { dataset: opts.dataset } : {}), ...(opts.seeds ? { seeds: opts.seeds } : {}), rows: [], skipped: [], comparisons: [], claims: [] };
   if (!opts.dryRun) mkdirSync(outDir, { recursive: true });
   if (item.stats) {
     result.stats = await runStats(item, opts);
@@ -180,7 +183,7 @@ export async function reproduce(item: ReproItem, opts: ReproduceOptions = {}): P
       const grid = arm.axis ? [arm.axis] : budget === 'full' && arm.tune ? arm.tune : [];
       const started = Date.now();
       const sweep = await runSweep({
-        preset: arm.preset, file: base, overrides: armOverrides(arm, opts.overrides), grid, seeds: b.seeds, parallel: opts.parallel ?? 1,
+        preset: arm.preset, file: base, overrides: armOverrides(arm, opts.overrides), grid, seeds: opts.seeds ?? b.seeds, parallel: opts.parallel ?? 1,
         outDir: join(outDir, g.id, arm.id), force: opts.force, mainJs: opts.mainJs,
         log: (line) => log(`  ${g.id}/${arm.id}: ${line}`), dryRun: opts.dryRun,
       });

@@ -5,6 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CATALOGUE, armProblem, findItem, itemStatus, paperItems } from '../../src/reproduce/catalogue.js';
 import { PAPER_IDS, type ReproItem } from '../../src/reproduce/types.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cli } from '../helpers/child.js';
 
 /** The row ids an item's group produces: arm ids, or arm@value for every value of a sensitivity axis. */
@@ -92,9 +95,24 @@ test('usage errors exit 2 naming the problem', () => {
     [['reproduce', 'pdns', 'fig99'], /pdns has no item 'fig99'/],
     [['reproduce', 'pdns', 'fig4', '--budget', 'huge'], /--budget: expected quick or full/],
     [['reproduce', 'pdns', 'fig4', '--parallel', '3'], /--parallel: expected 1 or 2/],
+    [['reproduce', 'pdns', 'fig4', '--seeds', '1,x'], /--seeds: expected comma-separated integers/],
   ] as const) {
     const r = cli([...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.match(r.err, re);
+  }
+});
+
+test('a dry run checks every arm and writes nothing', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hn-repro-dry-'));
+  try {
+    const out = join(root, 'item');
+    const r = cli(['reproduce', 'gdns', 'fig6', '--dry-run', '--seeds', '1,2,3', '--dataset', 'synthetic', '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /gdns fig6 \(dry run\): 1 arm\(s\), 0 left out/);
+    assert.match(r.err, /3 seed\(s\)/);
+    assert.ok(!existsSync(out), 'a dry run wrote the item folder');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
