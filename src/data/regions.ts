@@ -88,6 +88,8 @@ export class RegionIndex {
   /** Draws that enumerated the region after rejection failed. */
   enumerations = 0;
   private readonly train: CsrMatrix;
+  /** The items no draw returns, per user: the training positives, or a superset (TrainView.excluded). */
+  private reject: CsrMatrix;
   private readonly itemPtr: Int32Array;
   private readonly itemIdx: Int32Array;
   /** Block words, item-major within a block: [(block·I + j)·4 + lane word]. */
@@ -108,6 +110,7 @@ export class RegionIndex {
     const maxBytes = opts.maxBytes ?? DEFAULT_REGION_BYTES;
     if (!(maxBytes > 0)) throw new RangeError(`regions: maxBytes must be > 0, got ${maxBytes}`);
     this.train = train;
+    this.reject = train;
     this.numUsers = train.rows;
     this.numItems = train.cols;
     const t = itemMajorOf(train);
@@ -232,6 +235,18 @@ export class RegionIndex {
     return s;
   }
 
+  /**
+   * Items draws must also reject beyond the training positives (a superset of `train` with the same shape, e.g. the
+   * PDNS simulation's revealed false negatives: TrainView.excluded); null goes back to `train`. Regions stay those
+   * of the training graph; only the draws and enumerations skip these items.
+   */
+  setExcluded(m: CsrMatrix | null): void {
+    if (m && (m.rows !== this.train.rows || m.cols !== this.train.cols)) {
+      throw new RangeError(`regions: the excluded matrix is ${m.rows} × ${m.cols}, the training graph ${this.train.rows} × ${this.train.cols}`);
+    }
+    this.reject = m ?? this.train;
+  }
+
   /** True when item j is reachable from u within khop hops (u's training items included). */
   within(u: number, j: number): boolean {
     const s = this.slotOf(u);
@@ -297,13 +312,13 @@ export class RegionIndex {
   }
 
   private markTrain(u: number): Uint8Array {
-    const { indptr, indices } = this.train;
+    const { indptr, indices } = this.reject;
     for (let p = indptr[u]; p < indptr[u + 1]; p++) this.trainMask[indices[p]] = 1;
     return this.trainMask;
   }
 
   private unmarkTrain(u: number): void {
-    const { indptr, indices } = this.train;
+    const { indptr, indices } = this.reject;
     for (let p = indptr[u]; p < indptr[u + 1]; p++) this.trainMask[indices[p]] = 0;
   }
 
@@ -322,9 +337,9 @@ export class RegionIndex {
   draw(u: number, kind: RegionKind, M: number, rng: Rng, out: Int32Array, o = 0): void {
     this.checkUser(u);
     const I = this.numItems;
-    const deg = this.train.indptr[u + 1] - this.train.indptr[u];
+    const deg = this.reject.indptr[u + 1] - this.reject.indptr[u];
     if (deg >= I) {
-      throw new Error(`regions: user ${u} has interacted with all ${I} items in training, so no negative item exists`);
+      throw new Error(`regions: user ${u} has interacted with all ${I} items in training (or they are excluded), so no negative item exists`);
     }
     const mask = this.markTrain(u);
     const stamp = this.nextStamp();

@@ -95,6 +95,10 @@ export interface EncoderConfigs {
     clTemperature?: number;
     /** weight λ of the contrastive term 'cl' (≥ 0; default 0.5) */
     clWeight?: number;
+    /** SimGCL (two noisy views beside the clean pass) or XSimGCL (one noisy pass: its pooled rows against its layer clLayer) (default "simgcl") */
+    variant?: "simgcl" | "xsimgcl";
+    /** XSimGCL's contrasted layer l* (integer ≥ 1, ≤ 64; default 1) */
+    clLayer?: number;
   };
   /** PinSage/GraphSAGE: mean aggregator over sampled neighbourhoods, self ‖ neighbours, L2-normalised, batch-local */
   pinsage: {
@@ -117,33 +121,66 @@ export interface EncoderConfigs {
     /** activation of the last layer before normalising: none (GraphSAGE code) or relu (default "none") */
     lastActivation?: "none" | "relu";
   };
+  /** SGL: LightGCN + InfoNCE between two views of the graph by edge dropout, node dropout or per-layer edge dropout, redrawn every epoch (Wu et al. 2021) */
+  sgl: {
+    /** embedding size per layer (integer ≥ 1; default 64) */
+    dim?: number;
+    /** initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
+    init?: "xavier" | "normal";
+    /** standard deviation for init 'normal' (> 0; default 0.1) */
+    initStd?: number;
+    /** propagation layers L (integer ≥ 0, ≤ 64; default 3) */
+    layers?: number;
+    /** pool layers 0..L (true) or 1..L (DINS code) (default true) */
+    includeEgoLayer?: boolean;
+    /** explicit layers to pool, increasing (overrides includeEgoLayer) (integers ≥ 0) */
+    layerSet?: readonly number[];
+    /** views by edge dropout (ed), node dropout (nd) or edge dropout per layer ('random walk', rw) (default "ed") */
+    augmentation?: "ed" | "nd" | "rw";
+    /** dropout ratio ρ of the views (≥ 0, ≤ 1; default 0.1) */
+    dropRatio?: number;
+    /** InfoNCE temperature τ of the views (> 0; default 0.2) */
+    clTemperature?: number;
+    /** weight λ of the contrastive term 'cl' (≥ 0; default 0.1) */
+    clWeight?: number;
+    /** InfoNCE negatives: every user/item (paper, SGL-Torch) or the batch's distinct nodes (SELFRec) (default "all") */
+    denominator?: "all" | "batch";
+  };
 }
 
 /** An encoder block without a `name` keeps the preset's encoder: it may set any option some encoder accepts. */
 export interface AnyEncoderOptions {
+  /** Option of sgl. */
+  augmentation?: "ed" | "nd" | "rw";
   /** Option of simgcl. */
+  clLayer?: number;
+  /** Option of simgcl, sgl. */
   clTemperature?: number;
-  /** Option of simgcl. */
+  /** Option of simgcl, sgl. */
   clWeight?: number;
-  /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage. */
+  /** Option of sgl. */
+  denominator?: "all" | "batch";
+  /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage, sgl. */
   dim?: number;
+  /** Option of sgl. */
+  dropRatio?: number;
   /** Option of simgcl. */
   eps?: number;
   /** Option of pinsage. */
   fanouts?: readonly number[];
   /** Option of gmf. */
   gmfWeightInit?: "ones" | "xavier";
-  /** Option of lightgcn, ngcf, simgcl. */
+  /** Option of lightgcn, ngcf, simgcl, sgl. */
   includeEgoLayer?: boolean;
-  /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage. */
+  /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage, sgl. */
   init?: "xavier" | "normal";
-  /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage. */
+  /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage, sgl. */
   initStd?: number;
   /** Option of pinsage. */
   lastActivation?: "none" | "relu";
-  /** Option of lightgcn, ngcf, simgcl. */
+  /** Option of lightgcn, ngcf, simgcl, sgl. */
   layerSet?: readonly number[];
-  /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage. */
+  /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage, sgl. */
   layers?: number;
   /** Option of ngcf. */
   messageDropout?: number;
@@ -151,8 +188,8 @@ export interface AnyEncoderOptions {
   neighborhood?: "uniform" | "importance";
   /** Option of ngcf. */
   normalizeLayers?: boolean;
-  /** Option of ngcf. */
-  variant?: "paper" | "code";
+  /** Option of ngcf, simgcl. */
+  variant?: "paper" | "code" | "simgcl" | "xsimgcl";
   /** Option of pinsage. */
   walkLength?: number;
   /** Option of pinsage. */
@@ -519,4 +556,4 @@ export interface LossConfigs {
 }
 
 /** The registered presets (`preset: NAME`). */
-export type PresetName = "quickstart" | "lightgcn-pytorch" | "mf-bpr-gowalla" | "dins-lightgcn" | "dins-ngcf" | "pdns-mf" | "gdns-gmf" | "cdns-mf" | "recns-lightgcn" | "recns-ngcf" | "recns-ml100k" | "recns-pinsage";
+export type PresetName = "quickstart" | "lightgcn-pytorch" | "mf-bpr-gowalla" | "dins-lightgcn" | "dins-ngcf" | "pdns-mf" | "gdns-gmf" | "cdns-mf" | "sgl" | "simgcl" | "recns-lightgcn" | "recns-ngcf" | "recns-ml100k" | "recns-pinsage";

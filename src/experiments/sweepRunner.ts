@@ -3,7 +3,7 @@
 // HARDNEG_THREADS=1 so two runs share the two cores); writes sweep.json and sweep.md. `hardneg sweep` is a thin
 // shell over runSweep.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../data/types.js';
@@ -78,11 +78,26 @@ async function runChild(job: Job, mainJs: string, force: boolean, resume = false
 }
 
 
-type RerunMode = 'new' | 'kept' | 'resume';
+type RerunMode = 'new' | 'kept' | 'resume' | 'restart';
 
-/** What a rerun does with a job's folder: nothing there → a new run; its finished run → kept; a checkpoint → resume. */
+/** The config a run folder's config.json holds, without what the run adds (null when it cannot be read). */
+function storedConfig(dir: string): string | null {
+  try {
+    const stored = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const { resolvedLoss: _l, run: _r, ...cfg } = stored;
+    return canonicalJson(cfg);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What a rerun does with a job's folder: nothing there → a new run; its finished run → kept; a checkpoint → resume;
+ * a run of this cell's config killed before its first checkpoint (nothing to keep) → restarted.
+ */
 function rerunMode(j: Job): RerunMode {
   const state = runState(j.dir);
+  if (state === 'incomplete' && storedConfig(j.dir) === canonicalJson(j.config)) return 'restart';
   if (state === 'finished') {
     const stored = readRun(j.dir).config as unknown as Record<string, unknown>;
     const { resolvedLoss: _l, run: _r, ...cfg } = stored;
@@ -175,10 +190,14 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   // incomplete one, or a finished one of another config, is refused unless force (which replaces every run).
   const force = Boolean(req.force);
   const modes = jobs.map((j) => (force ? 'new' : rerunMode(j)));
-  jobs.forEach((j, i) => checkRunFolder(j.dir, { force, resume: modes[i] !== 'new' }));
+  jobs.forEach((j, i) => checkRunFolder(j.dir, { force: force || modes[i] === 'restart', resume: modes[i] === 'kept' || modes[i] === 'resume' }));
   const kept = modes.filter((m) => m === 'kept').length;
   const resumed = modes.filter((m) => m === 'resume').length;
-  if (kept || resumed) log(`sweep: ${kept} finished run(s) kept, ${resumed} resumed from their checkpoints`);
+  const restarted = modes.filter((m) => m === 'restart').length;
+  if (kept || resumed || restarted) {
+    log(`sweep: ${kept} finished run(s) kept, ${resumed} resumed from their checkpoints` +
+      (restarted ? `, ${restarted} killed before their first checkpoint restarted` : ''));
+  }
   if (req.dryRun) {
     const loaded = new Set<string>();
     for (const j of jobs) {
@@ -216,8 +235,8 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
           ds = await datasetFromConfig(j.config.dataset);
           cache.set(key, ds);
         }
-        const r = await train(j.config, ds, { runDir: j.dir, progress: silentProgress(), datasetSpec: j.config.dataset, force,
-          resume: modes[i] === 'resume' });
+        const r = await train(j.config, ds, { runDir: j.dir, progress: silentProgress(), datasetSpec: j.config.dataset,
+          force: force || modes[i] === 'restart', resume: modes[i] === 'resume' });
         report(i, { cell: j.cell.index, seed: j.seed, select: r.best, test: r.test, runDir: j.dir });
       } catch (e) {
         report(i, { cell: j.cell.index, seed: j.seed, select: {}, test: {}, runDir: j.dir, error: (e as Error).message });
@@ -229,7 +248,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     const worker = async () => {
       while (next < jobs.length) {
         const i = next++;
-        report(i, modes[i] === 'kept' ? keptRecord(jobs[i]) : await runChild(jobs[i], mainJs, force, modes[i] === 'resume'));
+        report(i, modes[i] === 'kept' ? keptRecord(jobs[i]) : await runChild(jobs[i], mainJs, force || modes[i] === 'restart', modes[i] === 'resume'));
       }
     };
     await Promise.all([worker(), worker()]);

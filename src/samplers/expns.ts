@@ -5,7 +5,7 @@
 // Draw order: the batch's pairs in order, K draws each, from ctx.rng; the fallback draws follow in one
 // drawCandidates call over the fallback rows in batch order.
 import type { TrainView } from '../data/types.js';
-import { drawCandidates } from './candidates.js';
+import { drawCandidates, excludedOf } from './candidates.js';
 import { Options } from './common.js';
 import { ExposurePool } from './exposurePool.js';
 import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
@@ -34,11 +34,11 @@ export class ExpNsSampler implements Sampler {
 
   prepare(data: TrainView): void {
     this.pool = new ExposurePool(data);
-    this.poolTrain = data.train;
+    this.poolTrain = excludedOf(data);
   }
 
   sample(ctx: SampleContext): Negatives {
-    if (!this.pool || this.poolTrain !== ctx.data.train) this.prepare(ctx.data);
+    if (!this.pool || this.poolTrain !== excludedOf(ctx.data)) this.prepare(ctx.data);
     const pool = this.pool!;
     const { users } = ctx;
     const K = this.k;
@@ -72,7 +72,7 @@ export function fillFallback(ctx: SampleContext, users: Int32Array, K: number, i
       at[w++] = b;
     }
   }
-  const drawn = drawCandidates(ctx.data.train, fu, K, ctx.rng);
+  const drawn = drawCandidates(excludedOf(ctx.data), fu, K, ctx.rng);
   for (let r = 0; r < rows; r++) items.set(drawn.subarray(r * K, (r + 1) * K), at[r] * K);
 }
 

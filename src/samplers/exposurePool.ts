@@ -6,6 +6,7 @@ import type { TrainView } from '../data/types.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
 import type { Rng } from '../core/rng.js';
 import { sortedIncludes } from '../data/csr.js';
+import { excludedOf } from './candidates.js';
 
 /** Users with fewer unobserved items than numItems / this are served from an explicit list (no long rejection). */
 const LIST_RATIO = 8;
@@ -24,7 +25,8 @@ export class ExposurePool {
     if (e.rows !== data.numUsers || e.cols !== data.numItems) {
       throw new Error(`exposure is ${e.rows}×${e.cols}, the dataset ${data.numUsers}×${data.numItems}`);
     }
-    const t = data.train;
+    // Revealed false negatives (PDNS simulation) are rejected like training positives.
+    const t = excludedOf(data);
     this.train = t;
     this.numItems = data.numItems;
     const indptr = new Int32Array(data.numUsers + 1);

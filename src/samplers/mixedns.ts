@@ -10,6 +10,7 @@ import type { TrainView } from '../data/types.js';
 import { Options } from './common.js';
 import { ExposurePool } from './exposurePool.js';
 import type { Negatives, SampleContext, Sampler, SamplerEntry } from './types.js';
+import { excludedOf } from './candidates.js';
 
 export interface MixedNsOptions {
   /** Negatives per pair (default 1). */
@@ -35,11 +36,11 @@ export class MixedNsSampler implements Sampler {
 
   prepare(data: TrainView): void {
     this.pool = new ExposurePool(data);
-    this.poolTrain = data.train;
+    this.poolTrain = excludedOf(data);
   }
 
   sample(ctx: SampleContext): Negatives {
-    if (!this.pool || this.poolTrain !== ctx.data.train) this.prepare(ctx.data);
+    if (!this.pool || this.poolTrain !== excludedOf(ctx.data)) this.prepare(ctx.data);
     const pool = this.pool!;
     const { users, rng } = ctx;
     const K = this.k;

@@ -212,6 +212,8 @@ export class RecnsSampler implements Sampler {
     const K = this.k;
     // 1. C_u from the region.
     const idx = this.indexOf(data);
+    // Draws reject the revealed false negatives too (PDNS simulation), not only the training positives.
+    idx.setExcluded(data.excluded ?? null);
     const cands = new Int32Array(B * M);
     if (this.region !== 'global') idx.load(users);
     for (let b = 0; b < B; b++) idx.draw(users[b], this.region, M, rng, cands, b * M);

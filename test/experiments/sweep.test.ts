@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cellOverrides, expandGrid, parseGridArg, runName, summarizeSweep, type SweepRunRecord } from '../../src/experiments/sweep.js';
 import { resolveConfig } from '../../src/experiments/presets.js';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSweep } from '../../src/experiments/sweepRunner.js';
@@ -80,6 +80,13 @@ test('a rerun of a sweep keeps its finished runs, resumes a killed one from its 
     assert.deepEqual(second.records.map((r) => r.test), first.records.map((r) => r.test), 'same results: kept and resumed bit for bit');
     // Another config for the same folders is refused (force replaces).
     await assert.rejects(runSweep({ ...req, overrides: { ...req.overrides, epochs: 3 } }), /holds a finished run of another config/);
+    // A run killed before its first checkpoint (config.json only) has nothing to keep: the rerun restarts it.
+    for (const f of readdirSync(dnsDir)) if (f !== 'config.json') rmSync(join(dnsDir, f), { recursive: true, force: true });
+    assert.equal(runState(dnsDir), 'incomplete');
+    const logs3: string[] = [];
+    const third = await runSweep({ ...req, log: (l) => logs3.push(l) });
+    assert.ok(logs3.some((l) => /1 killed before their first checkpoint restarted/.test(l)), logs3.join('\n'));
+    assert.deepEqual(third.records.map((r) => r.test), first.records.map((r) => r.test), 'the restarted run gives the same results');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

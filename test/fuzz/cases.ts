@@ -171,7 +171,7 @@ export function generateCases(seed = 1, scale = 1): FuzzCase[] {
     ['metric.yaml', 'metric: recall@0\n', 'error'],
     ['kcore.yaml', 'dataset:\n  name: synthetic\n  kcore: 0\n', 'error'],
     ['split.yaml', 'dataset:\n  name: synthetic\n  split: ratio:a:b\n', 'error'],
-    ['format.yaml', 'dataset:\n  format: parquet\n  path: x\n', 'error'],
+    ['format.yaml', 'dataset:\n  format: feather\n  path: x\n', 'error'],
     ['dataset-num.yaml', 'dataset: 5\n', 'error'],
     ['dataset-list.yaml', 'dataset: [a]\n', 'error'],
     ['unknown-top.yaml', 'epocs: 3\n', 'error'],

@@ -224,7 +224,7 @@ test('run folder: config, dataset fingerprint, metrics.jsonl with diagnostics, s
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).run.backend, want);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     assert.deepEqual(summary.backend, want);
-    assert.deepEqual(Object.keys(summary), ['runDir', 'dataset', 'encoder', 'sampler', 'seed', 'backend', 'selectOn', 'carvedValid',
+    assert.deepEqual(Object.keys(summary), ['runDir', 'dataset', 'encoder', 'sampler', 'seed', 'backend', 'versions', 'selectOn', 'carvedValid',
       'metric', 'bestEpoch', 'epochsRun', 'stoppedEarly', 'interrupted', 'best', 'test', 'randomRecall', 'warnings', 'seconds', 'resumedFrom', 'lastDiagnostics']);
     assert.equal(summary.bestEpoch, r.bestEpoch);
     assert.deepEqual(summary.test, r.test);

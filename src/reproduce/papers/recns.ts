@@ -138,7 +138,7 @@ export const RECNS_ITEMS: ReproItem[] = [
     paperData: ['Zhihu', 'Alibaba'], differences: DIFFERENCES, metric: 'recall@20', metrics: METRICS,
     groups: ['pinsage', 'ngcf', 'lightgcn'].map((b) => ({ id: b, label: BACKBONES[b].label, arms: [{ id: 'recns', label: 'RecNS', preset: 'quickstart', overrides: on(b, RECNS), axis: { key: 'sampler.region', values: ['intermediate', 'global', 'distant'] } }] })),
     budgets: budgets(),
-    claims: ['pinsage', 'ngcf', 'lightgcn'].map((b) => ({ text: `Med > All > Dis on ${BACKBONES[b].label}`, group: b, metric: 'recall@20', order: ['recns@med', 'recns@all', 'recns@dis'] })),
+    claims: ['pinsage', 'ngcf', 'lightgcn'].map((b) => ({ text: `Med > All > Dis on ${BACKBONES[b].label}`, group: b, metric: 'recall@20', order: ['recns@intermediate', 'recns@global', 'recns@distant'] })),
   },
   {
     paper: 'recns', id: 'fig8', kind: 'figure', title: 'Impact of positive-assisted sampling', source: 'Figure 8, §5.4',
