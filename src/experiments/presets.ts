@@ -162,6 +162,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     description: 'SGL (SGL-Torch conf/SGL.ini): LightGCN 3 layers, dim 64, edge-dropout views (ρ 0.1) redrawn every epoch, ' +
       'InfoNCE over all nodes τ 0.2, λ 0.1; Adam lr 1e-3, L2 1e-4, batch 2048, ≤ 1000 epochs, stop after 10 evaluations ' +
       'without gain; LastFM, Recall/NDCG@20',
+    expected: '≈ 2.3 h at most on LastFM (measured: 2 epochs in 16.1 s on a 2-core machine at load ≈ 1, extrapolated to 1000 epochs); early stopping after 10 evaluations without gain usually ends it far sooner',
     config: {
       dataset: 'lastfm',
       encoder: { name: 'sgl', layers: 3, dim: 64, augmentation: 'ed', dropRatio: 0.1, clTemperature: 0.2, clWeight: 0.1 },
@@ -174,6 +175,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     description: 'SimGCL (SELFRec conf/SimGCL.yaml): LightGCN 2 layers, dim 64, noise ε 0.1, InfoNCE τ 0.2, λ 0.5 over the ' +
       'batch\'s distinct nodes; Adam lr 1e-3, L2 1e-4, batch 2048, 20 epochs (SELFRec\'s max.epoch); LastFM, Recall/NDCG@20. ' +
       '--set encoder.variant=xsimgcl with encoder.eps=0.2, encoder.clTemperature=0.15, encoder.clWeight=0.2 is SELFRec\'s XSimGCL',
+    expected: '≈ 1.2 min on LastFM (measured: 2 epochs in 6.9 s on a 2-core machine at load ≈ 1, extrapolated to 20 epochs and 20 evaluations)',
     config: {
       dataset: 'lastfm',
       encoder: { name: 'simgcl', layers: 2, dim: 64, eps: 0.1, clTemperature: 0.2, clWeight: 0.5 },
@@ -186,6 +188,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     description: 'RecNS on LightGCN (recns.md §5.1): dim 64, 3 layers, Xavier, Adam lr 1e-3, L2 1e-4, k 15 negatives from ' +
       'M 20 intermediate-region candidates (khop 3), augmented hinge γ 0.1; Recall/NDCG/HR@20, stop after 10 evaluations ' +
       'without gain. Gowalla has no exposure records, so every user falls back to C_u (use recns-ml100k for exposure)',
+    expected: '≈ 13 days on Gowalla (measured: 20 steps in 55 s and an evaluation in 4.7 s on a 2-core machine at load ≈ 1, extrapolated to 1000 epochs of 396 steps and 200 evaluations); use recns-ml100k for a run of minutes',
     config: {
       dataset: 'gowalla',
       encoder: { name: 'lightgcn', layers: 3 },
@@ -199,6 +202,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
   'recns-ngcf': {
     description: 'RecNS on NGCF (recns.md §5.1): dim 64, 3 layers, Adam lr 5e-4 (NGCF\'s own), L2 1e-5, k 15, M 20, khop 3, ' +
       'augmented hinge γ 0.1; Recall/NDCG/HR@20. Gowalla has no exposure records (every user falls back to C_u)',
+    expected: '≈ 2.5 months on Gowalla (measured: 20 steps in 318 s and an evaluation in 18 s on a 2-core machine at load ≈ 1, extrapolated to 1000 epochs of 396 steps): not a run for this machine as defined',
     config: {
       dataset: 'gowalla',
       encoder: { name: 'ngcf', layers: 3 },
@@ -214,6 +218,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     description: 'RecNS on LightGCN, ML-100K: ratings ≥ 4 positive, ratings 1–3 the exposure records (shown, not liked), ' +
       'random 8:1:1 per user; LightGCN row of recns.md (dim 64, 3 layers, lr 1e-3, L2 1e-4, k 15, M 20, khop 3 for a dense ' +
       'dataset, γ 0.1); Recall/NDCG/HR@20 on validation, patience 10 evaluations',
+    expected: '≈ 7 min (measured: 2 epochs in 2.6 s and an evaluation in 0.07 s on a 2-core machine at load ≈ 1, extrapolated to 300 epochs and 60 evaluations); early stopping often ends it sooner',
     config: {
       dataset: { name: 'ml-100k', ratingThreshold: 4, split: 'ratio:8:1:1' },
       encoder: { name: 'lightgcn', layers: 3 },
@@ -223,13 +228,14 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
       epochs: 300,
       evalEvery: 5,
       ks: [20],
-      },
     },
+  },
   'recns-pinsage': {
     description: 'The PinSage row of RecNS (recns.md §5.1) with uniform negatives (RNS), the base RecNS samplers plug ' +
       'into: 2 mean-aggregator layers, fan-out 25/10, dim 256, Xavier init, Adam lr 1e-3, L2 1e-3; hinge loss γ 0.1 ' +
       '(eq. 5 with k = 1 is the per-pair sigmoid hinge); ML-100K ratings ≥ 4 positive, 1–3 exposure, random 8:1:1 per ' +
       'user; Recall/NDCG/HR@20, early stop after 10 evaluations without validation gain. Batch size is not reported: 2048',
+    expected: '≈ 45 min at most (measured: 2 epochs in 10.2 s and evaluations in 0.35 s on a 2-core machine at load ≈ 1, extrapolated to 500 epochs); early stopping usually ends it sooner',
     config: {
       dataset: { name: 'ml-100k', ratingThreshold: 4, split: 'ratio:8:1:1' },
       encoder: { name: 'pinsage', dim: 256, layers: 2, fanouts: [25, 10], init: 'xavier' },
