@@ -3,7 +3,7 @@
 // HARDNEG_THREADS=1 so two runs share the two cores); writes sweep.json and sweep.md. `hardneg sweep` is a thin
 // shell over runSweep.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../data/types.js';
@@ -80,12 +80,18 @@ async function runChild(job: Job, mainJs: string, force: boolean, resume = false
 
 type RerunMode = 'new' | 'kept' | 'resume' | 'restart';
 
-/** The config a run folder's config.json holds, without what the run adds (null when it cannot be read). */
-function storedConfig(dir: string): string | null {
+/** A config as a run records it, without what the run adds (`loss: null` is how it writes "no loss given"). */
+function comparable(c: Record<string, unknown>): string {
+  const { resolvedLoss: _l, run: _r, ...cfg } = c;
+  if (cfg.loss === null || cfg.loss === undefined) delete cfg.loss;
+  return canonicalJson(cfg);
+}
+
+/** The config a run folder's config.json holds ('none' when the run was killed before writing it, null when unreadable). */
+function storedConfig(dir: string): string | null | 'none' {
+  if (!existsSync(join(dir, 'config.json'))) return 'none';
   try {
-    const stored = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    const { resolvedLoss: _l, run: _r, ...cfg } = stored;
-    return canonicalJson(cfg);
+    return comparable(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>);
   } catch {
     return null;
   }
@@ -97,11 +103,15 @@ function storedConfig(dir: string): string | null {
  */
 function rerunMode(j: Job): RerunMode {
   const state = runState(j.dir);
-  if (state === 'incomplete' && storedConfig(j.dir) === canonicalJson(j.config)) return 'restart';
+  if (state === 'incomplete') {
+    // Killed before its first checkpoint: nothing to keep when it is this cell's run, or when it had not yet
+    // written its config (only metrics.jsonl comes first); another config's folder is still refused below.
+    const stored = storedConfig(j.dir);
+    if (stored === 'none' || stored === comparable(j.config as unknown as Record<string, unknown>)) return 'restart';
+  }
   if (state === 'finished') {
     const stored = readRun(j.dir).config as unknown as Record<string, unknown>;
-    const { resolvedLoss: _l, run: _r, ...cfg } = stored;
-    if (canonicalJson(cfg) !== canonicalJson(j.config)) {
+    if (comparable(stored) !== comparable(j.config as unknown as Record<string, unknown>)) {
       throw new RunFolderError(j.dir, `run folder '${j.dir}' holds a finished run of another config than this sweep's cell ` +
         `${j.cell.label} seed ${j.seed}: --force replaces it, or choose another --out`);
     }

@@ -87,6 +87,13 @@ test('a rerun of a sweep keeps its finished runs, resumes a killed one from its 
     const third = await runSweep({ ...req, log: (l) => logs3.push(l) });
     assert.ok(logs3.some((l) => /1 killed before their first checkpoint restarted/.test(l)), logs3.join('\n'));
     assert.deepEqual(third.records.map((r) => r.test), first.records.map((r) => r.test), 'the restarted run gives the same results');
+    // Killed sooner still, before config.json (metrics.jsonl is the first file a run writes): restarted too.
+    for (const f of readdirSync(dnsDir)) if (f !== 'metrics.jsonl') rmSync(join(dnsDir, f), { recursive: true, force: true });
+    assert.equal(runState(dnsDir), 'incomplete');
+    const logs4: string[] = [];
+    const fourth = await runSweep({ ...req, log: (l) => logs4.push(l) });
+    assert.ok(logs4.some((l) => /1 killed before their first checkpoint restarted/.test(l)), logs4.join('\n'));
+    assert.deepEqual(fourth.records.map((r) => r.test), first.records.map((r) => r.test));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
