@@ -2,8 +2,8 @@
 // improvement over a baseline run, and a paired t-test over users (Holm–Bonferroni adjusted).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type ComparedRun, averagePerUser, compareRuns, comparisonRows, configKey, meanStd } from '../experiments/compare.js';
-import { readPerUser, readRun, toJson, type StoredRun } from '../experiments/runStore.js';
+import { type ComparedRun, compareRuns, comparedRows, comparisonRows } from '../experiments/compare.js';
+import { readRun, toJson } from '../experiments/runStore.js';
 import { table } from '../report/markdown.js';
 import { BEYOND_METRIC_NAMES } from '../evaluation/beyond.js';
 import { UsageError, commandFlags, writeOut } from './common.js';
@@ -48,13 +48,6 @@ export function expandRunDirs(dirs: string[]): string[] {
   return out;
 }
 
-function labelOf(r: StoredRun, grouped: boolean): string {
-  const c = r.config;
-  const s = c.sampler as Record<string, unknown>;
-  const opts = Object.entries(s).filter(([k]) => k !== 'name').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
-  return `${c.encoder.name}+${c.sampler.name}${opts ? `(${opts})` : ''}${grouped ? '' : ` s${c.seed}`}`;
-}
-
 export async function run(argv: string[]): Promise<number> {
   const f = commandFlags('compare', USAGE, argv, OPTIONS, ({ positionals }) => {
     if (positionals.length < 1) throw new UsageError('expected at least one RUN_DIR');
@@ -74,29 +67,7 @@ export async function run(argv: string[]): Promise<number> {
       `${[...byData.keys()].map((k) => k.slice(0, 12)).join(', ')}); paired tests only pair users of runs on the same data\n`);
   }
   const group = Boolean(values['group-seeds']);
-  // Rows: one per run, or one per config when grouping seeds (in first-seen order).
-  const groups = new Map<string, StoredRun[]>();
-  stored.forEach((r, i) => {
-    const key = group ? configKey(r.config) : String(i);
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  });
-  const rows: ComparedRun[] = [...groups.values()].map((rs) => {
-    const metrics: Record<string, number> = {};
-    const metricsStd: Record<string, number> = {};
-    for (const k of Object.keys(rs[0].summary.test)) {
-      const ms = meanStd(rs.map((r) => r.summary.test[k] ?? NaN));
-      metrics[k] = ms.mean;
-      metricsStd[k] = ms.std;
-    }
-    const labels = new Set(rs.map((r) => labelOf(r, group)));
-    let label = [...labels].join(' / ');
-    if (!group && [...stored].filter((r) => labelOf(r, false) === label).length > 1) label += ` [${basename(rs[0].dir)}]`;
-    if (group) label += ` (${rs.length} seed${rs.length > 1 ? 's' : ''})`;
-    return {
-      label, dirs: rs.map((r) => r.dir), fingerprint: rs[0].dataset.fingerprint, metrics, metricsStd,
-      perUser: averagePerUser(rs.map((r) => readPerUser(r.dir))),
-    };
-  });
+  const rows: ComparedRun[] = comparedRows(stored, group);
   let baseline = 0;
   if (values.baseline !== undefined) {
     const b = String(values.baseline);

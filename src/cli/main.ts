@@ -9,6 +9,7 @@ const commands: Record<string, string> = {
   compare: 'Compare runs in a paper-style table',
   version: 'Print the hardneg and Node versions (also --version)',
   serve: 'Serve a saved run over HTTP (recommend, similar, health, metrics)',
+  report: 'An HTML report (charts, tables, Markdown/LaTeX/CSV twins) of the runs under a folder',
   reproduce: "A paper's table or figure as one resumable command (--list shows them)",
 };
 

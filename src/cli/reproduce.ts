@@ -12,7 +12,8 @@ const USAGE = `usage: hardneg reproduce PAPER [ITEM] [options]
        hardneg reproduce --list [PAPER]
 
 Runs one table or figure of a paper (${PAPER_IDS.join(', ')}) as its sweeps (one per compared method, tuned on
-validation at the full budget), then writes report.md, reproduce.json (and curves.csv for figures of curves) into
+validation at the full budget), then writes report.md, report/report.html (charts; see hardneg report), reproduce.json
+(and curves.csv for figures of curves) into
 the item's folder, our numbers beside the paper's. A rerun keeps finished runs and resumes killed ones.
 
   --list                every item of the papers (or of PAPER) with its status on the data held here

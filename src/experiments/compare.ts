@@ -6,6 +6,8 @@ import { isSetLevelMetric } from '../evaluation/beyond.js';
 import { DEFAULT_GROUP_SIZE } from '../training/batching.js';
 import { DEFAULT_EVAL_NEGATIVES } from '../evaluation/protocol.js';
 import { type RunConfig, canonicalJson } from './config.js';
+import { basename } from 'node:path';
+import { readPerUser, type StoredRun } from './runStore.js';
 
 export interface ComparedRun {
   label: string;
@@ -164,4 +166,41 @@ export function comparisonRows(c: Comparison): { header: string[]; rows: string[
     return row;
   });
   return { header, rows };
+}
+
+/** A run's row label: encoder + sampler with its options, and the seed unless seeds are grouped. */
+export function runLabel(r: StoredRun, grouped: boolean): string {
+  const c = r.config;
+  const s = c.sampler as Record<string, unknown>;
+  const opts = Object.entries(s).filter(([k]) => k !== 'name').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
+  return `${c.encoder.name}+${c.sampler.name}${opts ? `(${opts})` : ''}${grouped ? '' : ` s${c.seed}`}`;
+}
+
+/**
+ * The rows of a comparison: one per run, or one per config when `group` (runs differing only by seed, in
+ * first-seen order; metrics are means with the sample std over seeds, per-user values averaged).
+ */
+export function comparedRows(stored: StoredRun[], group: boolean): ComparedRun[] {
+  const groups = new Map<string, StoredRun[]>();
+  stored.forEach((r, i) => {
+    const key = group ? configKey(r.config) : String(i);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  });
+  return [...groups.values()].map((rs) => {
+    const metrics: Record<string, number> = {};
+    const metricsStd: Record<string, number> = {};
+    for (const k of Object.keys(rs[0].summary.test)) {
+      const ms = meanStd(rs.map((r) => r.summary.test[k] ?? NaN));
+      metrics[k] = ms.mean;
+      metricsStd[k] = ms.std;
+    }
+    const labels = new Set(rs.map((r) => runLabel(r, group)));
+    let label = [...labels].join(' / ');
+    if (!group && stored.filter((r) => runLabel(r, false) === label).length > 1) label += ` [${basename(rs[0].dir)}]`;
+    if (group) label += ` (${rs.length} seed${rs.length > 1 ? 's' : ''})`;
+    return {
+      label, dirs: rs.map((r) => r.dir), fingerprint: rs[0].dataset.fingerprint, metrics, metricsStd,
+      perUser: averagePerUser(rs.map((r) => readPerUser(r.dir))),
+    };
+  });
 }

@@ -3,6 +3,7 @@
 import { comparisonRows } from '../experiments/compare.js';
 import { table } from '../report/markdown.js';
 import type { ReproduceResult } from './run.js';
+import type { Table } from '../report/tables.js';
 
 const f4 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
 
@@ -51,9 +52,25 @@ export function reproduceMarkdown(r: ReproduceResult): string {
   if (r.skipped.length) {
     out.push('## Arms not run here', '', ...r.skipped.map((s) => `- ${s.group}/${s.arm}: ${s.why}`), '');
   }
+  for (const t of reproduceTables(r)) {
+    out.push(`## ${t.title}`, '');
+    out.push(table(t.header, t.rows, true), '');
+    out.push(...(t.paragraphs ?? []).flatMap((l) => [l, '']));
+  }
+  const curves = r.rows.filter((x) => x.curve && x.curve.length);
+  if (curves.length) out.push(`Test curves (every evaluation, mean over seeds): \`curves.csv\` in ${r.outDir}.`, '');
+  return out.join('\n') + '\n';
+}
+
+/**
+ * The item's tables: per arm group our rows beside the paper's numbers, then the claims; the Markdown report and
+ * the HTML report (`hardneg report`, written by reproduce beside report.md) both show exactly these.
+ */
+export function reproduceTables(r: ReproduceResult): Array<Table & { paragraphs?: string[] }> {
+  const { item } = r;
+  const tables: Array<Table & { paragraphs?: string[] }> = [];
   for (const c of r.comparisons) {
     const group = item.groups?.find((g) => g.id === c.group);
-    out.push(`## ${group?.label ?? c.group}`, '');
     const { header, rows } = comparisonRows(c.comparison);
     const papers = (item.paperNumbers ?? []).filter((p) => (p.group ?? item.groups?.[0]?.id) === c.group);
     const extraHeader = papers.flatMap((p) => p.metrics.map((m) => `paper ${m} (${p.dataset})`));
@@ -63,20 +80,17 @@ export function reproduceMarkdown(r: ReproduceResult): string {
       f4(ours[i]?.select.mean),
       ...papers.flatMap((p) => p.metrics.map((_, j) => f4(p.rows[c.rowIds[i]]?.[j]))),
     ]);
-    out.push(table([...header, `valid ${item.metric ?? ''}`.trim(), ...extraHeader], full, true), '');
     const seeds = ours.map((o) => o?.runDirs.length ?? 0);
-    out.push(`Rows: test metrics at the epoch selected on validation, mean ± std over ${Math.min(...seeds)}–${Math.max(...seeds)} seed(s); ` +
-      'Δ and p (paired t-test over users, Holm–Bonferroni) against the first row.', '');
-    for (const w of c.comparison.warnings) out.push(`> warning: ${w}`, '');
+    const paragraphs = [`Rows: test metrics at the epoch selected on validation, mean ± std over ${Math.min(...seeds)}–${Math.max(...seeds)} seed(s); ` +
+      'Δ and p (paired t-test over users, Holm–Bonferroni) against the first row.'];
+    for (const w of c.comparison.warnings) paragraphs.push(`> warning: ${w}`);
     const failed = ours.flatMap((o) => (o?.failed ?? []).map((f) => `${o?.id} ${f}`));
-    if (failed.length) out.push('Failed runs:', '', ...failed.map((f) => `- ${f}`), '');
-    if (papers.length) out.push(`Paper numbers: ${papers.map((p) => p.source).join('; ')}.`, '');
+    if (failed.length) paragraphs.push(['Failed runs:', '', ...failed.map((f) => `- ${f}`)].join('\n'));
+    if (papers.length) paragraphs.push(`Paper numbers: ${papers.map((p) => p.source).join('; ')}.`);
+    tables.push({ id: `paper-${c.group}`, title: group?.label ?? c.group, header: [...header, `valid ${item.metric ?? ''}`.trim(), ...extraHeader], rows: full, paragraphs });
   }
   if (r.claims.length) {
-    out.push('## The paper\'s claims on our data', '');
-    out.push(table(['claim', 'verdict', 'our numbers'], r.claims.map((c) => [c.claim.text, c.verdict, c.detail]), true), '');
+    tables.push({ id: 'claims', title: 'The paper\'s claims on our data', header: ['claim', 'verdict', 'our numbers'], rows: r.claims.map((c) => [c.claim.text, c.verdict, c.detail]) });
   }
-  const curves = r.rows.filter((x) => x.curve && x.curve.length);
-  if (curves.length) out.push(`Test curves (every evaluation, mean over seeds): \`curves.csv\` in ${r.outDir}.`, '');
-  return out.join('\n') + '\n';
+  return tables;
 }

@@ -8,10 +8,12 @@ import { type ComparedRun, type Comparison, averagePerUser, compareRuns, meanStd
 import { datasetFromConfig, normaliseDatasetSpec } from '../experiments/openRun.js';
 import { readPerUser, readRun, toJson } from '../experiments/runStore.js';
 import { runSweep } from '../experiments/sweepRunner.js';
+import { writeReport } from '../report/index.js';
+import { hardnegVersion } from '../io/version.js';
 import type { RunConfig } from '../experiments/config.js';
 import { readRegularText } from '../io/files.js';
 import { armOverrides, armProblem, budgetOverrides, datasetHeld, itemStatus, ReproduceUsageError } from './catalogue.js';
-import { reproduceMarkdown } from './markdown.js';
+import { reproduceMarkdown, reproduceTables } from './markdown.js';
 import type { Budget, BudgetName, Claim, ReproItem, StatsRow } from './types.js';
 
 export interface ReproduceOptions {
@@ -226,6 +228,10 @@ export async function reproduce(item: ReproItem, opts: ReproduceOptions = {}): P
   if (opts.dryRun) return result;
   result.claims = (item.claims ?? []).map((c) => checkClaim(c, result.rows, item.groups?.[0]?.id ?? ''));
   writeOutputs(result);
+  // The HTML report of the runs (report/report.html), our rows beside the paper's first.
+  if (result.rows.some((x) => x.runDirs.length > 0)) {
+    await writeReport(outDir, { title: `${item.paper.toUpperCase()} ${item.id}: ${item.title}`, version: hardnegVersion(), preface: reproduceTables(result) });
+  }
   return result;
 }
 

@@ -42,6 +42,7 @@ const has = (re: RegExp) => (r: Out) => assert.match(r.out + r.err, re);
 const servedElsewhere: Mode = { mode: 'checked', check: () => assert.ok(existsSync(join(repoRoot, 'dist', 'src', 'cli', 'serve.js'))) };
 
 const COMMANDS: Record<string, Mode> = {
+  'npx hardneg report runs/sweep1': { mode: 'run', check: (r, cwd) => { assert.equal(r.code, 0, r.err); assert.ok(existsSync(join(cwd, 'runs', 'sweep1', 'report', 'report.html'))); } },
   'npx hardneg reproduce --list': { mode: 'run', check: has(/pdns fig4[\s\S]*\d+ items; \d+ runnable/) },
   'npx hardneg reproduce pdns fig4 --budget quick': { mode: 'dry', check: has(/pdns fig4 \(dry run\): \d+ arm/) },
   'npx hardneg serve runs/<run> --port 8080': servedElsewhere,
