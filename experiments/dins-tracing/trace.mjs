@@ -11,7 +11,7 @@
 //   OUT_PREFIX.table.md   per method: radius R (max 2-D distance), mean/max full-space distance (also relative to the
 //                         positive's norm, since each method trains its own model and their scales differ), share of the
 //                         offsets' variance on their first principal axis (line-wise → near 1), mean score gap
-//   OUT_PREFIX.svg        three scatter panels with the circle of radius R (redrawn by src/report/ once it exists)
+//   OUT_PREFIX.svg        three scatter panels (drawn from the CSV by `hardneg report --csv`)
 // Usage (after `npm run build`): node experiments/dins-tracing/trace.mjs OUT_PREFIX [EPOCHS=60] [REPEATS=32] [TRACE_EVERY=2] [SEED=2024]
 import { writeFileSync } from 'node:fs';
 import { datasetFromConfig } from '../../dist/src/cli/common.js';
@@ -19,6 +19,7 @@ import { train } from '../../dist/src/experiments/run.js';
 import { resolveConfig } from '../../dist/src/experiments/presets.js';
 import { createSampler } from '../../dist/src/samplers/index.js';
 import { NegativeTracer, pca2d, tracePairs } from '../../dist/src/samplers/trace.js';
+import { chart } from '../chart.mjs';
 
 const [out, epochsArg, repeatsArg, everyArg, seedArg] = process.argv.slice(2);
 if (!out) {
@@ -94,26 +95,5 @@ writeFileSync(`${out}.csv`, csv.join('\n') + '\n');
 writeFileSync(`${out}.json`, JSON.stringify({ pair: { user: pair.users[0], pos: pair.pos[0] }, epochs, repeats, traced, methods: raw }));
 writeFileSync(`${out}.table.md`, summary.join('\n') + '\n');
 
-// Minimal SVG: one panel per method, own scale; negatives shaded by epoch (light = early), boundary items grey,
-// the positive at the centre, the circle of radius R through the farthest negative.
-const S = 300, P = 20;
-let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${S * panels.length}" height="${S + 40}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>`;
-panels.forEach((pn, k) => {
-  const lim = Math.max(pn.R, ...pn.pts.map((p) => Math.max(Math.abs(p.x), Math.abs(p.y)))) * 1.05;
-  const X = (x) => k * S + S / 2 + ((S / 2 - P) * x) / lim;
-  const Y = (y) => S / 2 + 20 - ((S / 2 - P) * y) / lim;
-  svg += `<text x="${k * S + S / 2}" y="16" text-anchor="middle" font-size="12">${pn.label} (R = ${pn.R.toFixed(3)}, PCA)</text>`;
-  svg += `<circle cx="${X(0)}" cy="${Y(0)}" r="${((S / 2 - P) * pn.R) / lim}" fill="none" stroke="#999" stroke-dasharray="4 3"/>`;
-  for (const p of pn.pts) {
-    if (p.kind === 'boundary') svg += `<rect x="${X(p.x) - 1.5}" y="${Y(p.y) - 1.5}" width="3" height="3" fill="#bbb"/>`;
-  }
-  for (const p of pn.pts) {
-    if (p.kind !== 'negative') continue;
-    const t = p.epoch / epochs;
-    svg += `<circle cx="${X(p.x).toFixed(1)}" cy="${Y(p.y).toFixed(1)}" r="2" fill="rgb(${Math.round(140 - 110 * t)},${Math.round(170 - 110 * t)},${Math.round(230 - 80 * t)})" fill-opacity="0.7"/>`;
-  }
-  svg += `<path d="M${X(0) - 6},${Y(0)} L${X(0) + 6},${Y(0)} M${X(0)},${Y(0) - 6} L${X(0)},${Y(0) + 6}" stroke="#d62728" stroke-width="2.5"/>`;
-});
-svg += `<text x="8" y="${S + 34}" font-size="10">red cross: the mean positive (centre); dots: synthetic / sampled negatives (light = early epochs, dark = late); grey squares: the boundary items behind them; dashed: radius R</text>`;
-writeFileSync(`${out}.svg`, svg + '</svg>\n');
-console.log(summary.join('\n'));
+// Figure: one panel per method, the PCA projection of the positive, the boundary items and the synthetic negatives.
+chart(`${out}.csv`, `${out}.svg`, ['--x', 'pc1', '--y', 'pc2', '--color', 'kind', '--facet', 'method', '--mark', 'point', '--title', 'DINS Fig. 7: negatives for a fixed (user, positive) pair (PCA)']);

@@ -1,10 +1,11 @@
 // GDNS Fig. 5 from run folders trained with planted false negatives (experiments/gdns-fn-analysis/run.sh): per epoch
 // and group (planted, heldOut = valid/test positives, other visited pairs), the seed means of H and G (mean, median,
 // quartiles), visited counts and P(x_group > x_other) (CSV + Markdown at a few epochs), and the final epoch's
-// histograms pooled over seeds as densities (CSV + a minimal SVG; the report in src/report/ is to redraw it).
+// histograms pooled over seeds as densities (CSV, and an SVG drawn from it by `hardneg report --csv`).
 // Usage: node experiments/gdns-fn-analysis/analyze.mjs OUT_PREFIX RUN_DIR...
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chart } from '../chart.mjs';
 
 const [out, ...dirs] = process.argv.slice(2);
 if (!out || dirs.length === 0) {
@@ -64,23 +65,5 @@ for (const e of show) {
 md.push('', '| run | best epoch | test ndcg@1 | test ndcg@3 | test recall@3 |', '|---|---|---|---|---|');
 for (const r of runs) md.push(`| ${r.dir.split("/").pop()} | ${r.summary.bestEpoch} | ${r.summary.test['ndcg@1']?.toFixed(4)} | ${r.summary.test['ndcg@3']?.toFixed(4)} | ${r.summary.test['recall@3']?.toFixed(4)} |`);
 writeFileSync(`${out}.table.md`, md.join('\n') + '\n');
-// SVG: density of H and G at the last epoch (pooled seeds), planted vs held-out vs other.
-const W = 400, H = 260, P = 40;
-const colors = { planted: '#d62728', heldOut: '#ff7f0e', other: '#1f77b4' };
-let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 30}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>`;
-['H', 'G'].forEach((field, k) => {
-  const ymax = Math.max(...groups.flatMap((g) => dens[`${field}.${g}`])) * 1.05;
-  const bins = dens[`${field}.other`].length;
-  const X = (b) => k * W + P + ((W - 1.5 * P) * b) / bins;
-  const Y = (v) => H - P - ((H - 2 * P) * v) / ymax;
-  svg += `<text x="${k * W + W / 2}" y="18" text-anchor="middle" font-size="12">density of ${field} at epoch ${lastEpoch} (${runs.length} seeds pooled)</text>`;
-  for (let b = 0; b <= bins; b += bins / 4) svg += `<text x="${X(b)}" y="${H - P + 14}" text-anchor="middle" font-size="9">${(b / bins).toFixed(2)}</text>`;
-  for (const f of [0, 0.5, 1]) svg += `<text x="${X(0) - 4}" y="${Y(f * ymax) + 3}" text-anchor="end" font-size="9">${(f * ymax).toFixed(1)}</text><line x1="${X(0)}" x2="${X(bins)}" y1="${Y(f * ymax)}" y2="${Y(f * ymax)}" stroke="#eee"/>`;
-  groups.forEach((g, i) => {
-    const d = dens[`${field}.${g}`].map((v, b) => `${b ? 'L' : 'M'}${X(b).toFixed(1)},${Y(v).toFixed(1)} L${X(b + 1).toFixed(1)},${Y(v).toFixed(1)}`).join(' ');
-    svg += `<path d="${d}" fill="none" stroke="${colors[g]}" stroke-width="1.5"/>`;
-    svg += `<line x1="${k * W + P + i * 110}" x2="${k * W + P + 18 + i * 110}" y1="${H + 12}" y2="${H + 12}" stroke="${colors[g]}" stroke-width="2"/><text x="${k * W + P + 22 + i * 110}" y="${H + 15}" font-size="10">${g}</text>`;
-  });
-});
-writeFileSync(`${out}.svg`, svg + '</svg>\n');
-console.log(md.join('\n'));
+// Figure: density of H and G at the last epoch (pooled seeds), planted vs held-out vs other, by hardneg report --csv.
+chart(`${out}.hist.csv`, `${out}.svg`, ['--x', 'bin_lo', '--y', 'density', '--color', 'group', '--facet', 'field', '--title', 'GDNS: H and G of planted false negatives (last epoch)']);

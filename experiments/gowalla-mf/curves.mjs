@@ -3,6 +3,7 @@
 // usage: node experiments/gowalla-mf/curves.mjs [--test] OUT_PREFIX METRIC RUN_DIR...
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { chart } from '../chart.mjs';
 
 const argv = process.argv.slice(2);
 const onTest = argv[0] === '--test';
@@ -50,27 +51,7 @@ for (const r of runs) {
 }
 writeFileSync(`${out}.md`, lines.join('\n') + '\n');
 const epochs = [...new Set(runs.flatMap((r) => r.evals.map((e) => e.epoch)))].sort((a, b) => a - b);
-writeFileSync(`${out}.csv`, ['epoch,' + runs.map((r) => r.label).join(','),
+// Labels hold commas (dns(m=64,beta=2)): quoted, as RFC 4180 says.
+writeFileSync(`${out}.csv`, ['epoch,' + runs.map((r) => `"${r.label.replace(/"/g, '""')}"`).join(','),
   ...epochs.map((ep) => [ep, ...runs.map((r) => { const e = r.evals.find((x) => x.epoch === ep); return e ? val(e) : ''; })].join(','))].join('\n') + '\n');
-const W = 640, H = 320, P = 48;
-const xmax = Math.max(...epochs);
-const vals = runs.flatMap((r) => r.evals.map(val));
-const ymin = 0, ymax = Math.max(...vals) * 1.08;
-const X = (k) => P + ((W - 2 * P) * k) / xmax;
-const Y = (v) => H - P - ((H - 2 * P) * (v - ymin)) / (ymax - ymin);
-let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + 20 * Math.ceil(runs.length / 3)}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>`;
-for (const f of [0, 0.25, 0.5, 0.75, 1]) {
-  const v = ymin + f * (ymax - ymin);
-  svg += `<line x1="${P}" x2="${W - P}" y1="${Y(v)}" y2="${Y(v)}" stroke="#eee"/><text x="${P - 4}" y="${Y(v) + 3}" text-anchor="end" font-size="9">${v.toFixed(3)}</text>`;
-}
-for (let k = 0; k <= xmax; k += Math.max(10, Math.ceil(xmax / 50) * 10)) svg += `<text x="${X(k)}" y="${H - P + 14}" text-anchor="middle" font-size="9">${k}</text>`;
-svg += `<text x="${W / 2}" y="18" text-anchor="middle" font-size="12">${splitName} ${metric} per evaluation (Gowalla, MF)</text><text x="${W / 2}" y="${H - 10}" text-anchor="middle" font-size="10">epoch</text>`;
-runs.forEach((r, i) => {
-  const d = r.evals.map((e, j) => `${j ? 'L' : 'M'}${X(e.epoch).toFixed(1)},${Y(val(e)).toFixed(1)}`).join(' ');
-  svg += `<path d="${d}" fill="none" stroke="${colors[i % colors.length]}" stroke-width="1.6"/>`;
-  svg += `<circle cx="${X(r.best.epoch)}" cy="${Y(val(r.best))}" r="3" fill="${colors[i % colors.length]}"/>`;
-  const lx = 20 + (i % 3) * 210, ly = H + 6 + 20 * Math.floor(i / 3);
-  svg += `<line x1="${lx}" x2="${lx + 20}" y1="${ly}" y2="${ly}" stroke="${colors[i % colors.length]}" stroke-width="2"/><text x="${lx + 25}" y="${ly + 3}" font-size="10">${r.label}</text>`;
-});
-writeFileSync(`${out}.svg`, svg + '</svg>\n');
-console.log(lines.join('\n'));
+chart(`${out}.csv`, `${out}.svg`, ['--x', 'epoch', '--y', '*', '--title', `Gowalla MF: ${metric}`]);

@@ -1,9 +1,10 @@
 // PDNS Fig. 3 from a sweep folder of run.sh: per sampler and false coefficient c, the seed-mean validation and test
-// Recall@50 at every evaluation (CSV), a table of over-fitting measures (Markdown) and a minimal SVG of the test
-// curves (the report in src/report/ is to redraw it from the CSV).
+// Recall@50 at every evaluation (CSV), a table of over-fitting measures (Markdown) and an SVG of the test
+// curves (drawn from the CSV by `hardneg report --csv`).
 // Usage: node experiments/pdns-fn-simulation/curves.mjs SWEEP_DIR OUT_PREFIX [METRIC=recall@50]
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chart } from '../chart.mjs';
 
 const [dir, out, metric = 'recall@50'] = process.argv.slice(2);
 if (!dir || !out) {
@@ -68,31 +69,5 @@ for (const { s, c, rs } of cells) {
     `${pm(rs.map((r) => r.summary.test[metric]))} | ${pm(peak)} | ${pm(before)} | ${pm(fin)} | ${pm(drop, 1)} % | ${pm(change)} | ${pm(rs.map((r) => last(r).metrics[metric]))} | ${pm(fnRate.map((x) => 100 * x), 2)} % |`);
 }
 writeFileSync(`${out}.table.md`, md.join('\n') + '\n');
-// SVG: one panel per sampler, test curves (seed mean) per c, darker = larger c; dashed line = mean first reveal.
-const W = 420, H = 300, P = 46;
-const epochsMax = Math.max(...runs.map((r) => last(r).epoch));
-const vals = cells.flatMap(({ rs }) => rs[0].evals.map((ev) => mean(rs.map((r) => r.evals.find((e) => e.epoch === ev.epoch)?.test[metric] ?? NaN))));
-const ymin = Math.min(...vals) * 0.97, ymax = Math.max(...vals) * 1.02;
-let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W * samplers.length}" height="${H + 30}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>`;
-samplers.forEach((s, k) => {
-  const X = (e) => k * W + P + ((W - 1.5 * P) * e) / epochsMax;
-  const Y = (v) => H - P - ((H - 2 * P) * (v - ymin)) / (ymax - ymin);
-  svg += `<text x="${k * W + W / 2}" y="18" text-anchor="middle" font-size="12">${s.toUpperCase()} + MF, ML-100K fn split: test ${metric} (mean of seeds)</text>`;
-  for (const f of [0, 0.25, 0.5, 0.75, 1]) {
-    const v = ymin + f * (ymax - ymin);
-    svg += `<line x1="${X(0)}" x2="${X(epochsMax)}" y1="${Y(v)}" y2="${Y(v)}" stroke="#eee"/><text x="${X(0) - 4}" y="${Y(v) + 3}" text-anchor="end" font-size="9">${v.toFixed(3)}</text>`;
-  }
-  for (let e = 0; e <= epochsMax; e += 20) svg += `<text x="${X(e)}" y="${H - P + 14}" text-anchor="middle" font-size="9">${e}</text>`;
-  svg += `<text x="${k * W + W / 2}" y="${H - P + 28}" text-anchor="middle" font-size="10">epoch</text>`;
-  const firsts = runs.filter((r) => r.sampler === s && r.first !== null).map((r) => r.first);
-  if (firsts.length) svg += `<line x1="${X(mean(firsts))}" x2="${X(mean(firsts))}" y1="${Y(ymax)}" y2="${Y(ymin)}" stroke="#999" stroke-dasharray="4 3"/>`;
-  cells.filter((x) => x.s === s).forEach(({ c, rs }, i, arr) => {
-    const g = Math.round(200 - 170 * (arr.length > 1 ? i / (arr.length - 1) : 1));
-    const col = `rgb(${g},${g},${Math.min(255, g + 60)})`;
-    const d = rs[0].evals.map((ev, j) => `${j ? 'L' : 'M'}${X(ev.epoch).toFixed(1)},${Y(mean(rs.map((r) => r.evals.find((e) => e.epoch === ev.epoch)?.test[metric] ?? NaN))).toFixed(1)}`).join(' ');
-    svg += `<path d="${d}" fill="none" stroke="${col}" stroke-width="1.6"/>`;
-    svg += `<line x1="${k * W + P + 8 + i * 58}" x2="${k * W + P + 24 + i * 58}" y1="${H + 14}" y2="${H + 14}" stroke="${col}" stroke-width="2"/><text x="${k * W + P + 27 + i * 58}" y="${H + 17}" font-size="10">c=${c}</text>`;
-  });
-});
-writeFileSync(`${out}.svg`, svg + '</svg>\n');
-console.log(md.join('\n'));
+// Figure: one panel per sampler, test curves (seed mean) per c, drawn by hardneg report --csv.
+chart(`${out}.csv`, `${out}.svg`, ['--x', 'epoch', '--y', 'test_mean', '--color', 'c', '--facet', 'sampler', '--title', `MF, ML-100K fn split: test ${metric} (mean of seeds)`]);

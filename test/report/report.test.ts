@@ -6,6 +6,8 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectReport, writeReport } from '../../src/report/index.js';
 import { texEscape, rowsCsv } from '../../src/report/tables.js';
+import { csvChart } from '../../src/report/csvChart.js';
+import { writeFileSync } from 'node:fs';
 import { cli } from '../helpers/child.js';
 import { makeRuns } from './fixtures.js';
 
@@ -75,4 +77,24 @@ test('hardneg report: usage errors exit 2 naming the problem; a run folder gets 
   const ok = cli(['report', runs.single, '-q']);
   assert.equal(ok.code, 0, ok.err);
   assert.ok(existsSync(join(runs.single, 'report', 'report.html')));
+});
+
+test('a chart of a CSV: quoted wide headers fold into series, long tables keep their series and panels, unknown columns are named', () => {
+  const wide = join(runs.root, 'wide.csv');
+  writeFileSync(wide, 'epoch,uniform,"dns(m=64,beta=2)"\n5,0.1,0.2\n10,0.15,\n');
+  const w = csvChart(wide, { x: 'epoch', y: ['*'] });
+  assert.deepEqual(w.rows, [{ epoch: 5, value: 0.1, series: 'uniform' }, { epoch: 5, value: 0.2, series: 'dns(m=64,beta=2)' }, { epoch: 10, value: 0.15, series: 'uniform' }],
+    'the empty cell is no point; the comma inside quotes stays in the name');
+  const long = join(runs.root, 'long.csv');
+  writeFileSync(long, 'sampler,c,epoch,test_mean\ndns,0,2,0.08\ndns,0.2,2,0.09\npdns,0,2,0.07\n');
+  const l = csvChart(long, { x: 'epoch', y: ['test_mean'], color: 'c', facet: 'sampler', where: [['sampler', 'dns']] });
+  assert.deepEqual(l.rows.map((r) => [r.c, r.sampler, r.value]), [['0', 'dns', 0.08], ['0.2', 'dns', 0.09]]);
+  assert.throws(() => csvChart(long, { x: 'epoch', y: ['recall'] }), /long\.csv: --y: no column 'recall' \(columns: sampler, c, epoch, test_mean\)/);
+  const r = cli(['report', '--csv', long, '--x', 'epoch', '--y', 'nope', '--out', join(runs.root, 'x.svg')]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /no column 'nope'/);
+  assert.equal(cli(['report', '--csv', long, '--x', 'epoch', '--y', 'test_mean']).code, 2, '--out is required');
+  const ok = cli(['report', '--csv', long, '--x', 'epoch', '--y', 'test_mean', '--color', 'c', '--facet', 'sampler', '--out', join(runs.root, 'x.svg'), '-q']);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(readFileSync(join(runs.root, 'x.svg'), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
 });
