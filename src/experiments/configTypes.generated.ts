@@ -505,6 +505,11 @@ export interface LossConfigs {
   "sigmoid-hinge": LossConfigs["sigmoidHinge"];
   /** Alias of 'sigmoidHinge'. */
   sigmoidhinge: LossConfigs["sigmoidHinge"];
+  /** mean_b Σ_k softmax_k(s⁻/τ) · softplus(s⁻_k − s⁺), weights held constant (PRIS-U) */
+  pris: {
+    /** τ of the importance weights (> 0; default 1) */
+    temperature?: number;
+  };
   /** softplus(−s⁺) + softplus(s⁻) (SRNS/GMF log loss) */
   softplusPointwise: {};
   /** Alias of 'softplusPointwise'. */

@@ -8,11 +8,12 @@ import {
 } from './losses.js';
 import { type Loss, scoreLoss } from './types.js';
 import { infoNce, type InfoNceOptions, type Similarity } from './infonce.js';
+import { pris } from './pris.js';
 import { augmentedHinge } from './augmentedHinge.js';
 
 export { bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise, scoreLoss };
 export type { GroupReduce, LossFn };
-export { infoNce, augmentedHinge };
+export { infoNce, augmentedHinge, pris };
 export type { InfoNceOptions, Similarity };
 export type { Loss, LossInputs, LossNeeds } from './types.js';
 
@@ -50,6 +51,11 @@ const builtins: LossEntry[] = [
   {
     name: 'sigmoidHinge', aliases: ['sigmoid-hinge', 'sigmoidhinge'], describe: 'mean max(0, σ(s⁻) − σ(s⁺) + γ) (RecNS code)',
     options: { margin: margin(0.1, 'γ') }, make: (o) => sigmoidHinge(num(o, 'sigmoidHinge', 'margin')),
+  },
+  {
+    name: 'pris', describe: 'mean_b Σ_k softmax_k(s⁻/τ) · softplus(s⁻_k − s⁺), weights held constant (PRIS-U)',
+    options: { temperature: { type: 'number', min: 0, exclusiveMin: true, default: 1, doc: 'τ of the importance weights' } },
+    make: (o) => pris(o.temperature === undefined ? 1 : num(o, 'pris', 'temperature')),
   },
   {
     name: 'softplusPointwise', aliases: ['softplus-pointwise', 'softplus', 'softpluspointwise'],

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor, tidy } from '../../src/engine/tensor.js';
 import {
-  bpr, buildLoss, createLoss, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise,
+  bpr, buildLoss, createLoss, groupHinge, kPairSoftplus, marginHinge, pris, sigmoidHinge, softBpr, softplusPointwise,
   type LossFn,
 } from '../../src/losses/index.js';
 
@@ -231,4 +231,27 @@ test('groupHinge under group batching: the per-user sum of eq. 6 averaged over u
   const rows = tidy(() => loss.compute({ pos: Tensor.from(pos, [4]), neg: Tensor.from(neg, [4, 2]), shared: false,
     batch: { users: Int32Array.of(0, 0, 1, 1), pos: Int32Array.of(0, 1, 2, 3) } }).item());
   assert.ok(Math.abs(rows - total / 4) < 1e-6);
+});
+
+test('pris: importance-weighted BPR, weights softmax(s⁻/τ) held constant; hand-computed value and gradient; K = 1 is BPR', () => {
+  // Row 0 of NEG: s⁻ = (0.5, 2.0), s⁺ = 1: w = softmax(0.5, 2.0) = (1, e^1.5)/(1 + e^1.5).
+  const w0 = [1 / (1 + Math.exp(1.5)), Math.exp(1.5) / (1 + Math.exp(1.5))];
+  const one = run(pris(), [1], [[0.5, 2.0]]);
+  assert.ok(Math.abs(one.value - (w0[0] * sp(-0.5) + w0[1] * sp(1.0))) < 1e-6, `${one.value}`);
+  // The weights are constants: d/ds⁻_k = w_k σ(s⁻_k − s⁺), d/ds⁺ = −Σ w_k σ(s⁻_k − s⁺).
+  assert.ok(Math.abs(one.gn[0] - w0[0] * sig(-0.5)) < 1e-6 && Math.abs(one.gn[1] - w0[1] * sig(1.0)) < 1e-6, `${one.gn}`);
+  assert.ok(Math.abs(one.gp[0] + w0[0] * sig(-0.5) + w0[1] * sig(1.0)) < 1e-6);
+  // Finite differences of the loss with the weights frozen at the evaluation point, τ = 0.5, every row.
+  const tau = 0.5;
+  const frozen = NEG.map((row) => {
+    const m = Math.max(...row);
+    const e = row.map((s) => Math.exp((s - m) / tau));
+    const z = e.reduce((a, x) => a + x, 0);
+    return e.map((x) => x / z);
+  });
+  const refFrozen: Ref = (p, n) => mean(n.map((row, b) => row.reduce((a, s, k) => a + frozen[b][k] * sp(s - p[b]), 0)));
+  check('pris', pris(tau), refFrozen);
+  assert.ok(Math.abs(run(pris(), POS, NEG.map((r) => [r[0]])).value - refBpr(POS, NEG.map((r) => [r[0]]))) < 1e-6, 'K = 1: BPR');
+  assert.equal(buildLoss({ name: 'pris', temperature: 0.5 }).name ?? 'pris', 'pris');
+  assert.throws(() => pris(0), /temperature must be a positive number/);
 });

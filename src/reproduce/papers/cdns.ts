@@ -70,7 +70,8 @@ export const CDNS_ITEMS: ReproItem[] = [
       {
         id: 'ns', label: 'NS-enhanced baselines', arms: [
           { id: 'mixgcf', label: 'MixGCF (LightGCN)', preset: 'cdns-mf', overrides: { encoder: { name: 'lightgcn', layers: 3, dim: 64 }, sampler: { name: 'mixgcf' }, loss: null } },
-          { id: 'pris', label: 'PRIS', preset: 'cdns-mf', overrides: { sampler: { name: 'uniform' }, loss: { name: 'pris' } } },
+          // PRIS-U: 4 uniform negatives per positive, importance-weighted (the count is ours; the paper's setting is not stated).
+          { id: 'pris', label: 'PRIS', preset: 'cdns-mf', overrides: { sampler: { name: 'uniform', k: 4 }, loss: { name: 'pris' } } },
         ],
       },
     ],
