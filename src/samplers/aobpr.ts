@@ -17,7 +17,8 @@
 //   ranking (it is not a factor). GMF's weighted product is not a plain dot product, so GMF is not supported.
 // - The rank is drawn in closed form: ⌊−λ ln(1 − x (1 − e^{−|I|/λ}))⌋ for x uniform in [0, 1) is exactly the
 //   truncated geometric distribution above (clamped to |I| − 1 against rounding).
-// - Ties in an ordering are broken by item id (ascending), so the orderings are a pure function of the weights.
+// - Ties in an ordering are broken by item id (ascending), so the orderings are a pure function of the weights
+//   (−0 and +0 tie).
 // - "Every refresh draws" is counted in negatives drawn (B·K a step, rejected draws not counted); the orderings
 //   are rebuilt at the start of the first step after the count is reached, from that step's encoder pass.
 // - Rejection gives up after MAX_TRIES draws for one negative (a user whose positives fill the top of every
@@ -41,6 +42,19 @@ export interface AobprOptions {
 
 /** Draws of one negative before falling back to a uniform non-positive. */
 const MAX_TRIES = 64;
+
+/** Catalogues up to 2^21 items sort packed keys (32 key bits + 21 id bits = 53, exact in a double). */
+const PACK_ITEMS = 2 ** 21;
+const bits = new Float32Array(1);
+const bitsU = new Uint32Array(bits.buffer);
+
+/** A uint32 that orders float32 values descending (−0 as +0; NaN is not expected). */
+function descendingKey(vals: Float32Array, i: number): number {
+  bits[0] = vals[i] === 0 ? 0 : vals[i];
+  const b = bitsU[0];
+  const ascending = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+  return 0xffffffff - ascending;
+}
 
 /** The rank r ∈ [0, n) of p(r) ∝ exp(−r/λ) for a uniform x ∈ [0, 1) (inverse CDF of the truncated geometric). */
 export function aobprRank(x: number, n: number, lambda: number): number {
@@ -69,6 +83,7 @@ export class AobprSampler implements Sampler {
   private factorWeights = new Float64Array(0);
   private order = new Int32Array(0);
   private values = new Float32Array(0);
+  private keys = new Float64Array(0);
   private readonly one = new Int32Array(1);
 
   constructor(opts: AobprOptions = {}) {
@@ -112,6 +127,9 @@ export class AobprSampler implements Sampler {
     if (this.order.length !== I) this.order = new Int32Array(I);
     const vals = this.values;
     const order = this.order;
+    const packed = I <= PACK_ITEMS;
+    if (packed && this.keys.length !== I) this.keys = new Float64Array(I);
+    const keys = this.keys;
     const byValue = (a: number, b: number): number => vals[b] - vals[a] || a - b;
     for (let f = 0; f < P; f++) {
       let sum = 0;
@@ -125,7 +143,13 @@ export class AobprSampler implements Sampler {
       }
       const mean = sum / I;
       this.sigma[f] = Math.sqrt(Math.max(0, sq / I - mean * mean));
-      order.sort(byValue);
+      if (packed) {
+        // One exact double per item, (descending-value rank of its float32 bits) · 2^21 + id: a native numeric sort
+        // gives the comparator's order (value descending, ties by id) several times faster.
+        for (let i = 0; i < I; i++) keys[i] = descendingKey(vals, i) * PACK_ITEMS + i;
+        keys.sort();
+        for (let i = 0; i < I; i++) order[i] = keys[i] % PACK_ITEMS;
+      } else order.sort(byValue);
       this.rankings.set(order, f * I);
     }
     this.numItems = I;

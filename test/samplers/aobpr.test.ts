@@ -84,6 +84,22 @@ for (const cfg of [{ layers: 1 }, { layers: 2, pooling: 'concat' as const }]) {
   });
 }
 
+test('aobpr orderings break ties by item id (−0 and +0 tie), as a comparator sort would', () => {
+  const ds = makeDataset(TRAIN, NI);
+  const pool = [-1, -0, 0, 0.5, 0.5, -1e-30, 1e-30, 3, -3, 0];
+  const items = Array.from({ length: NI * 2 }, (_, k) => pool[(k * 7 + (k >> 1)) % pool.length]);
+  const enc = new FakeEncoder({ numUsers: 4, numItems: NI, dim: 2, layers: 1, itemInit: [items] });
+  const users = Int32Array.from([0]);
+  const pos = Int32Array.from([0]);
+  const s = new AobprSampler();
+  tidy(() => s.sample({ batch: { users, pos }, users, pos, pass: enc.forward(), data: ds, rng: Rng.stream(1, 'sampler'), epoch: 1, step: 0 }));
+  for (let f = 0; f < 2; f++) {
+    const v = Array.from({ length: NI }, (_, i) => Math.fround(items[i * 2 + f]));
+    const want = Array.from({ length: NI }, (_, i) => i).sort((a, b) => v[b] - v[a] || a - b);
+    assert.deepEqual(Array.from(s.rankingOf(f)), want, `factor ${f}`);
+  }
+});
+
 test('aobpr recomputes the orderings every `refresh` negatives drawn (default ⌈|I| ln |I|⌉)', () => {
   const { ctx } = setup();
   const s = new AobprSampler({ refresh: 10 });
