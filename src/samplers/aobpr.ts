@@ -12,9 +12,11 @@
 // (the paper: every |I| log |I| draws, `refresh: 0`, the default).
 //
 // Choices where the paper is open or the setting differs:
-// - e_u and e_{·,f} are the encoder's POOLED vectors (what the dot scorer multiplies); with concat pooling the
-//   factors are the pooled dimension (dim × layers). A 'dot+bias' scorer's item bias takes no part in the factor
-//   ranking (it is not a factor). GMF's weighted product is not a plain dot product, so GMF is not supported.
+// - e_{·,f} are the encoder's POOLED item vectors; with concat pooling the factors are the pooled dimension
+//   (dim × layers). e_u is the user's factor weight in the score: its pooled vector for a dot product; for GMF,
+//   wᵀ(p_u ⊙ q_i) = <w ⊙ p_u, q_i>, so e_u = w ⊙ p_u, read off the pass as scoreMatrix(p_u, identity) (the
+//   score of the user against each unit item vector; no item ids, so no bias). A 'dot+bias' scorer's item bias
+//   takes no part in the factor ranking (it is not a factor).
 // - The rank is drawn in closed form: ⌊−λ ln(1 − x (1 − e^{−|I|/λ}))⌋ for x uniform in [0, 1) is exactly the
 //   truncated geometric distribution above (clamped to |I| − 1 against rounding).
 // - Ties in an ordering are broken by item id (ascending), so the orderings are a pure function of the weights
@@ -26,10 +28,10 @@
 // - σ_f is the population std, computed in float64 and kept (and checkpointed) in float32; the orderings, σ and
 //   the draw counter are the sampler's state, so a resumed run is bit-identical.
 // Stream: every draw comes from the run's 'sampler' stream (ctx.rng).
-import { noGrad, tidy } from '../engine/tensor.js';
+import { Tensor, noGrad, tidy } from '../engine/tensor.js';
 import { complementOf, excludedOf, isPositive } from './candidates.js';
 import { Options, pooledUsers } from './common.js';
-import type { Negatives, SampleContext, Sampler, SamplerEntry, SamplerNeeds, SamplerState } from './types.js';
+import type { Negatives, SampleContext, Sampler, SamplerEntry, SamplerState } from './types.js';
 
 export interface AobprOptions {
   /** Negatives per pair (default 1). */
@@ -65,7 +67,6 @@ export function aobprRank(x: number, n: number, lambda: number): number {
 
 export class AobprSampler implements Sampler {
   readonly name = 'aobpr';
-  readonly needs: SamplerNeeds = { scorer: ['dot', 'dot+bias'] };
   readonly k: number;
   readonly lambda: number;
   readonly refresh: number;
@@ -162,7 +163,7 @@ export class AobprSampler implements Sampler {
     const B = ctx.users.length;
     const K = this.k;
     const I = ctx.data.numItems;
-    const q = pooledUsers(ctx);
+    const q = userFactors(ctx);
     const P = q.P;
     if (this.numItems !== I || this.factors !== P || this.rankings.length !== P * I || this.drawn >= this.refreshDraws(I)) this.recompute(ctx);
     if (this.factorWeights.length !== P) this.factorWeights = new Float64Array(P);
@@ -225,6 +226,21 @@ export class AobprSampler implements Sampler {
     this.factors = P;
     this.drawn = Number(drawn);
   }
+}
+
+/** Each batch user's weight on each pooled item factor in the score ([B × P]): pooled rows, or w ⊙ p_u for GMF. */
+export function userFactors(ctx: SampleContext): { data: Float32Array; P: number } {
+  const q = pooledUsers(ctx);
+  if (ctx.pass.info.scorer !== 'gmf') return q;
+  const P = q.P;
+  const eye = new Float32Array(P * P);
+  for (let f = 0; f < P; f++) eye[f * P + f] = 1;
+  return tidy(() =>
+    noGrad(() => {
+      const s = ctx.pass.scoreMatrix(Tensor.from(q.data, [ctx.users.length, P]), Tensor.from(eye, [P, P]));
+      return { data: Float32Array.from(s.data), P };
+    }),
+  );
 }
 
 /** Registry entry (samplers/index.ts). */

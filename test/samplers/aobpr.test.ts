@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
+import { createEncoder } from '../../src/encoders/index.js';
 import { tidy } from '../../src/engine/tensor.js';
 import { AobprSampler, aobprRank } from '../../src/samplers/aobpr.js';
 import { isPositive } from '../../src/samplers/candidates.js';
@@ -141,11 +142,33 @@ test('aobpr options: unknown keys and out-of-range values throw naming the optio
   assert.throws(() => createSampler('aobpr', { refresh: -1 }), /refresh/);
   assert.throws(() => createSampler('aobpr', { k: 0 }), /\bk\b/);
   assert.throws(() => createSampler('aobpr', { lamda: 0.1 }), /lamda/);
-  assert.deepEqual(createSampler('aobpr', {}).needs, { scorer: ['dot', 'dot+bias'] });
+  assert.equal(createSampler('aobpr', {}).needs, undefined, 'any scorer (GMF through w ⊙ p_u)');
 });
 
-test('aobpr trains one epoch identically at 1 and 2 threads (mf and lightgcn)', async () => {
+test('aobpr on GMF draws what it draws on MF with user rows w ⊙ p_u (the factor weights of the GMF score)', () => {
+  const ds = makeDataset(TRAIN, NI);
+  const gmf = createEncoder('gmf', ds, { dim: 4, gmfWeightInit: 'xavier' }, Rng.stream(2, 'init'));
+  const mf = createEncoder('mf', ds, { dim: 4 }, Rng.stream(3, 'init'));
+  const [gu, gi, gw] = gmf.parameters();
+  const [mu, mi] = mf.parameters();
+  mi.data.set(gi.data);
+  for (let k = 0; k < mu.size; k++) mu.data[k] = Math.fround(gu.data[k] * gw.data[k % 4]);
+  const users = Int32Array.from([0, 1, 2, 3, 0, 2]);
+  const pos = Int32Array.from([0, 3, 5, 6, 1, 5]);
+  const draw = (enc: typeof gmf) => {
+    const s = new AobprSampler({ k: 4, lambda: 0.2 });
+    return tidy(() => {
+      const n = s.sample({ batch: { users, pos }, users, pos, pass: enc.forward({ training: true, rng: Rng.stream(1, 'dropout') }), data: ds, rng: Rng.stream(9, 'sampler'), epoch: 1, step: 0 });
+      return n.kind === 'items' ? Array.from(n.items) : [];
+    });
+  };
+  assert.ok(gw.data.some((x) => x < 0) || gw.data.some((x) => Math.abs(x - 1) > 1e-3), 'a non-trivial w');
+  assert.deepEqual(draw(gmf), draw(mf));
+});
+
+test('aobpr trains one epoch identically at 1 and 2 threads (mf, gmf and lightgcn)', async () => {
   await sameAtOneAndTwoThreads({ name: 'aobpr' });
+  await sameAtOneAndTwoThreads({ name: 'aobpr', refresh: 200 }, { name: 'gmf', dim: 8 });
   await sameAtOneAndTwoThreads({ name: 'aobpr', refresh: 200 }, { name: 'lightgcn', dim: 8, layers: 2 });
 });
 
