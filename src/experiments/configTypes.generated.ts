@@ -374,6 +374,30 @@ export interface SamplerConfigs {
     /** probability ω of an exposed negative (≥ 0, ≤ 1; default 0.5) */
     omega?: number;
   };
+  /** AOBPR: adaptive over-sampling by factor-wise rank, p(r) ∝ exp(−r/λ), p(f|u) ∝ |e_uf|·σ_f (Rendle & Freudenthaler 2014) */
+  aobpr: {
+    /** negatives per pair K (integer ≥ 1; default 1) */
+    k?: number;
+    /** λ of the rank distribution p(r) ∝ exp(−r/λ), as a fraction of |I| (> 0, ≤ 1; default 0.05) */
+    lambda?: number;
+    /** negatives drawn between recomputations of the factor orderings (0: ⌈|I| ln |I|⌉, the paper) (integer ≥ 0; default 0) */
+    refresh?: number;
+  };
+  /** AdaSIR: negatives from per-user caches refreshed by importance resampling, w ∝ exp(s/τ)/q (Chen et al. 2022) */
+  adasir: {
+    /** negatives per pair K (integer ≥ 1; default 1) */
+    k?: number;
+    /** items cached per user C (integer ≥ 1; default 16) */
+    cacheSize?: number;
+    /** proposal candidates per cache refresh (integer ≥ 1; default 64) */
+    m?: number;
+    /** temperature τ of the target exp(s/τ) (> 0; default 1) */
+    tau?: number;
+    /** candidate proposal q: 'uniform' (AdaSIR(U)) or ∝ log(1 + popularity) (AdaSIR(P)) (default "uniform") */
+    proposal?: "uniform" | "popularity";
+    /** epochs between refreshes of a user's cache (integer ≥ 1; default 1) */
+    refresh?: number;
+  };
 }
 
 /** A sampler block without a `name` keeps the preset's sampler: it may set any option some sampler accepts. */
@@ -386,6 +410,8 @@ export interface AnySamplerOptions {
   betaRule?: "paper" | "code";
   /** Option of dins. */
   boundary?: "dot" | "random" | "minVolume" | "maxVolume";
+  /** Option of adasir. */
+  cacheSize?: number;
   /** Option of gdns. */
   eps?: number;
   /** Option of recns. */
@@ -400,7 +426,7 @@ export interface AnySamplerOptions {
   groupLoss?: boolean;
   /** Option of srns. */
   historyEpochs?: number;
-  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns. */
+  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns, aobpr, adasir. */
   k?: number;
   /** Option of mixgcf, dins. */
   kLoss?: "softplus" | "meanBpr";
@@ -408,11 +434,13 @@ export interface AnySamplerOptions {
   kMode?: "pools" | "topk";
   /** Option of recns. */
   khop?: number;
+  /** Option of aobpr. */
+  lambda?: number;
   /** Option of dins. */
   layers?: "all" | "first";
   /** Option of cdns. */
   list?: "dissimilar" | "similar" | "random";
-  /** Option of dns, mixgcf, dins, pdns, gdns, recns. */
+  /** Option of dns, mixgcf, dins, pdns, gdns, recns, adasir. */
   m?: number;
   /** Option of gdns, recns. */
   margin?: number;
@@ -432,8 +460,12 @@ export interface AnySamplerOptions {
   omega?: number;
   /** Option of recns. */
   positiveAssisted?: boolean;
+  /** Option of adasir. */
+  proposal?: "uniform" | "popularity";
   /** Option of mixgcf, dins. */
   query?: "mean" | "layer";
+  /** Option of aobpr, adasir. */
+  refresh?: number;
   /** Option of recns. */
   region?: "intermediate" | "distant" | "global";
   /** Option of recns. */
@@ -448,7 +480,7 @@ export interface AnySamplerOptions {
   select?: "gain" | "expectation";
   /** Option of gdns. */
   storage?: "auto" | "dense" | "hash";
-  /** Option of srns. */
+  /** Option of srns, adasir. */
   tau?: number;
   /** Option of gdns. */
   unvisited?: "one" | "userMean";
@@ -561,4 +593,4 @@ export interface LossConfigs {
 }
 
 /** The registered presets (`preset: NAME`). */
-export type PresetName = "quickstart" | "lightgcn-pytorch" | "mf-bpr-gowalla" | "dins-lightgcn" | "dins-ngcf" | "pdns-mf" | "gdns-gmf" | "cdns-mf" | "sgl" | "simgcl" | "recns-lightgcn" | "recns-ngcf" | "recns-ml100k" | "recns-pinsage";
+export type PresetName = "quickstart" | "lightgcn-pytorch" | "mf-bpr-gowalla" | "dins-lightgcn" | "dins-ngcf" | "pdns-mf" | "gdns-gmf" | "nncf-gmf" | "cdns-mf" | "sgl" | "simgcl" | "recns-lightgcn" | "recns-ngcf" | "recns-ml100k" | "recns-pinsage";

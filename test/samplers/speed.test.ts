@@ -36,7 +36,7 @@ test('sampler time per batch on Gowalla (2048 pairs, M = 64)', (t) => {
       const ctx: SampleContext = { batch: { users, pos }, users, pos, pass, data: ds, rng: samplerRng, epoch: 1, step: 0 };
       const lines: string[] = [];
       for (const [name, opts] of [
-        ['uniform', {}], ['dns', { m: 64 }], ['mixgcf', { m: 64 }], ['dins', { m: 64 }], ['srns', {}],
+        ['uniform', {}], ['dns', { m: 64 }], ['mixgcf', { m: 64 }], ['dins', { m: 64 }], ['srns', {}], ['aobpr', {}], ['adasir', { m: 64 }],
       ] as const) {
         const s = createSampler(name, opts);
         s.prepare?.(ds, samplerRng);

@@ -40,7 +40,8 @@ export const GDNS_ITEMS: ReproItem[] = [
   },
   {
     paper: 'gdns', id: 'table3', kind: 'table', title: 'Performance comparison (GMF)', source: 'Table 3, §4.5',
-    paperData: ['Movielens-1m', 'Pinterest'], differences: DIFFERENCES,
+    paperData: ['Movielens-1m', 'Pinterest'],
+    differences: [...DIFFERENCES, 'AOBPR (sampler `aobpr`, on GMF through the factor weights w ⊙ p_u): λ = 0.05·|I| and factor orderings rebuilt every |I| ln |I| draws — hardneg defaults; the GDNS paper states no AOBPR settings. NNCF is popularity^0.75 negatives (preset `nncf-gmf` runs it alone)'],
     metric: 'ndcg@3', metrics: ['ndcg@1', 'ndcg@3', 'recall@3'],
     groups: [{
       id: 'gmf', label: 'GMF', arms: [

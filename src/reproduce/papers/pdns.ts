@@ -89,7 +89,8 @@ export const PDNS_ITEMS: ReproItem[] = [
   },
   {
     paper: 'pdns', id: 'table2', kind: 'table', title: 'Performance comparison with LightGCN and MF as base models', source: 'Table 2, §4.3',
-    paperData: ['Taobao', 'Tmall', 'Gowalla'], differences: DIFFERENCES_REAL,
+    paperData: ['Taobao', 'Tmall', 'Gowalla'],
+    differences: [...DIFFERENCES_REAL, 'AdaSIR(U)/(P) (sampler `adasir`, proposal uniform / popularity): cache 16, 64 candidates per refresh, τ 1, caches refreshed every epoch — hardneg defaults; the PDNS paper states no AdaSIR settings'],
     metric: 'recall@50', metrics: ['recall@50', 'ndcg@50'],
     groups: [
       { id: 'lightgcn', label: 'LightGCN', arms: arms(LGN, true) },
