@@ -60,7 +60,8 @@ export {
 } from './experiments/runStore.js';
 export { expandGrid, parseGridArg, summarizeSweep, type GridCell, type SweepRunRecord, type CellSummary } from './experiments/sweep.js';
 export { compareRuns as compareRunTable, comparisonRows, averagePerUser, type ComparedRun, type Comparison } from './experiments/compare.js';
-export { summaryMarkdown } from './report/markdown.js';
+export { summaryMarkdown } from './experiments/markdown.js';
+export { writeReport, collectReport, type ReportData, type ReportFiles } from './report/index.js';
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, type SafeTensor } from './io/safetensors.js';
 export { recommend, formatRecommendations, formatItemLists, type Recommendation } from './serving/recommend.js';
 export {

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type ComparedRun, compareRuns, comparedRows, comparisonRows } from '../experiments/compare.js';
 import { readRun, toJson } from '../experiments/runStore.js';
-import { table } from '../report/markdown.js';
+import { table } from '../experiments/markdown.js';
 import { BEYOND_METRIC_NAMES } from '../evaluation/beyond.js';
 import { UsageError, commandFlags, writeOut } from './common.js';
 

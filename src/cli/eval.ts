@@ -2,7 +2,7 @@
 // ranking, or sampled ranking against the same fixed lists) unless told otherwise.
 import { toJson } from '../experiments/runStore.js';
 import { evaluatorFor, protocolOf } from '../evaluation/protocol.js';
-import { fmt, table } from '../report/markdown.js';
+import { fmt, table } from '../experiments/markdown.js';
 import { DATASET_FLAGS, UsageError, commandFlags, openRun, relocationFromFlags, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg eval RUN_DIR [options]

@@ -5,7 +5,7 @@ import { toJson } from '../experiments/runStore.js';
 import { CATALOGUE, findItem, itemStatus, paperItems } from '../reproduce/catalogue.js';
 import { reproduce } from '../reproduce/run.js';
 import { PAPER_IDS, type BudgetName } from '../reproduce/types.js';
-import { table } from '../report/markdown.js';
+import { table } from '../experiments/markdown.js';
 import { UsageError, commandFlags, writeOut } from './common.js';
 
 const USAGE = `usage: hardneg reproduce PAPER [ITEM] [options]

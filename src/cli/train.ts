@@ -8,7 +8,7 @@ import { setThreads } from '../engine/kernels/index.js';
 import { MAX_THREADS } from '../engine/kernels/pool.js';
 import { defaultRunDir, summaryOf, toJson } from '../experiments/runStore.js';
 import { checkRunFolder } from '../experiments/runFolder.js';
-import { fmt, table } from '../report/markdown.js';
+import { fmt, table } from '../experiments/markdown.js';
 import { streamProgress, silentProgress } from '../training/progress.js';
 import { type RunResult } from '../training/types.js';
 import { checkMethodOptions } from '../experiments/assemble.js';

@@ -21,7 +21,7 @@ import {
 import { appendFileChecked, lockHolder, RunFolderError, runState, writeError, writeFileAtomic } from './runFolder.js';
 import { FileError, readRegularText } from '../io/files.js';
 import { forbiddenKeyProblems } from '../core/schema.js';
-import { summaryMarkdown } from '../report/markdown.js';
+import { summaryMarkdown } from './markdown.js';
 import type { RunResult } from '../training/types.js';
 import type { RunConfig } from './config.js';
 import { configSlug } from './config.js';

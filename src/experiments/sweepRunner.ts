@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../data/types.js';
-import { table } from '../report/markdown.js';
+import { table } from './markdown.js';
 import { silentProgress } from '../training/progress.js';
 import { checkMethodOptions } from './assemble.js';
 import { ConfigError, canonicalJson, validateConfig, type RunConfig } from './config.js';

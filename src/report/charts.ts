@@ -20,9 +20,14 @@ export interface Chart {
 const WIDTH = 380;
 const HEIGHT = 190;
 
-/** A run's curve label: its config row without the seed count, then its seed. */
+/** A run's config row label without the seed count (the curves' colour: a config's seeds share it). */
+export function configLabel(r: ReportRun): string {
+  return r.group.replace(/ \(\d+ seeds?\)$/, '');
+}
+
+/** A run's curve label: its config, then its seed (one line each). */
 export function curveLabel(r: ReportRun): string {
-  return `${r.group.replace(/ \(\d+ seeds?\)$/, '')} s${r.run.config.seed}`;
+  return `${configLabel(r)} s${r.run.config.seed}`;
 }
 
 function lineSpec(title: string, y: string, rows: Row[], opts: { x?: string; logY?: boolean } = {}): TopLevelSpec {
@@ -35,7 +40,8 @@ function lineSpec(title: string, y: string, rows: Row[], opts: { x?: string; log
     encoding: {
       x: { field: x, type: 'quantitative', title: x },
       y: { field: 'value', type: 'quantitative', title: y, scale: { zero: false, ...(opts.logY ? { type: 'symlog' } : {}) } },
-      color: { field: 'run', type: 'nominal', title: 'run', legend: { labelLimit: 360 } },
+      color: { field: 'config', type: 'nominal', title: 'config', legend: { labelLimit: 360, orient: 'bottom', columns: 1 } },
+      detail: { field: 'run', type: 'nominal' },
     },
   } as TopLevelSpec;
 }
@@ -49,7 +55,7 @@ export function charts(data: ReportData): Chart[] {
   for (const split of ['valid', 'test'] as const) {
     const rows: Row[] = [];
     for (const r of data.runs) {
-      for (const e of r.evals) if (e.split === split && Number.isFinite(e.metrics[m])) rows.push({ run: curveLabel(r), epoch: e.epoch, value: e.metrics[m] });
+      for (const e of r.evals) if (e.split === split && Number.isFinite(e.metrics[m])) rows.push({ config: configLabel(r), run: curveLabel(r), epoch: e.epoch, value: e.metrics[m] });
     }
     if (rows.length === 0) continue;
     const caption = split === 'valid'
@@ -60,7 +66,7 @@ export function charts(data: ReportData): Chart[] {
   const termNames = [...new Set(data.runs.flatMap((r) => r.epochs.flatMap((e) => Object.keys(e.terms))))];
   for (const t of termNames) {
     const rows: Row[] = [];
-    for (const r of data.runs) for (const e of r.epochs) if (Number.isFinite(e.terms[t])) rows.push({ run: curveLabel(r), epoch: e.epoch, value: e.terms[t] });
+    for (const r of data.runs) for (const e of r.epochs) if (Number.isFinite(e.terms[t])) rows.push({ config: configLabel(r), run: curveLabel(r), epoch: e.epoch, value: e.terms[t] });
     out.push({ id: `loss-${id(t)}`, title: `Loss term: ${t}`, caption: `The epoch mean of the loss term '${t}', one line per run.`, rows, spec: lineSpec(`Loss term: ${t}`, t, rows) });
   }
   const DIAG: Array<[string, string, string]> = [
@@ -70,11 +76,11 @@ export function charts(data: ReportData): Chart[] {
   ];
   for (const [key, title, caption] of DIAG) {
     const rows: Row[] = [];
-    for (const r of data.runs) for (const e of r.epochs) if (Number.isFinite(e.diagnostics[key])) rows.push({ run: curveLabel(r), epoch: e.epoch, value: e.diagnostics[key] });
+    for (const r of data.runs) for (const e of r.epochs) if (Number.isFinite(e.diagnostics[key])) rows.push({ config: configLabel(r), run: curveLabel(r), epoch: e.epoch, value: e.diagnostics[key] });
     if (rows.length) out.push({ id: `diag-${id(key)}`, title, caption, rows, spec: lineSpec(title, key, rows) });
   }
   const ent: Row[] = [];
-  for (const r of data.runs) for (const e of r.evals) if (e.split === 'valid' && e.entropy !== undefined && Number.isFinite(e.entropy)) ent.push({ run: curveLabel(r), epoch: e.epoch, value: e.entropy });
+  for (const r of data.runs) for (const e of r.evals) if (e.split === 'valid' && e.entropy !== undefined && Number.isFinite(e.entropy)) ent.push({ config: configLabel(r), run: curveLabel(r), epoch: e.epoch, value: e.entropy });
   if (ent.length) out.push({ id: 'diag-entropy', title: 'Embedding entropy', caption: 'The entropy of the user–item score distribution (contrastive DNS eq. 6) at every evaluation.', rows: ent, spec: lineSpec('Embedding entropy', 'entropy', ent) });
   out.push(...sensitivity(data));
   return out;

@@ -3,7 +3,7 @@
 import { comparisonRows } from '../experiments/compare.js';
 import type { ReportData } from './collect.js';
 import type { Row } from './charts.js';
-import { fmt } from './markdown.js';
+import { fmt } from '../experiments/markdown.js';
 
 export interface Table {
   id: string;

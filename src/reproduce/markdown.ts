@@ -1,7 +1,7 @@
 // The Markdown report of one reproduced item: our numbers (mean ± std over seeds, improvement over the group's
 // baseline row, Holm-adjusted paired p) beside the paper's, the claims checked, and what differs from the paper.
 import { comparisonRows } from '../experiments/compare.js';
-import { table } from '../report/markdown.js';
+import { table } from '../experiments/markdown.js';
 import type { ReproduceResult } from './run.js';
 import type { Table } from '../report/tables.js';
 
