@@ -36,7 +36,7 @@ export function reportHtml(data: ReportData, tables: Table[], charts: Array<Char
 <body>
 <h1>${esc(opts.title)}</h1>
 <p class="meta">${data.runs.length} run${data.runs.length === 1 ? '' : 's'} in ${data.comparison.rows.length} config${data.comparison.rows.length === 1 ? '' : 's'}; ` +
-  `selection on validation ${esc(data.selectMetric)}; written by <code>hardneg report</code> ${esc(opts.version)}${data.fingerprints.length > 1 ? `; <strong>${data.fingerprints.length} different datasets</strong>` : ''}</p>
+  `selection on validation ${esc(data.selectMetric)}; written by <code>hardneg report</code> ${esc(opts.version)}${data.fingerprints.length > 1 ? `; <strong>${data.fingerprints.length} dataset fingerprints</strong> (other data, or a validation carve seeded by the run seed)` : ''}</p>
 ${first.map(tableHtml).join('\n')}
 <h2 id="charts">Charts</h2>
 <div class="charts">
