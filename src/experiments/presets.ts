@@ -31,6 +31,26 @@ export type PresetConfig = { [K in keyof RunConfig]?: NonNullable<RunConfig[K]> 
   : NonNullable<RunConfig[K]> extends object ? Partial<NonNullable<RunConfig[K]>> & Record<string, unknown> : RunConfig[K] }
   & Record<string, unknown>;
 
+/**
+ * GDNS's data and protocol on ML-100K (gdns.md): ratings ≥ 4, 4-core, one validation and one test item per user
+ * (latest), each ranked against 100 sampled negatives, NDCG@3; GMF dim 32 with AdaGrad. Shared by GDNS and the
+ * baselines of its Table 3 run as presets (NNCF).
+ */
+const GDNS_GMF_PROTOCOL = {
+  // One validation item per user (the paper's protocol); before, validation was a 10% carve of each user's latest
+  // training items (split 'loo:latest' keeps that behaviour).
+  dataset: { name: 'ml-100k', ratingThreshold: 4, kcore: 4, split: 'loo:latest:valid' },
+  encoder: { name: 'gmf', dim: 32 },
+  optimizer: { name: 'adagrad', lr: 0.09 },
+  l2: 0,
+  epochs: 300,
+  evalEvery: 5,
+  ks: [1, 3],
+  metric: 'ndcg@3',
+  evalProtocol: 'sampled',
+  evalNegatives: 100,
+} satisfies PresetConfig;
+
 /** Each preset states only what differs from BASE (`hardneg train --print-config -p NAME` shows it resolved). */
 export const PRESETS: Record<string, { description: string; config: PresetConfig; expected?: string }> = {
   quickstart: {
@@ -117,24 +137,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
       'ML-100K ratings ≥ 4, 4-core, leave-one-out (latest item test, second latest validation, as the paper); ' +
       'each held-out item ranked against 100 sampled negatives, NDCG@3. ' +
       'The paper batches 1024 of ML-1M\'s 6,040 users; 128 of ML-100K\'s 943 keeps several updates per epoch',
-    config: {
-      // One validation item per user (the paper's protocol); before, validation was a 10% carve of each user's latest
-      // training items (split 'loo:latest' keeps that behaviour).
-      dataset: { name: 'ml-100k', ratingThreshold: 4, kcore: 4, split: 'loo:latest:valid' },
-      encoder: { name: 'gmf', dim: 32 },
-      sampler: { name: 'gdns' },
-      optimizer: { name: 'adagrad', lr: 0.09 },
-      l2: 0,
-      batching: 'groups',
-      groupSize: 32,
-      batchSize: 128,
-      epochs: 300,
-      evalEvery: 5,
-      ks: [1, 3],
-      metric: 'ndcg@3',
-      evalProtocol: 'sampled',
-      evalNegatives: 100,
-    },
+    config: { ...GDNS_GMF_PROTOCOL, sampler: { name: 'gdns' }, batching: 'groups', groupSize: 32, batchSize: 128 },
   },
   'nncf-gmf': {
     expected: '≈ 45 s (measured: 10 epochs in 1.15 s and 2 evaluations in 0.19 s on a 2-core machine at load ≈ 2, extrapolated to 300 epochs and 60 evaluations)',
@@ -142,20 +145,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
       '(word2vec\'s unigram^0.75, which NNCF — Chen, Sun, Shi & Hong, KDD 2017 — adopts; gdns.md §4.4: "a power distribution based ' +
       'on item popularity"), pairwise BPR on GMF, the gdns-gmf data and protocol (ML-100K ≥ 4, 4-core, leave-one-out, 100 sampled ' +
       'negatives, NDCG@3), AdaGrad lr 0.09, batch 1024 interactions',
-    config: {
-      dataset: { name: 'ml-100k', ratingThreshold: 4, kcore: 4, split: 'loo:latest:valid' },
-      encoder: { name: 'gmf', dim: 32 },
-      sampler: { name: 'popularity', gamma: 0.75 },
-      optimizer: { name: 'adagrad', lr: 0.09 },
-      l2: 0,
-      batchSize: 1024,
-      epochs: 300,
-      evalEvery: 5,
-      ks: [1, 3],
-      metric: 'ndcg@3',
-      evalProtocol: 'sampled',
-      evalNegatives: 100,
-    },
+    config: { ...GDNS_GMF_PROTOCOL, sampler: { name: 'popularity', gamma: 0.75 }, batchSize: 1024 },
   },
   'cdns-mf': {
     expected: '≈ 4 min at most (measured: 20 epochs in 7.2 s and 4 evaluations in 2.2 s on a 2-core machine at load ≈ 2, extrapolated to 500 epochs); early stopping usually ends it sooner',

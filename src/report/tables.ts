@@ -3,7 +3,7 @@
 import { comparisonRows } from '../experiments/compare.js';
 import type { ReportData } from './collect.js';
 import type { Row } from './charts.js';
-import { fmt } from '../experiments/markdown.js';
+import { fmt, table } from '../experiments/markdown.js';
 
 export interface Table {
   id: string;
@@ -43,11 +43,10 @@ export function reportTables(data: ReportData): Table[] {
   return tables;
 }
 
-const mdCell = (s: string): string => s.replace(/\|/g, '\\|');
-
+/** The table as Markdown: the shared pipe-table writer, with '|' in cells escaped. */
 export function tableMarkdown(t: Table): string {
-  const line = (r: string[]) => `| ${r.map(mdCell).join(' | ')} |`;
-  return [line(t.header), `|${t.header.map(() => ' --- ').join('|')}|`, ...t.rows.map(line)].join('\n');
+  const esc = (c: string): string => c.replace(/\|/g, '\\|');
+  return table(t.header.map(esc), t.rows.map((r) => r.map(esc)), true);
 }
 
 const TEX: Record<string, string> = { '\\': '\\textbackslash{}', '&': '\\&', '%': '\\%', $: '\\$', '#': '\\#', _: '\\_', '{': '\\{', '}': '\\}', '~': '\\textasciitilde{}', '^': '\\textasciicircum{}' };
