@@ -25,6 +25,7 @@ the item's folder, our numbers beside the paper's. A rerun keeps finished runs a
   --dataset SPEC        replace the budget's dataset: a name, or a spec in YAML flow syntax, e.g.
                         --dataset '{name: ml-100k, split: "ratio:8:1:1"}' (the report says so)
   --seeds 1,2,3         replace the budget's seeds
+  --groups G[,G]        run only these groups of the item (e.g. lightgcn); see the item's report for its groups
   --set KEY=VALUE       a config override for every run (after the budget's and the arm's), repeatable,
                         e.g. --set epochs=5
   --data-dir DIR        look for datasets here first
@@ -41,6 +42,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   set: { type: 'string', multiple: true },
   seeds: { type: 'string' },
+  groups: { type: 'string' },
   dataset: { type: 'string', short: 'd' },
   'data-dir': { type: 'string' },
   json: { type: 'boolean' },
@@ -84,6 +86,9 @@ export async function run(argv: string[]): Promise<number> {
     if (values.seeds !== undefined && !/^\d+(,\d+)*$/.test(String(values.seeds))) {
       throw new UsageError(`--seeds: expected comma-separated integers, e.g. 1,2,3, got '${String(values.seeds)}'`);
     }
+    if (values.groups !== undefined && !/^[\w.-]+(,[\w.-]+)*$/.test(String(values.groups))) {
+      throw new UsageError(`--groups: expected comma-separated group ids, e.g. lightgcn,pinsage, got '${String(values.groups)}'`);
+    }
     if (positionals[0] !== undefined && !(PAPER_IDS as readonly string[]).includes(positionals[0])) {
       throw new UsageError(`unknown paper '${positionals[0]}' (known: ${PAPER_IDS.join(', ')})`);
     }
@@ -111,12 +116,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const r = await reproduce(item, {
     dataset: dataset as string | Record<string, unknown> | undefined,
-    budget, out: values.out as string | undefined, seeds: values.seeds === undefined ? undefined : String(values.seeds).split(',').map(Number), parallel: values.parallel === '2' ? 2 : 1, force: Boolean(values.force),
+    budget, out: values.out as string | undefined, seeds: values.seeds === undefined ? undefined : String(values.seeds).split(',').map(Number),
+    groups: values.groups === undefined ? undefined : String(values.groups).split(','), parallel: values.parallel === '2' ? 2 : 1, force: Boolean(values.force),
     overrides: Object.keys(overrides).length ? overrides : undefined, dataDir,
     log: (s) => { if (!quiet) process.stderr.write(s + '\n'); }, dryRun: Boolean(values['dry-run']),
   });
   if (values['dry-run']) {
-    writeOut(`${item.paper} ${item.id} (dry run): ${item.groups?.reduce((n, g) => n + g.arms.length, 0) ?? 0} arm(s), ` +
+    writeOut(`${item.paper} ${item.id} (dry run): ${item.groups?.filter((g) => !r.groups || r.groups.includes(g.id)).reduce((n, g) => n + g.arms.length, 0) ?? 0} arm(s), ` +
       `${r.skipped.length} left out; nothing trained or written`);
     return 0;
   }

@@ -32,6 +32,8 @@ export interface ReproduceOptions {
   mainJs?: string;
   /** Seeds replacing the budget's (e.g. three seeds at the quick budget); recorded in reproduce.json. */
   seeds?: number[];
+  /** Run only these groups of the item (e.g. one backbone); the others' claims read "not checked". */
+  groups?: string[];
   /** Check every arm's runs (configs, folders, data) and log the plan; train nothing, write nothing. */
   dryRun?: boolean;
 }
@@ -79,6 +81,8 @@ export interface ReproduceResult {
   overrides?: Record<string, unknown>;
   dataset?: Budget['dataset'];
   seeds?: number[];
+  /** The groups run when the caller chose some (all otherwise). */
+  groups?: string[];
   rows: RowResult[];
   /** Arms left out because they cannot run here, with the reason. */
   skipped: Array<{ group: string; arm: string; why: string }>;
@@ -157,7 +161,7 @@ export async function reproduce(item: ReproItem, opts: ReproduceOptions = {}): P
   const budget = opts.budget ?? 'quick';
   const outDir = opts.out ?? join('runs', 'reproduce', `${item.paper}-${item.id}-${budget}`);
   const log = opts.log ?? ((): void => {});
-  const result: ReproduceResult = { item, budget, outDir, ...(opts.overrides ? { overrides: opts.overrides } : {}), ...(opts.dataset ? { dataset: opts.dataset } : {}), ...(opts.seeds ? { seeds: opts.seeds } : {}), rows: [], skipped: [], comparisons: [], claims: [] };
+  const result: ReproduceResult = { item, budget, outDir, ...(opts.overrides ? { overrides: opts.overrides } : {}), ...(opts.dataset ? { dataset: opts.dataset } : {}), ...(opts.seeds ? { seeds: opts.seeds } : {}), ...(opts.groups ? { groups: opts.groups } : {}), rows: [], skipped: [], comparisons: [], claims: [] };
   if (!opts.dryRun) mkdirSync(outDir, { recursive: true });
   if (item.stats) {
     result.stats = await runStats(item, opts);
@@ -174,7 +178,11 @@ export async function reproduce(item: ReproItem, opts: ReproduceOptions = {}): P
   const metrics = item.metrics ?? [item.metric ?? 'recall@20'];
   const base = budgetOverrides(item, b, opts.dataset);
   log(`reproduce ${item.paper} ${item.id} (${budget}: ${b.note}${opts.dataset ? `; dataset replaced by ${JSON.stringify(opts.dataset)}` : ''}) → ${outDir}`);
-  for (const g of item.groups) {
+  const known = item.groups.map((g) => g.id);
+  const unknown = (opts.groups ?? []).filter((id) => !known.includes(id));
+  if (unknown.length) throw new ReproduceUsageError(`${item.paper} ${item.id} has no group ${unknown.map((u) => `'${u}'`).join(', ')} (its groups: ${known.join(', ')})`);
+  const groups = opts.groups ? item.groups.filter((g) => opts.groups?.includes(g.id)) : item.groups;
+  for (const g of groups) {
     for (const arm of g.arms) {
       const why = armProblem(item, arm, b, opts.overrides, opts.dataset);
       if (why) {

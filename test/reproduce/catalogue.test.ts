@@ -96,10 +96,25 @@ test('usage errors exit 2 naming the problem', () => {
     [['reproduce', 'pdns', 'fig4', '--budget', 'huge'], /--budget: expected quick or full/],
     [['reproduce', 'pdns', 'fig4', '--parallel', '3'], /--parallel: expected 1 or 2/],
     [['reproduce', 'pdns', 'fig4', '--seeds', '1,x'], /--seeds: expected comma-separated integers/],
+    [['reproduce', 'pdns', 'fig4', '--groups', 'a,,b'], /--groups: expected comma-separated group ids/],
+    [['reproduce', 'recns', 'fig7', '--groups', 'lightgcn,nope', '--dry-run', '--dataset', 'synthetic'], /recns fig7 has no group 'nope' \(its groups: pinsage, ngcf, lightgcn\)/],
   ] as const) {
     const r = cli([...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.match(r.err, re);
+  }
+});
+
+test('--groups runs only the named groups of an item', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hn-repro-groups-'));
+  try {
+    const r = cli(['reproduce', 'recns', 'fig7', '--groups', 'lightgcn', '--dry-run', '--dataset', 'synthetic', '--out', join(root, 'item')]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /recns fig7 \(dry run\): 1 arm\(s\), 0 left out/);
+    assert.match(r.err, /lightgcn\/recns: sweep \(dry run\)/);
+    assert.doesNotMatch(r.err, /pinsage\/|ngcf\//);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
 
