@@ -61,6 +61,7 @@ const CASES: Case[] = [
   { name: 'mf-aobpr-resort', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'aobpr', refresh: BATCH }, lazy: false },
   { name: 'mf-adasir-uniform', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'adasir', proposal: 'uniform' }, lazy: false },
   { name: 'mf-adasir-popularity', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'adasir', proposal: 'popularity' }, lazy: false },
+  { name: 'mf-mcns', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'mcns' }, lazy: false },
   { name: 'mf-srns', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'srns' }, lazy: false },
   { name: 'mf-mixgcf', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'mixgcf', m: 64 }, lazy: false },
 ];

@@ -398,11 +398,26 @@ export interface SamplerConfigs {
     /** epochs between refreshes of a user's cache (integer ≥ 1; default 1) */
     refresh?: number;
   };
+  /** MCNS: Metropolis–Hastings negatives from p ∝ σ(s)^α with a uniform/two-hop self-contrast proposal (Yang et al. 2020) */
+  mcns: {
+    /** negatives per pair K (successive chain states) (integer ≥ 1; default 1) */
+    k?: number;
+    /** burn-in MH iterations per pair before the first negative (integer ≥ 0; default 10) */
+    steps?: number;
+    /** power α of the target p_d(j|u)^α (> 0; default 0.25) */
+    alpha?: number;
+    /** probability ε of a uniform proposal (else an entry of the state's two-hop neighbour list) (≥ 0, ≤ 1; default 0.5) */
+    uniformShare?: number;
+    /** entries C of each item's two-hop neighbour list (integer ≥ 1; default 100) */
+    neighbours?: number;
+    /** target p(j): 'paper' σ(s)^α, or 'code' σ(max(s, 0)^α) as in the released get_probs (default "paper") */
+    target?: "paper" | "code";
+  };
 }
 
 /** A sampler block without a `name` keeps the preset's sampler: it may set any option some sampler accepts. */
 export interface AnySamplerOptions {
-  /** Option of pdns, srns, gdns, recns. */
+  /** Option of pdns, srns, gdns, recns, mcns. */
   alpha?: number | "U(0,1)" | "U(0,0.5)" | "N(0,1)" | "N(0,0.5)";
   /** Option of dins, pdns. */
   beta?: number;
@@ -426,7 +441,7 @@ export interface AnySamplerOptions {
   groupLoss?: boolean;
   /** Option of srns. */
   historyEpochs?: number;
-  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns, aobpr, adasir. */
+  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns, aobpr, adasir, mcns. */
   k?: number;
   /** Option of mixgcf, dins. */
   kLoss?: "softplus" | "meanBpr";
@@ -454,6 +469,8 @@ export interface AnySamplerOptions {
   mode?: "softBpr" | "mix";
   /** Option of cdns. */
   n?: number;
+  /** Option of mcns. */
+  neighbours?: number;
   /** Option of srns. */
   objective?: "pairwise" | "pointwise";
   /** Option of mixedns. */
@@ -478,10 +495,16 @@ export interface AnySamplerOptions {
   s2?: number;
   /** Option of gdns. */
   select?: "gain" | "expectation";
+  /** Option of mcns. */
+  steps?: number;
   /** Option of gdns. */
   storage?: "auto" | "dense" | "hash";
+  /** Option of mcns. */
+  target?: "paper" | "code";
   /** Option of srns, adasir. */
   tau?: number;
+  /** Option of mcns. */
+  uniformShare?: number;
   /** Option of gdns. */
   unvisited?: "one" | "userMean";
   /** Option of mixgcf, dins, recns. */

@@ -13,6 +13,7 @@ import { ExpNsSampler, expnsEntry, type ExpNsOptions } from './expns.js';
 import { MixedNsSampler, mixednsEntry, type MixedNsOptions } from './mixedns.js';
 import { AobprSampler, aobprEntry, aobprRank, type AobprOptions } from './aobpr.js';
 import { AdasirSampler, adasirEntry, importanceWeights, type AdasirOptions, type AdasirProposal } from './adasir.js';
+import { McnsSampler, mcnsEntry, acceptance as mcnsAcceptance, logTarget as mcnsLogTarget, type McnsOptions, type McnsTarget } from './mcns.js';
 import { checkOptions } from '../core/options.js';
 import { Registry } from '../core/registry.js';
 import type { Sampler, SamplerEntry } from './types.js';
@@ -28,13 +29,14 @@ export { ExpNsSampler, MixedNsSampler, type ExpNsOptions, type MixedNsOptions };
 export { ExposurePool } from './exposurePool.js';
 export { AobprSampler, aobprRank, type AobprOptions };
 export { AdasirSampler, importanceWeights, type AdasirOptions, type AdasirProposal };
+export { McnsSampler, mcnsAcceptance, mcnsLogTarget, type McnsOptions, type McnsTarget };
 export type { UniformOptions, PopularityOptions, DnsOptions, MixGcfOptions, DinsOptions, PdnsOptions, SrnsOptions, GdnsOptions };
 export { PairTable } from './pairTable.js';
 export { dnsSelect } from './dns.js';
 
 /** Every sampler hardneg knows; `samplers.register(entry)` adds one (a file, its test and one line below). */
 export const samplers = new Registry<SamplerEntry>('sampler', '"');
-for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry, cdnsEntry, recnsEntry, expnsEntry, mixednsEntry, aobprEntry, adasirEntry]) samplers.register(e);
+for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry, cdnsEntry, recnsEntry, expnsEntry, mixednsEntry, aobprEntry, adasirEntry, mcnsEntry]) samplers.register(e);
 
 /** Canonical names of the built-in samplers (`samplers.names()` also lists those registered later). */
 export const samplerNames: readonly string[] = samplers.names();
