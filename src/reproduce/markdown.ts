@@ -25,7 +25,8 @@ export function reproduceMarkdown(r: ReproduceResult): string {
   if (item.budgets) out.push(`Budget **${r.budget}**: ${item.budgets[r.budget].note}.`);
   const sets = [...(r.dataset ? [`dataset=${JSON.stringify(r.dataset)}`] : []), ...(r.seeds ? [`seeds=${r.seeds.join(',')}`] : []), ...flatten(r.overrides ?? {})];
   if (sets.length) out.push(`With overrides on every run: ${sets.map((s) => `\`${s}\``).join(', ')} (not the catalogued budget).`);
-  const flags = [...(r.dataset ? [` --dataset '${JSON.stringify(r.dataset)}'`] : []), ...(r.seeds ? [` --seeds ${r.seeds.join(',')}`] : []), ...flatten(r.overrides ?? {}).map((s) => ` --set ${s}`)];
+  const flags = [...(r.dataset ? [` --dataset '${JSON.stringify(r.dataset)}'`] : []), ...(r.seeds ? [` --seeds ${r.seeds.join(',')}`] : []), ...(r.groups ? [` --groups ${r.groups.join(',')}`] : []), ...flatten(r.overrides ?? {}).map((s) => ` --set ${s}`)];
+  if (r.groups) out.push(`Groups run: ${r.groups.join(', ')} (of ${item.groups?.map((g) => g.id).join(', ')}).`);
   out.push('', `Reproduce: \`hardneg reproduce ${item.paper} ${item.id} --budget ${r.budget}${flags.join('')} ` +
     `--out ${r.outDir}\` (a rerun keeps finished runs and resumes killed ones).`, '');
   if (item.differences.length) {
