@@ -31,6 +31,7 @@
 //   reveal, and every proposal was rejected) is replaced by a uniform non-positive.
 import { complementOf, drawCandidates, excludedOf, isPositive } from './candidates.js';
 import { Options, pooledUsers } from './common.js';
+import { hashPair } from '../core/hash.js';
 import { transpose } from '../data/csr.js';
 import type { CsrMatrix, TrainView } from '../data/types.js';
 import type { Negatives, SampleContext, Sampler, SamplerEntry, SamplerState } from './types.js';
@@ -70,17 +71,6 @@ export function acceptance(logPy: number, logPx: number, qXgivenY: number, qYgiv
   return la >= 0 ? 1 : Math.exp(la);
 }
 
-/** 32-bit integer mix (a murmur3 finaliser) of two ints: the neighbour lists' fixed pseudo-random choices. */
-function mix(a: number, b: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 /**
  * Two-hop neighbour lists: row x (C entries) holds items reached by x → a user of x → an item of that user, each
  * step a fixed hash choice; −1 rows for items without training users.
@@ -93,10 +83,10 @@ export function neighbourLists(train: CsrMatrix, C: number): Int32Array {
     const du = itemUsers.indptr[x + 1] - a;
     if (du === 0) continue;
     for (let c = 0; c < C; c++) {
-      const u = itemUsers.indices[a + (mix(x, 2 * c) % du)];
+      const u = itemUsers.indices[a + (hashPair(x, 2 * c) % du)];
       const b = train.indptr[u];
       const di = train.indptr[u + 1] - b;
-      out[x * C + c] = train.indices[b + (mix(x, 2 * c + 1) % di)];
+      out[x * C + c] = train.indices[b + (hashPair(x, 2 * c + 1) % di)];
     }
   }
   return out;

@@ -6,6 +6,7 @@
 //    for larger ones. GDNS visits new pairs first (unvisited G = 1 beats any visited G < 1), so over a long run the
 //    visited pairs approach all pairs and the hash table (32–64 bytes per pair at a load of 1/4 to 1/2) ends up
 //    larger than dense arrays would be: it is the fallback for catalogues too large for dense arrays.
+import { hashPair } from '../core/hash.js';
 
 /** What GDNS needs of a pair store. */
 export interface PairStore {
@@ -129,7 +130,7 @@ export class PairTable implements PairStore {
 
   /** The slot of (u, i), or −1 when the pair has never been written. */
   find(u: number, i: number): number {
-    let h = hash(u, i) & this.mask;
+    let h = hashPair(u, i) & this.mask;
     for (;;) {
       const k = this.users[h];
       if (k === EMPTY) return -1;
@@ -152,7 +153,7 @@ export class PairTable implements PairStore {
   slot(u: number, i: number): number {
     if (!(u >= 0 && i >= 0)) throw new RangeError(`PairTable: ids must be non-negative, got (${u}, ${i})`);
     if (2 * (this.count + 1) > this.users.length) this.grow();
-    let h = hash(u, i) & this.mask;
+    let h = hashPair(u, i) & this.mask;
     for (;;) {
       const k = this.users[h];
       if (k === EMPTY) break;
@@ -207,22 +208,11 @@ export class PairTable implements PairStore {
     for (let s = 0; s < users.length; s++) {
       const u = users[s];
       if (u === EMPTY) continue;
-      let h = hash(u, items[s]) & this.mask;
+      let h = hashPair(u, items[s]) & this.mask;
       while (this.users[h] !== EMPTY) h = (h + 1) & this.mask;
       this.users[h] = u;
       this.items[h] = items[s];
       for (let f = 0; f < w; f++) this.vals[h * w + f] = vals[s * w + f];
     }
   }
-}
-
-/** Mixes two non-negative ints into 32 bits (murmur3 finaliser over a combination of both). */
-function hash(u: number, i: number): number {
-  let h = Math.imul(u, 0x9e3779b1) ^ Math.imul(i + 0x7f4a7c15, 0x85ebca77);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
