@@ -927,3 +927,119 @@ export function drawUniform(state: usize, indptr: usize, indices: usize, rows: i
   store<u32>(state, s3, 12);
   return b;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// NGCF's fused element-wise passes (encoders/ngcfLayer.ts). Flat over rows [r0, r1) of d columns, every element
+// its own f32 arithmetic (no FMA in either build, so the JS reference and both builds agree bit for bit).
+
+/** P = side ⊙ e and, when f ≠ 0, F = side + e. */
+export function ngcfPrep(side: usize, e: usize, d: i32, f: usize, p: usize, r0: i32, r1: i32, tid: i32): void {
+  const s = <usize>r0 * <usize>d << 2, end = <usize>r1 * <usize>d << 2;
+  const end4 = s + ((end - s) & ~(<usize>15));
+  let j = s;
+  if (f) {
+    for (; j < end4; j += 16) {
+      const a = v128.load(side + j), b = v128.load(e + j);
+      v128.store(f + j, f32x4.add(a, b));
+      v128.store(p + j, f32x4.mul(a, b));
+    }
+    for (; j < end; j += 4) {
+      const a = load<f32>(side + j), b = load<f32>(e + j);
+      store<f32>(f + j, a + b);
+      store<f32>(p + j, a * b);
+    }
+  } else {
+    for (; j < end4; j += 16) v128.store(p + j, f32x4.mul(v128.load(side + j), v128.load(e + j)));
+    for (; j < end; j += 4) store<f32>(p + j, load<f32>(side + j) * load<f32>(e + j));
+  }
+}
+
+/**
+ * z = pre + bias (bias a d-row), a = z > 0 ? z : slope·z, m = keep, or 0 where bits[i] < cut (dropout; bits = 0:
+ * no dropout, m = 1); out = a·m and factor = (z > 0 ? 1 : slope)·m, the gate backward multiplies by.
+ */
+export function ngcfAct(pre: usize, bias: usize, d: i32, bits: usize, cut: u32, keep: f32, slope: f32, out: usize,
+  factor: usize, r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  const d4 = <usize>(d & ~3) << 2;
+  const zero = f32x4.splat(0), one = f32x4.splat(1), sl = f32x4.splat(slope), kp = f32x4.splat(keep);
+  const cv = i32x4.splat(<i32>cut);
+  for (let r = r0; r < r1; r++) {
+    const o = <usize>r * rowB;
+    let j: usize = 0;
+    for (; j < d4; j += 16) {
+      const z = f32x4.add(v128.load(pre + o + j), v128.load(bias + j));
+      const pos = f32x4.gt(z, zero);
+      const a = v128.bitselect(z, f32x4.mul(z, sl), pos);
+      const g = v128.bitselect(one, sl, pos);
+      if (bits) {
+        const m = v128.andnot(kp, i32x4.lt_u(v128.load(bits + o + j), cv));
+        v128.store(out + o + j, f32x4.mul(a, m));
+        v128.store(factor + o + j, f32x4.mul(g, m));
+      } else {
+        v128.store(out + o + j, a);
+        v128.store(factor + o + j, g);
+      }
+    }
+    for (; j < rowB; j += 4) {
+      const z = load<f32>(pre + o + j) + load<f32>(bias + j);
+      const a: f32 = z > 0 ? z : z * slope;
+      const g: f32 = z > 0 ? 1 : slope;
+      const m: f32 = bits ? (load<u32>(bits + o + j) < cut ? 0 : keep) : 1;
+      store<f32>(out + o + j, bits ? a * m : a);
+      store<f32>(factor + o + j, bits ? g * m : g);
+    }
+  }
+}
+
+/** out = g ⊙ factor. */
+export function ngcfGate(g: usize, factor: usize, d: i32, out: usize, r0: i32, r1: i32, tid: i32): void {
+  const s = <usize>r0 * <usize>d << 2, end = <usize>r1 * <usize>d << 2;
+  const end4 = s + ((end - s) & ~(<usize>15));
+  let j = s;
+  for (; j < end4; j += 16) v128.store(out + j, f32x4.mul(v128.load(g + j), v128.load(factor + j)));
+  for (; j < end; j += 4) store<f32>(out + j, load<f32>(g + j) * load<f32>(factor + j));
+}
+
+/** gSide += gF + gP ⊙ e;  gE += gP ⊙ side, plus gF when addSelf (the paper's (Â + I)E term). */
+export function ngcfBack(gF: usize, gP: usize, side: usize, e: usize, d: i32, gSide: usize, gE: usize, addSelf: i32,
+  r0: i32, r1: i32, tid: i32): void {
+  const s = <usize>r0 * <usize>d << 2, end = <usize>r1 * <usize>d << 2;
+  const end4 = s + ((end - s) & ~(<usize>15));
+  let j = s;
+  for (; j < end4; j += 16) {
+    const f = v128.load(gF + j), p = v128.load(gP + j);
+    v128.store(gSide + j, f32x4.add(v128.load(gSide + j), f32x4.add(f, f32x4.mul(p, v128.load(e + j)))));
+    const t = f32x4.mul(p, v128.load(side + j));
+    v128.store(gE + j, f32x4.add(v128.load(gE + j), addSelf ? f32x4.add(f, t) : t));
+  }
+  for (; j < end; j += 4) {
+    const f = load<f32>(gF + j), p = load<f32>(gP + j);
+    store<f32>(gSide + j, load<f32>(gSide + j) + (f + p * load<f32>(e + j)));
+    const t = p * load<f32>(side + j);
+    store<f32>(gE + j, load<f32>(gE + j) + (addSelf ? f + t : t));
+  }
+}
+
+/**
+ * out[0..n) = the next n words of the xoshiro128** stream whose four state words are at `state` (updated): the
+ * numbers Rng.fillU32 draws (core/rng.ts), for bulk masks (dropout). On the calling thread: the stream is sequential.
+ */
+export function fillU32(state: usize, out: usize, n: i32): void {
+  let s0 = load<u32>(state), s1 = load<u32>(state, 4), s2 = load<u32>(state, 8), s3 = load<u32>(state, 12);
+  const end = out + (<usize>n << 2);
+  for (let o = out; o < end; o += 4) {
+    store<u32>(o, rotl<u32>(s1 * 5, 7) * 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl<u32>(s3, 11);
+  }
+  store<u32>(state, s0);
+  store<u32>(state, s1, 4);
+  store<u32>(state, s2, 8);
+  store<u32>(state, s3, 12);
+}

@@ -71,12 +71,15 @@ def main():
     ap.add_argument('--l2', type=float, default=1e-4)
     ap.add_argument('--dim', type=int, default=64)
     ap.add_argument('--hops', type=int, default=3)
+    ap.add_argument('--gnn', choices=['lightgcn', 'ngcf'], default='lightgcn',
+                    help="main.py's --gnn: modules/LightGCN_DINS.py or modules/NGCF_DINS.py")
     ap.add_argument('--seed', type=int, default=2020)
     ap.add_argument('--serve', action='store_true', help='interleaved mode: step counts on stdin, JSON per request')
     a = ap.parse_args()
 
     dins_path = os.path.abspath(a.dins_path)
-    for f in ('main.py', 'modules/LightGCN_DINS.py', 'utils/data_loader.py', 'utils/parser.py'):
+    for f in ('main.py', 'modules/LightGCN_DINS.py' if a.gnn == 'lightgcn' else 'modules/NGCF_DINS.py',
+              'utils/data_loader.py', 'utils/parser.py'):
         if not os.path.isfile(os.path.join(dins_path, f)):
             sys.exit(f'--dins-path {dins_path}: {f} missing (expected a checkout of github.com/Wu-Xi/DINS)')
     for f in ('train.txt', 'test.txt'):
@@ -92,7 +95,7 @@ def main():
     try:
         stubbed = stub_prettytable()
         # Their parser (and utils/evaluate.py at import) read sys.argv. type=bool flags: '' parses as False.
-        sys.argv = ['main.py', '--dataset', 'yelp2018', '--data_path', tmp + '/', '--gnn', 'lightgcn',
+        sys.argv = ['main.py', '--dataset', 'yelp2018', '--data_path', tmp + '/', '--gnn', a.gnn,
                     '--dim', str(a.dim), '--context_hops', str(a.hops), '--lr', str(a.lr), '--l2', str(a.l2),
                     '--batch_size', str(a.batch), '--pool', 'mean', '--ns', 'dins', '--n_negs', str(a.n_negs),
                     '--alpha', str(a.alpha), '--K', '1', '--cuda', '']
@@ -100,7 +103,10 @@ def main():
         import main as dins_main
         from utils.parser import parse_args
         from utils.data_loader import load_data
-        from modules.LightGCN_DINS import LightGCN
+        if a.gnn == 'ngcf':
+            from modules.NGCF_DINS import NGCF as Model
+        else:
+            from modules.LightGCN_DINS import LightGCN as Model
 
         t_setup = time.perf_counter()
         # main.py's __main__ block, set-up part.
@@ -119,7 +125,7 @@ def main():
         dins_main.n_items = n_params['n_items']
         dins_main.K = args.K
         n_negs = args.n_negs
-        model = LightGCN(n_params, args, norm_mat).to(device)
+        model = Model(n_params, args, norm_mat).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
         # One epoch's shuffle, as main.py does before its loop.
         index = np.arange(len(train_cf))

@@ -4,7 +4,8 @@
 // then message dropout (training only), and the layer's pooled output is E' L2-normalised per row when
 // `normalizeLayers` (the released code; default false for 'paper', true for 'code'); the next layer reads the
 // un-normalised E'. Final vectors: concat of the layers in layerSet (default 0..L).
-import { add, dropout, l2NormalizeRows, leakyRelu, matmul, mul, spmm } from '../engine/ops.js';
+import { l2NormalizeRows, spmm } from '../engine/ops.js';
+import { ngcfLayer } from './ngcfLayer.js';
 import type { Parameter } from '../engine/param.js';
 import type { Rng } from '../core/rng.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -87,14 +88,10 @@ export class NgcfEncoder extends GraphEncoder {
     for (let l = 0; l < last; l++) {
       const { w1, b1, w2, b2 } = this.weights[l];
       const side = spmm(this.adjacency, e, this.adjacency);
-      const first = this.variant === 'paper' ? add(side, e) : side;
-      // b1 + b2 is added once as a [1×d] row: one full-table add fewer, same values and gradients.
-      const pre = add(add(matmul(first, w1), matmul(mul(side, e), w2)), add(b1, b2));
-      let next = leakyRelu(pre, 0.2);
-      if (training && this.messageDropout > 0) {
-        if (!rng) throw new Error('ngcf: message dropout needs an rng while training');
-        next = dropout(next, this.messageDropout, rng, true);
-      }
+      const drop = training ? this.messageDropout : 0;
+      if (drop > 0 && !rng) throw new Error('ngcf: message dropout needs an rng while training');
+      // Fused: the bi-interaction, both products, bias, LeakyReLU and dropout in one op (ngcfLayer.ts).
+      const next = ngcfLayer(side, e, w1, w2, b1, b2, { addSelf: this.variant === 'paper', slope: 0.2, dropout: drop, rng });
       outputs.push(this.normalizeLayers ? l2NormalizeRows(next, NORM_EPS) : next);
       e = next;
     }

@@ -8,6 +8,8 @@ import { availableParallelism } from 'node:os';
 import { jsKernels } from './js.js';
 import { createWasmKernels, resolveKernelSet, type KernelSet, type KernelSetRequest, type WasmKernels } from './wasm.js';
 import { MAX_THREADS } from './pool.js';
+import { heap } from '../memory.js';
+import type { Rng } from '../../core/rng.js';
 import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 export type BackendName = 'js' | 'wasm';
@@ -171,6 +173,22 @@ export function drawUniformPools(state: Int32Array, train: CsrMatrix, users: Int
   return typeof k.drawUniform === 'function' ? k.drawUniform(state, train, users, M, out, b0) : null;
 }
 
+/**
+ * rng.fillU32(out) — the same words, the same state afterwards — in WASM when the active backend has the kernel and
+ * `out` lives on the heap (about 4× faster for the millions of dropout draws of a graph encoder), in JS otherwise.
+ */
+export function fillRngU32(rng: Rng, out: Uint32Array): void {
+  const k = kernels() as Partial<WasmKernels>;
+  if (typeof k.fillU32 !== 'function' || !heap.owns(out) || out.length < 1024) {
+    rng.fillU32(out);
+    return;
+  }
+  const s = rng.getState();
+  const w = new Int32Array([s[0], s[1], s[2], s[3]]);
+  k.fillU32(w, out);
+  rng.setState([w[0], w[1], w[2], w[3], s[4]]);
+}
+
 /** Kernels.adamDense on the active backend (the JS reference for a backend without it). */
 export function adamDense(param: Float32Array, vals: Float32Array, slot: Int32Array, d: number, m: Float32Array,
   v: Float32Array, h: AdamHyper): void {
@@ -202,6 +220,13 @@ export function scaleRowsF64(src: Float32Array, coef: Float32Array, rows: number
   accumulate: boolean): void {
   const k = kernels();
   (k.scaleRowsF64 ? k : jsKernels).scaleRowsF64!(src, coef, rows, d, out, accumulate);
+}
+
+/** The active backend's NGCF passes (Kernels.ngcfPrep …), or the JS reference where it has none. */
+export function ngcfKernels(): Required<Pick<Kernels, 'ngcfPrep' | 'ngcfAct' | 'ngcfGate' | 'ngcfBack'>> {
+  const k = kernels();
+  return (k.ngcfPrep && k.ngcfAct && k.ngcfGate && k.ngcfBack ? k : jsKernels) as
+    Required<Pick<Kernels, 'ngcfPrep' | 'ngcfAct' | 'ngcfGate' | 'ngcfBack'>>;
 }
 
 export type { Kernels, CsrMatrix, AdamHyper } from './types.js';

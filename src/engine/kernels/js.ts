@@ -110,6 +110,54 @@ function scaleRowsF64(src: Float32Array, coef: Float32Array, rows: number, d: nu
   }
 }
 
+// NGCF's fused passes: every operation rounded to f32 as the WASM kernels round it.
+const f32 = Math.fround;
+
+function ngcfPrep(side: Float32Array, e: Float32Array, rows: number, d: number, f: Float32Array | null,
+  p: Float32Array): void {
+  const n = rows * d;
+  for (let i = 0; i < n; i++) {
+    if (f) f[i] = side[i] + e[i];
+    p[i] = side[i] * e[i];
+  }
+}
+
+function ngcfAct(pre: Float32Array, bias: Float32Array, rows: number, d: number, bits: Uint32Array | null, cut: number,
+  keep: number, slope: number, out: Float32Array, factor: Float32Array): void {
+  const sl = f32(slope), kp = f32(keep);
+  for (let r = 0; r < rows; r++) {
+    const o = r * d;
+    for (let j = 0; j < d; j++) {
+      const z = f32(pre[o + j] + bias[j]);
+      const a = z > 0 ? z : f32(z * sl);
+      const g = z > 0 ? 1 : sl;
+      if (bits) {
+        const m = bits[o + j] < cut ? 0 : kp;
+        out[o + j] = a * m;
+        factor[o + j] = g * m;
+      } else {
+        out[o + j] = a;
+        factor[o + j] = g;
+      }
+    }
+  }
+}
+
+function ngcfGate(g: Float32Array, factor: Float32Array, rows: number, d: number, out: Float32Array): void {
+  const n = rows * d;
+  for (let i = 0; i < n; i++) out[i] = g[i] * factor[i];
+}
+
+function ngcfBack(gF: Float32Array, gP: Float32Array, side: Float32Array, e: Float32Array, rows: number, d: number,
+  gSide: Float32Array, gE: Float32Array, addSelf: boolean): void {
+  const n = rows * d;
+  for (let i = 0; i < n; i++) {
+    gSide[i] += f32(gF[i] + f32(gP[i] * e[i]));
+    const t = f32(gP[i] * side[i]);
+    gE[i] += addSelf ? f32(gF[i] + t) : t;
+  }
+}
+
 /** Four float64 partial sums over p ≡ 0..3 (mod 4), combined as s0 + s1 + (s2 + s3) (the samplers' former loop). */
 function groupDot(q: Float32Array, K: number, table: Float32Array, idx: Int32Array, R: number, M: number, d: number,
   out: Float32Array): void {
@@ -287,6 +335,10 @@ export const jsKernels: Kernels = {
   gatherMean,
   scatterAddScaled,
   scaleRowsF64,
+  ngcfPrep,
+  ngcfAct,
+  ngcfGate,
+  ngcfBack,
   scoreTopK,
   adam,
   adamDense,

@@ -66,6 +66,24 @@ export interface Kernels {
   scaleRowsF64?(src: Float32Array, coef: Float32Array, rows: number, d: number, out: Float32Array, accumulate: boolean): void;
 
   /**
+   * NGCF's fused element-wise passes over rows×d arrays (encoders/ngcfLayer.ts), optional (`ngcfKernels()` of
+   * kernels/index.ts falls back to the JS reference). Plain f32 arithmetic per element (no FMA), so every backend
+   * and build gives the same bits. ngcfPrep: P = side⊙e and, when F is given, F = side + e.
+   */
+  ngcfPrep?(side: Float32Array, e: Float32Array, rows: number, d: number, f: Float32Array | null, p: Float32Array): void;
+  /**
+   * z = pre + bias (a d-row); out = (z > 0 ? z : slope·z)·m and factor = (z > 0 ? 1 : slope)·m, where m = 0 when
+   * bits[i] < cut (dropout; `bits` on the heap), `keep` otherwise, and m = 1 without bits. slope and keep are f32.
+   */
+  ngcfAct?(pre: Float32Array, bias: Float32Array, rows: number, d: number, bits: Uint32Array | null, cut: number,
+    keep: number, slope: number, out: Float32Array, factor: Float32Array): void;
+  /** out = g ⊙ factor. */
+  ngcfGate?(g: Float32Array, factor: Float32Array, rows: number, d: number, out: Float32Array): void;
+  /** gSide += gF + gP⊙e; gE += gP⊙side (+ gF when addSelf). */
+  ngcfBack?(gF: Float32Array, gP: Float32Array, side: Float32Array, e: Float32Array, rows: number, d: number,
+    gSide: Float32Array, gE: Float32Array, addSelf: boolean): void;
+
+  /**
    * For each of `nu` user rows: scores = users[u]·itemsᵀ (+ itemBias), masked items (CSR row u of `mask`, whose
    * row index is `maskRowOffset + u`) set to −∞, then the top k by score, ties broken by lower item id.
    * Writes outIdx[u×k], outScore[u×k] in descending order (−1 / −∞ when fewer than k items remain).

@@ -12,7 +12,8 @@ import { MAX_CHUNKS, WorkerPool } from './pool.js';
 import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
-  'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense', 'drawUniform'] as const;
+  'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense', 'drawUniform',
+  'ngcfPrep', 'ngcfAct', 'ngcfGate', 'ngcfBack', 'fillU32'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -354,6 +355,66 @@ export class WasmKernels implements Kernels {
     }
   }
 
+  ngcfPrep(side: Float32Array, e: Float32Array, rows: number, d: number, f: Float32Array | null, p: Float32Array): void {
+    const n = rows * d;
+    need('ngcfPrep', 'side', side, n);
+    need('ngcfPrep', 'e', e, n);
+    need('ngcfPrep', 'p', p, n);
+    if (f) need('ngcfPrep', 'f', f, n);
+    try {
+      this.par('ngcfPrep', [this.p(side, false), this.p(e, false), d, f ? this.p(f, true) : 0, this.p(p, true)],
+        rows, 1, n * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  ngcfAct(pre: Float32Array, bias: Float32Array, rows: number, d: number, bits: Uint32Array | null, cut: number,
+    keep: number, slope: number, out: Float32Array, factor: Float32Array): void {
+    const n = rows * d;
+    need('ngcfAct', 'pre', pre, n);
+    need('ngcfAct', 'bias', bias, d);
+    need('ngcfAct', 'out', out, n);
+    need('ngcfAct', 'factor', factor, n);
+    if (bits) {
+      need('ngcfAct', 'bits', bits, n);
+      if (!heap.owns(bits)) throw new Error("ngcfAct: 'bits' must live on the engine heap");
+    }
+    checkCut('ngcfAct', cut);
+    try {
+      this.par('ngcfAct', [this.p(pre, false), this.p(bias, false), d, bits ? bits.byteOffset : 0, cut, keep, slope,
+        this.p(out, true), this.p(factor, true)], rows, 1, n * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  ngcfGate(g: Float32Array, factor: Float32Array, rows: number, d: number, out: Float32Array): void {
+    const n = rows * d;
+    need('ngcfGate', 'g', g, n);
+    need('ngcfGate', 'factor', factor, n);
+    need('ngcfGate', 'out', out, n);
+    try {
+      this.par('ngcfGate', [this.p(g, false), this.p(factor, false), d, this.p(out, true)], rows, 1, n * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  ngcfBack(gF: Float32Array, gP: Float32Array, side: Float32Array, e: Float32Array, rows: number, d: number,
+    gSide: Float32Array, gE: Float32Array, addSelf: boolean): void {
+    const n = rows * d;
+    for (const [nm, v] of [['gF', gF], ['gP', gP], ['side', side], ['e', e], ['gSide', gSide], ['gE', gE]] as const) {
+      need('ngcfBack', nm, v, n);
+    }
+    try {
+      this.par('ngcfBack', [this.p(gF, false), this.p(gP, false), this.p(side, false), this.p(e, false), d,
+        this.p(gSide, true), this.p(gE, true), addSelf ? 1 : 0], rows, 1, n * NS_ROW * 2);
+    } finally {
+      this.done();
+    }
+  }
+
   /** Extra (not in the Kernels seam): out[r] = (accumulate ? out[r] : 0) + (alpha·coef[r])·src[r]. */
   scaleRows(src: Float32Array, coef: Float32Array, rows: number, d: number, out: Float32Array, alpha: number,
     accumulate: boolean): void {
@@ -437,6 +498,18 @@ export class WasmKernels implements Kernels {
     } finally {
       this.done();
     }
+  }
+
+  /**
+   * Extra (not in the Kernels seam; used by fillRngU32 of kernels/index.ts): out = the next out.length words of the
+   * xoshiro128** stream whose state words are `state` (updated in place), as Rng.fillU32. `out` must be on the heap.
+   */
+  fillU32(state: Int32Array, out: Uint32Array): void {
+    if (!heap.owns(out)) throw new Error("fillU32: 'out' must live on the engine heap");
+    const st = (this.rngState ??= heap.allocI32(4));
+    st.set(state.subarray(0, 4));
+    (this.fns[OP.fillU32] as Fn)(st.byteOffset, out.byteOffset, out.length);
+    state.set(st);
   }
 
   /**
@@ -556,6 +629,12 @@ function checkCsr(fn: string, s: CsrMatrix): void {
   const nnz = s.indptr[s.rows]!;
   if (s.indices.length < nnz) throw new RangeError(`${fn}: CSR has ${s.indices.length} indices, indptr says ${nnz}`);
   if (s.values && s.values.length < nnz) throw new RangeError(`${fn}: CSR has ${s.values.length} values, needs ${nnz}`);
+}
+
+function checkCut(fn: string, cut: number): void {
+  if (!(Number.isInteger(cut) && cut >= 0 && cut <= 0xffffffff)) {
+    throw new RangeError(`${fn}: cut must be an integer in [0, 2^32), got ${cut}`);
+  }
 }
 
 function checkStep(fn: string, h: AdamHyper): void {
