@@ -53,6 +53,11 @@ const CASES: Case[] = [
     sampler: { name: 'dins', m: 64, beta: 2 }, lazy: false,
   },
   { name: 'ngcf-uniform', encoder: { name: 'ngcf', dim: 64, layers: 3 }, sampler: { name: 'uniform' }, lazy: false },
+  // The official NGCF_DINS step's form (bench dins --gnn ngcf): code variant, normalised layers, per-layer DINS query.
+  {
+    name: 'ngcf-code-dins64', encoder: { name: 'ngcf', dim: 64, layers: 3, variant: 'code', messageDropout: 0 },
+    sampler: { name: 'dins', m: 64, beta: 2, variant: 'code' }, lazy: false,
+  },
   // The baselines on MF, for the "≤ 3× an MF + DNS (M 64) step" check (same optimiser and loss as mf-dns64).
   { name: 'mf-popularity', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'popularity' }, lazy: false },
   { name: 'mf-aobpr', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'aobpr' }, lazy: false },

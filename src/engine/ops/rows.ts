@@ -125,6 +125,10 @@ export function l2NormalizeRows(a: Tensor, eps = 1e-12): Tensor {
     const ga = a._gradBuffer();
     for (let i = 0; i < R; i++) {
       const o = i * C, nrm = norms[i];
+      // Rows with no gradient (most rows of a table read by a few gathers) add nothing: skip them.
+      let j0 = 0;
+      while (j0 < C && g[o + j0] === 0) j0++;
+      if (j0 === C) continue;
       if (nrm > eps) {
         // d(x/‖x‖) = (g − y·(y·g)) / ‖x‖
         let yg = 0;
