@@ -613,7 +613,20 @@ export interface LossConfigs {
   "augmented-hinge": LossConfigs["augmentedHinge"];
   /** Alias of 'augmentedHinge'. */
   augmentedhinge: LossConfigs["augmentedHinge"];
+  /** ENMF whole-data loss: Σ_{u∈B} Σ_{v∈I} c_uv (r_uv − ŷ_uv)² over every item, by d×d Gram matrices (no sampling; dot/GMF scorers) */
+  enmf: {
+    /** c⁻ of every missing entry (uniform), or their mean (popularity); the released code's 0.5 (> 0; default 0.5) */
+    negativeWeight?: number;
+    /** c⁺ of the training positives (> 0; default 1) */
+    positiveWeight?: number;
+    /** c⁻: one weight (the code), or ∝ popularity^α with mean negativeWeight (frequency-aware) (default "uniform") */
+    weighting?: "uniform" | "popularity";
+    /** α of the popularity weights (weighting 'popularity' only) (≥ 0; default 0.5) */
+    alpha?: number;
+    /** 'user': each distinct batch user with all its training items (the paper); 'batch': the batch's pairs, Gram rows weighted 1/|R_u| (default "user") */
+    positives?: "user" | "batch";
+  };
 }
 
 /** The registered presets (`preset: NAME`). */
-export type PresetName = "quickstart" | "lightgcn-pytorch" | "mf-bpr-gowalla" | "dins-lightgcn" | "dins-ngcf" | "pdns-mf" | "gdns-gmf" | "nncf-gmf" | "cdns-mf" | "sgl" | "simgcl" | "recns-lightgcn" | "recns-ngcf" | "recns-ml100k" | "recns-pinsage";
+export type PresetName = "quickstart" | "lightgcn-pytorch" | "mf-bpr-gowalla" | "dins-lightgcn" | "dins-ngcf" | "pdns-mf" | "gdns-gmf" | "nncf-gmf" | "enmf-gmf" | "cdns-mf" | "sgl" | "simgcl" | "recns-lightgcn" | "recns-ngcf" | "recns-ml100k" | "recns-pinsage";
