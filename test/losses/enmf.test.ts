@@ -5,7 +5,11 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import type { TrainView } from '../../src/data/types.js';
 import { syntheticDataset } from '../../src/data/index.js';
-import { gatherRows, mul } from '../../src/engine/ops.js';
+import { gatherRows, mul, rowDot } from '../../src/engine/ops.js';
+import { createEncoder } from '../../src/encoders/index.js';
+import type { MfEncoder } from '../../src/encoders/mf.js';
+import { createSampler } from '../../src/samplers/index.js';
+import { createTrainStep } from '../../src/training/step.js';
 import { gradcheck } from '../../src/engine/gradcheck.js';
 import { Tensor, tidy } from '../../src/engine/tensor.js';
 import { backendInfo, setThreads } from '../../src/engine/kernels/index.js';
@@ -180,4 +184,30 @@ test('enmf trains through the trainer: finite, decreasing epoch losses, the same
   }
   const bad = resolveConfig(undefined, { ...base, encoder: { name: 'bprmf', dim: 8 }, loss: { name: 'enmf' } } as never);
   await assert.rejects(train(bad, ds), /loss: 'enmf' needs a bilinear scorer \('dot' or 'gmf'\); encoder 'bprmf' adds biases/);
+});
+
+test("enmf through the real step on GMF and MF: the step's loss is the brute-force sum with the encoder's own weights", () => {
+  const ds = makeDataset([[0, 3, 5], [1, 2], [2, 4, 7, 8], [0, 1, 6], [3, 5, 8], []], I);
+  for (const name of ['gmf', 'mf'] as const) {
+    const enc = createEncoder(name, ds, { dim: D, ...(name === 'gmf' ? { gmfWeightInit: 'xavier' } : {}) }, Rng.stream(5, 'init')) as MfEncoder;
+    const P = Float64Array.from(enc.userEmb.data), Q = Float64Array.from(enc.itemEmb.data);
+    const h = enc.gmfWeight ? Float64Array.from(enc.gmfWeight.data) : new Float64Array(D).fill(1);
+    const step = createTrainStep({
+      encoder: enc, sampler: createSampler('uniform', {}), lossFn: buildLoss({ name: 'enmf', negativeWeight: 0.2 }),
+      optimizer: { step() {}, zeroGrad() {} }, dataset: ds, l2: 0, samplerRng: Rng.stream(1, 'sampler'),
+      dropoutRng: Rng.stream(1, 'dropout'), diagnostics: null,
+    });
+    const r = step({ users: Int32Array.of(4, 1, 4, 2), pos: Int32Array.of(3, 1, 5, 2) }, 1, 0);
+    const want = bruteForce([4, 1, 2], P, Q, h, ds, new Float32Array(I).fill(0.2), 1);
+    assert.ok(Math.abs(r.terms.get('loss')! - want) < 1e-4 * Math.max(1, Math.abs(want)), `${name}: ${r.terms.get('loss')} vs ${want}`);
+    // GMF's query rows are p ⊙ w, and score = ⟨q, item⟩ exactly.
+    tidy(() => {
+      const pass = enc.forward({ training: false, rng: Rng.stream(1, 'x') });
+      const u = pass.userLayers(Int32Array.of(0, 2))[0], it = pass.itemLayers(Int32Array.of(5, 7))[0];
+      const s = pass.score(u, it), q = rowDot(pass.queryRows!(u), it);
+      for (let t = 0; t < 2; t++) assert.ok(Math.abs(s.data[t] - q.data[t]) < 1e-6);
+    });
+  }
+  const bpr = createEncoder('bprmf', ds, { dim: D }, Rng.stream(5, 'init'));
+  tidy(() => assert.throws(() => bpr.forward({ training: false, rng: Rng.stream(1, 'x') }).queryRows!(Tensor.zeros([1, D])), /not bilinear/));
 });
