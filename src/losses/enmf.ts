@@ -82,7 +82,7 @@ export function gramTerm(P: Tensor, a: Float32Array | null, Q: Tensor, c: Float3
   });
 }
 
-/** out = Σ_r w_r x_r x_rᵀ (d×d, float64). */
+/** out = Σ_r w_r x_r x_rᵀ (d×d, float64): the upper triangle summed, then mirrored. */
 function gram(x: Float32Array, w: Float32Array | null, n: number, d: number, out: Float64Array): void {
   out.fill(0);
   for (let r = 0; r < n; r++) {
@@ -93,9 +93,10 @@ function gram(x: Float32Array, w: Float32Array | null, n: number, d: number, out
       const xi = wr * x[o + i];
       if (xi === 0) continue;
       const row = i * d;
-      for (let j = 0; j < d; j++) out[row + j] += xi * x[o + j];
+      for (let j = i; j < d; j++) out[row + j] += xi * x[o + j];
     }
   }
+  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) out[j * d + i] = out[i * d + j];
 }
 
 /** grad_r += k · w_r · M x_r (M symmetric d×d). */
