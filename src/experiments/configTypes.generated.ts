@@ -623,7 +623,7 @@ export interface LossConfigs {
     weighting?: "uniform" | "popularity";
     /** α of the popularity weights (weighting 'popularity' only) (≥ 0; default 0.5) */
     alpha?: number;
-    /** 'user': each distinct batch user with all its training items (the paper); 'batch': the batch's pairs, Gram rows weighted 1/|R_u| (default "user") */
+    /** 'user': each distinct batch user with all its training items (the paper; with batching: groups, groupSize: 1 each user is seen once per epoch); 'batch': the batch's pairs, Gram rows weighted 1/|R_u| (an epoch of interaction batches sums to the full loss) (default "user") */
     positives?: "user" | "batch";
   };
 }
