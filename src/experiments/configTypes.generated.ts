@@ -623,6 +623,8 @@ export interface LossConfigs {
     weighting?: "uniform" | "popularity";
     /** α of the popularity weights (weighting 'popularity' only) (≥ 0; default 0.5) */
     alpha?: number;
+    /** dropout rate on the batch's user rows (the code's keep_prob 0.7 is 0.3; 0: off) (≥ 0, < 1; default 0) */
+    dropout?: number;
     /** 'user': each distinct batch user with all its training items (the paper; with batching: groups, groupSize: 1 each user is seen once per epoch); 'batch': the batch's pairs, Gram rows weighted 1/|R_u| (an epoch of interaction batches sums to the full loss) (default "user") */
     positives?: "user" | "batch";
   };

@@ -23,13 +23,14 @@
 //   under 'interactions' batching a user recurs in several batches per epoch. 'batch' — the batch's own (user,
 //   positive) pairs (repeats counted), and each pair's user row in the Gram sum weighted 1/|R_u|: over an epoch of
 //   'interactions' batching every pair once gives every user's negative mass exactly once, the full loss.
-// - Reduction: a sum over the batch (the code), not a mean. No dropout on the user rows (the code keeps 0.7) and no
-//   extra L2 (the code's λ is 0): the run's l2 applies as for any loss. The step's sampler still runs (its negatives
+// - Reduction: a sum over the batch (the code), not a mean. `dropout` (default 0: off) drops entries of the batch's
+//   user rows before both terms (one mask per step, from the run's 'dropout' stream), as the code does with
+//   keep_prob 0.7 (= dropout 0.3). No extra L2 (the code's λ is 0): the run's l2 applies as for any loss. The step's sampler still runs (its negatives
 //   are unused by the loss: use the cheap `uniform`); revealed false negatives (PDNS simulation) count as missing
 //   entries, as every non-training item does.
 // - Scorers: 'dot' and 'gmf' (through the pass's query rows); 'dot+bias' (BPR-MF) is refused: the biases break the
 //   Gram factorisation.
-import { customOp, gatherRows, mul, rowDot, scale, square, sub, sum, add } from '../engine/ops.js';
+import { customOp, dropout as dropoutOp, gatherRows, mul, rowDot, scale, square, sub, sum, add } from '../engine/ops.js';
 import { Tensor } from '../engine/tensor.js';
 import type { Loss, LossInputs, WholeDataInputs } from './types.js';
 
@@ -47,6 +48,8 @@ export interface EnmfOptions {
   alpha?: number;
   /** Default 'user'. */
   positives?: EnmfPositives;
+  /** Dropout rate on the batch's user rows while training (default 0; the code's keep_prob 0.7 is 0.3). */
+  dropout?: number;
 }
 
 /**
@@ -166,6 +169,10 @@ export function enmf(o: EnmfOptions = {}): Loss {
   if (weighting !== 'uniform' && weighting !== 'popularity') {
     throw new Error(`loss 'enmf': option 'weighting' must be 'uniform' or 'popularity', got ${JSON.stringify(weighting)}`);
   }
+  const rate = o.dropout ?? 0;
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+    throw new Error(`loss 'enmf': option 'dropout' must be a number in [0, 1), got ${JSON.stringify(rate)}`);
+  }
   const positives = o.positives ?? 'user';
   if (positives !== 'user' && positives !== 'batch') {
     throw new Error(`loss 'enmf': option 'positives' must be 'user' or 'batch', got ${JSON.stringify(positives)}`);
@@ -192,8 +199,7 @@ export function enmf(o: EnmfOptions = {}): Loss {
       const items = w.itemRows(all);
       const { users, pos } = x.batch;
       if (positives === 'batch') {
-        const u = w.userRows(users);
-        const q = queryOf(w, u);
+        const q = queryOf(w, dropped(w, w.userRows(users), rate));
         const a = new Float32Array(users.length);
         for (let r = 0; r < users.length; r++) {
           const n = train.indptr[users[r] + 1] - train.indptr[users[r]];
@@ -218,10 +224,14 @@ export function enmf(o: EnmfOptions = {}): Loss {
           pairItems[t] = train.indices[e];
         }
       }
-      const q = queryOf(w, w.userRows(distinct));
+      const q = queryOf(w, dropped(w, w.userRows(distinct), rate));
       return enmfObjective(q, null, pairRows, gatherRows(items, pairItems), pairItems, items, c, cPos);
     },
   };
+}
+
+function dropped(w: WholeDataInputs, u: Tensor, rate: number): Tensor {
+  return rate > 0 ? dropoutOp(u, rate, w.dropoutRng, true) : u;
 }
 
 function queryOf(w: WholeDataInputs, u: Tensor): Tensor {

@@ -100,6 +100,7 @@ const builtins: LossEntry[] = [
       positiveWeight: { type: 'number', default: 1, min: 0, exclusiveMin: true, doc: 'c⁺ of the training positives' },
       weighting: { type: 'enum', values: ['uniform', 'popularity'], default: 'uniform', doc: "c⁻: one weight (the code), or ∝ popularity^α with mean negativeWeight (frequency-aware)" },
       alpha: { type: 'number', default: 0.5, min: 0, doc: "α of the popularity weights (weighting 'popularity' only)" },
+      dropout: { type: 'number', default: 0, min: 0, max: 1, exclusiveMax: true, doc: "dropout rate on the batch's user rows (the code's keep_prob 0.7 is 0.3; 0: off)" },
       positives: { type: 'enum', values: ['user', 'batch'], default: 'user', doc: "'user': each distinct batch user with all its training items (the paper; with batching: groups, groupSize: 1 each user is seen once per epoch); 'batch': the batch's pairs, Gram rows weighted 1/|R_u| (an epoch of interaction batches sums to the full loss)" },
     },
     make: (o) => enmf(o as EnmfOptions),

@@ -4,6 +4,7 @@
 // such as ENMF declare `needs.wholeData` and get `whole`: row access to any user or item of the step's encoder
 // pass and the training view (structural, so losses do not import encoders).
 import type { Batch } from '../core/batch.js';
+import type { Rng } from '../core/rng.js';
 import type { TrainView } from '../data/types.js';
 import type { Tensor } from '../engine/tensor.js';
 
@@ -49,6 +50,8 @@ export interface WholeDataInputs {
    * GMF (EncoderPass.queryRows); null when the scorer is not such a bilinear form (item/user biases).
    */
   queryRows(users: Tensor): Tensor | null;
+  /** The run's 'dropout' stream (the encoder pass's), for a loss's own dropout on rows (ENMF's user dropout). */
+  readonly dropoutRng: Rng;
 }
 
 export interface LossNeeds {

@@ -153,10 +153,10 @@ function hitMask(pos: Int32Array, items: Int32Array): Tensor | null {
 }
 
 /** What a whole-data loss (needs.wholeData) reads of this step's pass: rows of any user or item, query rows. */
-function wholeData(pass: EncoderPass, data: TrainView): WholeDataInputs {
+function wholeData(pass: EncoderPass, data: TrainView, dropoutRng: Rng): WholeDataInputs {
   const { info } = pass;
   return {
-    numUsers: info.numUsers, numItems: info.numItems, scorer: info.scorer, data,
+    numUsers: info.numUsers, numItems: info.numItems, scorer: info.scorer, data, dropoutRng,
     userRows: (ids) => pooledUsers(pass, ids),
     itemRows: (ids) => pooledItems(pass, ids),
     queryRows: (u) => (info.scorer === 'dot+bias' ? null : pass.queryRows ? pass.queryRows(u) : info.scorer === 'dot' ? u : null),
@@ -201,7 +201,7 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
         inputs.negItems = sc.nRows;
       }
       if (neg.kind === 'shared' && neg.logQ) inputs.logQ = neg.logQ;
-      if (wantWhole) inputs.whole = wholeData(pass, ctx.data);
+      if (wantWhole) inputs.whole = wholeData(pass, ctx.data, dropoutRng);
       let total = loss.compute(inputs);
       terms.set('loss', total.item());
       const extra: LossTerm[] = [];

@@ -39,6 +39,7 @@ function wholeOf(P: Tensor, Q: Tensor, h: Tensor, data: TrainView): WholeDataInp
     userRows: (ids) => gatherRows(P, ids),
     itemRows: (ids) => gatherRows(Q, ids),
     queryRows: (u) => mul(u, h),
+    dropoutRng: Rng.stream(9, 'dropout'),
   };
 }
 
@@ -141,6 +142,7 @@ test('enmf: bad options name the key; a scorer with biases is refused', () => {
   assert.throws(() => buildLoss({ name: 'enmf', alpha: Number.NaN }), /option 'alpha'/);
   assert.throws(() => buildLoss({ name: 'enmf', weighting: 'pop' }), /option 'weighting' must be 'uniform' or 'popularity', got "pop"/);
   assert.throws(() => buildLoss({ name: 'enmf', positives: 'all' }), /option 'positives' must be 'user' or 'batch'/);
+  assert.throws(() => buildLoss({ name: 'enmf', dropout: 1 }), /option 'dropout' must be a number in \[0, 1\), got 1/);
   assert.throws(() => buildLoss({ name: 'enmf', negWeight: 0.1 }), /loss 'enmf': unknown option 'negWeight' \(accepted: negativeWeight/);
   // Before any data loads, as every method option.
   assert.throws(() => checkMethodOptions(resolveConfig(undefined, { loss: { name: 'enmf', negativeWeight: 0 } } as never)),
@@ -162,7 +164,7 @@ test('enmf trains through the trainer: finite, decreasing epoch losses, the same
   const cases = [
     { ...base, loss: { name: 'enmf' }, batching: 'groups', groupSize: 1, batchSize: 32 },
     { ...base, loss: { name: 'enmf', weighting: 'popularity', positives: 'batch', negativeWeight: 0.2 }, batching: 'interactions', batchSize: 256 },
-    { ...base, encoder: { name: 'mf', dim: 8 }, loss: { name: 'enmf' }, batching: 'groups', groupSize: 1, batchSize: 32 },
+    { ...base, encoder: { name: 'mf', dim: 8 }, loss: { name: 'enmf', dropout: 0.3 }, batching: 'groups', groupSize: 1, batchSize: 32 },
   ];
   const before = backendInfo();
   try {

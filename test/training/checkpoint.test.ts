@@ -58,8 +58,8 @@ test('a run killed after a checkpoint and resumed ends bit-identical to one that
     { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'gdns', m: 12 }, batching: 'groups', groupSize: 3, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
     // userMean keeps float64 per-user sums in its state; w/o group-wise loss trains on one negative per row.
     { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'gdns', m: 12, unvisited: 'userMean', groupLoss: false }, batching: 'groups', groupSize: 3, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
-    // ENMF: a whole-data loss (every item's rows each step), each user once per epoch.
-    { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'uniform' }, loss: { name: 'enmf' }, batching: 'groups', groupSize: 1, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
+    // ENMF: a whole-data loss (every item's rows each step), each user once per epoch, dropout on the user rows.
+    { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'uniform' }, loss: { name: 'enmf', dropout: 0.3 }, batching: 'groups', groupSize: 1, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
   ];
   for (const c of cases) {
     const cfg = resolveConfig(undefined, { ...base, ...c, encoder: { ...base.encoder, ...(c.encoder as object) } });
