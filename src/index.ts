@@ -18,8 +18,9 @@ export * from './data/index.js';
 // Models
 export * from './encoders/index.js';
 export { losses, buildLoss, createLoss, lossNames, resolveLossName, scoreLoss, bpr, softBpr, kPairSoftplus, marginHinge,
-  sigmoidHinge, softplusPointwise, groupHinge, infoNce } from './losses/index.js';
-export type { LossFn, LossSpec, Loss, LossEntry, LossInputs, LossNeeds, InfoNceOptions, Similarity } from './losses/index.js';
+  sigmoidHinge, softplusPointwise, groupHinge, infoNce, enmf } from './losses/index.js';
+export type { LossFn, LossSpec, Loss, LossEntry, LossInputs, LossNeeds, InfoNceOptions, Similarity, EnmfOptions,
+  WholeDataInputs } from './losses/index.js';
 export * from './samplers/index.js';
 
 // Registries and their vocabulary (every encoder, sampler, loss and preset is listed in its registry)

@@ -149,6 +149,15 @@ class MfPass implements EncoderPass {
     return s;
   }
 
+  queryRows(users: Tensor): Tensor {
+    const enc = this.enc;
+    if (enc.itemBias) throw new Error(`${enc.name}.queryRows: the 'dot+bias' scorer is not bilinear (it adds biases)`);
+    if (users.shape.length !== 2 || users.cols !== enc.dim) {
+      throw new Error(`${enc.name}.queryRows: expected [n×${enc.dim}] user rows, got [${users.shape.join(', ')}]`);
+    }
+    return enc.gmfWeight ? mul(users, enc.gmfWeight) : users;
+  }
+
   scoreMatrix(users: Tensor, items: Tensor, itemIds?: Int32Array, userIds?: Int32Array): Tensor {
     const enc = this.enc;
     checkMatrixShapes(enc.name, users, items, enc.dim);

@@ -114,6 +114,12 @@ export interface EncoderPass {
    */
   scoreCandidates(query: Float32Array, P: number, K: number, cands: Int32Array, M: number, users: Int32Array,
     out?: Float32Array): Float32Array;
+  /**
+   * Optional, for bilinear scorers: the rows q of pooled user rows such that score(users, items) = rowDot(q, items)
+   * exactly (GMF: users ⊙ w, differentiable in w; absent for plain 'dot', where q = users). Whole-data losses
+   * (ENMF) build their Gram matrices from q. Not defined for 'dot+bias' (the biases are no bilinear form).
+   */
+  queryRows?(users: Tensor): Tensor;
   /** Optional extra terms of the objective for this batch (SGL/SimGCL's contrastive loss). */
   terms?(batch: Batch): LossTerm[];
   /**

@@ -613,7 +613,22 @@ export interface LossConfigs {
   "augmented-hinge": LossConfigs["augmentedHinge"];
   /** Alias of 'augmentedHinge'. */
   augmentedhinge: LossConfigs["augmentedHinge"];
+  /** ENMF whole-data loss: Σ_{u∈B} Σ_{v∈I} c_uv (r_uv − ŷ_uv)² over every item, by d×d Gram matrices (no sampling; dot/GMF scorers) */
+  enmf: {
+    /** c⁻ of every missing entry (uniform), or their mean (popularity); the released code's 0.5 (> 0; default 0.5) */
+    negativeWeight?: number;
+    /** c⁺ of the training positives (> 0; default 1) */
+    positiveWeight?: number;
+    /** c⁻: one weight (the code), or ∝ popularity^α with mean negativeWeight (frequency-aware) (default "uniform") */
+    weighting?: "uniform" | "popularity";
+    /** α of the popularity weights (weighting 'popularity' only) (≥ 0; default 0.5) */
+    alpha?: number;
+    /** dropout rate on the batch's user rows (the code's keep_prob 0.7 is 0.3; 0: off) (≥ 0, < 1; default 0) */
+    dropout?: number;
+    /** 'user': each distinct batch user with all its training items (the paper; with batching: groups, groupSize: 1 each user is seen once per epoch); 'batch': the batch's pairs, Gram rows weighted 1/|R_u| (an epoch of interaction batches sums to the full loss) (default "user") */
+    positives?: "user" | "batch";
+  };
 }
 
 /** The registered presets (`preset: NAME`). */
-export type PresetName = "quickstart" | "lightgcn-pytorch" | "mf-bpr-gowalla" | "dins-lightgcn" | "dins-ngcf" | "pdns-mf" | "gdns-gmf" | "nncf-gmf" | "cdns-mf" | "sgl" | "simgcl" | "recns-lightgcn" | "recns-ngcf" | "recns-ml100k" | "recns-pinsage";
+export type PresetName = "quickstart" | "lightgcn-pytorch" | "mf-bpr-gowalla" | "dins-lightgcn" | "dins-ngcf" | "pdns-mf" | "gdns-gmf" | "nncf-gmf" | "enmf-gmf" | "cdns-mf" | "sgl" | "simgcl" | "recns-lightgcn" | "recns-ngcf" | "recns-ml100k" | "recns-pinsage";

@@ -203,6 +203,9 @@ async function trainRun(config: RunConfig, dataset: Dataset, opts: TrainOptions)
   if (loss.needs?.groups && config.batching !== 'groups') {
     throw new ConfigError([`loss: '${loss.name}' is defined over user groups: set batching: groups`]);
   }
+  if (loss.needs?.wholeData && encoder.scorerKind === 'dot+bias') {
+    throw new ConfigError([`loss: '${loss.name}' needs a bilinear scorer ('dot' or 'gmf'); encoder '${encoder.name}' adds biases (use mf or gmf)`]);
+  }
   const batcher: Batcher = config.batching === 'users'
     ? userBatcher(dataset.train, config.batchSize, config.stepsPerEpoch)
     : config.batching === 'groups'

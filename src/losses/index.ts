@@ -10,12 +10,13 @@ import { type Loss, scoreLoss } from './types.js';
 import { infoNce, type InfoNceOptions, type Similarity } from './infonce.js';
 import { pris } from './pris.js';
 import { augmentedHinge } from './augmentedHinge.js';
+import { enmf, type EnmfOptions, type EnmfPositives, type EnmfWeighting } from './enmf.js';
 
 export { bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise, scoreLoss };
 export type { GroupReduce, LossFn };
-export { infoNce, augmentedHinge, pris };
-export type { InfoNceOptions, Similarity };
-export type { Loss, LossInputs, LossNeeds } from './types.js';
+export { infoNce, augmentedHinge, pris, enmf };
+export type { InfoNceOptions, Similarity, EnmfOptions, EnmfPositives, EnmfWeighting };
+export type { Loss, LossInputs, LossNeeds, WholeDataInputs } from './types.js';
 
 export interface LossSpec {
   name: string;
@@ -90,6 +91,19 @@ const builtins: LossEntry[] = [
     name: 'augmentedHinge', aliases: ['augmented-hinge', 'augmentedhinge'],
     describe: '(1/k) max(0, σ(Σ_k s⁻_k) − σ(k s⁺) + γ) (RecNS eq. 5)',
     options: { margin: margin(0.1, 'γ') }, make: (o) => augmentedHinge(num(o, 'augmentedHinge', 'margin')),
+  },
+  {
+    name: 'enmf',
+    describe: 'ENMF whole-data loss: Σ_{u∈B} Σ_{v∈I} c_uv (r_uv − ŷ_uv)² over every item, by d×d Gram matrices (no sampling; dot/GMF scorers)',
+    options: {
+      negativeWeight: { type: 'number', default: 0.5, min: 0, exclusiveMin: true, doc: "c⁻ of every missing entry (uniform), or their mean (popularity); the released code's 0.5" },
+      positiveWeight: { type: 'number', default: 1, min: 0, exclusiveMin: true, doc: 'c⁺ of the training positives' },
+      weighting: { type: 'enum', values: ['uniform', 'popularity'], default: 'uniform', doc: "c⁻: one weight (the code), or ∝ popularity^α with mean negativeWeight (frequency-aware)" },
+      alpha: { type: 'number', default: 0.5, min: 0, doc: "α of the popularity weights (weighting 'popularity' only)" },
+      dropout: { type: 'number', default: 0, min: 0, max: 1, exclusiveMax: true, doc: "dropout rate on the batch's user rows (the code's keep_prob 0.7 is 0.3; 0: off)" },
+      positives: { type: 'enum', values: ['user', 'batch'], default: 'user', doc: "'user': each distinct batch user with all its training items (the paper; with batching: groups, groupSize: 1 each user is seen once per epoch); 'batch': the batch's pairs, Gram rows weighted 1/|R_u| (an epoch of interaction batches sums to the full loss)" },
+    },
+    make: (o) => enmf(o as EnmfOptions),
   },
 ];
 for (const e of builtins) losses.register(e);

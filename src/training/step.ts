@@ -6,7 +6,8 @@
 // Negatives come in three kinds (samplers/types.ts): per-pair items (B×K rows scored row-aligned), items shared
 // by the batch (B×N through pass.scoreMatrix, with optional log-Q correction and accidental-hit masking) and
 // synthetic pooled rows. The objective is total = loss(inputs) + Σ_t weight_t·value_t; every term's weighted value
-// is returned by name (StepResult.terms) so the trainer logs them per epoch.
+// is returned by name (StepResult.terms) so the trainer logs them per epoch. A loss with needs.wholeData (ENMF)
+// also gets `whole`: rows of any user or item of this step's pass, its query rows and the training view.
 import type { Batch } from '../core/batch.js';
 import type { Rng } from '../core/rng.js';
 import type { Streams } from '../core/streams.js';
@@ -14,7 +15,7 @@ import type { Dataset, TrainView } from '../data/types.js';
 import { trainView } from '../data/view.js';
 import type { Encoder, EncoderPass, LossTerm } from '../encoders/types.js';
 import type { SamplerDiagnostics } from '../evaluation/diagnostics.js';
-import type { Loss, LossFn, LossInputs } from '../losses/types.js';
+import type { Loss, LossFn, LossInputs, WholeDataInputs } from '../losses/types.js';
 import { scoreLoss } from '../losses/types.js';
 import { add, gatherRows, reshape, scale, sub } from '../engine/ops.js';
 import { Tensor, tidy } from '../engine/tensor.js';
@@ -151,6 +152,17 @@ function hitMask(pos: Int32Array, items: Int32Array): Tensor | null {
   return m;
 }
 
+/** What a whole-data loss (needs.wholeData) reads of this step's pass: rows of any user or item, query rows. */
+function wholeData(pass: EncoderPass, data: TrainView, dropoutRng: Rng): WholeDataInputs {
+  const { info } = pass;
+  return {
+    numUsers: info.numUsers, numItems: info.numItems, scorer: info.scorer, data, dropoutRng,
+    userRows: (ids) => pooledUsers(pass, ids),
+    itemRows: (ids) => pooledItems(pass, ids),
+    queryRows: (u) => (info.scorer === 'dot+bias' ? null : pass.queryRows ? pass.queryRows(u) : info.scorer === 'dot' ? u : null),
+  };
+}
+
 /**
  * The training step of train(): returns a function that runs one batch (epoch and step are the sampler's context
  * and name a non-finite loss in the error). Throws when the loss is not finite, before backward.
@@ -161,6 +173,7 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
   const fixed = s.view ? null : trainView(s.dataset);
   const viewOf = s.view ?? (() => fixed!);
   const wantRows = loss.needs?.rows === true;
+  const wantWhole = loss.needs?.wholeData === true;
   const terms = new Map<string, number>();
   return (batch, epoch, step) => {
     const { users, pos } = batch;
@@ -188,6 +201,7 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
         inputs.negItems = sc.nRows;
       }
       if (neg.kind === 'shared' && neg.logQ) inputs.logQ = neg.logQ;
+      if (wantWhole) inputs.whole = wholeData(pass, ctx.data, dropoutRng);
       let total = loss.compute(inputs);
       terms.set('loss', total.item());
       const extra: LossTerm[] = [];

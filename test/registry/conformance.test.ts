@@ -91,8 +91,10 @@ test('loss schemas agree with the losses: stated defaults give the same values',
   for (const e of losses.list()) {
     const required = Object.entries(e.options).filter(([, s]) => s.default === undefined).map(([k]) => [k, 0.5]);
     const spec = { name: e.name, ...Object.fromEntries(required) };
-    // Losses that read the pooled rows (cosine InfoNCE) are checked against their definition in their own tests.
-    if (buildLoss(spec).needs?.rows) continue;
+    // Losses that read the pooled rows (cosine InfoNCE) or every item (ENMF) are checked against their definition in
+    // their own tests.
+    const needs = buildLoss(spec).needs;
+    if (needs?.rows || needs?.wholeData) continue;
     const value = (s: Record<string, unknown>) => tidy(() => buildLoss(s as { name: string }).compute({
       pos: Tensor.from(pos, [3]), neg: Tensor.from(neg, [3]), shared: false, batch: { users: new Int32Array(3), pos: new Int32Array(3) },
     }).item());

@@ -48,7 +48,7 @@ function sameResult(a: RunResult, b: RunResult, what: string): void {
   }
 }
 
-test('a run killed after a checkpoint and resumed ends bit-identical to one that ran through (stateful SRNS and GDNS too)', async () => {
+test('a run killed after a checkpoint and resumed ends bit-identical to one that ran through (stateful SRNS and GDNS too, and the whole-data ENMF loss)', async () => {
   const cases: Array<Record<string, unknown>> = [
     { sampler: { name: 'uniform' } },
     { sampler: { name: 'dns', m: 8 }, optimizer: { name: 'adam', lazy: true } },
@@ -58,6 +58,8 @@ test('a run killed after a checkpoint and resumed ends bit-identical to one that
     { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'gdns', m: 12 }, batching: 'groups', groupSize: 3, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
     // userMean keeps float64 per-user sums in its state; w/o group-wise loss trains on one negative per row.
     { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'gdns', m: 12, unvisited: 'userMean', groupLoss: false }, batching: 'groups', groupSize: 3, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
+    // ENMF: a whole-data loss (every item's rows each step), each user once per epoch, dropout on the user rows.
+    { encoder: { name: 'gmf', dim: 8 }, sampler: { name: 'uniform' }, loss: { name: 'enmf', dropout: 0.3 }, batching: 'groups', groupSize: 1, batchSize: 16, optimizer: { name: 'adagrad', lr: 0.05 } },
   ];
   for (const c of cases) {
     const cfg = resolveConfig(undefined, { ...base, ...c, encoder: { ...base.encoder, ...(c.encoder as object) } });

@@ -41,12 +41,12 @@ export const GDNS_ITEMS: ReproItem[] = [
   {
     paper: 'gdns', id: 'table3', kind: 'table', title: 'Performance comparison (GMF)', source: 'Table 3, §4.5',
     paperData: ['Movielens-1m', 'Pinterest'],
-    differences: [...DIFFERENCES, 'AOBPR (sampler `aobpr`, on GMF through the factor weights w ⊙ p_u): λ = 0.05·|I| and factor orderings rebuilt every |I| ln |I| draws — hardneg defaults; the GDNS paper states no AOBPR settings. NNCF is popularity^0.75 negatives (preset `nncf-gmf` runs it alone)'],
+    differences: [...DIFFERENCES, 'AOBPR (sampler `aobpr`, on GMF through the factor weights w ⊙ p_u): λ = 0.05·|I| and factor orderings rebuilt every |I| ln |I| draws — hardneg defaults; the GDNS paper states no AOBPR settings. NNCF is popularity^0.75 negatives (preset `nncf-gmf` runs it alone); ENMF is the whole-data loss `enmf` on GMF with each user once per epoch and all of its items (preset `enmf-gmf`; no dropout on the user rows by default, where the code keeps 0.7: `loss.dropout` 0.3)'],
     metric: 'ndcg@3', metrics: ['ndcg@1', 'ndcg@3', 'recall@3'],
     groups: [{
       id: 'gmf', label: 'GMF', arms: [
         pairwise('uniform', 'Uniform', { name: 'uniform' }),
-        { id: 'enmf', label: 'ENMF', preset: 'gdns-gmf', overrides: { sampler: { name: 'uniform' }, loss: { name: 'enmf' }, batching: 'interactions' } },
+        { id: 'enmf', label: 'ENMF', preset: 'enmf-gmf' },
         pairwise('nncf', 'NNCF', { name: 'popularity', gamma: 0.75 }),
         pairwise('aobpr', 'AOBPR', { name: 'aobpr' }),
         pairwise('irgan', 'IRGAN', { name: 'irgan' }),
