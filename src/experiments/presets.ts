@@ -104,7 +104,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   'dins-ngcf': {
-    expected: '≈ 7 days on Gowalla (measured: 20 steps in 16 s, about 0.8 s a step, and an evaluation in 18 s on a 2-core machine at load ≈ 2, extrapolated to 1000 epochs of 792 steps and 200 evaluations)',
+    expected: '≈ 7 days on Gowalla (measured: 20 steps in 16 s, about 0.8 s a step, and an evaluation in 18 s on a 2-core machine at load ≈ 2, extrapolated to 1000 epochs of 792 steps and 200 evaluations; measured before NGCF\'s fused layer op, which cut an NGCF step on Gowalla from 651 to ≈ 237 ms, so an upper bound)',
     description: 'DINS on NGCF (released defaults): dim 64, 3 layers 0..L concatenated, lr 1e-4, L2 1e-4, batch 1024, ' +
       'm (M) 64, β 7, the released code\'s per-layer query (variant code)',
     config: {
@@ -222,7 +222,7 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
   'recns-ngcf': {
     description: 'RecNS on NGCF (recns.md §5.1): dim 64, 3 layers, Adam lr 5e-4 (NGCF\'s own), L2 1e-5, k 15, M 20, khop 3, ' +
       'augmented hinge γ 0.1; Recall/NDCG/HR@20. Gowalla has no exposure records (every user falls back to C_u)',
-    expected: '≈ 4 days on Gowalla (measured: one epoch of 396 steps in 318 s and an evaluation in 18 s on a 2-core machine at load ≈ 1, extrapolated to 1000 epochs and 200 evaluations); early stopping often ends it sooner',
+    expected: '≈ 4 days on Gowalla (measured: one epoch of 396 steps in 318 s and an evaluation in 18 s on a 2-core machine at load ≈ 1, extrapolated to 1000 epochs and 200 evaluations; measured before NGCF\'s fused layer op, which cut an NGCF step ≈ 2.7×, so an upper bound); early stopping often ends it sooner',
     config: {
       dataset: 'gowalla',
       encoder: { name: 'ngcf', layers: 3 },
