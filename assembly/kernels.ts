@@ -1043,3 +1043,95 @@ export function fillU32(state: usize, out: usize, n: i32): void {
   store<u32>(state, s2, 8);
   store<u32>(state, s3, 12);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Contrastive views (SimGCL / SGL): the InfoNCE log-sum-exp over a B×B similarity matrix, and SimGCL's noise.
+
+// @ts-ignore: decorator
+@inline function exp4(x: v128): v128 {
+  // Cephes expf on four lanes (≈ 1 ulp on [-87, 0], the only range the callers pass: t − max ≤ 0); no FMA, so both
+  // builds give the same bits.
+  x = f32x4.max(x, f32x4.splat(-87.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, pow2);
+}
+
+/**
+ * Per row r of x (rows×C): t = x·s (f32), m = max t, e_j = exp(t_j − m), sum = Σ e_j (four lane sums combined
+ * (l0 + l1) + (l2 + l3), then the tail in order); writes probs[r, j] = e_j · (1/sum) (f32) and stats[2r] = m,
+ * stats[2r+1] = sum, from which the caller forms lse = m + log(sum). A row whose max is ±∞ or NaN gets sum = 0 and
+ * probs 0 (the caller handles it).
+ */
+export function lseRowsScaled(x: usize, C: i32, s: f32, probs: usize, stats: usize, r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>C << 2;
+  const c4 = <usize>(C & ~3) << 2;
+  const sv = f32x4.splat(s);
+  for (let r = r0; r < r1; r++) {
+    const px = x + <usize>r * rowB, pp = probs + <usize>r * rowB;
+    let mv = f32x4.splat(-Infinity);
+    let j: usize = 0;
+    for (; j < c4; j += 16) mv = f32x4.max(mv, f32x4.mul(v128.load(px + j), sv));
+    let m = max<f32>(max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
+      max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    for (; j < rowB; j += 4) m = max<f32>(m, load<f32>(px + j) * s);
+    const st = stats + (<usize>r << 3);
+    if (!(m > -Infinity && m < Infinity)) {
+      store<f32>(st, m);
+      store<f32>(st, 0, 4);
+      for (j = 0; j < rowB; j += 4) store<f32>(pp + j, 0);
+      continue;
+    }
+    const m4 = f32x4.splat(m);
+    let acc = f32x4.splat(0);
+    for (j = 0; j < c4; j += 16) {
+      const e = exp4(f32x4.sub(f32x4.mul(v128.load(px + j), sv), m4));
+      v128.store(pp + j, e);
+      acc = f32x4.add(acc, e);
+    }
+    let sum: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+    for (; j < rowB; j += 4) {
+      const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(px + j) * s - m)), 0);
+      store<f32>(pp + j, e);
+      sum += e;
+    }
+    store<f32>(st, m);
+    store<f32>(st, sum, 4);
+    const inv = f32x4.splat(<f32>1 / sum), invS: f32 = <f32>1 / sum;
+    for (j = 0; j < c4; j += 16) v128.store(pp + j, f32x4.mul(v128.load(pp + j), inv));
+    for (; j < rowB; j += 4) store<f32>(pp + j, load<f32>(pp + j) * invS);
+  }
+}
+
+/**
+ * SimGCL's noise for rows of d: u_c = bits[c]/2³² (float64), f = eps / max(‖u‖₂, 1e-12) (the sum of squares in
+ * order, float64), out = f32(sign(x_c)·u_c·f) — bit for bit the JS loop over Rng.float() draws it replaces.
+ */
+export function simgclNoise(x: usize, bits: usize, d: i32, eps: f64, out: usize, r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  const inv32: f64 = 1.0 / 4294967296.0;
+  for (let r = r0; r < r1; r++) {
+    const o = <usize>r * rowB;
+    let s: f64 = 0;
+    for (let j: usize = 0; j < rowB; j += 4) {
+      const u = <f64>load<u32>(bits + o + j) * inv32;
+      s += u * u;
+    }
+    const f = eps / max<f64>(sqrt<f64>(s), 1e-12);
+    for (let j: usize = 0; j < rowB; j += 4) {
+      const u = <f64>load<u32>(bits + o + j) * inv32;
+      const v = <f64>load<f32>(x + o + j);
+      const sg: f64 = v > 0 ? 1.0 : v < 0 ? -1.0 : v;
+      store<f32>(out + o + j, <f32>(sg * u * f));
+    }
+  }
+}

@@ -18,7 +18,7 @@ import type { Batch } from '../core/batch.js';
 import type { Rng } from '../core/rng.js';
 import type { Streams } from '../core/streams.js';
 import type { Dataset } from '../data/types.js';
-import { add, gatherRows, l2NormalizeRows, logSumExpRows, matmulABt, mean, meanOf, rowDot, scale, spmm, sub } from '../engine/ops.js';
+import { add, gatherRows, l2NormalizeRows, logSumExpScaledRows, matmulABt, mean, meanOf, rowDot, scale, spmm, sub } from '../engine/ops.js';
 import type { Parameter } from '../engine/param.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
@@ -49,7 +49,7 @@ function distinct(ids: Int32Array, offset = 0): Int32Array {
 /** mean_s [lse_t(z1_s·Z2_t/τ) − z1_s·z2_s/τ] with z1 the batch rows of view 1 and Z2 every row of view 2's table. */
 export function allNodesInfoNce(z1: Tensor, z2Own: Tensor, z2All: Tensor, tau: number): Tensor {
   const inv = 1 / tau;
-  return mean(sub(logSumExpRows(scale(matmulABt(z1, z2All), inv)), scale(rowDot(z1, z2Own), inv)));
+  return mean(sub(logSumExpScaledRows(matmulABt(z1, z2All), inv), scale(rowDot(z1, z2Own), inv)));
 }
 
 export class SglEncoder extends GraphEncoder {

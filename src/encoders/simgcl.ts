@@ -21,7 +21,9 @@
 import type { Batch } from '../core/batch.js';
 import type { Rng } from '../core/rng.js';
 import type { Dataset } from '../data/types.js';
-import { add, gatherRows, l2NormalizeRows, logSumExpRows, matmulABt, mean, meanOf, rowDot, scale, spmm, sub } from '../engine/ops.js';
+import { add, gatherRows, l2NormalizeRows, logSumExpScaledRows, matmulABt, mean, meanOf, rowDot, scale, spmm, sub } from '../engine/ops.js';
+import { fillRngU32, simgclNoise } from '../engine/kernels/index.js';
+import { heap } from '../engine/memory.js';
 import type { Parameter } from '../engine/param.js';
 import { Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
@@ -50,7 +52,7 @@ export function viewInfoNce(a: Tensor, b: Tensor, tau: number): Tensor {
   const z1 = l2NormalizeRows(a);
   const z2 = l2NormalizeRows(b);
   const inv = 1 / tau;
-  return mean(sub(logSumExpRows(scale(matmulABt(z1, z2), inv)), scale(rowDot(z1, z2), inv)));
+  return mean(sub(logSumExpScaledRows(matmulABt(z1, z2), inv), scale(rowDot(z1, z2), inv)));
 }
 
 export class SimGclEncoder extends GraphEncoder {
@@ -105,17 +107,16 @@ export class SimGclEncoder extends GraphEncoder {
     const d = this.dim;
     for (let l = 1; l <= this.numLayers; l++) {
       const p = spmm(this.adjacency, e, this.adjacency);
+      // sign(p) ⊙ u/‖u‖·ε per row, u ~ U(0,1)^d: the Rng.float() draws in order, drawn in bulk (fillRngU32) and
+      // turned into noise by the simgclNoise kernel on both cores, bit for bit the per-element JS loop.
       const noise = Tensor.zeros(p.shape);
-      const x = p.data, z = noise.data;
-      const u = new Float64Array(d);
-      for (let o = 0; o < x.length; o += d) {
-        let s = 0;
-        for (let c = 0; c < d; c++) {
-          u[c] = rng.float();
-          s += u[c] * u[c];
-        }
-        const f = this.eps / Math.max(Math.sqrt(s), 1e-12);
-        for (let c = 0; c < d; c++) z[o + c] = Math.sign(x[o + c]) * u[c] * f;
+      const raw = heap.allocF32Uninit(p.size);
+      try {
+        const bits = new Uint32Array(raw.buffer, raw.byteOffset, p.size);
+        fillRngU32(rng, bits);
+        simgclNoise(p.data, bits, p.rows, d, this.eps, noise.data);
+      } finally {
+        heap.free(raw);
       }
       e = add(p, noise);
       out.push(e);

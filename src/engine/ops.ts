@@ -6,7 +6,7 @@
 //   ops/binary.ts    add, sub, mul, div (broadcasting)
 //   ops/unary.ts     scale, addScalar, neg, sigmoid, logSigmoid, softplus, exp, log, relu, hinge, leakyRelu, tanh,
 //                    square, sqrt, abs, clamp, dropout
-//   ops/reduce.ts    sum, sumSquares, mean, sumRows, meanRows, logSumExpRows, rowDot
+//   ops/reduce.ts    sum, sumSquares, mean, sumRows, meanRows, logSumExpRows, logSumExpScaledRows, rowDot
 //   ops/matmul.ts    matmul, matmulABt, spmm (+ heapCsr, csrTranspose)
 //   ops/gather.ts    gatherRows, gatherMean, scatterAddRows, maskedSelect
 //   ops/rows.ts      sliceRows, reshape, concatCols, meanOf, l2NormalizeRows, stopGradient
@@ -21,7 +21,7 @@ export {
   scale, addScalar, neg, sigmoid, logSigmoid, softplus, exp, log, relu, hinge, leakyRelu, tanh, square, sqrt, abs,
   clamp, dropout,
 } from './ops/unary.js';
-export { sum, sumSquares, mean, sumRows, meanRows, logSumExpRows, rowDot } from './ops/reduce.js';
+export { sum, sumSquares, mean, sumRows, meanRows, logSumExpRows, logSumExpScaledRows, rowDot } from './ops/reduce.js';
 export { matmul, matmulABt, heapCsr, csrTranspose, spmm } from './ops/matmul.js';
 export { gatherRows, gatherMean, scatterAddRows, maskedSelect } from './ops/gather.js';
 export { sliceRows, reshape, concatCols, meanOf, l2NormalizeRows, stopGradient } from './ops/rows.js';

@@ -229,6 +229,20 @@ export function ngcfKernels(): Required<Pick<Kernels, 'ngcfPrep' | 'ngcfAct' | '
     Required<Pick<Kernels, 'ngcfPrep' | 'ngcfAct' | 'ngcfGate' | 'ngcfBack'>>;
 }
 
+/** Kernels.lseRowsScaled on the active backend (the JS reference for a backend without it). */
+export function lseRowsScaled(x: Float32Array, rows: number, C: number, s: number, probs: Float32Array,
+  stats: Float32Array): void {
+  const k = kernels();
+  (k.lseRowsScaled ? k : jsKernels).lseRowsScaled!(x, rows, C, s, probs, stats);
+}
+
+/** Kernels.simgclNoise on the active backend (the JS reference for a backend without it or off-heap bits). */
+export function simgclNoise(x: Float32Array, bits: Uint32Array, rows: number, d: number, eps: number,
+  out: Float32Array): void {
+  const k = kernels();
+  (k.simgclNoise && heap.owns(bits) ? k : jsKernels).simgclNoise!(x, bits, rows, d, eps, out);
+}
+
 export type { Kernels, CsrMatrix, AdamHyper } from './types.js';
 export type { KernelSet, KernelSetRequest } from './wasm.js';
 export { jsKernels } from './js.js';

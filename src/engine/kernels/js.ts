@@ -158,6 +158,41 @@ function ngcfBack(gF: Float32Array, gP: Float32Array, side: Float32Array, e: Flo
   }
 }
 
+function lseRowsScaled(x: Float32Array, rows: number, C: number, s: number, probs: Float32Array, stats: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * C;
+    let m = -Infinity;
+    for (let j = 0; j < C; j++) m = Math.max(m, Math.fround(x[o + j] * s));
+    stats[2 * r] = m;
+    if (!(m > -Infinity && m < Infinity)) {
+      stats[2 * r + 1] = 0;
+      probs.fill(0, o, o + C);
+      continue;
+    }
+    let sum = 0;
+    for (let j = 0; j < C; j++) {
+      const e = Math.exp(Math.fround(x[o + j] * s) - m);
+      probs[o + j] = e;
+      sum += e;
+    }
+    stats[2 * r + 1] = sum;
+    for (let j = 0; j < C; j++) probs[o + j] /= sum;
+  }
+}
+
+function simgclNoise(x: Float32Array, bits: Uint32Array, rows: number, d: number, eps: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * d;
+    let s = 0;
+    for (let c = 0; c < d; c++) {
+      const u = bits[o + c] / 4294967296;
+      s += u * u;
+    }
+    const f = eps / Math.max(Math.sqrt(s), 1e-12);
+    for (let c = 0; c < d; c++) out[o + c] = Math.sign(x[o + c]) * (bits[o + c] / 4294967296) * f;
+  }
+}
+
 /** Four float64 partial sums over p ≡ 0..3 (mod 4), combined as s0 + s1 + (s2 + s3) (the samplers' former loop). */
 function groupDot(q: Float32Array, K: number, table: Float32Array, idx: Int32Array, R: number, M: number, d: number,
   out: Float32Array): void {
@@ -339,6 +374,8 @@ export const jsKernels: Kernels = {
   ngcfAct,
   ngcfGate,
   ngcfBack,
+  lseRowsScaled,
+  simgclNoise,
   scoreTopK,
   adam,
   adamDense,

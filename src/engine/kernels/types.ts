@@ -84,6 +84,19 @@ export interface Kernels {
     gSide: Float32Array, gE: Float32Array, addSelf: boolean): void;
 
   /**
+   * Softmax statistics of x·s per row (x rows×C), optional (`lseRowsScaled()` of kernels/index.ts falls back to the
+   * JS reference): probs[r] = softmax(x[r]·s), stats[2r] = max_j x[r,j]·s, stats[2r+1] = Σ_j exp(x[r,j]·s − max),
+   * so lse = max + log(sum). A row whose max is not finite gets sum 0 and probs 0. The WASM kernel's exp is a f32
+   * polynomial (≈ 1 ulp), the JS reference's Math.exp: they agree to float rounding, not bit for bit.
+   */
+  lseRowsScaled?(x: Float32Array, rows: number, C: number, s: number, probs: Float32Array, stats: Float32Array): void;
+  /**
+   * SimGCL's per-row noise: u = bits/2³², out = f32(sign(x)·u·eps/max(‖u‖, 1e-12)) in float64, bit for bit in
+   * every backend (optional; `simgclNoise()` of kernels/index.ts). `bits` on the heap for WASM.
+   */
+  simgclNoise?(x: Float32Array, bits: Uint32Array, rows: number, d: number, eps: number, out: Float32Array): void;
+
+  /**
    * For each of `nu` user rows: scores = users[u]·itemsᵀ (+ itemBias), masked items (CSR row u of `mask`, whose
    * row index is `maskRowOffset + u`) set to −∞, then the top k by score, ties broken by lower item id.
    * Writes outIdx[u×k], outScore[u×k] in descending order (−1 / −∞ when fewer than k items remain).

@@ -13,7 +13,8 @@ import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
   'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense', 'drawUniform',
-  'ngcfPrep', 'ngcfAct', 'ngcfGate', 'ngcfBack', 'fillU32'] as const;
+  'ngcfPrep', 'ngcfAct', 'ngcfGate', 'ngcfBack', 'fillU32',
+  'lseRowsScaled', 'simgclNoise'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -495,6 +496,31 @@ export class WasmKernels implements Kernels {
       this.par('adam', [this.p(param, true), this.p(grad, false), this.p(m, true), this.p(v, true),
         h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, -(h.lr / bc1), Math.sqrt(bc2), h.eps, h.weightDecay],
       n, 16, n * NS_ADAM);
+    } finally {
+      this.done();
+    }
+  }
+
+  lseRowsScaled(x: Float32Array, rows: number, C: number, s: number, probs: Float32Array, stats: Float32Array): void {
+    need('lseRowsScaled', 'x', x, rows * C);
+    need('lseRowsScaled', 'probs', probs, rows * C);
+    need('lseRowsScaled', 'stats', stats, 2 * rows);
+    try {
+      this.par('lseRowsScaled', [this.p(x, false), C, s, this.p(probs, true), this.p(stats, true)], rows, 1,
+        rows * C * NS_ROW * 4);
+    } finally {
+      this.done();
+    }
+  }
+
+  simgclNoise(x: Float32Array, bits: Uint32Array, rows: number, d: number, eps: number, out: Float32Array): void {
+    need('simgclNoise', 'x', x, rows * d);
+    need('simgclNoise', 'bits', bits, rows * d);
+    need('simgclNoise', 'out', out, rows * d);
+    if (!heap.owns(bits)) throw new Error("simgclNoise: 'bits' must live on the engine heap");
+    try {
+      this.par('simgclNoise', [this.p(x, false), bits.byteOffset, d, eps, this.p(out, true)], rows, 1,
+        rows * d * NS_ROW * 4);
     } finally {
       this.done();
     }

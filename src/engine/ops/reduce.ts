@@ -1,9 +1,10 @@
-// Reductions: whole-tensor (sum, sumSquares, mean) and per-row (sumRows, meanRows, logSumExpRows, rowDot).
+// Reductions: whole-tensor (sum, sumSquares, mean) and per-row (sumRows, meanRows, logSumExpRows,
+// logSumExpScaledRows, rowDot).
 
 import { heap } from '../memory.js';
-import { kernels, scaleRowsF64 } from '../kernels/index.js';
+import { kernels, lseRowsScaled, scaleRowsF64 } from '../kernels/index.js';
 import { Tensor, shapeStr } from '../tensor.js';
-import { empty, live, recordOp } from './record.js';
+import { addAux, empty, live, recordOp } from './record.js';
 
 /** Σ of all entries → [1]. */
 export function sum(a: Tensor): Tensor {
@@ -114,6 +115,44 @@ export function logSumExpRows(a: Tensor): Tensor {
       const o = i * C, lse = y[i], gi = g[i];
       if (!Number.isFinite(lse)) continue;
       for (let j = 0; j < C; j++) ga[o + j] += gi * Math.exp(x[o + j] - lse); // softmax
+    }
+  });
+}
+
+/**
+ * log Σ_j exp(s·a[r, j]) per row → [r]: `logSumExpRows(scale(a, s))` fused, for the contrastive views' B×B
+ * similarities (SimGCL, SGL). The softmax is kept for backward (no second exp), and on the WASM backend the
+ * exponentials run as a f32 SIMD polynomial on both cores (kernels `lseRowsScaled`): the result agrees with the
+ * unfused ops to float rounding (≈ 1e-6 relative), not bit for bit; each backend is bit-identical across threads.
+ */
+export function logSumExpScaledRows(a: Tensor, s: number): Tensor {
+  live(a, 'logSumExpScaledRows');
+  if (!Number.isFinite(s)) throw new RangeError(`logSumExpScaledRows: scale must be finite, got ${s}`);
+  const R = a.rows, C = a.cols;
+  const out = empty([R]);
+  const probs = heap.allocF32Uninit(R * C), stats = heap.allocF32Uninit(2 * R);
+  addAux(out, probs);
+  try {
+    lseRowsScaled(a.data, R, C, s, probs, stats);
+    const y = out.data;
+    for (let i = 0; i < R; i++) {
+      const m = stats[2 * i];
+      y[i] = m > -Infinity && m < Infinity ? m + Math.log(stats[2 * i + 1]) : m;
+    }
+  } finally {
+    heap.free(stats);
+  }
+  return recordOp(out, [a], (g) => {
+    // d lse_r / d a[r, j] = s · softmax_j: ga[r] += (s · g[r]) · probs[r].
+    const ga = a._gradBuffer();
+    const k = kernels() as Partial<{ scaleRows(src: Float32Array, coef: Float32Array, rows: number, d: number,
+      out: Float32Array, alpha: number, accumulate: boolean): void }>;
+    if (typeof k.scaleRows === 'function') k.scaleRows(probs, g, R, C, ga, s, true);
+    else {
+      for (let i = 0; i < R; i++) {
+        const o = i * C, c = s * g[i];
+        for (let j = 0; j < C; j++) ga[o + j] += c * probs[o + j];
+      }
     }
   });
 }
