@@ -203,12 +203,17 @@ export class IrganGenerator {
         let mx = -Infinity;
         for (let j = 0; j < I; j++) if (z[o + j] > mx) mx = z[o + j];
         if (mx === -Infinity) throw new Error(`irgan: user ${idx[r]} has no item outside its training positives`);
+        // The row is rewritten in place as w_j = exp(z_j − max), then as p(j) = w_j / Σ w (0 on excluded items):
+        // one exp per item.
         let s = 0;
-        for (let j = 0; j < I; j++) s += Math.exp(z[o + j] - mx);
-        const l = mx + Math.log(s);
-        lse[c + r] = l;
-        // The row is rewritten in place as p(j) = exp(z_j − lse) (0 on excluded items).
-        for (let j = 0; j < I; j++) z[o + j] = Math.exp(z[o + j] - l);
+        for (let j = 0; j < I; j++) {
+          const w = Math.exp(z[o + j] - mx);
+          z[o + j] = w;
+          s += w;
+        }
+        lse[c + r] = mx + Math.log(s);
+        const inv = 1 / s;
+        for (let j = 0; j < I; j++) z[o + j] *= inv;
       }
       fn(c, n, this.buf);
     }
