@@ -435,6 +435,14 @@ export interface SamplerConfigs {
     gSteps?: number;
     /** generator rows start uniform in [−initDelta, initDelta] (bias 0) (≥ 0; default 0.05) */
     initDelta?: number;
+    /** 'step': the generator updates after recommender steps (gEvery, gSteps); 'epochs': the released code's alternation, gEpochs generator passes over every user after every dEpochs recommender epochs (the generator frozen in between) (default "step") */
+    schedule?: "step" | "epochs";
+    /** schedule 'epochs': recommender epochs between generator phases (integer ≥ 1; default 1) */
+    dEpochs?: number;
+    /** schedule 'epochs': generator passes over every user in each phase (integer ≥ 1; default 1) */
+    gEpochs?: number;
+    /** 'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator) (default "random") */
+    generatorInit?: "random" | "fromEncoder";
   };
 }
 
@@ -453,6 +461,8 @@ export interface AnySamplerOptions {
   /** Option of adasir. */
   cacheSize?: number;
   /** Option of irgan. */
+  dEpochs?: number;
+  /** Option of irgan. */
   dim?: number;
   /** Option of gdns. */
   eps?: number;
@@ -465,11 +475,15 @@ export interface AnySamplerOptions {
   /** Option of expns. */
   fallback?: "uniform" | "error";
   /** Option of irgan. */
+  gEpochs?: number;
+  /** Option of irgan. */
   gEvery?: number;
   /** Option of irgan. */
   gSteps?: number;
   /** Option of popularity. */
   gamma?: number;
+  /** Option of irgan. */
+  generatorInit?: "random" | "fromEncoder";
   /** Option of gdns. */
   groupLoss?: boolean;
   /** Option of srns. */
@@ -532,6 +546,8 @@ export interface AnySamplerOptions {
   s1?: number;
   /** Option of srns. */
   s2?: number;
+  /** Option of irgan. */
+  schedule?: "step" | "epochs";
   /** Option of gdns. */
   select?: "gain" | "expectation";
   /** Option of mcns. */

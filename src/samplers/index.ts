@@ -14,7 +14,7 @@ import { MixedNsSampler, mixednsEntry, type MixedNsOptions } from './mixedns.js'
 import { AobprSampler, aobprEntry, aobprRank, type AobprOptions } from './aobpr.js';
 import { AdasirSampler, adasirEntry, importanceWeights, type AdasirOptions, type AdasirProposal } from './adasir.js';
 import { McnsSampler, mcnsEntry, acceptance as mcnsAcceptance, logTarget as mcnsLogTarget, type McnsOptions, type McnsTarget } from './mcns.js';
-import { IrganSampler, IrganGenerator, irganEntry, irganReward, advantages as irganAdvantages, type IrganOptions, type IrganReward } from './irgan.js';
+import { IrganSampler, IrganGenerator, irganEntry, irganReward, advantages as irganAdvantages, type IrganOptions, type IrganReward, type IrganInit, type IrganSchedule } from './irgan.js';
 import { checkOptions } from '../core/options.js';
 import { Registry } from '../core/registry.js';
 import type { Sampler, SamplerEntry } from './types.js';
@@ -31,7 +31,7 @@ export { ExposurePool } from './exposurePool.js';
 export { AobprSampler, aobprRank, type AobprOptions };
 export { AdasirSampler, importanceWeights, type AdasirOptions, type AdasirProposal };
 export { McnsSampler, mcnsAcceptance, mcnsLogTarget, type McnsOptions, type McnsTarget };
-export { IrganSampler, IrganGenerator, irganReward, irganAdvantages, type IrganOptions, type IrganReward };
+export { IrganSampler, IrganGenerator, irganReward, irganAdvantages, type IrganOptions, type IrganReward, type IrganInit, type IrganSchedule };
 export type { UniformOptions, PopularityOptions, DnsOptions, MixGcfOptions, DinsOptions, PdnsOptions, SrnsOptions, GdnsOptions };
 export { PairTable } from './pairTable.js';
 export { dnsSelect } from './dns.js';

@@ -28,16 +28,26 @@
 // the latter accumulated over chunks). No B × |I| matrix is ever held. The kernels are bit-identical at any thread
 // count, and every uniform is drawn from the run's 'sampler' stream in pair order before any chunk is processed.
 //
-// Alternation (choices; docs/architecture.md): per step, not per epoch. `sample` draws K negatives per pair from
-// p_θ; the trainer scores them with D and calls `observe` (before D's own backward and update, with the scores
+// Alternation (choices; docs/architecture.md). `schedule: 'step'` (default): `sample` draws K negatives per pair
+// from p_θ; the trainer scores them with D and calls `observe` (before D's own backward and update, with the scores
 // the loss used); every `gEvery`-th observed step G takes `gSteps` Adam steps: the first on the step's own draws
 // with D's scores of them (the rewards of exactly the items D was trained against), each further one on K fresh
-// draws per pair scored by the step's D pass. The released code alternates whole epochs instead (100 D epochs,
-// negatives regenerated every 5, then 50 G epochs over every user); that schedule is not built. Also not built:
+// draws per pair scored by the step's D pass. `schedule: 'epochs'` is the released code's alternation of whole
+// epochs (its 100 D epochs, negatives regenerated every 5, then 50 G epochs over every user): G is frozen during
+// D's epochs, and before epochs 1 + dEpochs, 1 + 2·dEpochs, … `onEpochStart` runs `gEpochs` passes of G over every
+// user with training items (ascending, GEN_USERS users an Adam step), each user drawing K items per training
+// positive from p_θ, rewarded by D's scores from `embeddings()` (u·i + bias: the evaluation's scores; D does not
+// train meanwhile). Not built:
 // the code's importance-sampled G draws (a mixture of p_θ and the user's positives, reward × p/p_n), its separate
-// temperature for D's draws (0.2; here one T serves both), G's L2 term (the code's λ is 0 for G), and a warm start
-// of G from a pretrained MF (the code loads one; hardneg's `initFrom` warms D only). G's initialisation is the
-// code's: rows uniform in [−initDelta, initDelta] from the 'sampler' stream's fork 'irgan-generator', bias 0.
+// temperature for D's draws (0.2; here one T serves both) and G's L2 term (the code's λ is 0 for G). G's
+// initialisation is the code's random one by default: rows uniform in [−initDelta, initDelta] from the 'sampler'
+// stream's fork 'irgan-generator', bias 0. The code instead starts G from a pretrained MF; `generatorInit:
+// 'fromEncoder'` copies the recommender's final user and item vectors (and item bias, else 0) into G at the first
+// epoch's onEpochStart — with `initFrom` (a finished MF run) that is the code's warm start, except that D starts from
+// the same weights too (the code's D starts random). The copy needs `dim` = the encoder's pooled dimension; under a
+// dot, dot+bias or GMF scorer (whose weights embeddings() folds into the user vectors) it makes g(u, j) = f_D(u, j)
+// at that moment.
+// Adam's moments start at 0.
 // G's user table is updated lazily (SparseAdam: only the step's users' rows and moments), its item table and bias
 // densely (every item has a gradient). G's parameters, Adam moments and counters are sampler state, so a resumed
 // run is bit-identical.
@@ -48,7 +58,7 @@ import type { CsrMatrix, TrainView } from '../data/types.js';
 import { heap } from '../engine/memory.js';
 import { kernels } from '../engine/kernels/index.js';
 import type { AdamHyper } from '../engine/kernels/types.js';
-import type { Negatives, SampleContext, Sampler, SamplerEntry, SamplerState, StepScores } from './types.js';
+import type { EpochContext, Negatives, SampleContext, Sampler, SamplerEntry, SamplerState, StepScores } from './types.js';
 
 export type IrganReward = 'paper' | 'code';
 
@@ -73,7 +83,22 @@ export interface IrganOptions {
   gSteps?: number;
   /** G's rows start uniform in [−initDelta, initDelta] (default 0.05, the code's INIT_DELTA). */
   initDelta?: number;
+  /** 'random' (default) or 'fromEncoder': G copies the recommender's final vectors (and item bias) at the first epoch. */
+  generatorInit?: IrganInit;
+  /** 'step' (default): G updates in observe; 'epochs': G passes between blocks of dEpochs D epochs. */
+  schedule?: IrganSchedule;
+  /** 'epochs' schedule: D epochs between G phases (default 1). */
+  dEpochs?: number;
+  /** 'epochs' schedule: G passes over every user per G phase (default 1). */
+  gEpochs?: number;
 }
+
+export type IrganSchedule = 'step' | 'epochs';
+
+export type IrganInit = 'random' | 'fromEncoder';
+
+/** Users per G Adam step in the 'epochs' schedule's G passes. */
+export const GEN_USERS = 256;
 
 /** Items a chunk of softmax rows may hold at once (rows × numItems ≤ this). */
 export const CHUNK_FLOATS = 1 << 22;
@@ -408,7 +433,13 @@ export class IrganSampler implements Sampler {
   readonly gEvery: number;
   readonly gSteps: number;
   readonly initDelta: number;
+  readonly generatorInit: IrganInit;
+  readonly schedule: IrganSchedule;
+  readonly dEpochs: number;
+  readonly gEpochs: number;
   private gen: IrganGenerator | null = null;
+  /** 1 once G was copied from the encoder (`generatorInit: 'fromEncoder'`). */
+  private warmed = 0;
   /** D steps observed so far. */
   private observed = 0;
   /** The last G update's surrogate loss and mean reward (diagnostics / tests). */
@@ -427,6 +458,10 @@ export class IrganSampler implements Sampler {
     this.gEvery = o.int('gEvery', 1);
     this.gSteps = o.int('gSteps', 1);
     this.initDelta = o.num('initDelta', 0.05, 0);
+    this.generatorInit = o.oneOf('generatorInit', 'random', ['random', 'fromEncoder'] as const);
+    this.schedule = o.oneOf('schedule', 'step', ['step', 'epochs'] as const);
+    this.dEpochs = o.int('dEpochs', 1);
+    this.gEpochs = o.int('gEpochs', 1);
     o.done();
   }
 
@@ -450,6 +485,70 @@ export class IrganSampler implements Sampler {
   prepare(data: TrainView, rng: Rng): void {
     this.build(data, rng);
     this.observed = 0;
+    this.warmed = 0;
+  }
+
+  onEpochStart(ctx: EpochContext): void {
+    if (this.generatorInit === 'fromEncoder' && !this.warmed) this.warmStart(ctx);
+    if (this.schedule === 'epochs' && ctx.epoch > 1 && (ctx.epoch - 1) % this.dEpochs === 0) this.generatorPhase(ctx);
+  }
+
+  /**
+   * The 'epochs' schedule's G phase: gEpochs passes over every user with training items, GEN_USERS users an Adam
+   * step, K draws per training positive, rewards from D's embeddings (u·i + bias, float64).
+   */
+  private generatorPhase(ctx: EpochContext): void {
+    const g = this.genFor(ctx.data, ctx.rng);
+    const excluded = this.excluded(ctx.data);
+    const train = ctx.data.train;
+    const active: number[] = [];
+    for (let u = 0; u < train.rows; u++) if (train.indptr[u + 1] > train.indptr[u]) active.push(u);
+    const emb = ctx.embeddings();
+    try {
+      const d = emb.dim;
+      for (let pass = 0; pass < this.gEpochs; pass++) {
+        for (let c = 0; c < active.length; c += GEN_USERS) {
+          const us = active.slice(c, c + GEN_USERS);
+          const rows: number[] = [];
+          for (const u of us) for (let e = train.indptr[u]; e < train.indptr[u + 1]; e++) rows.push(u);
+          const users = Int32Array.from(rows);
+          const items = g.draw(users, this.k, excluded, ctx.rng);
+          const drawUsers = new Int32Array(items.length);
+          for (let n = 0; n < users.length; n++) drawUsers.fill(users[n], n * this.k, n * this.k + this.k);
+          const r = new Float64Array(items.length);
+          let sum = 0;
+          for (let n = 0; n < items.length; n++) {
+            const uo = drawUsers[n] * d, io = items[n] * d;
+            let f = emb.itemBias ? emb.itemBias[items[n]] : 0;
+            for (let k = 0; k < d; k++) f += emb.users[uo + k] * emb.items[io + k];
+            r[n] = irganReward(f, this.reward);
+            sum += r[n];
+          }
+          this.lastMeanReward = sum / items.length;
+          this.lastLoss = g.update(drawUsers, items, advantages(r, this.baseline), excluded);
+        }
+      }
+    } finally {
+      for (const v of [emb.users, emb.items, emb.itemBias]) if (v && heap.owns(v)) heap.free(v);
+    }
+  }
+
+  private warmStart(ctx: EpochContext): void {
+    const g = this.genFor(ctx.data, ctx.rng);
+    const emb = ctx.embeddings();
+    try {
+      if (emb.dim !== this.dim) {
+        throw new RangeError(`irgan: generatorInit 'fromEncoder' needs option dim = the encoder's pooled dimension ${emb.dim}, got dim ${this.dim}`);
+      }
+      if (emb.users.length !== g.P.length || emb.items.length !== g.Q.length) throw new Error('irgan: the encoder\'s embeddings do not match the training data\'s users and items');
+      g.P.set(emb.users);
+      g.Q.set(emb.items);
+      if (emb.itemBias) g.b.set(emb.itemBias);
+      else g.b.fill(0);
+    } finally {
+      for (const v of [emb.users, emb.items, emb.itemBias]) if (v && heap.owns(v)) heap.free(v);
+    }
+    this.warmed = 1;
   }
 
   private excluded(data: TrainView): CsrMatrix | null {
@@ -462,7 +561,7 @@ export class IrganSampler implements Sampler {
   }
 
   observe(ctx: SampleContext, neg: Negatives, scores: StepScores): void {
-    if (neg.kind !== 'items') return;
+    if (neg.kind !== 'items' || this.schedule !== 'step') return;
     this.observed++;
     if (this.observed % this.gEvery !== 0) return;
     const g = this.genFor(ctx.data, ctx.rng);
@@ -492,7 +591,7 @@ export class IrganSampler implements Sampler {
 
   getState(): SamplerState {
     const g = this.gen;
-    return { ...(g ? g.state() : {}), observed: this.observed };
+    return { ...(g ? g.state() : {}), observed: this.observed, warmed: this.warmed };
   }
 
   setState(s: SamplerState): void {
@@ -508,6 +607,7 @@ export class IrganSampler implements Sampler {
       this.gen.restore(s);
     }
     this.observed = s.observed;
+    this.warmed = s.warmed === 1 ? 1 : 0;
   }
 }
 
@@ -526,6 +626,10 @@ export const irganEntry: SamplerEntry = {
     gEvery: { type: 'integer', default: 1, min: 1, doc: 'generator updates after every gEvery-th recommender step' },
     gSteps: { type: 'integer', default: 1, min: 1, doc: 'generator Adam steps each time (the first on the step\'s own draws, the rest on fresh ones)' },
     initDelta: { type: 'number', default: 0.05, min: 0, doc: 'generator rows start uniform in [−initDelta, initDelta] (bias 0)' },
+    schedule: { type: 'enum', values: ['step', 'epochs'], default: 'step', doc: "'step': the generator updates after recommender steps (gEvery, gSteps); 'epochs': the released code's alternation, gEpochs generator passes over every user after every dEpochs recommender epochs (the generator frozen in between)" },
+    dEpochs: { type: 'integer', default: 1, min: 1, doc: "schedule 'epochs': recommender epochs between generator phases" },
+    gEpochs: { type: 'integer', default: 1, min: 1, doc: "schedule 'epochs': generator passes over every user in each phase" },
+    generatorInit: { type: 'enum', values: ['random', 'fromEncoder'], default: 'random', doc: "'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator)" },
   },
   create: (o) => new IrganSampler(o),
 };

@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import { tidy } from '../../src/engine/tensor.js';
+import { heap } from '../../src/engine/memory.js';
 import { IrganGenerator, IrganSampler, advantages, irganReward } from '../../src/samplers/irgan.js';
 import { createSampler } from '../../src/samplers/index.js';
 import { pooledUsers } from '../../src/samplers/common.js';
 import type { CsrMatrix } from '../../src/data/types.js';
-import type { SampleContext } from '../../src/samplers/types.js';
+import type { EpochContext, SampleContext } from '../../src/samplers/types.js';
 import { FakeEncoder, makeDataset } from './fake.js';
 import { resumesBitIdentical, sameAtOneAndTwoThreads } from './stateful.js';
 
@@ -210,10 +211,83 @@ test('irgan sampler: draws from G, observe trains G on D\'s scores, state round-
   assert.throws(() => b2.setState({ gP: new Float32Array(20) }), /observed/);
 });
 
+test('irgan generatorInit fromEncoder: G copies the recommender\'s vectors and bias at the first epoch, once', () => {
+  const ds = makeDataset(TRAIN3, 5);
+  const emb = (dim: number) => () => {
+    const users = heap.allocF32(3 * dim), items = heap.allocF32(5 * dim), itemBias = heap.allocF32(5);
+    users.set(P3.flat().slice(0, 3 * dim));
+    items.set(Q5.flat().slice(0, 5 * dim));
+    itemBias.set(B5);
+    return { users, items, dim, itemBias };
+  };
+  const ctx = (epoch: number, dim = 2): EpochContext => ({ epoch, data: ds, rng: Rng.stream(1, 'sampler'), streams: undefined as never, embeddings: emb(dim) });
+  const s = new IrganSampler({ dim: 2, generatorInit: 'fromEncoder' });
+  s.prepare(ds, Rng.stream(1, 'sampler'));
+  s.onEpochStart(ctx(1));
+  const g = s.generator()!;
+  assert.deepEqual(Array.from(g.P), Array.from(Float32Array.from(P3.flat())));
+  assert.deepEqual(Array.from(g.b), Array.from(Float32Array.from(B5)));
+  // The policy is then the softmax of D's dot+bias scores.
+  const p = g.policy(1, ds.train);
+  const want = handPolicy(1, 1, TRAIN3[1]);
+  for (let j = 0; j < 5; j++) close(p[j], want[j]);
+  g.P.fill(0);
+  s.onEpochStart(ctx(2));
+  assert.ok(g.P.every((x) => x === 0), 'copied once only');
+  assert.equal(s.getState().warmed, 1);
+  // The random default leaves G alone; a dimension mismatch names the option.
+  const r = new IrganSampler({ dim: 2 });
+  r.prepare(ds, Rng.stream(1, 'sampler'));
+  const before = r.generator()!.P.slice();
+  r.onEpochStart(ctx(1));
+  assert.deepEqual(r.generator()!.P, before);
+  const bad = new IrganSampler({ dim: 3, generatorInit: 'fromEncoder' });
+  bad.prepare(ds, Rng.stream(1, 'sampler'));
+  assert.throws(() => bad.onEpochStart(ctx(1, 2)), /dim/);
+  assert.throws(() => createSampler('irgan', { generatorInit: 'pretrained' }), /generatorInit/);
+});
+
+test('irgan schedule epochs: G phases between D epochs raise the policy on the items D scores highest', () => {
+  const ds = makeDataset(TRAIN3, 5);
+  // D (2-dim embeddings): user 0 scores item 4 far above its other non-positives 1 and 3.
+  const embeddings = () => {
+    const users = heap.allocF32(6), items = heap.allocF32(10);
+    users.set([1, 0, 1, 0, 1, 0]);
+    items.set([0, 0, -2, 0, 0, 0, -2, 0, 3, 0]);
+    return { users, items, dim: 2, itemBias: null };
+  };
+  const ctx = (epoch: number): EpochContext => ({ epoch, data: ds, rng: Rng.stream(3, 'sampler'), streams: undefined as never, embeddings });
+  const s = new IrganSampler({ dim: 4, schedule: 'epochs', dEpochs: 2, gEpochs: 40, lr: 0.05, k: 2 });
+  s.prepare(ds, Rng.stream(1, 'sampler'));
+  const g = s.generator()!;
+  const before = g.policy(0, ds.train)[4];
+  s.onEpochStart(ctx(1));
+  s.onEpochStart(ctx(2));
+  assert.equal(g.steps, 0, 'no G phase before epoch 1 + dEpochs');
+  s.onEpochStart(ctx(3));
+  assert.equal(g.steps, 40, 'one Adam step per pass (3 users ≤ GEN_USERS)');
+  const after = g.policy(0, ds.train)[4];
+  assert.ok(after > before + 0.3, `p(4|0) ${before} → ${after}`);
+  // observe does not train G in this schedule.
+  const enc = new FakeEncoder({ numUsers: 3, numItems: 5, dim: 2, layers: 1 });
+  const users = Int32Array.of(0, 1), pos = Int32Array.of(0, 1);
+  tidy(() => {
+    const c: SampleContext = { batch: { users, pos }, users, pos, pass: enc.forward(), data: ds, rng: Rng.stream(4, 'sampler'), epoch: 3, step: 0 };
+    const neg = s.sample(c);
+    s.observe(c, neg, { pos: new Float32Array(2), neg: new Float32Array(4) });
+  });
+  assert.equal(g.steps, 40);
+  assert.throws(() => createSampler('irgan', { schedule: 'epoch' }), /schedule/);
+  assert.throws(() => createSampler('irgan', { dEpochs: 0 }), /dEpochs/);
+});
+
 test('irgan: identical at 1 and 2 threads', async () => {
   await sameAtOneAndTwoThreads({ name: 'irgan', dim: 8, gSteps: 2 });
+  await sameAtOneAndTwoThreads({ name: 'irgan', dim: 8, schedule: 'epochs' });
 });
 
 test('irgan: a killed run resumes bit-identical', async () => {
   await resumesBitIdentical({ name: 'irgan', dim: 8, gSteps: 2, baseline: true, reward: 'code' });
+  await resumesBitIdentical({ name: 'irgan', dim: 8, generatorInit: 'fromEncoder' });
+  await resumesBitIdentical({ name: 'irgan', dim: 8, schedule: 'epochs', gEpochs: 2 });
 });
