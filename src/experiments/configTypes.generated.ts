@@ -441,6 +441,8 @@ export interface SamplerConfigs {
     dEpochs?: number;
     /** schedule 'epochs': generator passes over every user in each phase (integer ≥ 1; default 1) */
     gEpochs?: number;
+    /** schedule 'epochs' with excludePositives false: share λ of the generator's draws taken uniformly from the user's positives, rewards × p/p_n (the released code's importance sampling, λ = 0.2) (≥ 0, < 1; default 0) */
+    sampleLambda?: number;
     /** 'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator) (default "random") */
     generatorInit?: "random" | "fromEncoder";
   };
@@ -546,6 +548,8 @@ export interface AnySamplerOptions {
   s1?: number;
   /** Option of srns. */
   s2?: number;
+  /** Option of irgan. */
+  sampleLambda?: number;
   /** Option of irgan. */
   schedule?: "step" | "epochs";
   /** Option of gdns. */

@@ -37,10 +37,10 @@
 // D's epochs, and before epochs 1 + dEpochs, 1 + 2·dEpochs, … `onEpochStart` runs `gEpochs` passes of G over every
 // user with training items (ascending, GEN_USERS users an Adam step), each user drawing K items per training
 // positive from p_θ, rewarded by D's scores from `embeddings()` (u·i + bias: the evaluation's scores; D does not
-// train meanwhile). Not built:
-// the code's importance-sampled G draws (a mixture of p_θ and the user's positives, reward × p/p_n), its separate
-// temperature for D's draws (0.2; here one T serves both) and G's L2 term (the code's λ is 0 for G). G's
-// initialisation is the code's random one by default: rows uniform in [−initDelta, initDelta] from the 'sampler'
+// train meanwhile). `sampleLambda` λ adds the code's importance sampling to those passes: draws from
+// p_n = (1 − λ)·p_θ + λ·uniform over u's positives, rewards × p_θ/p_n (needs excludePositives false, as the code;
+// with `baseline` the mean of the weighted rewards is subtracted). Not built: the code's separate temperature for
+// D's draws (0.2; here one T serves both) and G's L2 term (the code's λ is 0 for G). G's initialisation is the code's random one by default: rows uniform in [−initDelta, initDelta] from the 'sampler'
 // stream's fork 'irgan-generator', bias 0. The code instead starts G from a pretrained MF; `generatorInit:
 // 'fromEncoder'` copies the recommender's final user and item vectors (and item bias, else 0) into G at the first
 // epoch's onEpochStart — with `initFrom` (a finished MF run) that is the code's warm start, except that D starts from
@@ -91,6 +91,11 @@ export interface IrganOptions {
   dEpochs?: number;
   /** 'epochs' schedule: G passes over every user per G phase (default 1). */
   gEpochs?: number;
+  /**
+   * 'epochs' schedule: share λ of G's draws taken uniformly from the user's positives, rewards × p_θ/p_n (the
+   * released code's importance sampling, λ = 0.2 there; default 0: plain draws). Needs excludePositives false.
+   */
+  sampleLambda?: number;
 }
 
 export type IrganSchedule = 'step' | 'epochs';
@@ -283,12 +288,16 @@ export class IrganGenerator {
 
   /**
    * K draws per entry of `users` from p_θ(·|u) (row-major: out[n·K + k]); the uniforms are drawn from `rng` in that
-   * order first, so the draws do not depend on the chunking.
+   * order first, so the draws do not depend on the chunking. With `mix` (the released code's importance sampling)
+   * the draws come from p_n = (1 − λ)·p_θ + λ·uniform over u's rows of `mix.positives` (two uniforms a draw: the
+   * coin, then the choice), and `mix.weights[n·K + k]` receives p_θ(j)/p_n(j) of each draw.
    */
-  draw(users: Int32Array, K: number, excluded: CsrMatrix | null, rng: Rng): Int32Array {
+  draw(users: Int32Array, K: number, excluded: CsrMatrix | null, rng: Rng,
+    mix?: { lambda: number; positives: CsrMatrix; weights: Float64Array }): Int32Array {
     const N = users.length;
     const I = this.numItems;
-    const uni = new Float64Array(N * K);
+    const per = mix ? 2 : 1;
+    const uni = new Float64Array(N * K * per);
     for (let i = 0; i < uni.length; i++) uni[i] = rng.double();
     const out = new Int32Array(N * K);
     const { rows, slot } = IrganGenerator.distinct(users);
@@ -315,20 +324,38 @@ export class IrganGenerator {
         for (let e = head[c + r]; e < head[c + r + 1]; e++) {
           const m = members[e];
           for (let k = 0; k < K; k++) {
-            const t = uni[m * K + k] * s;
-            // First j with cum[j] > t (such a j has p > 0); rounding at the top falls back to the last allowed item.
-            let lo = 0, hi = I;
-            while (lo < hi) {
-              const mid = (lo + hi) >>> 1;
-              if (cum[mid] > t) hi = mid;
-              else lo = mid + 1;
+            const i = m * K + k;
+            const x = uni[i * per + per - 1];
+            if (mix) {
+              const u = users[m];
+              const a = mix.positives.indptr[u], np = mix.positives.indptr[u + 1] - a;
+              let j: number;
+              if (np > 0 && uni[i * per] < mix.lambda) j = mix.positives.indices[a + Math.min(np - 1, Math.floor(x * np))];
+              else j = IrganGenerator.inverseCdf(cum, I, x * s, last);
+              const pt = buf[o + j] / s;
+              const isPos = np > 0 && mix.positives.indices.subarray(a, a + np).includes(j);
+              const pn = np > 0 ? (1 - mix.lambda) * pt + (isPos ? mix.lambda / np : 0) : pt;
+              out[i] = j;
+              mix.weights[i] = pt / pn;
+              continue;
             }
-            out[m * K + k] = lo < I ? lo : last;
+            out[i] = IrganGenerator.inverseCdf(cum, I, x * s, last);
           }
         }
       }
     });
     return out;
+  }
+
+  /** First j with cum[j] > t (such a j has p > 0); rounding at the top falls back to the last allowed item. */
+  private static inverseCdf(cum: Float64Array, I: number, t: number, last: number): number {
+    let lo = 0, hi = I;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cum[mid] > t) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < I ? lo : last;
   }
 
   /**
@@ -437,6 +464,7 @@ export class IrganSampler implements Sampler {
   readonly schedule: IrganSchedule;
   readonly dEpochs: number;
   readonly gEpochs: number;
+  readonly sampleLambda: number;
   private gen: IrganGenerator | null = null;
   /** 1 once G was copied from the encoder (`generatorInit: 'fromEncoder'`). */
   private warmed = 0;
@@ -462,7 +490,12 @@ export class IrganSampler implements Sampler {
     this.schedule = o.oneOf('schedule', 'step', ['step', 'epochs'] as const);
     this.dEpochs = o.int('dEpochs', 1);
     this.gEpochs = o.int('gEpochs', 1);
+    this.sampleLambda = o.num('sampleLambda', 0, 0, 1);
     o.done();
+    if (this.sampleLambda === 1) throw new RangeError('irgan: option sampleLambda must be < 1 (λ = 1 would never draw from the policy)');
+    if (this.sampleLambda > 0 && (this.excludePositives || this.schedule !== 'epochs')) {
+      throw new RangeError("irgan: option sampleLambda > 0 needs excludePositives: false and schedule: 'epochs' (the released code's G passes draw positives too)");
+    }
   }
 
   /** The generator (built by prepare, or by the first sample). */
@@ -512,7 +545,8 @@ export class IrganSampler implements Sampler {
           const rows: number[] = [];
           for (const u of us) for (let e = train.indptr[u]; e < train.indptr[u + 1]; e++) rows.push(u);
           const users = Int32Array.from(rows);
-          const items = g.draw(users, this.k, excluded, ctx.rng);
+          const mix = this.sampleLambda > 0 ? { lambda: this.sampleLambda, positives: train, weights: new Float64Array(users.length * this.k) } : undefined;
+          const items = g.draw(users, this.k, excluded, ctx.rng, mix);
           const drawUsers = new Int32Array(items.length);
           for (let n = 0; n < users.length; n++) drawUsers.fill(users[n], n * this.k, n * this.k + this.k);
           const r = new Float64Array(items.length);
@@ -521,7 +555,7 @@ export class IrganSampler implements Sampler {
             const uo = drawUsers[n] * d, io = items[n] * d;
             let f = emb.itemBias ? emb.itemBias[items[n]] : 0;
             for (let k = 0; k < d; k++) f += emb.users[uo + k] * emb.items[io + k];
-            r[n] = irganReward(f, this.reward);
+            r[n] = irganReward(f, this.reward) * (mix ? mix.weights[n] : 1);
             sum += r[n];
           }
           this.lastMeanReward = sum / items.length;
@@ -629,6 +663,7 @@ export const irganEntry: SamplerEntry = {
     schedule: { type: 'enum', values: ['step', 'epochs'], default: 'step', doc: "'step': the generator updates after recommender steps (gEvery, gSteps); 'epochs': the released code's alternation, gEpochs generator passes over every user after every dEpochs recommender epochs (the generator frozen in between)" },
     dEpochs: { type: 'integer', default: 1, min: 1, doc: "schedule 'epochs': recommender epochs between generator phases" },
     gEpochs: { type: 'integer', default: 1, min: 1, doc: "schedule 'epochs': generator passes over every user in each phase" },
+    sampleLambda: { type: 'number', default: 0, min: 0, max: 1, exclusiveMax: true, doc: "schedule 'epochs' with excludePositives false: share λ of the generator's draws taken uniformly from the user's positives, rewards × p/p_n (the released code's importance sampling, λ = 0.2)" },
     generatorInit: { type: 'enum', values: ['random', 'fromEncoder'], default: 'random', doc: "'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator)" },
   },
   create: (o) => new IrganSampler(o),

@@ -88,6 +88,36 @@ test('irgan draws: empirical distribution matches the policy (TV), independent o
   }
 });
 
+test('irgan importance-sampled draws (sampleLambda): the mixture p_n and the weights p_θ/p_n', () => {
+  const ds = makeDataset(TRAIN3, 5);
+  const g = genWith(P3, Q5, B5, 1, 5);
+  const lambda = 0.3;
+  const N = 30000;
+  const users = new Int32Array(N);
+  for (let n = 0; n < N; n++) users[n] = n % 3;
+  const weights = new Float64Array(N);
+  const items = g.draw(users, 1, null, Rng.stream(6, 'sampler'), { lambda, positives: ds.train, weights });
+  for (let u = 0; u < 3; u++) {
+    const p = g.policy(u, null);
+    const pn = p.map((x, j) => (1 - lambda) * x + (TRAIN3[u].includes(j) ? lambda / TRAIN3[u].length : 0));
+    const counts = new Float64Array(5);
+    let n = 0;
+    for (let e = 0; e < N; e++) {
+      if (users[e] !== u) continue;
+      counts[items[e]]++;
+      n++;
+      close(weights[e], p[items[e]] / pn[items[e]], 1e-6);
+    }
+    let tv = 0;
+    for (let j = 0; j < 5; j++) tv += Math.abs(counts[j] / n - pn[j]) / 2;
+    assert.ok(tv < 0.02, `user ${u}: total variation from p_n ${tv.toFixed(4)}`);
+  }
+  assert.throws(() => createSampler('irgan', { sampleLambda: 0.2, schedule: 'epochs' }), /sampleLambda.*excludePositives/);
+  assert.throws(() => createSampler('irgan', { sampleLambda: 0.2, excludePositives: false }), /sampleLambda/);
+  assert.throws(() => createSampler('irgan', { sampleLambda: 1, excludePositives: false, schedule: 'epochs' }), /sampleLambda/);
+  assert.ok(createSampler('irgan', { sampleLambda: 0.2, excludePositives: false, schedule: 'epochs' }));
+});
+
 test('irgan rewards and baseline: paper log(1+e^f), code 2(σ(f) − 0.5); equal rewards give a zero gradient', () => {
   close(irganReward(0, 'paper'), Math.log(2), 1e-12);
   close(irganReward(2, 'paper'), Math.log(1 + Math.exp(2)), 1e-12);
@@ -289,5 +319,5 @@ test('irgan: identical at 1 and 2 threads', async () => {
 test('irgan: a killed run resumes bit-identical', async () => {
   await resumesBitIdentical({ name: 'irgan', dim: 8, gSteps: 2, baseline: true, reward: 'code' });
   await resumesBitIdentical({ name: 'irgan', dim: 8, generatorInit: 'fromEncoder' });
-  await resumesBitIdentical({ name: 'irgan', dim: 8, schedule: 'epochs', gEpochs: 2 });
+  await resumesBitIdentical({ name: 'irgan', dim: 8, schedule: 'epochs', gEpochs: 2, sampleLambda: 0.2, excludePositives: false });
 });
