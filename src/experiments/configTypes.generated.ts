@@ -413,12 +413,47 @@ export interface SamplerConfigs {
     /** target p(j): 'paper' σ(s)^α, or 'code' σ(max(s, 0)^α) as in the released get_probs (default "paper") */
     target?: "paper" | "code";
   };
+  /** IRGAN: negatives from a generator MF's softmax policy over the catalogue, trained by REINFORCE on the recommender's scores (Wang et al. 2017) */
+  irgan: {
+    /** negatives per pair K drawn from the policy (integer ≥ 1; default 1) */
+    k?: number;
+    /** the generator's embedding dimension (integer ≥ 1; default 32) */
+    dim?: number;
+    /** the generator's Adam learning rate (> 0; default 0.001) */
+    lr?: number;
+    /** softmax temperature T of p(j|u) ∝ exp(g(u,j)/T) (> 0; default 1) */
+    temperature?: number;
+    /** reward of a draw: 'paper' log(1 + exp(f_D)), or 'code' 2(σ(f_D) − 0.5) as in the released dis_model.py (default "paper") */
+    reward?: "paper" | "code";
+    /** subtract the mean reward of the step's draws (REINFORCE baseline) (default false) */
+    baseline?: boolean;
+    /** policy over the user's non-positives (false: every item, as the released code draws) (default true) */
+    excludePositives?: boolean;
+    /** generator updates after every gEvery-th recommender step (integer ≥ 1; default 1) */
+    gEvery?: number;
+    /** generator Adam steps each time (the first on the step's own draws, the rest on fresh ones) (integer ≥ 1; default 1) */
+    gSteps?: number;
+    /** generator rows start uniform in [−initDelta, initDelta] (bias 0) (≥ 0; default 0.05) */
+    initDelta?: number;
+    /** 'step': the generator updates after recommender steps (gEvery, gSteps); 'epochs': the released code's alternation, gEpochs generator passes over every user after every dEpochs recommender epochs (the generator frozen in between) (default "step") */
+    schedule?: "step" | "epochs";
+    /** schedule 'epochs': recommender epochs between generator phases (integer ≥ 1; default 1) */
+    dEpochs?: number;
+    /** schedule 'epochs': generator passes over every user in each phase (integer ≥ 1; default 1) */
+    gEpochs?: number;
+    /** schedule 'epochs' with excludePositives false: share λ of the generator's draws taken uniformly from the user's positives, rewards × p/p_n (the released code's importance sampling, λ = 0.2) (≥ 0, < 1; default 0) */
+    sampleLambda?: number;
+    /** 'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator) (default "random") */
+    generatorInit?: "random" | "fromEncoder";
+  };
 }
 
 /** A sampler block without a `name` keeps the preset's sampler: it may set any option some sampler accepts. */
 export interface AnySamplerOptions {
   /** Option of pdns, srns, gdns, recns, mcns. */
   alpha?: number | "U(0,1)" | "U(0,0.5)" | "N(0,1)" | "N(0,0.5)";
+  /** Option of irgan. */
+  baseline?: boolean;
   /** Option of dins, pdns. */
   beta?: number;
   /** Option of recns. */
@@ -427,21 +462,37 @@ export interface AnySamplerOptions {
   boundary?: "dot" | "random" | "minVolume" | "maxVolume";
   /** Option of adasir. */
   cacheSize?: number;
+  /** Option of irgan. */
+  dEpochs?: number;
+  /** Option of irgan. */
+  dim?: number;
   /** Option of gdns. */
   eps?: number;
+  /** Option of irgan. */
+  excludePositives?: boolean;
   /** Option of recns. */
   exposedNegatives?: number;
   /** Option of recns. */
   exposure?: boolean;
   /** Option of expns. */
   fallback?: "uniform" | "error";
+  /** Option of irgan. */
+  gEpochs?: number;
+  /** Option of irgan. */
+  gEvery?: number;
+  /** Option of irgan. */
+  gSteps?: number;
   /** Option of popularity. */
   gamma?: number;
+  /** Option of irgan. */
+  generatorInit?: "random" | "fromEncoder";
   /** Option of gdns. */
   groupLoss?: boolean;
   /** Option of srns. */
   historyEpochs?: number;
-  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns, aobpr, adasir, mcns. */
+  /** Option of irgan. */
+  initDelta?: number;
+  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns, aobpr, adasir, mcns, irgan. */
   k?: number;
   /** Option of mixgcf, dins. */
   kLoss?: "softplus" | "meanBpr";
@@ -455,6 +506,8 @@ export interface AnySamplerOptions {
   layers?: "all" | "first";
   /** Option of cdns. */
   list?: "dissimilar" | "similar" | "random";
+  /** Option of irgan. */
+  lr?: number;
   /** Option of dns, mixgcf, dins, pdns, gdns, recns, adasir. */
   m?: number;
   /** Option of gdns, recns. */
@@ -489,10 +542,16 @@ export interface AnySamplerOptions {
   regionMaxBytes?: number;
   /** Option of recns. */
   regionMode?: "auto" | "full" | "lazy";
+  /** Option of irgan. */
+  reward?: "paper" | "code";
   /** Option of srns. */
   s1?: number;
   /** Option of srns. */
   s2?: number;
+  /** Option of irgan. */
+  sampleLambda?: number;
+  /** Option of irgan. */
+  schedule?: "step" | "epochs";
   /** Option of gdns. */
   select?: "gain" | "expectation";
   /** Option of mcns. */
@@ -503,6 +562,8 @@ export interface AnySamplerOptions {
   target?: "paper" | "code";
   /** Option of srns, adasir. */
   tau?: number;
+  /** Option of irgan. */
+  temperature?: number;
   /** Option of mcns. */
   uniformShare?: number;
   /** Option of gdns. */

@@ -30,6 +30,7 @@ const samplers: Array<[string, Record<string, unknown>]> = [
   ['uniform', { k: 2 }], ['popularity', {}], ['dns', { m: 8 }], ['mixgcf', { m: 8 }], ['dins', { m: 8, k: 2 }],
   ['dins', { m: 8, variant: 'B' }], ['pdns', { m: 8, mode: 'mix' }], ['pdns', { m: 8 }], ['srns', { s1: 4, s2: 8 }], ['aobpr', { refresh: 200 }],
   ['adasir', { m: 16, cacheSize: 8 }], ['adasir', { proposal: 'popularity', m: 16 }], ['mcns', { steps: 3, neighbours: 8 }],
+  ['irgan', { dim: 8 }], ['irgan', { dim: 8, reward: 'code', baseline: true, excludePositives: false }], ['irgan', { dim: 8, schedule: 'epochs' }],
 ];
 
 for (const encName of ['mf', 'gmf', 'lightgcn', 'ngcf']) {
