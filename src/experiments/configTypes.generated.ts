@@ -446,7 +446,7 @@ export interface SamplerConfigs {
     /** 'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator) (default "random") */
     generatorInit?: "random" | "fromEncoder";
   };
-  /** RNS-AS: a generator MF's softmax over a split candidate set (exposed and unobserved items), trained by REINFORCE on the recommender's scores and an exposure reward (Ding et al. 2019; needs exposure data) */
+  /** RNS-AS: a generator MF's softmax over a split candidate set (exposed and unobserved items), trained by REINFORCE on the recommender's scores and an exposure reward with feature matching (Ding et al. 2019; needs exposure data) */
   rnsas: {
     /** negatives per pair K drawn from the candidate softmax (integer ≥ 1; default 1) */
     k?: number;
@@ -460,8 +460,12 @@ export interface SamplerConfigs {
     lr?: number;
     /** softmax temperature T over the candidates (> 0; default 1) */
     temperature?: number;
-    /** weight α of the exposure reward 1[draw is an exposed item] (sh/rns.sh: 2.5) (≥ 0; default 2.5) */
+    /** weight α of the exposure reward (sh/rns.sh: 2.5) (≥ 0; default 2.5) */
     alpha?: number;
+    /** exposure reward = (1 − β)·1[draw is an exposed item] + β·feature matching (MMD on the recommender's user ⊙ item rows; sh/rns.sh: 0.75; 0: no feature matching) (≥ 0, ≤ 1; default 0.75) */
+    beta?: number;
+    /** Gaussian kernel bandwidth σ of the feature matching (> 0; default 1) */
+    sigma?: number;
     /** adversarial reward: 'sigmoid' σ(f_D) − 1 (the released code), or 'log' log(1 + exp(f_D)) (IRGAN's) (default "sigmoid") */
     reward?: "sigmoid" | "log";
     /** rewards minus: the previous epoch's means ('epoch', the released code), the step's means ('batch'), or nothing (default "epoch") */
@@ -479,7 +483,7 @@ export interface AnySamplerOptions {
   alpha?: number | "U(0,1)" | "U(0,0.5)" | "N(0,1)" | "N(0,0.5)";
   /** Option of irgan, rnsas. */
   baseline?: boolean | "epoch" | "batch" | "none";
-  /** Option of dins, pdns. */
+  /** Option of dins, pdns, rnsas. */
   beta?: number;
   /** Option of recns. */
   betaRule?: "paper" | "code";
@@ -583,6 +587,8 @@ export interface AnySamplerOptions {
   schedule?: "step" | "epochs";
   /** Option of gdns. */
   select?: "gain" | "expectation";
+  /** Option of rnsas. */
+  sigma?: number;
   /** Option of mcns. */
   steps?: number;
   /** Option of gdns. */

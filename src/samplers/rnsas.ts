@@ -25,9 +25,18 @@
 // Rewards of a draw (u, j), with f = f_D(u, j) the score D's loss used:
 //   adversarial  r = σ(f) − 1 = −σ(−f)                     ('sigmoid', default: the released Discriminator.py)
 //                r = log(1 + exp(f))                       ('log': IRGAN's J^G reward, irgan.ts)
-//   exposure     e = 1[j ∈ E_u]                            (the code's "NegID" reward: the draw is a real negative)
-// and the REINFORCE surrogate over the N = B·K draws of a step,
-//   L(θ) = −(1/N) Σ_n log π(s_n | u_n, C_n) · a_n,     a_n = (r_n − β_r) + α·(e_n − β_e),
+//   exposure     e = (1 − β)·1[j ∈ E_u] + β·m             (the code's "NegID" reward mixed with its feature matching)
+// where m is the feature-matching (MMD) reward of the draw: with D's features φ(u, i) = d_u ⊙ d_i (D's pooled user
+// and item rows, the code's GMF feature p_u ⊙ q_i), y_n = φ(u_n, j_n) over the step's M = B·K draws and
+// x_b = φ(u_b, x̃_b) for one real exposed item x̃_b per pair (uniform from E_u; a user without exposure: a uniform
+// non-positive, as the code), and the Gaussian kernel k(a, c) = exp(−|a − c|²/(2σ²)),
+//   m_n = 2·[(1/B) Σ_b k(x_b, y_n) − (1/M) Σ_i k(y_i, y_n)]
+// (the code's per-draw term of −MMD²: high when a draw's feature is near the real exposed items' and away from the
+// other draws'). The code sums the kernel over five bandwidths (sh/rns.sh: 19…23, on a pretrained GMF's features);
+// here one bandwidth `sigma` (default 1, a choice for the scale of hardneg's pooled rows). β default 0.75 (sh/rns.sh;
+// β = 0 is the ID reward alone and needs no D features). Cost of m: O(M·(B + M)·d) per G step in JS (float64).
+// The REINFORCE surrogate over the M draws of a step,
+//   L(θ) = −(1/M) Σ_n log π(s_n | u_n, C_n) · a_n,     a_n = (r_n − β_r) + α·(e_n − β_e),
 // α default 2.5 (sh/rns.sh). Baselines β: 'epoch' (default, the code): the previous epoch's mean r and mean e over
 // every draw G was trained on (0 in the first epoch); 'batch': the step's means; 'none': 0.
 // Gradient (z = g/T): ∂L/∂g(u_n, c_{n,s}) = (1/(N·T)) · a_n · (π(s) − 1[s = s_n]) per slot (a candidate drawn
@@ -41,18 +50,19 @@
 // step's own draws. G's initialisation: rows uniform in [−initDelta, initDelta] from the 'sampler' stream's fork
 // 'rnsas-generator', bias 0 (the code starts G from a pretrained GMF; not built here — start D and G from scratch,
 // or see irgan's generatorInit for the pattern). Random draws per step, all from the 'sampler' stream: per pair in
-// batch order, the C_e then C_o candidate items (ExposurePool draws), then the N·K slot uniforms.
+// batch order, the C_e then C_o candidate items (ExposurePool draws), then the N·K slot uniforms; in `observe` (G
+// steps with β > 0 only) one real exposed item per pair, in batch order.
 //
-// Not built: the feature-matching reward (the code's MMD between D's features of G's draws and of real exposed
-// items, mixed with e by β: e' = (1 − β)·e + β·(−MMD term); here β = 0), G's L2 term (the code's 1e-5), the
+// Not built: the code's sum over several kernel bandwidths (one σ here), G's L2 term (the code's 1e-5), the
 // pretrained generator, the full-catalogue (non-reduced) policy and its entropy term.
-import { Options, sigmoid } from './common.js';
+import { Options, pooledUsers, sigmoid } from './common.js';
 import { excludedOf } from './candidates.js';
 import { ExposurePool } from './exposurePool.js';
 import { IrganGenerator, advantages, irganReward, type GeneratorGradient } from './irgan.js';
 import type { Rng } from '../core/rng.js';
 import type { TrainView } from '../data/types.js';
 import { heap } from '../engine/memory.js';
+import { noGrad, tidy } from '../engine/tensor.js';
 import type { EpochContext, Negatives, SampleContext, Sampler, SamplerEntry, SamplerState, StepScores } from './types.js';
 
 export type RnsAsReward = 'sigmoid' | 'log';
@@ -73,6 +83,10 @@ export interface RnsAsOptions {
   temperature?: number;
   /** Weight α of the exposure reward (default 2.5). */
   alpha?: number;
+  /** Share β of the feature-matching reward in the exposure reward (default 0.75). */
+  beta?: number;
+  /** Gaussian kernel bandwidth σ of the feature matching (default 1). */
+  sigma?: number;
   /** 'sigmoid' σ(f) − 1 (default) or 'log' log(1 + e^f). */
   reward?: RnsAsReward;
   /** 'epoch' (default), 'batch' or 'none'. */
@@ -86,6 +100,31 @@ export interface RnsAsOptions {
 /** The adversarial reward of a discriminator score f. */
 export function rnsasReward(f: number, kind: RnsAsReward): number {
   return kind === 'log' ? irganReward(f, 'paper') : sigmoid(f) - 1;
+}
+
+/**
+ * Feature-matching rewards m_n = 2·[(1/B) Σ_b k(x_b, y_n) − (1/M) Σ_i k(y_i, y_n)], k(a, c) = exp(−|a − c|²/(2σ²)),
+ * for features x [B × d] (real exposed items) and y [M × d] (the draws), in float64.
+ */
+export function mmdRewards(x: ArrayLike<number>, y: ArrayLike<number>, d: number, sigma: number): Float64Array {
+  const B = x.length / d, M = y.length / d;
+  const out = new Float64Array(M);
+  const c = 1 / (2 * sigma * sigma);
+  const k = (a: ArrayLike<number>, ao: number, n: number) => {
+    let s = 0;
+    for (let t = 0; t < d; t++) {
+      const v = a[ao + t] - y[n * d + t];
+      s += v * v;
+    }
+    return Math.exp(-s * c);
+  };
+  for (let n = 0; n < M; n++) {
+    let kx = 0, ky = 0;
+    for (let b = 0; b < B; b++) kx += k(x, b * d, n);
+    for (let i = 0; i < M; i++) ky += k(y, i * d, n);
+    out[n] = 2 * ((B > 0 ? kx / B : 0) - ky / M);
+  }
+  return out;
 }
 
 /** One step's candidate sets: cands[n·C + s], and whether each candidate is an exposed item of its pair's user. */
@@ -231,6 +270,8 @@ export class RnsAsSampler implements Sampler {
   readonly lr: number;
   readonly temperature: number;
   readonly alpha: number;
+  readonly beta: number;
+  readonly sigma: number;
   readonly reward: RnsAsReward;
   readonly baseline: RnsAsBaseline;
   readonly gEvery: number;
@@ -252,6 +293,7 @@ export class RnsAsSampler implements Sampler {
   lastLoss = NaN;
   lastMeanReward = NaN;
   lastExposedShare = NaN;
+  lastMeanMatching = NaN;
 
   constructor(opts: RnsAsOptions = {}) {
     const o = new Options('rnsas', opts as Record<string, unknown>);
@@ -262,6 +304,8 @@ export class RnsAsSampler implements Sampler {
     this.lr = o.num('lr', 0.001, 0, Infinity, true);
     this.temperature = o.num('temperature', 1, 0, Infinity, true);
     this.alpha = o.num('alpha', 2.5, 0);
+    this.beta = o.num('beta', 0.75, 0, 1);
+    this.sigma = o.num('sigma', 1, 0, Infinity, true);
     this.reward = o.oneOf('reward', 'sigmoid', ['sigmoid', 'log'] as const);
     this.baseline = o.oneOf('baseline', 'epoch', ['epoch', 'batch', 'none'] as const);
     this.gEvery = o.int('gEvery', 1);
@@ -334,12 +378,15 @@ export class RnsAsSampler implements Sampler {
     if (this.observed % this.gEvery !== 0) return;
     const K = this.k, C = this.candidates, M = p.slots.length;
     const r = new Float64Array(M), e = new Float64Array(M);
-    let sr = 0, se = 0;
+    const mm = this.beta > 0 ? this.matching(ctx, p.items) : null;
+    let sr = 0, se = 0, sid = 0;
     for (let m = 0; m < M; m++) {
       r[m] = rnsasReward(scores.neg[m], this.reward);
-      e[m] = p.sets.exposed[Math.floor(m / K) * C + p.slots[m]];
+      const id = p.sets.exposed[Math.floor(m / K) * C + p.slots[m]];
+      e[m] = mm ? (1 - this.beta) * id + this.beta * mm[m] : id;
       sr += r[m];
       se += e[m];
+      sid += id;
     }
     let ar: Float64Array, ae: Float64Array;
     if (this.baseline === 'batch') {
@@ -359,9 +406,36 @@ export class RnsAsSampler implements Sampler {
     this.sumE += se;
     this.count += M;
     this.lastMeanReward = M ? sr / M : NaN;
-    this.lastExposedShare = M ? se / M : NaN;
+    this.lastExposedShare = M ? sid / M : NaN;
+    this.lastMeanMatching = mm && M ? mm.reduce((a, x) => a + x, 0) / M : NaN;
     this.genFor(ctx.data, ctx.rng);
     this.lastLoss = this.policy!.update(ctx.users, p.sets, K, p.slots, adv);
+  }
+
+  /** The draws' feature-matching rewards: D's features of one real exposed item per pair vs of the draws. */
+  private matching(ctx: SampleContext, items: Int32Array): Float64Array {
+    const pool = this.poolFor(ctx.data);
+    const B = ctx.users.length, K = this.k;
+    const ids = new Int32Array(B + items.length);
+    for (let b = 0; b < B; b++) {
+      const u = ctx.users[b];
+      ids[b] = pool.count(u) > 0 ? pool.exposed(u, ctx.rng) : pool.unobserved(u, ctx.rng);
+    }
+    ids.set(items, B);
+    const q = pooledUsers(ctx);
+    const rows = tidy(() => noGrad(() => {
+      const t = ctx.pass.pool(ctx.pass.itemLayers(ids));
+      return { data: Float32Array.from(t.data), d: t.shape[1] };
+    }));
+    const d = rows.d;
+    if (q.P !== d) throw new Error(`rnsas: feature matching needs user and item rows of one width (got ${q.P} and ${d}); set beta 0`);
+    const x = new Float64Array(B * d), y = new Float64Array(items.length * d);
+    for (let b = 0; b < B; b++) for (let t = 0; t < d; t++) x[b * d + t] = q.data[b * d + t] * rows.data[b * d + t];
+    for (let m = 0; m < items.length; m++) {
+      const b = Math.floor(m / K);
+      for (let t = 0; t < d; t++) y[m * d + t] = q.data[b * d + t] * rows.data[(B + m) * d + t];
+    }
+    return mmdRewards(x, y, d, this.sigma);
   }
 
   getState(): SamplerState {
@@ -402,7 +476,7 @@ export class RnsAsSampler implements Sampler {
 /** Registry entry (samplers/index.ts). */
 export const rnsasEntry: SamplerEntry = {
   name: 'rnsas',
-  describe: 'RNS-AS: a generator MF\'s softmax over a split candidate set (exposed and unobserved items), trained by REINFORCE on the recommender\'s scores and an exposure reward (Ding et al. 2019; needs exposure data)',
+  describe: 'RNS-AS: a generator MF\'s softmax over a split candidate set (exposed and unobserved items), trained by REINFORCE on the recommender\'s scores and an exposure reward with feature matching (Ding et al. 2019; needs exposure data)',
   options: {
     k: { type: 'integer', default: 1, min: 1, doc: 'negatives per pair K drawn from the candidate softmax' },
     candidates: { type: 'integer', default: 30, min: 1, doc: 'candidates per pair C (the released sh/rns.sh: 30)' },
@@ -410,7 +484,9 @@ export const rnsasEntry: SamplerEntry = {
     dim: { type: 'integer', default: 32, min: 1, doc: 'the generator\'s embedding dimension' },
     lr: { type: 'number', default: 0.001, min: 0, exclusiveMin: true, doc: 'the generator\'s Adam learning rate' },
     temperature: { type: 'number', default: 1, min: 0, exclusiveMin: true, doc: 'softmax temperature T over the candidates' },
-    alpha: { type: 'number', default: 2.5, min: 0, doc: 'weight α of the exposure reward 1[draw is an exposed item] (sh/rns.sh: 2.5)' },
+    alpha: { type: 'number', default: 2.5, min: 0, doc: 'weight α of the exposure reward (sh/rns.sh: 2.5)' },
+    beta: { type: 'number', default: 0.75, min: 0, max: 1, doc: 'exposure reward = (1 − β)·1[draw is an exposed item] + β·feature matching (MMD on the recommender\'s user ⊙ item rows; sh/rns.sh: 0.75; 0: no feature matching)' },
+    sigma: { type: 'number', default: 1, min: 0, exclusiveMin: true, doc: 'Gaussian kernel bandwidth σ of the feature matching' },
     reward: { type: 'enum', values: ['sigmoid', 'log'], default: 'sigmoid', doc: "adversarial reward: 'sigmoid' σ(f_D) − 1 (the released code), or 'log' log(1 + exp(f_D)) (IRGAN's)" },
     baseline: { type: 'enum', values: ['epoch', 'batch', 'none'], default: 'epoch', doc: "rewards minus: the previous epoch's means ('epoch', the released code), the step's means ('batch'), or nothing" },
     gEvery: { type: 'integer', default: 1, min: 1, doc: 'generator updates after every gEvery-th recommender step' },

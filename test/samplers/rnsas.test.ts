@@ -8,10 +8,11 @@ import { Rng } from '../../src/core/rng.js';
 import { trainView } from '../../src/data/view.js';
 import type { Dataset, TrainView } from '../../src/data/types.js';
 import { IrganGenerator, advantages } from '../../src/samplers/irgan.js';
-import { CandidatePolicy, RnsAsSampler, drawCandidateSets, rnsasReward, type CandidateSets } from '../../src/samplers/rnsas.js';
+import { CandidatePolicy, RnsAsSampler, drawCandidateSets, mmdRewards, rnsasReward, type CandidateSets } from '../../src/samplers/rnsas.js';
+import { tidy } from '../../src/engine/tensor.js';
 import { ExposurePool, createSampler } from '../../src/samplers/index.js';
 import type { SampleContext } from '../../src/samplers/types.js';
-import { csrFromLists, makeDataset } from './fake.js';
+import { FakeEncoder, csrFromLists, makeDataset } from './fake.js';
 import { resumesBitIdentical, sameAtOneAndTwoThreads } from './stateful.js';
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
@@ -214,7 +215,8 @@ test('rnsas sampler: draws from the candidates, observe trains G (exposure rewar
     }
     return out;
   };
-  const a = new RnsAsSampler({ k: 2, candidates: 4, exposedCandidates: 1, dim: 4, lr: 0.05, alpha: 2, baseline: 'batch' });
+  // beta 0: the ID exposure reward alone (no D features needed; the pass is a stub here).
+  const a = new RnsAsSampler({ k: 2, candidates: 4, exposedCandidates: 1, dim: 4, lr: 0.05, alpha: 2, baseline: 'batch', beta: 0 });
   assert.deepEqual(a.needs, { exposure: true });
   a.prepare(data, Rng.stream(1, 'sampler'));
   const rng = Rng.stream(2, 'sampler');
@@ -232,12 +234,12 @@ test('rnsas sampler: draws from the candidates, observe trains G (exposure rewar
   }
   assert.ok(exp / n > 0.5, `user 0 exposed share ${exp / n} (first step's share over all draws ${share0})`);
   // A second sampler given the first one's state continues identically.
-  const b = new RnsAsSampler({ k: 2, candidates: 4, exposedCandidates: 1, dim: 4, lr: 0.05, alpha: 2, baseline: 'batch' });
+  const b = new RnsAsSampler({ k: 2, candidates: 4, exposedCandidates: 1, dim: 4, lr: 0.05, alpha: 2, baseline: 'batch', beta: 0 });
   b.setState(a.getState());
   assert.deepEqual(run(b, Rng.stream(5, 'sampler'), 3), run(a, Rng.stream(5, 'sampler'), 3));
   assert.deepEqual(b.getState(), a.getState());
   // The 'epoch' baseline: the previous epoch's means, taken at the epoch's start.
-  const e = new RnsAsSampler({ dim: 4, candidates: 4 });
+  const e = new RnsAsSampler({ dim: 4, candidates: 4, beta: 0 });
   e.prepare(data, Rng.stream(1, 'sampler'));
   run(e, Rng.stream(2, 'sampler'), 2);
   const st = e.getState();
@@ -247,7 +249,7 @@ test('rnsas sampler: draws from the candidates, observe trains G (exposure rewar
   close(e.getState().meanR as number, -0.5, 1e-12);
   assert.equal(e.getState().count, 0);
   // gEvery: G updates on every second observed step only.
-  const ge = new RnsAsSampler({ dim: 4, candidates: 4, gEvery: 2 });
+  const ge = new RnsAsSampler({ dim: 4, candidates: 4, gEvery: 2, beta: 0 });
   ge.prepare(data, Rng.stream(1, 'sampler'));
   run(ge, Rng.stream(2, 'sampler'), 1);
   assert.equal(ge.generator()!.steps, 0);
@@ -262,11 +264,41 @@ test('rnsas sampler: draws from the candidates, observe trains G (exposure rewar
   assert.throws(() => createSampler('rnsas', { exposedCandidates: 1.5 }), /exposedCandidates/);
   assert.throws(() => createSampler('rnsas', { candidates: 3, exposedCandidates: 4 }), /exposedCandidates.*candidates/);
   assert.throws(() => createSampler('rnsas', { omega: 0.5 }), /omega/);
+  assert.throws(() => createSampler('rnsas', { beta: 1.5 }), /beta/);
+  assert.throws(() => createSampler('rnsas', { sigma: 0 }), /sigma/);
   assert.throws(() => new RnsAsSampler({ gEvery: 0 }), /gEvery/);
   assert.throws(() => b.setState({ ...a.getState(), gQ: new Float32Array(3) }), /gQ/);
   assert.throws(() => b.setState({ ...a.getState(), meanR: undefined as never }), /meanR/);
   // Without exposure data the sampler is refused.
   assert.throws(() => new RnsAsSampler().prepare(trainView(makeDataset(TRAIN, 6)), Rng.stream(1, 'sampler')), /no exposure data/);
+});
+
+test('rnsas feature matching: MMD rewards by hand; observe mixes them into the exposure reward with β', () => {
+  // d = 1, x = [0], y = [0, 1], σ = 1: m_0 = 1 − e^{−1/2}, m_1 = e^{−1/2} − 1.
+  const m = mmdRewards([0], [0, 1], 1, 1);
+  close(m[0], 1 - Math.exp(-0.5), 1e-12);
+  close(m[1], Math.exp(-0.5) - 1, 1e-12);
+  // σ = 2, d = 2, two real and three drawn features, against a direct sum.
+  const x = [0.1, -0.3, 0.5, 0.2], y = [0.3, 0.1, -0.4, 0.6, 0.2, 0.2];
+  const kf = (a: number[], i: number, c: number[], j: number) => Math.exp(-((a[2 * i] - c[2 * j]) ** 2 + (a[2 * i + 1] - c[2 * j + 1]) ** 2) / 8);
+  const m2 = mmdRewards(x, y, 2, 2);
+  for (let n = 0; n < 3; n++) {
+    const want = 2 * ((kf(x, 0, y, n) + kf(x, 1, y, n)) / 2 - (kf(y, 0, y, n) + kf(y, 1, y, n) + kf(y, 2, y, n)) / 3);
+    close(m2[n], want, 1e-12);
+  }
+  // In observe: β > 0 reads D's pooled rows (a fake encoder here) and keeps every reward finite.
+  const data = view();
+  const enc = new FakeEncoder({ numUsers: 4, numItems: 6, dim: 3, layers: 1 });
+  const users = Int32Array.of(0, 1, 2, 0);
+  const s = new RnsAsSampler({ k: 2, candidates: 3, dim: 4, beta: 0.75, sigma: 0.5, baseline: 'batch' });
+  s.prepare(data, Rng.stream(1, 'sampler'));
+  tidy(() => {
+    const c: SampleContext = { batch: { users, pos: users }, users, pos: users, pass: enc.forward(), data, rng: Rng.stream(2, 'sampler'), epoch: 1, step: 0 };
+    const neg = s.sample(c);
+    s.observe(c, neg, { pos: new Float32Array(4), neg: new Float32Array(8) });
+  });
+  assert.equal(s.generator()!.steps, 1);
+  assert.ok(Number.isFinite(s.lastMeanMatching) && Number.isFinite(s.lastLoss), `matching ${s.lastMeanMatching}, loss ${s.lastLoss}`);
 });
 
 test('rnsas: identical at 1 and 2 threads (one epoch, dataset with exposure)', async () => {
@@ -275,5 +307,5 @@ test('rnsas: identical at 1 and 2 threads (one epoch, dataset with exposure)', a
 
 test('rnsas: a killed run resumes bit-identical', async () => {
   await resumesBitIdentical({ name: 'rnsas', dim: 8, candidates: 8, exposedCandidates: 2 }, { dim: 8 }, true);
-  await resumesBitIdentical({ name: 'rnsas', dim: 8, candidates: 6, baseline: 'batch', reward: 'log', gEvery: 2 }, { dim: 8 }, true);
+  await resumesBitIdentical({ name: 'rnsas', dim: 8, candidates: 6, baseline: 'batch', reward: 'log', gEvery: 2, beta: 0 }, { dim: 8 }, true);
 });
