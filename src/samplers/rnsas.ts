@@ -34,10 +34,12 @@
 // (the code's per-draw term of −MMD²: high when a draw's feature is near the real exposed items' and away from the
 // other draws'). The code sums the kernel over five bandwidths (sh/rns.sh: 19…23, on a pretrained GMF's features);
 // here one bandwidth `sigma` (default 1, a choice for the scale of hardneg's pooled rows). β default 0.75 (sh/rns.sh;
-// β = 0 is the ID reward alone and needs no D features). Cost of m: O(M·(B + M)·d) per G step in JS (float64).
+// β = 0 is the ID reward alone and needs no D features). Cost of m: O(M·(B + M)·d) per G step in JS (float64):
+// ≈ 0.76 s at B = M = 2048, d = 32 (2 shared cores, load 3.4), nothing with β = 0.
 // The REINFORCE surrogate over the M draws of a step,
 //   L(θ) = −(1/M) Σ_n log π(s_n | u_n, C_n) · a_n,     a_n = (r_n − β_r) + α·(e_n − β_e),
-// α default 2.5 (sh/rns.sh). Baselines β: 'epoch' (default, the code): the previous epoch's mean r and mean e over
+// α default 2.5 (sh/rns.sh); the mean over draws where the code sums (Adam makes the scale immaterial up to its ε,
+// and the loss stays comparable across batch sizes). Baselines β: 'epoch' (default, the code): the previous epoch's mean r and mean e over
 // every draw G was trained on (0 in the first epoch); 'batch': the step's means; 'none': 0.
 // Gradient (z = g/T): ∂L/∂g(u_n, c_{n,s}) = (1/(N·T)) · a_n · (π(s) − 1[s = s_n]) per slot (a candidate drawn
 // twice is two slots), then ∂L/∂p_u = Σ ∂L/∂g · q_c, ∂L/∂q_c = Σ ∂L/∂g · p_u, ∂L/∂b_c = Σ ∂L/∂g, accumulated in
