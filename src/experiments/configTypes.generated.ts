@@ -446,15 +446,44 @@ export interface SamplerConfigs {
     /** 'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator) (default "random") */
     generatorInit?: "random" | "fromEncoder";
   };
+  /** RNS-AS: a generator MF's softmax over a split candidate set (exposed and unobserved items), trained by REINFORCE on the recommender's scores and an exposure reward with feature matching (Ding et al. 2019; needs exposure data) */
+  rnsas: {
+    /** negatives per pair K drawn from the candidate softmax (integer ≥ 1; default 1) */
+    k?: number;
+    /** candidates per pair C (the released sh/rns.sh: 30) (integer ≥ 1; default 30) */
+    candidates?: number;
+    /** of the C candidates, drawn from the user's exposed items (the rest from its unobserved items; sh/rns.sh: 1) (integer ≥ 0; default 1) */
+    exposedCandidates?: number;
+    /** the generator's embedding dimension (integer ≥ 1; default 32) */
+    dim?: number;
+    /** the generator's Adam learning rate (> 0; default 0.001) */
+    lr?: number;
+    /** softmax temperature T over the candidates (> 0; default 1) */
+    temperature?: number;
+    /** weight α of the exposure reward (sh/rns.sh: 2.5) (≥ 0; default 2.5) */
+    alpha?: number;
+    /** exposure reward = (1 − β)·1[draw is an exposed item] + β·feature matching (MMD on the recommender's user ⊙ item rows; sh/rns.sh: 0.75; 0: no feature matching) (≥ 0, ≤ 1; default 0.75) */
+    beta?: number;
+    /** Gaussian kernel bandwidth σ of the feature matching (> 0; default 1) */
+    sigma?: number;
+    /** adversarial reward: 'sigmoid' σ(f_D) − 1 (the released code), or 'log' log(1 + exp(f_D)) (IRGAN's) (default "sigmoid") */
+    reward?: "sigmoid" | "log";
+    /** rewards minus: the previous epoch's means ('epoch', the released code), the step's means ('batch'), or nothing (default "epoch") */
+    baseline?: "epoch" | "batch" | "none";
+    /** generator updates after every gEvery-th recommender step (integer ≥ 1; default 1) */
+    gEvery?: number;
+    /** generator rows start uniform in [−initDelta, initDelta] (bias 0) (≥ 0; default 0.05) */
+    initDelta?: number;
+  };
 }
 
 /** A sampler block without a `name` keeps the preset's sampler: it may set any option some sampler accepts. */
 export interface AnySamplerOptions {
-  /** Option of pdns, srns, gdns, recns, mcns. */
+  /** Option of pdns, srns, gdns, recns, mcns, rnsas. */
   alpha?: number | "U(0,1)" | "U(0,0.5)" | "N(0,1)" | "N(0,0.5)";
-  /** Option of irgan. */
-  baseline?: boolean;
-  /** Option of dins, pdns. */
+  /** Option of irgan, rnsas. */
+  baseline?: boolean | "epoch" | "batch" | "none";
+  /** Option of dins, pdns, rnsas. */
   beta?: number;
   /** Option of recns. */
   betaRule?: "paper" | "code";
@@ -462,14 +491,18 @@ export interface AnySamplerOptions {
   boundary?: "dot" | "random" | "minVolume" | "maxVolume";
   /** Option of adasir. */
   cacheSize?: number;
+  /** Option of rnsas. */
+  candidates?: number;
   /** Option of irgan. */
   dEpochs?: number;
-  /** Option of irgan. */
+  /** Option of irgan, rnsas. */
   dim?: number;
   /** Option of gdns. */
   eps?: number;
   /** Option of irgan. */
   excludePositives?: boolean;
+  /** Option of rnsas. */
+  exposedCandidates?: number;
   /** Option of recns. */
   exposedNegatives?: number;
   /** Option of recns. */
@@ -478,7 +511,7 @@ export interface AnySamplerOptions {
   fallback?: "uniform" | "error";
   /** Option of irgan. */
   gEpochs?: number;
-  /** Option of irgan. */
+  /** Option of irgan, rnsas. */
   gEvery?: number;
   /** Option of irgan. */
   gSteps?: number;
@@ -490,9 +523,9 @@ export interface AnySamplerOptions {
   groupLoss?: boolean;
   /** Option of srns. */
   historyEpochs?: number;
-  /** Option of irgan. */
+  /** Option of irgan, rnsas. */
   initDelta?: number;
-  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns, aobpr, adasir, mcns, irgan. */
+  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns, aobpr, adasir, mcns, irgan, rnsas. */
   k?: number;
   /** Option of mixgcf, dins. */
   kLoss?: "softplus" | "meanBpr";
@@ -506,7 +539,7 @@ export interface AnySamplerOptions {
   layers?: "all" | "first";
   /** Option of cdns. */
   list?: "dissimilar" | "similar" | "random";
-  /** Option of irgan. */
+  /** Option of irgan, rnsas. */
   lr?: number;
   /** Option of dns, mixgcf, dins, pdns, gdns, recns, adasir. */
   m?: number;
@@ -542,8 +575,8 @@ export interface AnySamplerOptions {
   regionMaxBytes?: number;
   /** Option of recns. */
   regionMode?: "auto" | "full" | "lazy";
-  /** Option of irgan. */
-  reward?: "paper" | "code";
+  /** Option of irgan, rnsas. */
+  reward?: "paper" | "code" | "sigmoid" | "log";
   /** Option of srns. */
   s1?: number;
   /** Option of srns. */
@@ -554,6 +587,8 @@ export interface AnySamplerOptions {
   schedule?: "step" | "epochs";
   /** Option of gdns. */
   select?: "gain" | "expectation";
+  /** Option of rnsas. */
+  sigma?: number;
   /** Option of mcns. */
   steps?: number;
   /** Option of gdns. */
@@ -562,7 +597,7 @@ export interface AnySamplerOptions {
   target?: "paper" | "code";
   /** Option of srns, adasir. */
   tau?: number;
-  /** Option of irgan. */
+  /** Option of irgan, rnsas. */
   temperature?: number;
   /** Option of mcns. */
   uniformShare?: number;

@@ -406,6 +406,15 @@ export class IrganGenerator {
   /** One Adam step on L (lazy on the users' rows, dense on items and bias); returns L before the step. */
   update(users: Int32Array, items: Int32Array, adv: ArrayLike<number>, excluded: CsrMatrix | null): number {
     const g = this.gradient(users, items, adv, excluded);
+    this.apply(g);
+    return g.loss;
+  }
+
+  /**
+   * One Adam step from a gradient (lazy on g.rows' user rows, dense on items and bias): `update`'s second half, and
+   * the step of generators that compute their own policy's gradient (RNS-AS). g.gQ and g.gb must be heap views.
+   */
+  apply(g: GeneratorGradient): void {
     const K = kernels();
     const h = this.hyper;
     h.lr = this.lr;
@@ -419,7 +428,6 @@ export class IrganGenerator {
     }
     K.adam(this.Q, g.gQ, this.mQ, this.vQ, this.Q.length, h);
     K.adam(this.b, g.gb, this.mb, this.vb, this.b.length, h);
-    return g.loss;
   }
 
   /** Copies of the parameters and moments (sampler state). */

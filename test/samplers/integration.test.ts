@@ -10,7 +10,7 @@ import { tidy } from '../../src/engine/tensor.js';
 import { bpr } from '../../src/losses/index.js';
 import { createSampler } from '../../src/samplers/index.js';
 import type { Negatives, Sampler, SyntheticNegatives } from '../../src/samplers/types.js';
-import { makeDataset } from './fake.js';
+import { csrFromLists, makeDataset } from './fake.js';
 
 function randomDataset(seed: number) {
   const rng = Rng.stream(seed, 'split');
@@ -23,7 +23,9 @@ function randomDataset(seed: number) {
     for (let k = 0; k < n; k++) l.push(base + rng.int(20));
     lists.push(l);
   }
-  return makeDataset(lists, 80);
+  // Exposure records (read only by the exposure samplers): a few items of the user's block, some already positives.
+  const exposure = lists.map((_, u) => Array.from({ length: 4 }, () => (u % 4) * 20 + rng.int(20)));
+  return { ...makeDataset(lists, 80), exposure: csrFromLists(exposure, 80) };
 }
 
 const samplers: Array<[string, Record<string, unknown>]> = [
@@ -31,6 +33,7 @@ const samplers: Array<[string, Record<string, unknown>]> = [
   ['dins', { m: 8, variant: 'B' }], ['pdns', { m: 8, mode: 'mix' }], ['pdns', { m: 8 }], ['srns', { s1: 4, s2: 8 }], ['aobpr', { refresh: 200 }],
   ['adasir', { m: 16, cacheSize: 8 }], ['adasir', { proposal: 'popularity', m: 16 }], ['mcns', { steps: 3, neighbours: 8 }],
   ['irgan', { dim: 8 }], ['irgan', { dim: 8, reward: 'code', baseline: true, excludePositives: false }], ['irgan', { dim: 8, schedule: 'epochs' }],
+  ['rnsas', { dim: 8, candidates: 8, exposedCandidates: 2 }],
 ];
 
 for (const encName of ['mf', 'gmf', 'lightgcn', 'ngcf']) {

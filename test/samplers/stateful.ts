@@ -11,7 +11,8 @@ import { train } from '../../src/experiments/run.js';
 import { CHECKPOINT_FILE } from '../../src/training/checkpoint.js';
 import type { RunResult } from '../../src/training/types.js';
 
-const data = () => syntheticDataset({ users: 60, items: 90, seed: 3 });
+/** The runs' dataset; `exposure` adds exposure records (for samplers that need them: RNS-AS). */
+const dataOf = (exposure = false) => () => syntheticDataset({ users: 60, items: 90, seed: 3, ...(exposure ? { exposure: 3 } : {}) });
 
 function same(a: RunResult, b: RunResult, what: string): void {
   assert.deepEqual(b.epochs.map((e) => e.loss), a.epochs.map((e) => e.loss), `${what}: epoch losses`);
@@ -23,7 +24,8 @@ function same(a: RunResult, b: RunResult, what: string): void {
 }
 
 /** One epoch at 1 and at 2 threads: identical losses, metrics and weights. */
-export async function sameAtOneAndTwoThreads(sampler: Record<string, unknown>, encoder: Record<string, unknown> = { dim: 8 }): Promise<void> {
+export async function sameAtOneAndTwoThreads(sampler: Record<string, unknown>, encoder: Record<string, unknown> = { dim: 8 }, exposure = false): Promise<void> {
+  const data = dataOf(exposure);
   const cfg = resolveConfig(undefined, { epochs: 1, evalEvery: 1, patience: 0, ks: [10], batchSize: 128, encoder, sampler });
   const before = backendInfo();
   try {
@@ -40,7 +42,8 @@ export async function sameAtOneAndTwoThreads(sampler: Record<string, unknown>, e
 }
 
 /** Killed after the epoch-3 record (checkpoint after epoch 2), resumed: bit-identical to an uninterrupted run. */
-export async function resumesBitIdentical(sampler: Record<string, unknown>, encoder: Record<string, unknown> = { dim: 8 }): Promise<void> {
+export async function resumesBitIdentical(sampler: Record<string, unknown>, encoder: Record<string, unknown> = { dim: 8 }, exposure = false): Promise<void> {
+  const data = dataOf(exposure);
   const cfg = resolveConfig(undefined, { epochs: 4, evalEvery: 2, patience: 0, ks: [10], batchSize: 128, encoder, sampler });
   const root = mkdtempSync(join(tmpdir(), 'hn-stateful-'));
   try {
