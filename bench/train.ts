@@ -69,6 +69,9 @@ const CASES: Case[] = [
   { name: 'mf-mcns', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'mcns' }, lazy: false },
   { name: 'mf-srns', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'srns' }, lazy: false },
   { name: 'mf-mixgcf', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'mixgcf', m: 64 }, lazy: false },
+  // IRGAN: a softmax over the whole catalogue per user plus a REINFORCE step of its own generator inside `observe`
+  // (timed in 'forward', where the step calls it). RNS-AS needs exposure records, which Gowalla lacks (not timed).
+  { name: 'mf-irgan', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'irgan' }, lazy: false },
 ];
 
 const PHASES = ['sample', 'forward', 'backward', 'optim', 'total'] as const;
