@@ -1,6 +1,6 @@
-// `npm run bench -- selfrec [--model simgcl|xsimgcl] [--epochs 20] [--threads 2] [--ref DIR] [--seed 2024] [--json[=path]]`
+// `npm run bench -- selfrec [--model simgcl|xsimgcl|sgl] [--epochs 20] [--threads 2] [--ref DIR] [--seed 2024] [--json[=path]]`
 //
-// The contrastive-backbone anchor (issue 12): SimGCL (or XSimGCL) on LastFM in hardneg and in SELFRec (Coder-Yu/
+// The contrastive-backbone anchor (issue 12): SimGCL (or XSimGCL, or SGL with --model sgl: SELFRec's conf/SGL.yaml) on LastFM in hardneg and in SELFRec (Coder-Yu/
 // SELFRec, by SimGCL's authors, a checkout given by --ref or $HARDNEG_SELFREC; run unchanged through
 // bench/torch/selfrec_run.py, which makes its .cuda() calls no-ops on CPU), with SELFRec's published settings
 // (conf/SimGCL.yaml: 2 layers, dim 64, ε 0.1, τ 0.2, λ 0.5, lr 1e-3, reg 1e-4, batch 2048) on the same train/test
@@ -28,8 +28,11 @@ interface RefOut {
 }
 
 const MODELS = {
-  simgcl: { selfrec: 'SimGCL', encoder: { name: 'simgcl', layers: 2, eps: 0.1, clTemperature: 0.2, clWeight: 0.5 }, overrides: [] as string[] },
-  xsimgcl: { selfrec: 'XSimGCL', encoder: { name: 'simgcl', variant: 'xsimgcl', layers: 2, clLayer: 1, eps: 0.2, clTemperature: 0.15, clWeight: 0.2 }, overrides: [] as string[] },
+  simgcl: { selfrec: 'SimGCL', preset: 'simgcl', encoder: { name: 'simgcl', layers: 2, eps: 0.1, clTemperature: 0.2, clWeight: 0.5 }, overrides: [] as string[] },
+  xsimgcl: { selfrec: 'XSimGCL', preset: 'simgcl', encoder: { name: 'simgcl', variant: 'xsimgcl', layers: 2, clLayer: 1, eps: 0.2, clTemperature: 0.15, clWeight: 0.2 }, overrides: [] as string[] },
+  // SELFRec's conf/SGL.yaml: aug_type 1 (edge dropout), drop_rate 0.1, λ 0.1, τ 0.2, 2 layers; its InfoNCE runs over
+  // the batch's distinct users and items (hardneg's `denominator: 'batch'`).
+  sgl: { selfrec: 'SGL', preset: 'sgl', encoder: { name: 'sgl', layers: 2, augmentation: 'ed', dropRatio: 0.1, clTemperature: 0.2, clWeight: 0.1, denominator: 'batch' }, overrides: [] as string[] },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -48,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   console.log(`hardneg backend: ${JSON.stringify(backendInfo())}`);
 
   const dataset = loadDataset({ name: 'lastfm' });
-  const config = resolveConfig('simgcl', {
+  const config = resolveConfig(m.preset, {
     dataset: 'lastfm', encoder: m.encoder, epochs, evalEvery: 1, patience: 0, selectOn: 'test', ks: [20], seed,
   });
   const ours: Array<{ epoch: number; trainMs: number; recall: number; ndcg: number }> = [];
