@@ -31,8 +31,8 @@ const MODELS = {
   simgcl: { selfrec: 'SimGCL', preset: 'simgcl', encoder: { name: 'simgcl', layers: 2, eps: 0.1, clTemperature: 0.2, clWeight: 0.5 }, overrides: [] as string[] },
   xsimgcl: { selfrec: 'XSimGCL', preset: 'simgcl', encoder: { name: 'simgcl', variant: 'xsimgcl', layers: 2, clLayer: 1, eps: 0.2, clTemperature: 0.15, clWeight: 0.2 }, overrides: [] as string[] },
   // SELFRec's conf/SGL.yaml: aug_type 1 (edge dropout), drop_rate 0.1, λ 0.1, τ 0.2, 2 layers; its InfoNCE runs over
-  // the batch's distinct users and items (hardneg's `denominator: 'batch'`).
-  sgl: { selfrec: 'SGL', preset: 'sgl', encoder: { name: 'sgl', layers: 2, augmentation: 'ed', dropRatio: 0.1, clTemperature: 0.2, clWeight: 0.1, denominator: 'batch' }, overrides: [] as string[] },
+  // the batch's distinct users and items together, one denominator (hardneg's `denominator: 'joint'`).
+  sgl: { selfrec: 'SGL', preset: 'sgl', encoder: { name: 'sgl', layers: 2, augmentation: 'ed', dropRatio: 0.1, clTemperature: 0.2, clWeight: 0.1, denominator: 'joint' }, overrides: [] as string[] },
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -34,7 +34,7 @@ import type { EncoderEntry, EncoderOptions, EncoderPass, ForwardContext, LossTer
 const OPTION_KEYS = ['dim', 'layers', 'init', 'initStd', 'includeEgoLayer', 'layerSet', 'augmentation', 'dropRatio',
   'clTemperature', 'clWeight', 'denominator'];
 
-export type Denominator = 'all' | 'batch';
+export type Denominator = 'all' | 'batch' | 'joint';
 
 function distinct(ids: Int32Array, offset = 0): Int32Array {
   const seen = new Set<number>();
@@ -77,7 +77,9 @@ export class SglEncoder extends GraphEncoder {
       throw new Error(`encoder 'sgl': option 'augmentation' must be one of ${AUGMENTATIONS.join(', ')}, got ${JSON.stringify(aug)}`);
     }
     const den = opts.denominator ?? 'all';
-    if (den !== 'all' && den !== 'batch') throw new Error(`encoder 'sgl': option 'denominator' must be 'all' or 'batch', got ${JSON.stringify(den)}`);
+    if (den !== 'all' && den !== 'batch' && den !== 'joint') {
+      throw new Error(`encoder 'sgl': option 'denominator' must be 'all', 'batch' or 'joint', got ${JSON.stringify(den)}`);
+    }
     const ratio = numberOption('sgl', opts, 'dropRatio', 0.1, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
     const tau = numberOption('sgl', opts, 'clTemperature', 0.2, (x) => x > 0, 'a positive number');
     const lambda = numberOption('sgl', opts, 'clWeight', 0.1, (x) => x >= 0, 'a number ≥ 0');
@@ -142,6 +144,15 @@ export class SglEncoder extends GraphEncoder {
   contrastive(t1: Tensor, t2: Tensor, batch: Pick<Batch, 'users' | 'pos'>): Tensor {
     const nu = this.numUsers;
     const tau = this.clTemperature;
+    if (this.denominator === 'joint') {
+      // SELFRec's SGL: one InfoNCE over the batch's distinct users and items together (one denominator).
+      const u = distinct(batch.users);
+      const i = distinct(batch.pos, nu);
+      const both = new Int32Array(u.length + i.length);
+      both.set(u);
+      both.set(i, u.length);
+      return viewInfoNce(gatherRows(t1, both), gatherRows(t2, both), tau);
+    }
     if (this.denominator === 'batch') {
       const u = distinct(batch.users);
       const i = distinct(batch.pos, nu);
@@ -184,7 +195,7 @@ export const sglEntry: EncoderEntry = {
     dropRatio: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'dropout ratio ρ of the views' },
     clTemperature: { type: 'number', default: 0.2, min: 0, exclusiveMin: true, doc: 'InfoNCE temperature τ of the views' },
     clWeight: { type: 'number', default: 0.1, min: 0, doc: "weight λ of the contrastive term 'cl'" },
-    denominator: { type: 'enum', values: ['all', 'batch'], default: 'all', doc: "InfoNCE negatives: every user/item (paper, SGL-Torch) or the batch's distinct nodes (SELFRec)" },
+    denominator: { type: 'enum', values: ['all', 'batch', 'joint'], default: 'all', doc: "InfoNCE negatives: every user/item (paper, SGL-Torch), the batch's distinct users and items in two terms ('batch'), or in one term over both together ('joint', SELFRec's SGL)" },
   },
   create: (d, o, rng) => new SglEncoder(d, o, rng),
 };

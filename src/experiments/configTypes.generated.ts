@@ -143,8 +143,8 @@ export interface EncoderConfigs {
     clTemperature?: number;
     /** weight λ of the contrastive term 'cl' (≥ 0; default 0.1) */
     clWeight?: number;
-    /** InfoNCE negatives: every user/item (paper, SGL-Torch) or the batch's distinct nodes (SELFRec) (default "all") */
-    denominator?: "all" | "batch";
+    /** InfoNCE negatives: every user/item (paper, SGL-Torch), the batch's distinct users and items in two terms ('batch'), or in one term over both together ('joint', SELFRec's SGL) (default "all") */
+    denominator?: "all" | "batch" | "joint";
   };
 }
 
@@ -159,7 +159,7 @@ export interface AnyEncoderOptions {
   /** Option of simgcl, sgl. */
   clWeight?: number;
   /** Option of sgl. */
-  denominator?: "all" | "batch";
+  denominator?: "all" | "batch" | "joint";
   /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage, sgl. */
   dim?: number;
   /** Option of sgl. */

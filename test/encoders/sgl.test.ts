@@ -94,8 +94,8 @@ function infoNce(z1: number[][], z2: number[][], others: number[][], tau: number
   return t / z1.length;
 }
 
-test('sgl term: λ·InfoNCE of the two edge-dropout views over every user and every item (SGL-Torch), recomputed in float64', () => {
-  for (const denominator of ['all', 'batch'] as const) {
+test('sgl term: λ·InfoNCE of the two edge-dropout views over every user and every item (SGL-Torch), the batch, or the batch jointly (SELFRec), recomputed in float64', () => {
+  for (const denominator of ['all', 'batch', 'joint'] as const) {
     const e = encoder({ denominator, dropRatio: 0.3 });
     const batch = { users: ids(0, 2, 0, 3), pos: ids(1, 4, 1, 0) };
     tidy(() => {
@@ -114,10 +114,14 @@ test('sgl term: λ·InfoNCE of the two edge-dropout views over every user and ev
         const allU = [0, 1, 2, 3], allI = [0, 1, 2, 3, 4].map((i) => NU + i);
         want = infoNce(us.map((r) => v1[r]), us.map((r) => v2[r]), allU.map((r) => v2[r]), 0.2) +
           infoNce(is.map((r) => v1[r]), is.map((r) => v2[r]), allI.map((r) => v2[r]), 0.2);
-      } else {
+      } else if (denominator === 'batch') {
         const us = [0, 2, 3], is = [1, 4, 0].map((i) => NU + i);
         want = infoNce(us.map((r) => v1[r]), us.map((r) => v2[r]), us.map((r) => v2[r]), 0.2) +
           infoNce(is.map((r) => v1[r]), is.map((r) => v2[r]), is.map((r) => v2[r]), 0.2);
+      } else {
+        // One InfoNCE over the distinct users and items together: every row's denominator holds both.
+        const both = [0, 2, 3, ...[1, 4, 0].map((i) => NU + i)];
+        want = infoNce(both.map((r) => v1[r]), both.map((r) => v2[r]), both.map((r) => v2[r]), 0.2);
       }
       assert.ok(Math.abs(terms[0].value.item() - want) < 1e-5, `${denominator}: ${terms[0].value.item()} vs ${want}`);
       // Evaluation passes carry no term; the clean pass is LightGCN over layers 0..L.
@@ -147,7 +151,7 @@ test('sgl views: rw draws a sub-graph per layer; nd drops whole nodes; epoch sta
 });
 
 test('sgl contrastive term: gradient-checked against central differences (fixed views)', () => {
-  for (const denominator of ['all', 'batch'] as const) {
+  for (const denominator of ['all', 'batch', 'joint'] as const) {
     const e = encoder({ denominator, augmentation: 'nd', dropRatio: 0.25 });
     e.drawViews(Rng.stream(2, 'sgl-views'));
     const batch = { users: ids(0, 1, 3), pos: ids(2, 0, 4) };
