@@ -103,13 +103,16 @@ export function finiteDiffCheck(
     if (!g) throw new Error(`${p.name}: no gradient`);
     const analytic = Float64Array.from(g);
     for (let k = 0; k < p.data.length; k++) {
+      // Divided by the step as stored (x ± h rounded to float32), not by 2h: the difference quotient stays exact.
       const x = p.data[k];
       p.data[k] = x + h;
+      const up = p.data[k];
       const fp = value();
       p.data[k] = x - h;
+      const dn = p.data[k];
       const fm = value();
       p.data[k] = x;
-      const fd = (fp - fm) / (2 * h);
+      const fd = (fp - fm) / (up - dn);
       if (!(Math.abs(fd - analytic[k]) <= absTol + relTol * Math.abs(fd))) {
         throw new Error(`${p.name}[${k}]: autograd ${analytic[k]} vs finite difference ${fd}`);
       }

@@ -10,6 +10,7 @@ import type { CsrMatrix } from '../../src/data/types.js';
 import type { EpochContext, SampleContext } from '../../src/samplers/types.js';
 import { FakeEncoder, makeDataset } from './fake.js';
 import { resumesBitIdentical, sameAtOneAndTwoThreads } from './stateful.js';
+import { finiteDiffCheck } from '../encoders/fixtures.js';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -170,24 +171,13 @@ test('irgan REINFORCE gradient: finite differences of −(1/N) Σ a_n log p(j_n|
     close(gr.loss, L(), 1e-5);
     const gP = new Float32Array(g.P.length);
     for (let r = 0; r < gr.rows.length; r++) gP.set(gr.gP.subarray(r * 3, r * 3 + 3), gr.rows[r] * 3);
-    const check = (name: string, x: Float32Array, an: Float32Array) => {
-      for (let i = 0; i < x.length; i++) {
-        const x0 = x[i];
-        x[i] = x0 + 1e-3;
-        const up = x[i];
-        const lp = L();
-        x[i] = x0 - 1e-3;
-        const dn = x[i];
-        const lm = L();
-        x[i] = x0;
-        const fd = (lp - lm) / (up - dn);
-        assert.ok(Math.abs(fd - an[i]) <= 2e-5 + 1e-3 * Math.abs(fd), `${name}[${i}] (T ${T}): analytic ${an[i]} vs finite difference ${fd}`);
-      }
-    };
-    // Copies: gradient() reuses its gQ/gb buffers, and check() calls only logProb (no kernels).
-    check('P', g.P, gP);
-    check('Q', g.Q, gr.gQ.slice());
-    check('b', g.b, gr.gb.slice());
+    // Copies taken first: gradient() reuses its gQ/gb buffers; the loss L calls only logProb (no kernels).
+    const gQ = gr.gQ.slice(), gb = gr.gb.slice();
+    finiteDiffCheck([
+      { name: `P (T ${T})`, data: g.P, dense: () => gP },
+      { name: `Q (T ${T})`, data: g.Q, dense: () => gQ },
+      { name: `b (T ${T})`, data: g.b, dense: () => gb },
+    ], L, 1e-3, 2e-5, 1e-3);
   }
 });
 

@@ -10,6 +10,7 @@ import type { Dataset, TrainView } from '../../src/data/types.js';
 import { IrganGenerator, advantages } from '../../src/samplers/irgan.js';
 import { CandidatePolicy, RnsAsSampler, drawCandidateSets, mmdRewards, rnsasReward, type CandidateSets } from '../../src/samplers/rnsas.js';
 import { tidy } from '../../src/engine/tensor.js';
+import { finiteDiffCheck } from '../encoders/fixtures.js';
 import { ExposurePool, createSampler } from '../../src/samplers/index.js';
 import type { SampleContext } from '../../src/samplers/types.js';
 import { FakeEncoder, csrFromLists, makeDataset } from './fake.js';
@@ -179,23 +180,13 @@ test('rnsas REINFORCE gradient: finite differences of −(1/M) Σ a_m log π(s_m
     close(gr.loss, L(), 1e-6);
     const gP = new Float32Array(g.P.length);
     for (let r = 0; r < gr.rows.length; r++) gP.set(gr.gP.subarray(r * 3, r * 3 + 3), gr.rows[r] * 3);
-    const check = (name: string, x: Float32Array, an: Float32Array) => {
-      for (let i = 0; i < x.length; i++) {
-        const x0 = x[i];
-        x[i] = x0 + 1e-3;
-        const up = x[i];
-        const lp = L();
-        x[i] = x0 - 1e-3;
-        const dn = x[i];
-        const lm = L();
-        x[i] = x0;
-        const fd = (lp - lm) / (up - dn);
-        assert.ok(Math.abs(fd - an[i]) <= 2e-5 + 1e-3 * Math.abs(fd), `${name}[${i}] (T ${T}): analytic ${an[i]} vs finite difference ${fd}`);
-      }
-    };
-    check('P', g.P, gP);
-    check('Q', g.Q, gr.gQ.slice());
-    check('b', g.b, gr.gb.slice());
+    // Copies taken first: gradient() reuses its gQ/gb buffers; the loss L calls only logProb (no kernels).
+    const gQ = gr.gQ.slice(), gb = gr.gb.slice();
+    finiteDiffCheck([
+      { name: `P (T ${T})`, data: g.P, dense: () => gP },
+      { name: `Q (T ${T})`, data: g.Q, dense: () => gQ },
+      { name: `b (T ${T})`, data: g.b, dense: () => gb },
+    ], L, 1e-3, 2e-5, 1e-3);
   }
 });
 
