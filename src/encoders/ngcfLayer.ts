@@ -53,10 +53,8 @@ export function ngcfLayer(side: Tensor, e: Tensor, w1: Tensor, w2: Tensor, b1: T
       try {
         K.matmul(F ?? side.data, w1.data, pre, rows, d, d, false, false, false);
         K.matmul(P, w2.data, pre, rows, d, d, false, false, true);
-        const bias = new Float32Array(d);
-        for (let j = 0; j < d; j++) bias[j] = b1.data[j] + b2.data[j];
         const biasH = ctx.scratchF32(d);
-        biasH.set(bias);
+        for (let j = 0; j < d; j++) biasH[j] = b1.data[j] + b2.data[j];
         let cut = 0, keep = 1;
         if (p > 0) {
           raw = heap.allocF32Uninit(n);

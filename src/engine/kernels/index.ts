@@ -236,6 +236,20 @@ export function lseRowsScaled(x: Float32Array, rows: number, C: number, s: numbe
   (k.lseRowsScaled ? k : jsKernels).lseRowsScaled!(x, rows, C, s, probs, stats);
 }
 
+/** out[r] += (alpha·coef[r])·src[r] for rows×d: WasmKernels.scaleRows on both cores, a JS loop on other backends. */
+export function addScaledRows(src: Float32Array, coef: Float32Array, rows: number, d: number, out: Float32Array,
+  alpha: number): void {
+  const k = kernels() as Partial<WasmKernels>;
+  if (typeof k.scaleRows === 'function') {
+    k.scaleRows(src, coef, rows, d, out, alpha, true);
+    return;
+  }
+  for (let i = 0; i < rows; i++) {
+    const o = i * d, c = alpha * coef[i];
+    for (let j = 0; j < d; j++) out[o + j] += c * src[o + j];
+  }
+}
+
 /** Kernels.simgclNoise on the active backend (the JS reference for a backend without it or off-heap bits). */
 export function simgclNoise(x: Float32Array, bits: Uint32Array, rows: number, d: number, eps: number,
   out: Float32Array): void {

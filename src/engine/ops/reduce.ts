@@ -2,7 +2,7 @@
 // logSumExpScaledRows, rowDot).
 
 import { heap } from '../memory.js';
-import { kernels, lseRowsScaled, scaleRowsF64 } from '../kernels/index.js';
+import { addScaledRows, kernels, lseRowsScaled, scaleRowsF64 } from '../kernels/index.js';
 import { Tensor, shapeStr } from '../tensor.js';
 import { addAux, empty, live, recordOp } from './record.js';
 
@@ -144,16 +144,7 @@ export function logSumExpScaledRows(a: Tensor, s: number): Tensor {
   }
   return recordOp(out, [a], (g) => {
     // d lse_r / d a[r, j] = s · softmax_j: ga[r] += (s · g[r]) · probs[r].
-    const ga = a._gradBuffer();
-    const k = kernels() as Partial<{ scaleRows(src: Float32Array, coef: Float32Array, rows: number, d: number,
-      out: Float32Array, alpha: number, accumulate: boolean): void }>;
-    if (typeof k.scaleRows === 'function') k.scaleRows(probs, g, R, C, ga, s, true);
-    else {
-      for (let i = 0; i < R; i++) {
-        const o = i * C, c = s * g[i];
-        for (let j = 0; j < C; j++) ga[o + j] += c * probs[o + j];
-      }
-    }
+    addScaledRows(probs, g, R, C, a._gradBuffer(), s);
   });
 }
 
