@@ -21,7 +21,7 @@ import { createEncoder } from '../src/encoders/index.js';
 import { kernels, setThreads, backendInfo } from '../src/engine/kernels/index.js';
 import { Adam } from '../src/engine/optim.js';
 import { Rng } from '../src/core/rng.js';
-import { createLoss } from '../src/losses/index.js';
+import { buildLoss, createLoss } from '../src/losses/index.js';
 import { createSampler } from '../src/samplers/index.js';
 import type { Sampler } from '../src/samplers/types.js';
 import { SamplerDiagnostics } from '../src/evaluation/diagnostics.js';
@@ -41,6 +41,8 @@ interface Case {
   encoder: Record<string, unknown> & { name: string };
   sampler: Record<string, unknown> & { name: string };
   lazy: boolean;
+  /** Train with the loss the sampler prescribes (default: BPR for every case, so steps compare like for like). */
+  preferredLoss?: boolean;
 }
 
 const CASES: Case[] = [
@@ -72,6 +74,10 @@ const CASES: Case[] = [
   // IRGAN: a softmax over the whole catalogue per user plus a REINFORCE step of its own generator inside `observe`
   // (timed in 'forward', where the step calls it). RNS-AS needs exposure records, which Gowalla lacks (not timed).
   { name: 'mf-irgan', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'irgan' }, lazy: false },
+  // AdvIR: IRGAN's step plus the adversarial (APR) term of its prescribed loss (timed in 'forward' and 'backward').
+  { name: 'mf-advir', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'advir' }, lazy: false, preferredLoss: true },
+  // SimNS: C = 300 popularity candidates per batch, B × C cosines to the positives and weighted draws per pair.
+  { name: 'mf-simns', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'simns' }, lazy: false },
 ];
 
 const PHASES = ['sample', 'forward', 'backward', 'optim', 'total'] as const;
@@ -118,7 +124,7 @@ export function benchCase(c: Case, dataset: Dataset, reps: number, warmup: numbe
   const batchRng = Rng.stream(seed, 'batch');
   const dropoutRng = Rng.stream(seed, 'dropout');
   sampler.prepare?.(dataset, samplerRng);
-  const lossFn = createLoss({ name: 'bpr' });
+  const lossFn = c.preferredLoss && sampler.preferredLoss ? buildLoss(sampler.preferredLoss) : createLoss({ name: 'bpr' });
   const optimizer = new Adam(encoder.parameters(), { lr: 1e-3, lazy: c.lazy });
   const l2 = 1e-4;
   const batcher = interactionBatcher(dataset.train, BATCH);

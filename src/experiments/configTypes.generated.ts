@@ -475,13 +475,65 @@ export interface SamplerConfigs {
     /** generator rows start uniform in [−initDelta, initDelta] (bias 0) (≥ 0; default 0.05) */
     initDelta?: number;
   };
+  /** SimNS: popularity candidates per batch, then negatives weighted by their cosine to the positive (Tran et al. 2019) */
+  simns: {
+    /** negatives per pair K (integer ≥ 1; default 1) */
+    k?: number;
+    /** stage-1 candidates per batch C (∝ popularity^γ, without replacement) (integer ≥ 1; default 300) */
+    candidates?: number;
+    /** popularity exponent γ of stage 1 (≥ 0; default 1) */
+    gamma?: number;
+  };
+  /** Alias of 'simns'. */
+  "two-stage": SamplerConfigs["simns"];
+  /** AdvIR: IRGAN's generator negatives plus adversarial (APR) training of the recommender (Park & Chang 2019) */
+  advir: {
+    /** negatives per pair K drawn from the policy (integer ≥ 1; default 1) */
+    k?: number;
+    /** the generator's embedding dimension (integer ≥ 1; default 32) */
+    dim?: number;
+    /** the generator's Adam learning rate (> 0; default 0.001) */
+    lr?: number;
+    /** softmax temperature T of p(j|u) ∝ exp(g(u,j)/T) (> 0; default 1) */
+    temperature?: number;
+    /** reward of a draw: 'paper' log(1 + exp(f_D)), or 'code' 2(σ(f_D) − 0.5) as in the released dis_model.py (default "paper") */
+    reward?: "paper" | "code";
+    /** subtract the mean reward of the step's draws (REINFORCE baseline) (default false) */
+    baseline?: boolean;
+    /** policy over the user's non-positives (false: every item, as the released code draws) (default true) */
+    excludePositives?: boolean;
+    /** generator updates after every gEvery-th recommender step (integer ≥ 1; default 1) */
+    gEvery?: number;
+    /** generator Adam steps each time (the first on the step's own draws, the rest on fresh ones) (integer ≥ 1; default 1) */
+    gSteps?: number;
+    /** generator rows start uniform in [−initDelta, initDelta] (bias 0) (≥ 0; default 0.05) */
+    initDelta?: number;
+    /** 'step': the generator updates after recommender steps (gEvery, gSteps); 'epochs': the released code's alternation, gEpochs generator passes over every user after every dEpochs recommender epochs (the generator frozen in between) (default "step") */
+    schedule?: "step" | "epochs";
+    /** schedule 'epochs': recommender epochs between generator phases (integer ≥ 1; default 1) */
+    dEpochs?: number;
+    /** schedule 'epochs': generator passes over every user in each phase (integer ≥ 1; default 1) */
+    gEpochs?: number;
+    /** schedule 'epochs' with excludePositives false: share λ of the generator's draws taken uniformly from the user's positives, rewards × p/p_n (the released code's importance sampling, λ = 0.2) (≥ 0, < 1; default 0) */
+    sampleLambda?: number;
+    /** 'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator) (default "random") */
+    generatorInit?: "random" | "fromEncoder";
+    /** ε: norm of the adversarial perturbation of each row (loss apr; APR's 0.5 is for BPR-pretrained embeddings, see initFrom) (≥ 0; default 0.05) */
+    eps?: number;
+    /** λ: weight of the adversarial BPR term (loss apr) (≥ 0; default 1) */
+    advWeight?: number;
+    /** rows perturbed: users, positives and negatives, or users and positives only (default "all") */
+    perturb?: "all" | "positives";
+  };
 }
 
 /** A sampler block without a `name` keeps the preset's sampler: it may set any option some sampler accepts. */
 export interface AnySamplerOptions {
+  /** Option of advir. */
+  advWeight?: number;
   /** Option of pdns, srns, gdns, recns, mcns, rnsas. */
   alpha?: number | "U(0,1)" | "U(0,0.5)" | "N(0,1)" | "N(0,0.5)";
-  /** Option of irgan, rnsas. */
+  /** Option of irgan, rnsas, advir. */
   baseline?: boolean | "epoch" | "batch" | "none";
   /** Option of dins, pdns, rnsas. */
   beta?: number;
@@ -491,15 +543,15 @@ export interface AnySamplerOptions {
   boundary?: "dot" | "random" | "minVolume" | "maxVolume";
   /** Option of adasir. */
   cacheSize?: number;
-  /** Option of rnsas. */
+  /** Option of rnsas, simns. */
   candidates?: number;
-  /** Option of irgan. */
+  /** Option of irgan, advir. */
   dEpochs?: number;
-  /** Option of irgan, rnsas. */
+  /** Option of irgan, rnsas, advir. */
   dim?: number;
-  /** Option of gdns. */
+  /** Option of gdns, advir. */
   eps?: number;
-  /** Option of irgan. */
+  /** Option of irgan, advir. */
   excludePositives?: boolean;
   /** Option of rnsas. */
   exposedCandidates?: number;
@@ -509,23 +561,23 @@ export interface AnySamplerOptions {
   exposure?: boolean;
   /** Option of expns. */
   fallback?: "uniform" | "error";
-  /** Option of irgan. */
+  /** Option of irgan, advir. */
   gEpochs?: number;
-  /** Option of irgan, rnsas. */
+  /** Option of irgan, rnsas, advir. */
   gEvery?: number;
-  /** Option of irgan. */
+  /** Option of irgan, advir. */
   gSteps?: number;
-  /** Option of popularity. */
+  /** Option of popularity, simns. */
   gamma?: number;
-  /** Option of irgan. */
+  /** Option of irgan, advir. */
   generatorInit?: "random" | "fromEncoder";
   /** Option of gdns. */
   groupLoss?: boolean;
   /** Option of srns. */
   historyEpochs?: number;
-  /** Option of irgan, rnsas. */
+  /** Option of irgan, rnsas, advir. */
   initDelta?: number;
-  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns, aobpr, adasir, mcns, irgan, rnsas. */
+  /** Option of uniform, popularity, dns, mixgcf, dins, pdns, cdns, recns, expns, mixedns, aobpr, adasir, mcns, irgan, rnsas, simns, advir. */
   k?: number;
   /** Option of mixgcf, dins. */
   kLoss?: "softplus" | "meanBpr";
@@ -539,7 +591,7 @@ export interface AnySamplerOptions {
   layers?: "all" | "first";
   /** Option of cdns. */
   list?: "dissimilar" | "similar" | "random";
-  /** Option of irgan, rnsas. */
+  /** Option of irgan, rnsas, advir. */
   lr?: number;
   /** Option of dns, mixgcf, dins, pdns, gdns, recns, adasir. */
   m?: number;
@@ -561,6 +613,8 @@ export interface AnySamplerOptions {
   objective?: "pairwise" | "pointwise";
   /** Option of mixedns. */
   omega?: number;
+  /** Option of advir. */
+  perturb?: "all" | "positives";
   /** Option of recns. */
   positiveAssisted?: boolean;
   /** Option of adasir. */
@@ -575,15 +629,15 @@ export interface AnySamplerOptions {
   regionMaxBytes?: number;
   /** Option of recns. */
   regionMode?: "auto" | "full" | "lazy";
-  /** Option of irgan, rnsas. */
+  /** Option of irgan, rnsas, advir. */
   reward?: "paper" | "code" | "sigmoid" | "log";
   /** Option of srns. */
   s1?: number;
   /** Option of srns. */
   s2?: number;
-  /** Option of irgan. */
+  /** Option of irgan, advir. */
   sampleLambda?: number;
-  /** Option of irgan. */
+  /** Option of irgan, advir. */
   schedule?: "step" | "epochs";
   /** Option of gdns. */
   select?: "gain" | "expectation";
@@ -597,7 +651,7 @@ export interface AnySamplerOptions {
   target?: "paper" | "code";
   /** Option of srns, adasir. */
   tau?: number;
-  /** Option of irgan, rnsas. */
+  /** Option of irgan, rnsas, advir. */
   temperature?: number;
   /** Option of mcns. */
   uniformShare?: number;
@@ -724,6 +778,19 @@ export interface LossConfigs {
     /** 'user': each distinct batch user with all its training items (the paper; with batching: groups, groupSize: 1 each user is seen once per epoch); 'batch': the batch's pairs, Gram rows weighted 1/|R_u| (an epoch of interaction batches sums to the full loss) (default "user") */
     positives?: "user" | "batch";
   };
+  /** BPR + λ·BPR on rows perturbed by Δ = ε·Γ/‖Γ‖ (APR; AdvIR's adversarial training; dot scorer) */
+  apr: {
+    /** ε: norm of each row's perturbation (APR's 0.5) (≥ 0; default 0.5) */
+    eps?: number;
+    /** λ: weight of the adversarial term (APR's 1) (≥ 0; default 1) */
+    weight?: number;
+    /** 'all': users, positives and real negatives (APR); 'positives': users and positives only (default "all") */
+    perturb?: "all" | "positives";
+  };
+  /** Alias of 'apr'. */
+  adversarialBpr: LossConfigs["apr"];
+  /** Alias of 'apr'. */
+  "adversarial-bpr": LossConfigs["apr"];
 }
 
 /** The registered presets (`preset: NAME`). */

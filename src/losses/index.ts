@@ -10,11 +10,14 @@ import { type Loss, scoreLoss } from './types.js';
 import { infoNce, type InfoNceOptions, type Similarity } from './infonce.js';
 import { pris } from './pris.js';
 import { augmentedHinge } from './augmentedHinge.js';
+import { apr, type AprOptions, type AprPerturb } from './apr.js';
 import { enmf, type EnmfOptions, type EnmfPositives, type EnmfWeighting } from './enmf.js';
 
 export { bpr, groupHinge, kPairSoftplus, marginHinge, sigmoidHinge, softBpr, softplusPointwise, scoreLoss };
 export type { GroupReduce, LossFn };
-export { infoNce, augmentedHinge, pris, enmf };
+export { infoNce, augmentedHinge, pris, enmf, apr };
+export { aprPerturbations } from './apr.js';
+export type { AprOptions, AprPerturb };
 export type { InfoNceOptions, Similarity, EnmfOptions, EnmfPositives, EnmfWeighting };
 export type { Loss, LossInputs, LossNeeds, WholeDataInputs } from './types.js';
 
@@ -104,6 +107,16 @@ const builtins: LossEntry[] = [
       positives: { type: 'enum', values: ['user', 'batch'], default: 'user', doc: "'user': each distinct batch user with all its training items (the paper; with batching: groups, groupSize: 1 each user is seen once per epoch); 'batch': the batch's pairs, Gram rows weighted 1/|R_u| (an epoch of interaction batches sums to the full loss)" },
     },
     make: (o) => enmf(o as EnmfOptions),
+  },
+  {
+    name: 'apr', aliases: ['adversarialBpr', 'adversarial-bpr'],
+    describe: 'BPR + λ·BPR on rows perturbed by Δ = ε·Γ/‖Γ‖ (APR; AdvIR\'s adversarial training; dot scorer)',
+    options: {
+      eps: { type: 'number', default: 0.5, min: 0, doc: 'ε: norm of each row\'s perturbation (APR\'s 0.5)' },
+      weight: { type: 'number', default: 1, min: 0, doc: 'λ: weight of the adversarial term (APR\'s 1)' },
+      perturb: { type: 'enum', values: ['all', 'positives'], default: 'all', doc: "'all': users, positives and real negatives (APR); 'positives': users and positives only" },
+    },
+    make: (o) => apr({ eps: num(o, 'apr', 'eps'), weight: num(o, 'apr', 'weight'), perturb: o.perturb as AprPerturb }),
   },
 ];
 for (const e of builtins) losses.register(e);

@@ -23,6 +23,10 @@ export interface LossInputs {
   users?: Tensor;
   posItems?: Tensor;
   negItems?: Tensor;
+  /** With needs.rows: the item id behind each negative row when the negatives are real items (null otherwise). */
+  negItemIds?: Int32Array | null;
+  /** With needs.rows: the pass's scorer ('dot', 'gmf' or 'dot+bias'), for losses defined on one score form. */
+  scorer?: string;
   /** Shared negatives' log sampling probabilities (already subtracted from `neg` by the step). */
   logQ?: Float32Array;
   /** With needs.wholeData: the step's encoder pass and training view, for losses over every item (ENMF). */

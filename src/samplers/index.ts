@@ -16,6 +16,8 @@ import { AdasirSampler, adasirEntry, importanceWeights, type AdasirOptions, type
 import { McnsSampler, mcnsEntry, acceptance as mcnsAcceptance, logTarget as mcnsLogTarget, type McnsOptions, type McnsTarget } from './mcns.js';
 import { IrganSampler, IrganGenerator, irganEntry, irganReward, advantages as irganAdvantages, type IrganOptions, type IrganReward, type IrganInit, type IrganSchedule } from './irgan.js';
 import { RnsAsSampler, CandidatePolicy as RnsAsPolicy, drawCandidateSets as rnsasCandidates, mmdRewards, rnsasEntry, rnsasReward, type RnsAsOptions, type RnsAsReward, type RnsAsBaseline } from './rnsas.js';
+import { SimnsSampler, simnsEntry, spreadoutLogWeights, weightedWithoutReplacement, type SimnsOptions } from './simns.js';
+import { AdvirSampler, advirEntry, type AdvirOptions } from './advir.js';
 import { checkOptions } from '../core/options.js';
 import { Registry } from '../core/registry.js';
 import type { Sampler, SamplerEntry } from './types.js';
@@ -35,12 +37,14 @@ export { McnsSampler, mcnsAcceptance, mcnsLogTarget, type McnsOptions, type Mcns
 export { IrganSampler, IrganGenerator, irganReward, irganAdvantages, type IrganOptions, type IrganReward, type IrganInit, type IrganSchedule };
 export { RnsAsSampler, RnsAsPolicy, rnsasCandidates, mmdRewards, rnsasReward, type RnsAsOptions, type RnsAsReward, type RnsAsBaseline };
 export type { UniformOptions, PopularityOptions, DnsOptions, MixGcfOptions, DinsOptions, PdnsOptions, SrnsOptions, GdnsOptions };
+export { SimnsSampler, spreadoutLogWeights, weightedWithoutReplacement, type SimnsOptions };
+export { AdvirSampler, type AdvirOptions };
 export { PairTable } from './pairTable.js';
 export { dnsSelect } from './dns.js';
 
 /** Every sampler hardneg knows; `samplers.register(entry)` adds one (a file, its test and one line below). */
 export const samplers = new Registry<SamplerEntry>('sampler', '"');
-for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry, cdnsEntry, recnsEntry, expnsEntry, mixednsEntry, aobprEntry, adasirEntry, mcnsEntry, irganEntry, rnsasEntry]) samplers.register(e);
+for (const e of [uniformEntry, popularityEntry, dnsEntry, mixgcfEntry, dinsEntry, pdnsEntry, srnsEntry, gdnsEntry, cdnsEntry, recnsEntry, expnsEntry, mixednsEntry, aobprEntry, adasirEntry, mcnsEntry, irganEntry, rnsasEntry, simnsEntry, advirEntry]) samplers.register(e);
 
 /** Canonical names of the built-in samplers (`samplers.names()` also lists those registered later). */
 export const samplerNames: readonly string[] = samplers.names();

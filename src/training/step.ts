@@ -199,6 +199,8 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
         inputs.users = u;
         inputs.posItems = p;
         inputs.negItems = sc.nRows;
+        inputs.negItemIds = neg.kind === 'items' ? neg.items : null;
+        inputs.scorer = pass.info.scorer;
       }
       if (neg.kind === 'shared' && neg.logQ) inputs.logQ = neg.logQ;
       if (wantWhole) inputs.whole = wholeData(pass, ctx.data, dropoutRng);

@@ -33,7 +33,8 @@ const samplers: Array<[string, Record<string, unknown>]> = [
   ['dins', { m: 8, variant: 'B' }], ['pdns', { m: 8, mode: 'mix' }], ['pdns', { m: 8 }], ['srns', { s1: 4, s2: 8 }], ['aobpr', { refresh: 200 }],
   ['adasir', { m: 16, cacheSize: 8 }], ['adasir', { proposal: 'popularity', m: 16 }], ['mcns', { steps: 3, neighbours: 8 }],
   ['irgan', { dim: 8 }], ['irgan', { dim: 8, reward: 'code', baseline: true, excludePositives: false }], ['irgan', { dim: 8, schedule: 'epochs' }],
-  ['rnsas', { dim: 8, candidates: 8, exposedCandidates: 2 }],
+  ['rnsas', { dim: 8, candidates: 8, exposedCandidates: 2 }], ['simns', { candidates: 20, k: 2 }],
+  ['advir', { dim: 8 }],
 ];
 
 for (const encName of ['mf', 'gmf', 'lightgcn', 'ngcf']) {
