@@ -696,11 +696,149 @@ export function packPanels(items: usize, ni: i32, d: i32, packed: usize, q0: i32
 const NB: i32 = 512;
 /** Users per block: their rows stay in L1 while one item block is scored against them. */
 const MB: i32 = 64;
-/** Scratch bytes one thread needs: a 4×NB score buffer and MB mask cursors. */
+/** Scratch bytes one thread needs: a 4×NB score buffer and MB mask cursors (plus, up to BUF_MAX_K, top-k buffers). */
 export const SCORE_SCRATCH_BYTES: i32 = 4 * NB * 4 + MB * 4;
+/** Largest k kept by the buffered top-k (2k entries per user of a user block); above it, the heap. */
+const BUF_MAX_K: i32 = 1024;
 
-export function scoreScratchBytes(): i32 {
-  return SCORE_SCRATCH_BYTES;
+/** Scratch bytes per thread for a top-k of k: the score buffer and cursors, and for k ≤ BUF_MAX_K MB buffers of 2k entries. */
+export function scoreScratchBytes(k: i32): i32 {
+  return k <= BUF_MAX_K ? SCORE_SCRATCH_BYTES + MB * (8 + 16 * k) : SCORE_SCRATCH_BYTES;
+}
+
+// The buffered top-k: a user's candidates are appended unsorted, as (score f32, id i32) entries of 8 bytes, while
+// they beat `thr`; when 2k are held, a selection keeps the k best and thr becomes the k-th best's score. Appending
+// is O(1) where a heap insertion costs log k mispredicted branches, so a large k (contrastive DNS's lists of 100)
+// costs little more than a small one. The order (score desc, id asc) is total, so the k kept and their final order
+// are the heap's exactly.
+// @ts-ignore: decorator
+@inline function better(sa: f32, ia: i32, sb: f32, ib: i32): bool {
+  return sa > sb || (sa == sb && ia < ib);
+}
+// @ts-ignore: decorator
+@inline function entS(p: usize, a: i32): f32 {
+  return load<f32>(p + (<usize>a << 3));
+}
+// @ts-ignore: decorator
+@inline function entI(p: usize, a: i32): i32 {
+  return load<i32>(p + (<usize>a << 3), 4);
+}
+// @ts-ignore: decorator
+@inline function entBetter(p: usize, a: i32, b: i32): bool {
+  return better(entS(p, a), entI(p, a), entS(p, b), entI(p, b));
+}
+// @ts-ignore: decorator
+@inline function entSwap(p: usize, a: i32, b: i32): void {
+  const pa = p + (<usize>a << 3), pb = p + (<usize>b << 3);
+  const x = load<u64>(pa);
+  store<u64>(pa, load<u64>(pb));
+  store<u64>(pb, x);
+}
+
+/** Partitions entries [lo, hi] around a median-of-three pivot; returns the pivot's final index (better ones before it). */
+function entPartition(p: usize, lo: i32, hi: i32): i32 {
+  const mid = lo + ((hi - lo) >> 1);
+  if (entBetter(p, mid, lo)) entSwap(p, mid, lo);
+  if (entBetter(p, hi, lo)) entSwap(p, hi, lo);
+  if (entBetter(p, hi, mid)) entSwap(p, hi, mid);
+  // lo ≥ mid ≥ hi in rank: the median goes to hi as the pivot.
+  entSwap(p, mid, hi);
+  const ps = entS(p, hi), pi = entI(p, hi);
+  let i = lo;
+  for (let j = lo; j < hi; j++) {
+    if (better(entS(p, j), entI(p, j), ps, pi)) {
+      entSwap(p, i, j);
+      i++;
+    }
+  }
+  entSwap(p, i, hi);
+  return i;
+}
+
+/** Rearranges entries [0, n) so that [0, k) are the k best, the k-th best at k − 1 (0 < k < n). */
+function entSelect(p: usize, n: i32, k: i32): void {
+  let lo = 0, hi = n - 1;
+  const t = k - 1;
+  while (lo < hi) {
+    const q = entPartition(p, lo, hi);
+    if (q == t) return;
+    if (q < t) lo = q + 1;
+    else hi = q - 1;
+  }
+}
+
+/** Sorts entries [lo, hi] best first (quicksort, insertion sort below 16 entries). */
+function entSort(p: usize, lo: i32, hi: i32): void {
+  while (hi - lo >= 16) {
+    const q = entPartition(p, lo, hi);
+    // Recurse on the smaller side, loop on the larger: stack depth ≤ log2 n.
+    if (q - lo < hi - q) {
+      entSort(p, lo, q - 1);
+      lo = q + 1;
+    } else {
+      entSort(p, q + 1, hi);
+      hi = q - 1;
+    }
+  }
+  for (let i = lo + 1; i <= hi; i++) {
+    const x = load<u64>(p + (<usize>i << 3));
+    const xs = entS(p, i), xi = entI(p, i);
+    let j = i - 1;
+    while (j >= lo && better(xs, xi, entS(p, j), entI(p, j))) {
+      store<u64>(p + (<usize>(j + 1) << 3), load<u64>(p + (<usize>j << 3)));
+      j--;
+    }
+    store<u64>(p + (<usize>(j + 1) << 3), x);
+  }
+}
+
+/**
+ * Offers the scores buf[0..cnt) (items j0..j0+cnt) to one user's buffer: state st = (count i32, thr f32), entries at
+ * ent (capacity 2k). Masked items carry −∞ and never enter (s > thr fails from the start); 8 scores are compared
+ * against thr at once.
+ */
+function offerBuffered(buf: usize, cnt: i32, j0: i32, st: usize, ent: usize, k: i32): void {
+  let n = load<i32>(st);
+  let thr = load<f32>(st, 4);
+  const cap = k << 1;
+  let tv = f32x4.splat(thr);
+  let j = 0;
+  for (; j + 8 <= cnt; j += 8) {
+    const o = buf + (<usize>j << 2);
+    // The lanes above thr as a bit mask, visited without a branch per lane. A compaction inside the block raises
+    // thr; the block's later lanes are still appended against the old one, which only adds entries that the next
+    // selection drops.
+    let m = i32x4.bitmask(f32x4.gt(v128.load(o), tv)) | (i32x4.bitmask(f32x4.gt(v128.load(o, 16), tv)) << 4);
+    if (m == 0) continue;
+    while (m != 0) {
+      const l = ctz(m);
+      m &= m - 1;
+      const e = ent + (<usize>n << 3);
+      store<f32>(e, load<f32>(o + (<usize>l << 2)));
+      store<i32>(e, j0 + j + l, 4);
+      if (++n == cap) {
+        entSelect(ent, cap, k);
+        n = k;
+        thr = entS(ent, k - 1);
+      }
+    }
+    tv = f32x4.splat(thr);
+  }
+  for (; j < cnt; j++) {
+    const s = load<f32>(buf + (<usize>j << 2));
+    if (s > thr) {
+      const e = ent + (<usize>n << 3);
+      store<f32>(e, s);
+      store<i32>(e, j0 + j, 4);
+      if (++n == cap) {
+        entSelect(ent, cap, k);
+        n = k;
+        thr = entS(ent, k - 1);
+      }
+    }
+  }
+  store<i32>(st, n);
+  store<f32>(st, thr, 4);
 }
 
 // A per-user min-heap of k (score, item) entries kept in that user's rows of outScore/outIdx; the root is the
@@ -776,19 +914,29 @@ function offer(buf: usize, cnt: i32, j0: i32, ps: usize, pi: usize, k: i32): voi
 export function scoreTopK(users: usize, packed: usize, ni: i32, d: i32, k: i32, mIndptr: usize, mIndices: usize,
   mOff: i32, bias: usize, outIdx: usize, outScore: usize, scratch: usize, u0: i32, u1: i32, tid: i32): void {
   if (k <= 0) return;
-  const buf = scratch + <usize>tid * <usize>SCORE_SCRATCH_BYTES;
+  const buf = scratch + <usize>tid * <usize>scoreScratchBytes(k);
   const cursors = buf + <usize>(4 * NB * 4);
   const rowB = <usize>d << 2;
   const panelB = rowB << 3;
   const bufRowB = <usize>NB << 2;
   const kB = <usize>k << 2;
+  const buffered = k <= BUF_MAX_K;
+  // Per user of the block: 8 bytes of state, then 2k entries of 8 bytes.
+  const bufs = buf + <usize>SCORE_SCRATCH_BYTES;
+  const userBufB = <usize>(8 + 16 * k);
   for (let ub = u0; ub < u1; ub += MB) {
     const ue = min(u1, ub + MB);
     for (let u = ub; u < ue; u++) {
-      const ps = outScore + <usize>u * kB, pi = outIdx + <usize>u * kB;
-      for (let t = 0; t < k; t++) {
-        store<f32>(ps + (<usize>t << 2), NEG_INF);
-        store<i32>(pi + (<usize>t << 2), -1);
+      if (buffered) {
+        const st = bufs + <usize>(u - ub) * userBufB;
+        store<i32>(st, 0);
+        store<f32>(st, NEG_INF, 4);
+      } else {
+        const ps = outScore + <usize>u * kB, pi = outIdx + <usize>u * kB;
+        for (let t = 0; t < k; t++) {
+          store<f32>(ps + (<usize>t << 2), NEG_INF);
+          store<i32>(pi + (<usize>t << 2), -1);
+        }
       }
       if (mIndptr) store<i32>(cursors + (<usize>(u - ub) << 2), load<i32>(mIndptr + (<usize>(mOff + u) << 2)));
     }
@@ -830,10 +978,36 @@ export function scoreTopK(users: usize, packed: usize, ni: i32, d: i32, k: i32, 
             }
             store<i32>(pc, e);
           }
-          offer(br, cnt, jb, outScore + <usize>uu * kB, outIdx + <usize>uu * kB, k);
+          if (buffered) {
+            const st = bufs + <usize>(uu - ub) * userBufB;
+            offerBuffered(br, cnt, jb, st, st + 8, k);
+          } else offer(br, cnt, jb, outScore + <usize>uu * kB, outIdx + <usize>uu * kB, k);
         }
         u += rows;
       }
+    }
+    if (buffered) {
+      // The k best of each buffer, sorted best first; rows with fewer candidates are filled with −1 / −∞.
+      for (let u = ub; u < ue; u++) {
+        const st = bufs + <usize>(u - ub) * userBufB;
+        const ent = st + 8;
+        let n = load<i32>(st);
+        if (n > k) {
+          entSelect(ent, n, k);
+          n = k;
+        }
+        if (n > 1) entSort(ent, 0, n - 1);
+        const ps = outScore + <usize>u * kB, pi = outIdx + <usize>u * kB;
+        for (let t = 0; t < n; t++) {
+          store<f32>(ps + (<usize>t << 2), entS(ent, t));
+          store<i32>(pi + (<usize>t << 2), entI(ent, t));
+        }
+        for (let t = n; t < k; t++) {
+          store<f32>(ps + (<usize>t << 2), NEG_INF);
+          store<i32>(pi + (<usize>t << 2), -1);
+        }
+      }
+      continue;
     }
     // Heap-sort each user's entries: repeatedly move the worst to the end, giving best-first order.
     for (let u = ub; u < ue; u++) {

@@ -192,6 +192,10 @@ for (const set of KERNEL_SETS) {
       { nu: 5, ni: 10, d: 8, k: 20 }, // k > items left: −1 / −∞ fill
       { nu: 70, ni: 300, d: 64, k: 1 },
       { nu: 9, ni: 2000, d: 3, k: 50 },
+      // The buffered top-k's compactions (k = 100, 600) and the heap above its largest buffered k (1500).
+      { nu: 11, ni: 2100, d: 5, k: 100 },
+      { nu: 6, ni: 1900, d: 4, k: 600 },
+      { nu: 5, ni: 2100, d: 4, k: 1500 },
     ];
     for (const { nu, ni, d, k } of cases) {
       const off = 3;

@@ -123,7 +123,7 @@ export class WasmKernels implements Kernels {
   readonly kernelSetReason: string | null;
   private readonly fns: Fn[];
   private readonly pool: WorkerPool | null;
-  private readonly scoreScratchBytes: number;
+  private readonly scoreScratchBytes: (k: number) => number;
   /** Heap copies of views that were not on the heap, for the current call. */
   private staged: { tmp: View; orig: View; back: boolean }[] = [];
   private readonly csrCache = new WeakMap<View, View>();
@@ -151,7 +151,7 @@ export class WasmKernels implements Kernels {
       if (typeof f !== 'function') throw new Error(`wasm kernels: export '${n}' missing; rebuild kernels.wasm`);
       return f as Fn;
     });
-    this.scoreScratchBytes = (inst.exports.scoreScratchBytes as () => number)();
+    this.scoreScratchBytes = inst.exports.scoreScratchBytes as (k: number) => number;
     // Optional, so an older kernels.wasm still loads: the heap then zeroes with TypedArray.fill.
     if (typeof inst.exports.zeroBytes === 'function') heap.setBulkZero(inst.exports.zeroBytes as (p: number, b: number) => void);
     this.pool = threads > 1 ? new WorkerPool(module, heap.memory, threads, [...NAMES]) : null;
@@ -461,7 +461,7 @@ export class WasmKernels implements Kernels {
         this.par('packPanels', [pi, ni, d, packed.byteOffset], panels, 1, panels * 8 * d * NS_ROW);
         packedAt = packed.byteOffset;
       }
-      scratch = heap.allocF32((this.threads * this.scoreScratchBytes) / 4);
+      scratch = heap.allocF32((this.threads * this.scoreScratchBytes(k)) / 4);
       const args = [pu, packedAt, ni, d, k,
         mask ? this.pc(mask.indptr) : 0, mask ? this.pc(mask.indices) : 0, maskRowOffset,
         itemBias ? this.p(itemBias, false) : 0, this.p(outIdx, true), this.p(outScore, true), scratch.byteOffset];
