@@ -1,4 +1,4 @@
-// `npm run bench -- selfrec [--model simgcl|xsimgcl|sgl] [--epochs 20] [--threads 2] [--ref DIR] [--seed 2024] [--json[=path]]`
+// `npm run bench -- selfrec [--model simgcl|xsimgcl|sgl] [--epochs 20] [--threads 2] [--ref DIR] [--seed 2024] [--init xavierTables|xavier|normal] [--json[=path]]`
 //
 // The contrastive-backbone anchor (issue 12): SimGCL (or XSimGCL, or SGL with --model sgl: SELFRec's conf/SGL.yaml) on LastFM in hardneg and in SELFRec (Coder-Yu/
 // SELFRec, by SimGCL's authors, a checkout given by --ref or $HARDNEG_SELFREC; run unchanged through
@@ -46,13 +46,15 @@ export async function main(argv: string[]): Promise<number> {
   const threads = intFlag(argv, 'threads', 2);
   const seed = intFlag(argv, 'seed', 2024);
   const ref = flagValue(argv, 'ref') ?? process.env.HARDNEG_SELFREC ?? '';
+  // SELFRec initialises its user and item tables with one xavier_uniform_ each ('xavierTables').
+  const init = flagValue(argv, 'init') ?? 'xavierTables';
   console.log(formatEnv(envReport()));
   setThreads(threads);
   console.log(`hardneg backend: ${JSON.stringify(backendInfo())}`);
 
   const dataset = loadDataset({ name: 'lastfm' });
   const config = resolveConfig(m.preset, {
-    dataset: 'lastfm', encoder: m.encoder, epochs, evalEvery: 1, patience: 0, selectOn: 'test', ks: [20], seed,
+    dataset: 'lastfm', encoder: { ...m.encoder, init }, epochs, evalEvery: 1, patience: 0, selectOn: 'test', ks: [20], seed,
   });
   const ours: Array<{ epoch: number; trainMs: number; recall: number; ndcg: number }> = [];
   let lastTrainMs = 0;

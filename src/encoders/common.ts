@@ -63,12 +63,12 @@ export function newParam(name: string, shape: readonly number[], sparse: boolean
 }
 
 export interface EmbeddingInit {
-  init: 'xavier' | 'normal';
+  init: 'xavier' | 'xavierTables' | 'normal';
   std: number;
 }
 
 export function readInit(encoder: string, opts: EncoderOptions): EmbeddingInit {
-  const init = enumOption(encoder, opts, 'init', 'xavier', ['xavier', 'normal'] as const);
+  const init = enumOption(encoder, opts, 'init', 'xavier', ['xavier', 'xavierTables', 'normal'] as const);
   const std = numberOption(encoder, opts, 'initStd', 0.1, (x) => x > 0, 'a positive number');
   if (opts.initStd !== undefined && init !== 'normal') {
     throw new Error(`encoder '${encoder}': option 'initStd' only applies to init 'normal' (init is '${init}')`);
@@ -87,6 +87,12 @@ export function initEmbeddings(users: Float32Array, items: Float32Array, numUser
     const bound = Math.sqrt(6 / (numUsers + numItems + dim));
     rng.fillUniform(users, -bound, bound);
     rng.fillUniform(items, -bound, bound);
+  } else if (how.init === 'xavierTables') {
+    // Two tables, each with its own bound (SELFRec's two xavier_uniform_ calls): users get the larger one.
+    const bu = Math.sqrt(6 / (numUsers + dim));
+    const bi = Math.sqrt(6 / (numItems + dim));
+    rng.fillUniform(users, -bu, bu);
+    rng.fillUniform(items, -bi, bi);
   } else {
     rng.fillNormal(users, 0, how.std);
     rng.fillNormal(items, 0, how.std);
@@ -135,7 +141,7 @@ export function passInfo(enc: Encoder, pooledDim: number, numUsers: number, numI
 /** Options every embedding-table encoder takes (registry schemas). */
 export const EMBEDDING_OPTIONS: OptionSchema = {
   dim: { type: 'integer', default: 64, min: 1, doc: 'embedding size per layer' },
-  init: { type: 'enum', values: ['xavier', 'normal'], default: 'xavier', doc: "initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch)" },
+  init: { type: 'enum', values: ['xavier', 'xavierTables', 'normal'], default: 'xavier', doc: "initialisation: Xavier uniform over the stacked (U+I)×d table (DINS/MixGCF), Xavier per table, √(6/(U+d)) and √(6/(I+d)) (SELFRec), or N(0, initStd) (LightGCN-PyTorch)" },
   initStd: { type: 'number', default: 0.1, min: 0, exclusiveMin: true, doc: "standard deviation for init 'normal'" },
 };
 

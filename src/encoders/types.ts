@@ -140,8 +140,8 @@ export interface EncoderOptions {
   dim?: number;
   /** Graph encoders: propagation layers L (default 3). */
   layers?: number;
-  /** 'xavier' (uniform, DINS/MixGCF) or 'normal' (N(0, initStd), LightGCN-PyTorch). */
-  init?: 'xavier' | 'normal';
+  /** 'xavier' (uniform over the stacked table, DINS/MixGCF), 'xavierTables' (per table, SELFRec) or 'normal' (N(0, initStd), LightGCN-PyTorch). */
+  init?: 'xavier' | 'xavierTables' | 'normal';
   /** Standard deviation for init 'normal' (default 0.1). */
   initStd?: number;
   /** Graph encoders: false pools layers 1..L (DINS's released LightGCN); default true (0..L). */

@@ -34,7 +34,7 @@ const SCHEMA: Rule = {
       section: 'encoder',
       required: ['name'],
       // Bounds: the engine's heap is 4 GiB (dim × items floats), gatherMean takes at most 65 layers.
-      fields: { name: S.str, dim: S.int(1, 4096), layers: S.int(0, 64), init: S.oneOf('xavier', 'normal') },
+      fields: { name: S.str, dim: S.int(1, 4096), layers: S.int(0, 64), init: S.oneOf('xavier', 'xavierTables', 'normal') },
     },
     sampler: { kind: 'object', open: true, section: 'sampler', required: ['name'], fields: { name: S.str } },
     loss: { kind: 'object', open: true, section: 'loss', nullable: true, required: ['name'], fields: { name: S.str } },

@@ -8,8 +8,8 @@ export interface EncoderConfigs {
   mf: {
     /** embedding size per layer (integer ≥ 1; default 64) */
     dim?: number;
-    /** initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
-    init?: "xavier" | "normal";
+    /** initialisation: Xavier uniform over the stacked (U+I)×d table (DINS/MixGCF), Xavier per table, √(6/(U+d)) and √(6/(I+d)) (SELFRec), or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
+    init?: "xavier" | "xavierTables" | "normal";
     /** standard deviation for init 'normal' (> 0; default 0.1) */
     initStd?: number;
     /** accepted as 0 only (one config shape fits every encoder) (integer ≥ 0; default 0) */
@@ -19,8 +19,8 @@ export interface EncoderConfigs {
   bprmf: {
     /** embedding size per layer (integer ≥ 1; default 64) */
     dim?: number;
-    /** initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
-    init?: "xavier" | "normal";
+    /** initialisation: Xavier uniform over the stacked (U+I)×d table (DINS/MixGCF), Xavier per table, √(6/(U+d)) and √(6/(I+d)) (SELFRec), or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
+    init?: "xavier" | "xavierTables" | "normal";
     /** standard deviation for init 'normal' (> 0; default 0.1) */
     initStd?: number;
     /** accepted as 0 only (one config shape fits every encoder) (integer ≥ 0; default 0) */
@@ -30,8 +30,8 @@ export interface EncoderConfigs {
   gmf: {
     /** embedding size per layer (integer ≥ 1; default 64) */
     dim?: number;
-    /** initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
-    init?: "xavier" | "normal";
+    /** initialisation: Xavier uniform over the stacked (U+I)×d table (DINS/MixGCF), Xavier per table, √(6/(U+d)) and √(6/(I+d)) (SELFRec), or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
+    init?: "xavier" | "xavierTables" | "normal";
     /** standard deviation for init 'normal' (> 0; default 0.1) */
     initStd?: number;
     /** accepted as 0 only (one config shape fits every encoder) (integer ≥ 0; default 0) */
@@ -43,8 +43,8 @@ export interface EncoderConfigs {
   lightgcn: {
     /** embedding size per layer (integer ≥ 1; default 64) */
     dim?: number;
-    /** initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
-    init?: "xavier" | "normal";
+    /** initialisation: Xavier uniform over the stacked (U+I)×d table (DINS/MixGCF), Xavier per table, √(6/(U+d)) and √(6/(I+d)) (SELFRec), or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
+    init?: "xavier" | "xavierTables" | "normal";
     /** standard deviation for init 'normal' (> 0; default 0.1) */
     initStd?: number;
     /** propagation layers L (integer ≥ 0, ≤ 64; default 3) */
@@ -58,8 +58,8 @@ export interface EncoderConfigs {
   ngcf: {
     /** embedding size per layer (integer ≥ 1; default 64) */
     dim?: number;
-    /** initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
-    init?: "xavier" | "normal";
+    /** initialisation: Xavier uniform over the stacked (U+I)×d table (DINS/MixGCF), Xavier per table, √(6/(U+d)) and √(6/(I+d)) (SELFRec), or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
+    init?: "xavier" | "xavierTables" | "normal";
     /** standard deviation for init 'normal' (> 0; default 0.1) */
     initStd?: number;
     /** propagation layers L (integer ≥ 0, ≤ 64; default 3) */
@@ -79,8 +79,8 @@ export interface EncoderConfigs {
   simgcl: {
     /** embedding size per layer (integer ≥ 1; default 64) */
     dim?: number;
-    /** initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
-    init?: "xavier" | "normal";
+    /** initialisation: Xavier uniform over the stacked (U+I)×d table (DINS/MixGCF), Xavier per table, √(6/(U+d)) and √(6/(I+d)) (SELFRec), or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
+    init?: "xavier" | "xavierTables" | "normal";
     /** standard deviation for init 'normal' (> 0; default 0.1) */
     initStd?: number;
     /** propagation layers L (integer ≥ 0, ≤ 64; default 3) */
@@ -104,8 +104,8 @@ export interface EncoderConfigs {
   pinsage: {
     /** embedding size (id embeddings and every layer) (integer ≥ 1; default 256) */
     dim?: number;
-    /** initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
-    init?: "xavier" | "normal";
+    /** initialisation: Xavier uniform over the stacked (U+I)×d table (DINS/MixGCF), Xavier per table, √(6/(U+d)) and √(6/(I+d)) (SELFRec), or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
+    init?: "xavier" | "xavierTables" | "normal";
     /** standard deviation for init 'normal' (> 0; default 0.1) */
     initStd?: number;
     /** aggregation layers L (integer ≥ 1, ≤ 8; default 2) */
@@ -125,8 +125,8 @@ export interface EncoderConfigs {
   sgl: {
     /** embedding size per layer (integer ≥ 1; default 64) */
     dim?: number;
-    /** initialisation: Xavier uniform (DINS/MixGCF) or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
-    init?: "xavier" | "normal";
+    /** initialisation: Xavier uniform over the stacked (U+I)×d table (DINS/MixGCF), Xavier per table, √(6/(U+d)) and √(6/(I+d)) (SELFRec), or N(0, initStd) (LightGCN-PyTorch) (default "xavier") */
+    init?: "xavier" | "xavierTables" | "normal";
     /** standard deviation for init 'normal' (> 0; default 0.1) */
     initStd?: number;
     /** propagation layers L (integer ≥ 0, ≤ 64; default 3) */
@@ -173,7 +173,7 @@ export interface AnyEncoderOptions {
   /** Option of lightgcn, ngcf, simgcl, sgl. */
   includeEgoLayer?: boolean;
   /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage, sgl. */
-  init?: "xavier" | "normal";
+  init?: "xavier" | "xavierTables" | "normal";
   /** Option of mf, bprmf, gmf, lightgcn, ngcf, simgcl, pinsage, sgl. */
   initStd?: number;
   /** Option of pinsage. */

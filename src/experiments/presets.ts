@@ -179,26 +179,28 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
     },
   },
   sgl: {
-    description: 'SGL (SGL-Torch conf/SGL.ini): LightGCN 3 layers, dim 64, edge-dropout views (ρ 0.1) redrawn every epoch, ' +
+    description: 'SGL (SGL-Torch conf/SGL.ini): LightGCN 3 layers, dim 64, Xavier per table, edge-dropout views (ρ 0.1) redrawn every epoch, ' +
       'InfoNCE over all nodes τ 0.2, λ 0.1; Adam lr 1e-3, L2 1e-4, batch 2048, ≤ 1000 epochs, stop after 10 evaluations ' +
       'without gain; LastFM, Recall/NDCG@20',
     expected: '≈ 2.3 h at most on LastFM (measured: 2 epochs in 16.1 s on a 2-core machine at load ≈ 1, extrapolated to 1000 epochs); early stopping after 10 evaluations without gain usually ends it far sooner',
     config: {
       dataset: 'lastfm',
-      encoder: { name: 'sgl', layers: 3, dim: 64, augmentation: 'ed', dropRatio: 0.1, clTemperature: 0.2, clWeight: 0.1 },
+      // SGL-Torch initialises its user and item tables with one xavier_uniform_ each.
+      encoder: { name: 'sgl', layers: 3, dim: 64, init: 'xavierTables', augmentation: 'ed', dropRatio: 0.1, clTemperature: 0.2, clWeight: 0.1 },
       epochs: 1000,
       evalEvery: 1,
       patience: 10,
     },
   },
   simgcl: {
-    description: 'SimGCL (SELFRec conf/SimGCL.yaml): LightGCN 2 layers, dim 64, noise ε 0.1, InfoNCE τ 0.2, λ 0.5 over the ' +
+    description: 'SimGCL (SELFRec conf/SimGCL.yaml): LightGCN 2 layers, dim 64, Xavier per table, noise ε 0.1, InfoNCE τ 0.2, λ 0.5 over the ' +
       'batch\'s distinct nodes; Adam lr 1e-3, L2 1e-4, batch 2048, 20 epochs (SELFRec\'s max.epoch); LastFM, Recall/NDCG@20. ' +
       '--set encoder.variant=xsimgcl with encoder.eps=0.2, encoder.clTemperature=0.15, encoder.clWeight=0.2 is SELFRec\'s XSimGCL',
     expected: '≈ 1.2 min on LastFM (measured: 2 epochs in 6.9 s on a 2-core machine at load ≈ 1, extrapolated to 20 epochs and 20 evaluations)',
     config: {
       dataset: 'lastfm',
-      encoder: { name: 'simgcl', layers: 2, dim: 64, eps: 0.1, clTemperature: 0.2, clWeight: 0.5 },
+      // SELFRec initialises its user and item tables with one xavier_uniform_ each.
+      encoder: { name: 'simgcl', layers: 2, dim: 64, init: 'xavierTables', eps: 0.1, clTemperature: 0.2, clWeight: 0.5 },
       epochs: 20,
       evalEvery: 1,
       patience: 0,

@@ -137,6 +137,14 @@ test('init: xavier over the stacked (U+I)×d table; normal(0, std); same seed, s
   const ego = g.parameters()[0].data;
   assertClose(ego.subarray(0, 400), x.userEmb.data, 0, 'users');
   assertClose(ego.subarray(400), x.itemEmb.data, 0, 'items');
+  // 'xavierTables': one bound per table (SELFRec), √(6/(U+d)) for users and √(6/(I+d)) for items.
+  const t = createEncoder('mf', big, { dim: 8, init: 'xavierTables' }, Rng.stream(3, 'init')) as MfEncoder;
+  for (const [tab, n] of [[t.userEmb.data, 50], [t.itemEmb.data, 70]] as const) {
+    const b = Math.sqrt(6 / (n + 8));
+    let m = 0;
+    for (const v of tab) m = Math.max(m, Math.abs(v));
+    assert.ok(m <= b && m > 0.9 * b, `xavierTables: max |v| ${m}, bound ${b}`);
+  }
 });
 
 test('createEncoder: clear errors for bad names and options', () => {
@@ -146,7 +154,7 @@ test('createEncoder: clear errors for bad names and options', () => {
   assert.throws(() => createEncoder('mf', ds, { layers: 2 }, rng()), /encoder 'mf': has no propagation layers; option 'layers' must be 0/);
   assert.throws(() => createEncoder('mf', ds, { includeEgoLayer: false }, rng()), /encoder 'mf': unknown option 'includeEgoLayer'/);
   createEncoder('mf', ds, { layers: 0 }, rng());
-  assert.throws(() => createEncoder('mf', ds, { init: 'uniform' as 'xavier' }, rng()), /'init' must be one of 'xavier', 'normal'/);
+  assert.throws(() => createEncoder('mf', ds, { init: 'uniform' as 'xavier' }, rng()), /'init' must be one of 'xavier', 'xavierTables', 'normal'/);
   assert.throws(() => createEncoder('mf', ds, { initStd: 0.1 }, rng()), /'initStd' only applies to init 'normal'/);
   assert.throws(() => createEncoder('gmf', ds, { gmfWeightInit: 'zeros' as 'ones' }, rng()), /'gmfWeightInit' must be one of/);
   assert.throws(() => createEncoder('mf', ds, { name: 'gmf' }, rng()), /disagrees/);
