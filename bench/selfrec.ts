@@ -8,9 +8,9 @@
 // files and thread count, in one run: test Recall/NDCG@20 after every epoch (both select on test, as SELFRec does),
 // and seconds per training epoch, evaluation excluded. Prints both curves, the final gap and the speed ratio.
 //
-// Known differences (stated, not hidden): SELFRec regularises reg·Σ‖e‖₂/B over the batch's propagated user and
-// positive rows (a norm, not a squared norm); hardneg's l2 is λ·½(‖u⁰‖²+‖i⁰‖²+‖j⁰‖²)/B on the ego rows. SELFRec draws
-// with Python's unseeded `random`, so its numbers vary from run to run.
+// SELFRec's regulariser, reg·Σ‖X‖_F/B over the batch's propagated user and positive (SGL: and negative) rows, is
+// hardneg's `l2Form: 'pooledNorm(Positives)'`, and its per-table Xavier init is `init: 'xavierTables'`. Known
+// difference: SELFRec draws with Python's unseeded `random`, so its numbers vary from run to run.
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,11 +29,11 @@ interface RefOut {
 }
 
 const MODELS = {
-  simgcl: { selfrec: 'SimGCL', preset: 'simgcl', encoder: { name: 'simgcl', layers: 2, eps: 0.1, clTemperature: 0.2, clWeight: 0.5 }, overrides: [] as string[] },
-  xsimgcl: { selfrec: 'XSimGCL', preset: 'simgcl', encoder: { name: 'simgcl', variant: 'xsimgcl', layers: 2, clLayer: 1, eps: 0.2, clTemperature: 0.15, clWeight: 0.2 }, overrides: [] as string[] },
+  simgcl: { selfrec: 'SimGCL', preset: 'simgcl', l2Form: 'pooledNormPositives', encoder: { name: 'simgcl', layers: 2, eps: 0.1, clTemperature: 0.2, clWeight: 0.5 }, overrides: [] as string[] },
+  xsimgcl: { selfrec: 'XSimGCL', preset: 'simgcl', l2Form: 'pooledNormPositives', encoder: { name: 'simgcl', variant: 'xsimgcl', layers: 2, clLayer: 1, eps: 0.2, clTemperature: 0.15, clWeight: 0.2 }, overrides: [] as string[] },
   // SELFRec's conf/SGL.yaml: aug_type 1 (edge dropout), drop_rate 0.1, λ 0.1, τ 0.2, 2 layers; its InfoNCE runs over
   // the batch's distinct users and items together, one denominator (hardneg's `denominator: 'joint'`).
-  sgl: { selfrec: 'SGL', preset: 'sgl', encoder: { name: 'sgl', layers: 2, augmentation: 'ed', dropRatio: 0.1, clTemperature: 0.2, clWeight: 0.1, denominator: 'joint' }, overrides: [] as string[] },
+  sgl: { selfrec: 'SGL', preset: 'sgl', l2Form: 'pooledNorm', encoder: { name: 'sgl', layers: 2, augmentation: 'ed', dropRatio: 0.1, clTemperature: 0.2, clWeight: 0.1, denominator: 'joint' }, overrides: [] as string[] },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const dataset = loadDataset({ name: dsName });
   const config = resolveConfig(m.preset, {
-    dataset: dsName, encoder: { ...m.encoder, init }, epochs, evalEvery: 1, patience: 0, selectOn: 'test', ks: [20], seed,
+    dataset: dsName, encoder: { ...m.encoder, init }, l2Form: m.l2Form, epochs, evalEvery: 1, patience: 0, selectOn: 'test', ks: [20], seed,
   });
   const ours: Array<{ epoch: number; trainMs: number; recall: number; ndcg: number }> = [];
   let lastTrainMs = 0;

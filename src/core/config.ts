@@ -4,6 +4,8 @@
 
 export type DatasetConfig = string | ({ name?: string; format?: string; path?: string } & Record<string, unknown>);
 
+export type L2Form = 'ego' | 'pooledNorm' | 'pooledNormPositives';
+
 export interface RunConfig {
   /** The preset the config started from (informational once resolved). */
   preset?: string;
@@ -16,6 +18,12 @@ export interface RunConfig {
   optimizer: { name: 'adam' | 'adagrad' | 'sgd'; lr: number; lazy: boolean; weightDecay: number };
   /** λ of the reference codes' batch L2 on ego rows: λ·½(‖u⁰‖²+‖i⁰‖²+‖j⁰‖²)/B. */
   l2: number;
+  /**
+   * The L2 term's form (default 'ego'): 'ego', the squared norms of the ego rows above (LightGCN-PyTorch, DINS);
+   * 'pooledNorm', SELFRec's λ·(‖U‖_F/B + ‖I⁺‖_F/B + ‖I⁻‖_F/(B·K)) over the batch's pooled (propagated) rows, a norm
+   * and not its square (its SGL); 'pooledNormPositives', the same over users and positives only (its SimGCL).
+   */
+  l2Form?: L2Form;
   batchSize: number;
   /** 'interactions': every training pair once per epoch, shuffled; 'users': LightGCN-PyTorch's user sampling. */
   /**

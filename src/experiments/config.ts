@@ -49,6 +49,7 @@ const SCHEMA: Rule = {
       },
     },
     l2: S.num(0),
+    l2Form: S.oneOf('ego', 'pooledNorm', 'pooledNormPositives'),
     batchSize: S.int(1, 1 << 24),
     batching: S.oneOf('interactions', 'users', 'groups'),
     groupSize: S.int(1, 1 << 16),
@@ -89,7 +90,7 @@ const SCHEMA: Rule = {
 /** Top-level keys a complete config may leave out (every other schema key is required). */
 const OPTIONAL_KEYS = new Set([
   'preset', 'loss', 'stepsPerEpoch', 'testCurve', 'groupSize', 'evalProtocol', 'evalNegatives', 'evalDraws', 'lrSchedule',
-  'improveOnTie', 'revealFalseNegatives', 'initFrom',
+  'improveOnTie', 'revealFalseNegatives', 'initFrom', 'l2Form',
 ]);
 
 export function validateConfig(cfg: unknown, source?: string): RunConfig {

@@ -201,6 +201,8 @@ export const PRESETS: Record<string, { description: string; config: PresetConfig
       dataset: 'lastfm',
       // SELFRec initialises its user and item tables with one xavier_uniform_ each.
       encoder: { name: 'simgcl', layers: 2, dim: 64, init: 'xavierTables', eps: 0.1, clTemperature: 0.2, clWeight: 0.5 },
+      // SELFRec's l2_reg_loss: a norm over the batch's propagated user and positive rows.
+      l2Form: 'pooledNormPositives',
       epochs: 20,
       evalEvery: 1,
       patience: 0,

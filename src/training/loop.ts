@@ -3,6 +3,7 @@
 // test metrics reported at the best selection epoch, checkpoints after evaluations. It knows nothing of configs,
 // presets or run folders' layout: the experiment layer (experiments/run.ts) assembles the components and listens
 // to the events, which the run store writes.
+import type { L2Form } from '../core/config.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/types.js';
@@ -51,6 +52,7 @@ export interface LoopSettings {
   testCurve?: boolean;
   maskValidWhenTesting: boolean;
   l2: number;
+  l2Form?: L2Form;
   /** Count an equal selection score as an improvement (the DINS/MixGCF code does). */
   improveOnTie?: boolean;
 }
@@ -237,7 +239,7 @@ export async function trainLoop(c: LoopComponents, s: LoopSettings, o: LoopOptio
   };
 
   const trainStep = createTrainStep({
-    encoder, sampler, lossFn: c.loss, optimizer, dataset, l2: s.l2, samplerRng, dropoutRng, streams, diagnostics: diag,
+    encoder, sampler, lossFn: c.loss, optimizer, dataset, l2: s.l2, l2Form: s.l2Form, samplerRng, dropoutRng, streams, diagnostics: diag,
     view: () => view,
   });
   const totalPairs = batcher.pairsPerEpoch * s.epochs;

@@ -8,6 +8,7 @@
 // synthetic pooled rows. The objective is total = loss(inputs) + Σ_t weight_t·value_t; every term's weighted value
 // is returned by name (StepResult.terms) so the trainer logs them per epoch. A loss with needs.wholeData (ENMF)
 // also gets `whole`: rows of any user or item of this step's pass, its query rows and the training view.
+import type { L2Form } from '../core/config.js';
 import type { Batch } from '../core/batch.js';
 import type { Rng } from '../core/rng.js';
 import type { Streams } from '../core/streams.js';
@@ -17,7 +18,7 @@ import type { Encoder, EncoderPass, LossTerm } from '../encoders/types.js';
 import type { SamplerDiagnostics } from '../evaluation/diagnostics.js';
 import type { Loss, LossFn, LossInputs, WholeDataInputs } from '../losses/types.js';
 import { scoreLoss } from '../losses/types.js';
-import { add, gatherRows, reshape, scale, sub } from '../engine/ops.js';
+import { add, gatherRows, reshape, scale, sqrt, sub, sumSquares } from '../engine/ops.js';
 import { Tensor, tidy } from '../engine/tensor.js';
 import { repeatEach, repeatRows } from '../samplers/common.js';
 import type { Negatives, SampleContext, Sampler } from '../samplers/types.js';
@@ -33,6 +34,8 @@ export interface TrainStepSetup {
   dataset: Dataset | TrainView;
   /** λ of the batch L2 on the ego rows (0: none), logged as the term 'l2'. */
   l2: number;
+  /** The L2 term's form (RunConfig.l2Form; default 'ego'). */
+  l2Form?: L2Form;
   samplerRng: Rng;
   dropoutRng: Rng;
   /** The run's other named streams, handed to the encoder pass (absent: components get none). */
@@ -152,6 +155,16 @@ function hitMask(pos: Int32Array, items: Int32Array): Tensor | null {
   return m;
 }
 
+/**
+ * SELFRec's regulariser (its util/loss_torch.py `l2_reg_loss`): Σ over the given row blocks of ‖X‖_F / rows(X), on
+ * the pooled rows the step scored (a norm, not its square); negatives only when given.
+ */
+export function pooledNormL2(users: Tensor, pos: Tensor, neg: Tensor | null): Tensor {
+  const term = (x: Tensor): Tensor => scale(sqrt(sumSquares(x)), 1 / x.shape[0]);
+  const up = add(term(users), term(pos));
+  return neg ? add(up, term(neg)) : up;
+}
+
 /** What a whole-data loss (needs.wholeData) reads of this step's pass: rows of any user or item, query rows. */
 function wholeData(pass: EncoderPass, data: TrainView, dropoutRng: Rng): WholeDataInputs {
   const { info } = pass;
@@ -169,6 +182,7 @@ function wholeData(pass: EncoderPass, data: TrainView, dropoutRng: Rng): WholeDa
  */
 export function createTrainStep(s: TrainStepSetup): TrainStep {
   const { encoder, sampler, optimizer, l2, samplerRng, dropoutRng, diagnostics, streams } = s;
+  const l2Form: L2Form = s.l2Form ?? 'ego';
   const loss = asLoss(s.lossFn);
   const fixed = s.view ? null : trainView(s.dataset);
   const viewOf = s.view ?? (() => fixed!);
@@ -207,7 +221,11 @@ export function createTrainStep(s: TrainStepSetup): TrainStep {
       let total = loss.compute(inputs);
       terms.set('loss', total.item());
       const extra: LossTerm[] = [];
-      if (l2 > 0) extra.push({ name: 'l2', value: pass.egoL2(users, [pos, ...sc.l2Items], b), weight: l2 });
+      if (l2 > 0) {
+        const value = l2Form === 'ego' ? pass.egoL2(users, [pos, ...sc.l2Items], b)
+          : pooledNormL2(u, p, l2Form === 'pooledNorm' ? sc.nRows : null);
+        extra.push({ name: 'l2', value, weight: l2 });
+      }
       if (pass.terms) extra.push(...pass.terms(batch));
       for (const t of extra) {
         if (t.name === 'loss' || terms.has(t.name)) {
