@@ -443,6 +443,10 @@ export interface SamplerConfigs {
     gEpochs?: number;
     /** schedule 'epochs' with excludePositives false: share λ of the generator's draws taken uniformly from the user's positives, rewards × p/p_n (the released code's importance sampling, λ = 0.2) (≥ 0, < 1; default 0) */
     sampleLambda?: number;
+    /** ε of the generator's adversarial training (AdvIR): each G step adds λ·L(θ + ε·∇L/‖∇L‖ per row), twice G's cost; 0: off (≥ 0; default 0) */
+    generatorEps?: number;
+    /** λ of the generator's adversarial term (with generatorEps > 0) (≥ 0; default 1) */
+    generatorAdvWeight?: number;
     /** 'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator) (default "random") */
     generatorInit?: "random" | "fromEncoder";
   };
@@ -516,6 +520,10 @@ export interface SamplerConfigs {
     gEpochs?: number;
     /** schedule 'epochs' with excludePositives false: share λ of the generator's draws taken uniformly from the user's positives, rewards × p/p_n (the released code's importance sampling, λ = 0.2) (≥ 0, < 1; default 0) */
     sampleLambda?: number;
+    /** ε of the generator's adversarial training (AdvIR): each G step adds λ·L(θ + ε·∇L/‖∇L‖ per row), twice G's cost; 0: off (≥ 0; default 0) */
+    generatorEps?: number;
+    /** λ of the generator's adversarial term (with generatorEps > 0) (≥ 0; default 1) */
+    generatorAdvWeight?: number;
     /** 'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator) (default "random") */
     generatorInit?: "random" | "fromEncoder";
     /** ε: norm of the adversarial perturbation of each row (loss apr; APR's 0.5 is for BPR-pretrained embeddings, see initFrom) (≥ 0; default 0.05) */
@@ -569,6 +577,10 @@ export interface AnySamplerOptions {
   gSteps?: number;
   /** Option of popularity, simns. */
   gamma?: number;
+  /** Option of irgan, advir. */
+  generatorAdvWeight?: number;
+  /** Option of irgan, advir. */
+  generatorEps?: number;
   /** Option of irgan, advir. */
   generatorInit?: "random" | "fromEncoder";
   /** Option of gdns. */

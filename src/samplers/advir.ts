@@ -9,7 +9,9 @@
 // - The perturbation is APR's fast-gradient one on the recommender's scored rows (one Δ per user and per item of the
 //   batch). `perturb: 'positives'` perturbs users and positives only (the paper's "augment clicked examples by
 //   adversarial training"); 'all' (default) also the generator's negatives.
-// - The generator itself is trained without perturbations (not built: adversarial training of the generator).
+// - Adversarial training of the generator is the IRGAN option `generatorEps` (λ `generatorAdvWeight`): each G step
+//   adds λ·L_G(θ + ε·∇L_G/‖∇L_G‖ per row of P and Q). It is off by default (0): it doubles G's cost, the most
+//   expensive part of the step, and the results in docs/results were run without it.
 // - ε defaults to 0.05, not APR's 0.5: APR starts from BPR-pretrained embeddings, whose rows are long; from
 //   hardneg's normal(0.1) init at d = 64 rows have norm ≈ 0.8, and ε = 0.5 collapsed every score to 0 (MF on ML-100K,
 //   uniform negatives + apr: test Recall@20 0.0037 after 5 epochs, below a random ranking), while ε = 0.05 trained

@@ -65,6 +65,10 @@ export type IrganReward = 'paper' | 'code';
 export interface IrganOptions {
   /** Negatives per pair K drawn from G's policy (default 1). */
   k?: number;
+  /** ε of G's adversarial training (AdvIR; default 0: off). */
+  generatorEps?: number;
+  /** λ of G's adversarial term (default 1). */
+  generatorAdvWeight?: number;
   /** G's embedding dimension (default 32). */
   dim?: number;
   /** G's Adam learning rate (default 0.001). */
@@ -132,6 +136,11 @@ export interface GeneratorOptions {
   lr: number;
   temperature: number;
   initDelta: number;
+  /**
+   * Adversarial training of G (AdvIR): each update adds λ·L(θ + Δ), Δ = ε·∇L/‖∇L‖ per row of P (the draws' users)
+   * and of Q, held constant; absent or ε = 0: plain REINFORCE.
+   */
+  adversarial?: { eps: number; weight: number };
   /** Overrides CHUNK_FLOATS (tests use it to force several chunks). */
   chunkFloats?: number;
 }
@@ -148,6 +157,19 @@ export interface GeneratorGradient {
 }
 
 /** G: an MF with a softmax policy over the catalogue, chunked over users; its parameters live on the engine heap. */
+/** ε·x/‖x‖ for each of the n rows of x (n × d); a zero row stays zero. */
+function unitRows(x: Float32Array, n: number, d: number, eps: number): Float32Array {
+  const out = new Float32Array(n * d);
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += x[r * d + k] * x[r * d + k];
+    if (s === 0) continue;
+    const f = eps / Math.sqrt(s);
+    for (let k = 0; k < d; k++) out[r * d + k] = x[r * d + k] * f;
+  }
+  return out;
+}
+
 export class IrganGenerator {
   readonly numUsers: number;
   readonly numItems: number;
@@ -166,6 +188,7 @@ export class IrganGenerator {
   readonly vb: Float32Array;
   /** Adam steps taken. */
   steps = 0;
+  readonly adversarial: { eps: number; weight: number } | null;
   private readonly chunkRows: number;
   private readonly buf: Float32Array;
   private readonly pc: Float32Array;
@@ -181,6 +204,7 @@ export class IrganGenerator {
     this.dim = o.dim;
     this.lr = o.lr;
     this.temperature = o.temperature;
+    this.adversarial = o.adversarial && o.adversarial.eps > 0 ? { ...o.adversarial } : null;
     const d = o.dim;
     this.P = heap.allocF32(numUsers * d);
     this.Q = heap.allocF32(numItems * d);
@@ -403,11 +427,58 @@ export class IrganGenerator {
     return { rows, gP, gQ: this.gQ, gb: this.gb, loss: N > 0 ? loss / N : 0 };
   }
 
-  /** One Adam step on L (lazy on the users' rows, dense on items and bias); returns L before the step. */
+  /**
+   * One Adam step on L (lazy on the users' rows, dense on items and bias); returns L before the step. With
+   * `adversarial`, the step's gradient is ∇L(θ) + λ·∇L(θ + Δ) (adversarialGradient).
+   */
   update(users: Int32Array, items: Int32Array, adv: ArrayLike<number>, excluded: CsrMatrix | null): number {
-    const g = this.gradient(users, items, adv, excluded);
+    const g = this.adversarial
+      ? this.adversarialGradient(users, items, adv, excluded, this.adversarial.eps, this.adversarial.weight)
+      : this.gradient(users, items, adv, excluded);
     this.apply(g);
     return g.loss;
+  }
+
+  /**
+   * ∇L(θ) + λ·∇L(θ + Δ) with Δ = ε·∇L/‖∇L‖ row by row on the draws' user rows of P and on every row of Q (rows
+   * with a zero gradient stay), the bias unperturbed (APR's fast-gradient step, AdvIR's adversarial training of
+   * the generator); loss = L(θ). θ is restored before returning. Costs two `gradient` passes.
+   */
+  adversarialGradient(users: Int32Array, items: Int32Array, adv: ArrayLike<number>, excluded: CsrMatrix | null,
+    eps: number, weight: number): GeneratorGradient {
+    const d = this.dim;
+    const g1 = this.gradient(users, items, adv, excluded);
+    const gP1 = g1.gP.slice();
+    const gQ1 = g1.gQ.slice();
+    const gb1 = g1.gb.slice();
+    const rows = g1.rows;
+    const dP = unitRows(gP1, rows.length, d, eps);
+    const dQ = unitRows(gQ1, this.numItems, d, eps);
+    const addRows = (sign: number): void => {
+      for (let r = 0; r < rows.length; r++) {
+        const o = rows[r] * d;
+        for (let k = 0; k < d; k++) this.P[o + k] += sign * dP[r * d + k];
+      }
+      for (let t = 0; t < dQ.length; t++) this.Q[t] += sign * dQ[t];
+    };
+    // Restoring by subtraction could differ from θ in the last bit; copies put it back exactly.
+    const pRows = new Float32Array(rows.length * d);
+    for (let r = 0; r < rows.length; r++) pRows.set(this.P.subarray(rows[r] * d, rows[r] * d + d), r * d);
+    const qCopy = this.Q.slice();
+    addRows(1);
+    let g2: GeneratorGradient;
+    try {
+      g2 = this.gradient(users, items, adv, excluded);
+    } finally {
+      for (let r = 0; r < rows.length; r++) this.P.set(pRows.subarray(r * d, r * d + d), rows[r] * d);
+      this.Q.set(qCopy);
+    }
+    const gP = new Float32Array(gP1.length);
+    for (let t = 0; t < gP.length; t++) gP[t] = gP1[t] + weight * g2.gP[t];
+    // g2.gQ and g2.gb are the generator's heap buffers: the sum is written into them for apply.
+    for (let t = 0; t < gQ1.length; t++) g2.gQ[t] = gQ1[t] + weight * g2.gQ[t];
+    for (let t = 0; t < gb1.length; t++) g2.gb[t] = gb1[t] + weight * g2.gb[t];
+    return { rows, gP, gQ: g2.gQ, gb: g2.gb, loss: g1.loss };
   }
 
   /**
@@ -473,6 +544,9 @@ export class IrganSampler implements Sampler {
   readonly dEpochs: number;
   readonly gEpochs: number;
   readonly sampleLambda: number;
+  /** ε and λ of G's adversarial training (AdvIR); ε = 0: off. */
+  readonly generatorEps: number;
+  readonly generatorAdvWeight: number;
   private gen: IrganGenerator | null = null;
   /** 1 once G was copied from the encoder (`generatorInit: 'fromEncoder'`). */
   private warmed = 0;
@@ -499,11 +573,17 @@ export class IrganSampler implements Sampler {
     this.dEpochs = o.int('dEpochs', 1);
     this.gEpochs = o.int('gEpochs', 1);
     this.sampleLambda = o.num('sampleLambda', 0, 0, 1);
+    this.generatorEps = o.num('generatorEps', 0, 0);
+    this.generatorAdvWeight = o.num('generatorAdvWeight', 1, 0);
     o.done();
     if (this.sampleLambda === 1) throw new RangeError('irgan: option sampleLambda must be < 1 (λ = 1 would never draw from the policy)');
     if (this.sampleLambda > 0 && (this.excludePositives || this.schedule !== 'epochs')) {
       throw new RangeError("irgan: option sampleLambda > 0 needs excludePositives: false and schedule: 'epochs' (the released code's G passes draw positives too)");
     }
+  }
+
+  private adversarialOpts(): { eps: number; weight: number } | undefined {
+    return this.generatorEps > 0 ? { eps: this.generatorEps, weight: this.generatorAdvWeight } : undefined;
   }
 
   /** The generator (built by prepare, or by the first sample). */
@@ -513,7 +593,8 @@ export class IrganSampler implements Sampler {
 
   private build(data: TrainView, rng: Rng | null): IrganGenerator {
     this.gen = new IrganGenerator(data.numUsers, data.numItems,
-      { dim: this.dim, lr: this.lr, temperature: this.temperature, initDelta: this.initDelta }, rng ? rng.fork('irgan-generator') : null);
+      { dim: this.dim, lr: this.lr, temperature: this.temperature, initDelta: this.initDelta, adversarial: this.adversarialOpts() },
+      rng ? rng.fork('irgan-generator') : null);
     return this.gen;
   }
 
@@ -644,7 +725,7 @@ export class IrganSampler implements Sampler {
         if (!(b instanceof Float32Array) || !(p instanceof Float32Array) || p.length % this.dim !== 0) {
           throw new Error('irgan.setState: expected gP and gb (Float32Array) sized for dim ' + this.dim);
         }
-        this.gen = new IrganGenerator(p.length / this.dim, b.length, { dim: this.dim, lr: this.lr, temperature: this.temperature, initDelta: this.initDelta }, null);
+        this.gen = new IrganGenerator(p.length / this.dim, b.length, { dim: this.dim, lr: this.lr, temperature: this.temperature, initDelta: this.initDelta, adversarial: this.adversarialOpts() }, null);
       }
       this.gen.restore(s);
     }
@@ -672,6 +753,8 @@ export const irganEntry: SamplerEntry = {
     dEpochs: { type: 'integer', default: 1, min: 1, doc: "schedule 'epochs': recommender epochs between generator phases" },
     gEpochs: { type: 'integer', default: 1, min: 1, doc: "schedule 'epochs': generator passes over every user in each phase" },
     sampleLambda: { type: 'number', default: 0, min: 0, max: 1, exclusiveMax: true, doc: "schedule 'epochs' with excludePositives false: share λ of the generator's draws taken uniformly from the user's positives, rewards × p/p_n (the released code's importance sampling, λ = 0.2)" },
+    generatorEps: { type: 'number', default: 0, min: 0, doc: "ε of the generator's adversarial training (AdvIR): each G step adds λ·L(θ + ε·∇L/‖∇L‖ per row), twice G's cost; 0: off" },
+    generatorAdvWeight: { type: 'number', default: 1, min: 0, doc: "λ of the generator's adversarial term (with generatorEps > 0)" },
     generatorInit: { type: 'enum', values: ['random', 'fromEncoder'], default: 'random', doc: "'random', or 'fromEncoder': the generator copies the recommender's final vectors and item bias at the first epoch (needs dim = its pooled dimension; with initFrom, the released code's pretrained generator)" },
   },
   create: (o) => new IrganSampler(o),

@@ -154,4 +154,7 @@ test('advir: IRGAN negatives with the apr loss prescribed; its options are check
 test('advir: same run at 1 and 2 threads; a resumed run is bit-identical', async () => {
   await sameAtOneAndTwoThreads({ name: 'advir', dim: 8 });
   await resumesBitIdentical({ name: 'advir', dim: 8 });
+  // With the generator's adversarial training too.
+  await sameAtOneAndTwoThreads({ name: 'advir', dim: 8, generatorEps: 0.05 });
+  await resumesBitIdentical({ name: 'advir', dim: 8, generatorEps: 0.05 });
 });

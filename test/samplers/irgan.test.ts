@@ -181,6 +181,62 @@ test('irgan REINFORCE gradient: finite differences of −(1/N) Σ a_n log p(j_n|
   }
 });
 
+test('irgan adversarial G step (AdvIR): ∇L(θ) + λ∇L(θ + Δ), Δ = ε∇L/‖∇L‖ per row held fixed, by finite differences', () => {
+  const ds = makeDataset(TRAIN3, 5);
+  const rng = Rng.stream(12, 'init');
+  const eps = 0.3, lam = 0.7;
+  const g = new IrganGenerator(3, 5, { dim: 3, lr: 0.01, temperature: 0.8, initDelta: 0.8 }, rng);
+  for (let j = 0; j < 5; j++) g.b[j] = rng.normal(0, 0.5);
+  const users = Int32Array.of(0, 0, 2, 2);
+  const items = Int32Array.of(1, 3, 0, 1);
+  const adv = [0.9, -0.4, 1.3, -1.1];
+  const excluded = ds.train;
+  const L = () => {
+    let t = 0;
+    for (let n = 0; n < users.length; n++) t -= adv[n] * g.logProb(users[n], items[n], excluded);
+    return t / users.length;
+  };
+  // Δ by hand from the plain gradient at θ: users 0 and 2's rows of P, every row of Q, not the bias.
+  const base = g.gradient(users, items, adv, excluded);
+  const dP = new Float64Array(9), dQ = new Float64Array(15);
+  const unit = (src: ArrayLike<number>, so: number, dst: Float64Array, o: number) => {
+    const n = Math.hypot(src[so], src[so + 1], src[so + 2]);
+    for (let k = 0; k < 3; k++) dst[o + k] = n > 0 ? (eps * src[so + k]) / n : 0;
+  };
+  for (let r = 0; r < base.rows.length; r++) unit(base.gP, r * 3, dP, base.rows[r] * 3);
+  for (let j = 0; j < 5; j++) unit(base.gQ, j * 3, dQ, j * 3);
+  assert.deepEqual(Array.from(base.rows), [0, 2]);
+  const shift = (sign: number) => {
+    for (let t = 0; t < 9; t++) g.P[t] += sign * dP[t];
+    for (let t = 0; t < 15; t++) g.Q[t] += sign * dQ[t];
+  };
+  const F = () => {
+    const a = L();
+    shift(1);
+    const b = L();
+    shift(-1);
+    return a + lam * b;
+  };
+  const P0 = g.P.slice(), Q0 = g.Q.slice();
+  const gr = g.adversarialGradient(users, items, adv, excluded, eps, lam);
+  assert.deepEqual(Array.from(g.P), Array.from(P0), 'θ restored exactly');
+  assert.deepEqual(Array.from(g.Q), Array.from(Q0), 'θ restored exactly');
+  close(gr.loss, L(), 1e-5);
+  const gP = new Float32Array(9);
+  for (let r = 0; r < gr.rows.length; r++) gP.set(gr.gP.subarray(r * 3, r * 3 + 3), gr.rows[r] * 3);
+  const gQ = gr.gQ.slice(), gb = gr.gb.slice();
+  finiteDiffCheck([
+    { name: 'P', data: g.P, dense: () => gP },
+    { name: 'Q', data: g.Q, dense: () => gQ },
+    { name: 'b', data: g.b, dense: () => gb },
+  ], F, 1e-3, 2e-5, 1e-3);
+  // ε = 0 is the plain step.
+  const plain = new IrganSampler({ dim: 4 }), adv0 = new IrganSampler({ dim: 4, generatorEps: 0 });
+  assert.equal(plain.generatorEps, 0);
+  assert.equal(adv0.generatorEps, 0);
+  assert.throws(() => new IrganSampler({ generatorEps: -1 }), /generatorEps/);
+});
+
 test('irgan sampler: draws from G, observe trains G on D\'s scores, state round-trips, options checked', () => {
   const ds = makeDataset([[0, 1, 2], [2, 3, 4], [4, 5, 6, 7], [7, 8, 9, 10]], 12);
   const enc = new FakeEncoder({ numUsers: 4, numItems: 12, dim: 4, layers: 1 });
