@@ -15,6 +15,7 @@
 // Score form: ⟨u, i⟩ on the pooled rows (the 'dot' scorer); other scorers are refused, as are shared negatives.
 import { add, gatherRows, reshape, rowDot, scale } from '../engine/ops.js';
 import { bpr } from './losses.js';
+import { Deduper } from '../core/dedup.js';
 import { Tensor } from '../engine/tensor.js';
 import type { Loss, LossInputs } from './types.js';
 
@@ -28,24 +29,14 @@ export interface AprOptions {
   perturb?: AprPerturb;
 }
 
-/** Γ-accumulator slots per id, reset after each use (no per-step table-sized allocation after the first). */
-class Slots {
-  private slot = new Int32Array(0);
-  ids: number[] = [];
-  ensure(n: number): void {
-    if (this.slot.length < n) this.slot = new Int32Array(Math.max(n, 2 * this.slot.length)).fill(-1);
-  }
-  of(id: number): number {
-    let s = this.slot[id];
-    if (s < 0) {
-      s = this.slot[id] = this.ids.length;
-      this.ids.push(id);
-    }
-    return s;
-  }
-  reset(): void {
-    for (const id of this.ids) this.slot[id] = -1;
-    this.ids = [];
+/** A Deduper sized to the largest id seen so far: the loss gets ids without their table's size. */
+class GrowingDeduper {
+  private d: Deduper | null = null;
+  private cap = 0;
+  run(ids: Int32Array): { ids: Int32Array; slot: Int32Array } {
+    const need = maxPlusOne(ids);
+    if (!this.d || need > this.cap) this.d = new Deduper((this.cap = Math.max(need, 2 * this.cap)));
+    return this.d.run(ids);
   }
 }
 
@@ -58,23 +49,25 @@ export function aprPerturbations(
   U: Float32Array, I: Float32Array, J: Float32Array, P: number,
   users: Int32Array, pos: Int32Array, negIds: Int32Array | null,
   eps: number, perturbNegatives: boolean,
-  slots: { users: Slots; items: Slots } = { users: new Slots(), items: new Slots() },
+  dedup: { users: GrowingDeduper; items: GrowingDeduper } = { users: new GrowingDeduper(), items: new GrowingDeduper() },
 ): { dU: Float32Array; dI: Float32Array; dJ: Float32Array } {
   const B = users.length;
   const R = J.length / P;
   const K = R / B;
-  slots.users.ensure(maxPlusOne(users));
-  slots.items.ensure(Math.max(maxPlusOne(pos), negIds ? maxPlusOne(negIds) : 0));
-  const us = new Int32Array(B);
-  const is = new Int32Array(B);
-  for (let b = 0; b < B; b++) {
-    us[b] = slots.users.of(users[b]);
-    is[b] = slots.items.of(pos[b]);
+  // One Γ row per distinct user and per distinct item (positives and real negatives share the item table).
+  const du = dedup.users.run(users);
+  const us = du.slot;
+  const nUserSlots = du.ids.length;
+  const itemIds = negIds ? new Int32Array(B + R) : pos;
+  if (negIds) {
+    itemIds.set(pos);
+    itemIds.set(negIds, B);
   }
-  const js = new Int32Array(R);
-  if (negIds) for (let r = 0; r < R; r++) js[r] = slots.items.of(negIds[r]);
-  const gU = new Float64Array(slots.users.ids.length * P);
-  const nItemSlots = slots.items.ids.length;
+  const di = dedup.items.run(itemIds);
+  const is = di.slot.subarray(0, B);
+  const js = negIds ? di.slot.subarray(B) : di.slot;
+  const nItemSlots = di.ids.length;
+  const gU = new Float64Array(nUserSlots * P);
   const gI = new Float64Array(nItemSlots * P);
   const gJ = negIds ? gI : new Float64Array(R * P);
   const inv = 1 / R;
@@ -100,7 +93,7 @@ export function aprPerturbations(
       for (let d = 0; d < P; d++) g[t * P + d] *= f;
     }
   };
-  scaleRows(gU, slots.users.ids.length);
+  scaleRows(gU, nUserSlots);
   scaleRows(gI, nItemSlots);
   if (!negIds && perturbNegatives) scaleRows(gJ, R);
   const dU = new Float32Array(B * P);
@@ -118,8 +111,6 @@ export function aprPerturbations(
       for (let d = 0; d < P; d++) dJ[r * P + d] = gJ[o + d];
     }
   }
-  slots.users.reset();
-  slots.items.reset();
   return { dU, dI, dJ };
 }
 
@@ -136,7 +127,7 @@ export function apr(o: AprOptions = {}): Loss {
   const perturb = o.perturb ?? 'all';
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new RangeError(`apr: eps must be a finite number ≥ 0, got ${String(eps)}`);
   if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`apr: weight must be a finite number ≥ 0, got ${String(weight)}`);
-  const slots = { users: new Slots(), items: new Slots() };
+  const dedup = { users: new GrowingDeduper(), items: new GrowingDeduper() };
   return {
     name: 'apr',
     needs: { rows: true },
@@ -153,7 +144,7 @@ export function apr(o: AprOptions = {}): Loss {
       const R = x.negItems.shape[0];
       const K = R / B;
       const { dU, dI, dJ } = aprPerturbations(x.users.data, x.posItems.data, x.negItems.data, P, x.batch.users, x.batch.pos,
-        x.negItemIds ?? null, eps, perturb === 'all', slots);
+        x.negItemIds ?? null, eps, perturb === 'all', dedup);
       const u = add(x.users, Tensor.from(dU, [B, P]));
       const i = add(x.posItems, Tensor.from(dI, [B, P]));
       const j = perturb === 'all' ? add(x.negItems, Tensor.from(dJ, [R, P])) : x.negItems;
