@@ -17,6 +17,7 @@
 //   uniform negatives + apr: test Recall@20 0.0037 after 5 epochs, below a random ranking), while ε = 0.05 trained
 //   (0.2904). With a warm start (initFrom) APR's ε = 0.5 is the paper setting.
 // - Every IRGAN option applies (schedule, reward, baseline, generatorInit and warm starts via initFrom).
+import { Options } from './common.js';
 import { IrganSampler, irganEntry, type IrganOptions } from './irgan.js';
 import type { AprPerturb } from '../losses/apr.js';
 import type { Rng } from '../core/rng.js';
@@ -41,16 +42,16 @@ export class AdvirSampler implements Sampler {
   readonly irgan: IrganSampler;
 
   constructor(opts: AdvirOptions = {}) {
+    // Its own three options are read here; every other one is IRGAN's, checked by IrganSampler.
+    const own: Record<string, unknown> = {};
     const rest: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(opts)) if (!(OWN as readonly string[]).includes(k) && k !== 'name') rest[k] = v;
-    const num = (k: 'eps' | 'advWeight', def: number): number => {
-      const v = opts[k] ?? def;
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`advir: option ${k} must be a number ≥ 0, got ${JSON.stringify(v)}`);
-      return v;
-    };
-    const perturb = opts.perturb ?? 'all';
-    if (perturb !== 'all' && perturb !== 'positives') throw new RangeError(`advir: option perturb must be one of all, positives, got ${JSON.stringify(perturb)}`);
-    this.preferredLoss = { name: 'apr', eps: num('eps', 0.05), weight: num('advWeight', 1), perturb };
+    for (const [k, v] of Object.entries(opts)) {
+      if ((OWN as readonly string[]).includes(k)) own[k] = v;
+      else if (k !== 'name') rest[k] = v;
+    }
+    const o = new Options('advir', own);
+    this.preferredLoss = { name: 'apr', eps: o.num('eps', 0.05, 0), weight: o.num('advWeight', 1, 0), perturb: o.oneOf('perturb', 'all', ['all', 'positives'] as const) };
+    o.done();
     try {
       this.irgan = new IrganSampler(rest as IrganOptions);
     } catch (e) {
