@@ -119,3 +119,24 @@ export function finiteDiffCheck(
     }
   }
 }
+
+/**
+ * finiteDiffCheck of a generator's REINFORCE gradient (IRGAN, RNS-AS): `gr` (rows, gP for those rows, dense gQ, gb)
+ * against finite differences of `value` over the generator's P, Q and b, with the tolerances of those tests.
+ */
+export function checkGeneratorGradient(
+  g: { P: Float32Array; Q: Float32Array; b: Float32Array; dim: number },
+  gr: { rows: Int32Array; gP: Float32Array; gQ: Float32Array; gb: Float32Array },
+  value: () => number, tag: string,
+): void {
+  const d = g.dim;
+  const gP = new Float32Array(g.P.length);
+  for (let r = 0; r < gr.rows.length; r++) gP.set(gr.gP.subarray(r * d, r * d + d), gr.rows[r] * d);
+  // Copies taken first: gradient() reuses its gQ/gb buffers for its next call.
+  const gQ = gr.gQ.slice(), gb = gr.gb.slice();
+  finiteDiffCheck([
+    { name: `P${tag}`, data: g.P, dense: () => gP },
+    { name: `Q${tag}`, data: g.Q, dense: () => gQ },
+    { name: `b${tag}`, data: g.b, dense: () => gb },
+  ], value, 1e-3, 2e-5, 1e-3);
+}

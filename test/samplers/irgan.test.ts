@@ -10,7 +10,7 @@ import type { CsrMatrix } from '../../src/data/types.js';
 import type { EpochContext, SampleContext } from '../../src/samplers/types.js';
 import { FakeEncoder, makeDataset } from './fake.js';
 import { resumesBitIdentical, sameAtOneAndTwoThreads } from './stateful.js';
-import { finiteDiffCheck } from '../encoders/fixtures.js';
+import { checkGeneratorGradient } from '../encoders/fixtures.js';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -169,15 +169,8 @@ test('irgan REINFORCE gradient: finite differences of −(1/N) Σ a_n log p(j_n|
     };
     const gr = g.gradient(users, items, adv, excluded);
     close(gr.loss, L(), 1e-5);
-    const gP = new Float32Array(g.P.length);
-    for (let r = 0; r < gr.rows.length; r++) gP.set(gr.gP.subarray(r * 3, r * 3 + 3), gr.rows[r] * 3);
-    // Copies taken first: gradient() reuses its gQ/gb buffers; the loss L calls only logProb (no kernels).
-    const gQ = gr.gQ.slice(), gb = gr.gb.slice();
-    finiteDiffCheck([
-      { name: `P (T ${T})`, data: g.P, dense: () => gP },
-      { name: `Q (T ${T})`, data: g.Q, dense: () => gQ },
-      { name: `b (T ${T})`, data: g.b, dense: () => gb },
-    ], L, 1e-3, 2e-5, 1e-3);
+    // The loss L calls only logProb (no kernels), so the gradient's buffers are not overwritten meanwhile.
+    checkGeneratorGradient(g, gr, L, ` (T ${T})`);
   }
 });
 
@@ -222,14 +215,7 @@ test('irgan adversarial G step (AdvIR): ∇L(θ) + λ∇L(θ + Δ), Δ = ε∇L/
   assert.deepEqual(Array.from(g.P), Array.from(P0), 'θ restored exactly');
   assert.deepEqual(Array.from(g.Q), Array.from(Q0), 'θ restored exactly');
   close(gr.loss, L(), 1e-5);
-  const gP = new Float32Array(9);
-  for (let r = 0; r < gr.rows.length; r++) gP.set(gr.gP.subarray(r * 3, r * 3 + 3), gr.rows[r] * 3);
-  const gQ = gr.gQ.slice(), gb = gr.gb.slice();
-  finiteDiffCheck([
-    { name: 'P', data: g.P, dense: () => gP },
-    { name: 'Q', data: g.Q, dense: () => gQ },
-    { name: 'b', data: g.b, dense: () => gb },
-  ], F, 1e-3, 2e-5, 1e-3);
+  checkGeneratorGradient(g, gr, F, '');
   // ε = 0 is the plain step.
   const plain = new IrganSampler({ dim: 4 }), adv0 = new IrganSampler({ dim: 4, generatorEps: 0 });
   assert.equal(plain.generatorEps, 0);

@@ -10,7 +10,7 @@ import type { Dataset, TrainView } from '../../src/data/types.js';
 import { IrganGenerator, advantages } from '../../src/samplers/irgan.js';
 import { CandidatePolicy, RnsAsSampler, drawCandidateSets, mmdRewards, rnsasReward, type CandidateSets } from '../../src/samplers/rnsas.js';
 import { tidy } from '../../src/engine/tensor.js';
-import { finiteDiffCheck } from '../encoders/fixtures.js';
+import { checkGeneratorGradient } from '../encoders/fixtures.js';
 import { ExposurePool, createSampler } from '../../src/samplers/index.js';
 import type { SampleContext } from '../../src/samplers/types.js';
 import { FakeEncoder, csrFromLists, makeDataset } from './fake.js';
@@ -178,15 +178,8 @@ test('rnsas REINFORCE gradient: finite differences of −(1/M) Σ a_m log π(s_m
     };
     const gr = pol.gradient(users, sets, K, slots, adv);
     close(gr.loss, L(), 1e-6);
-    const gP = new Float32Array(g.P.length);
-    for (let r = 0; r < gr.rows.length; r++) gP.set(gr.gP.subarray(r * 3, r * 3 + 3), gr.rows[r] * 3);
-    // Copies taken first: gradient() reuses its gQ/gb buffers; the loss L calls only logProb (no kernels).
-    const gQ = gr.gQ.slice(), gb = gr.gb.slice();
-    finiteDiffCheck([
-      { name: `P (T ${T})`, data: g.P, dense: () => gP },
-      { name: `Q (T ${T})`, data: g.Q, dense: () => gQ },
-      { name: `b (T ${T})`, data: g.b, dense: () => gb },
-    ], L, 1e-3, 2e-5, 1e-3);
+    // The loss L calls only logProb (no kernels), so the gradient's buffers are not overwritten meanwhile.
+    checkGeneratorGradient(g, gr, L, ` (T ${T})`);
   }
 });
 
