@@ -1309,3 +1309,38 @@ export function simgclNoise(x: usize, bits: usize, d: i32, eps: f64, out: usize,
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Gaussian-kernel row sums from a Gram block (RNS-AS's feature matching, samplers/rnsas.ts; the JS side forms
+// g = a·bᵀ with mm and the squared norms).
+
+/**
+ * For rows r of g (rows×cols, g[r, j] = a_r·b_j): S_r = Σ_j exp(−c·max(0, an[r] + bn[j] − 2·g[r, j])), the
+ * exponentials four columns at a time (exp4, f32; no FMA, so both builds give the same bits from the same g), S_r
+ * summed in float64 over j in order of the four-column groups ((e0 + e1) + (e2 + e3) per group, then the tail one
+ * by one) and written as two floats, out[2r] = f32(S_r), out[2r+1] = f32(S_r − out[2r]).
+ */
+export function gaussGram(g: usize, an: usize, bn: usize, cols: i32, c: f32, out: usize, r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>cols << 2;
+  const c4 = <usize>(cols & ~3) << 2;
+  const nc = f32x4.splat(-c), two = f32x4.splat(2), zero = f32x4.splat(0);
+  for (let r = r0; r < r1; r++) {
+    const pg = g + <usize>r * rowB;
+    const ar = load<f32>(an + (<usize>r << 2));
+    const av = f32x4.splat(ar);
+    let s: f64 = 0;
+    let j: usize = 0;
+    for (; j < c4; j += 16) {
+      const q = f32x4.max(f32x4.sub(f32x4.add(av, v128.load(bn + j)), f32x4.mul(two, v128.load(pg + j))), zero);
+      const e = exp4(f32x4.mul(q, nc));
+      s += (<f64>f32x4.extract_lane(e, 0) + <f64>f32x4.extract_lane(e, 1)) + (<f64>f32x4.extract_lane(e, 2) + <f64>f32x4.extract_lane(e, 3));
+    }
+    for (; j < rowB; j += 4) {
+      const q = max<f32>((ar + load<f32>(bn + j)) - <f32>2 * load<f32>(pg + j), 0);
+      s += <f64>f32x4.extract_lane(exp4(f32x4.splat(q * -c)), 0);
+    }
+    const hi = <f32>s;
+    store<f32>(out + (<usize>r << 3), hi);
+    store<f32>(out + (<usize>r << 3), <f32>(s - <f64>hi), 4);
+  }
+}

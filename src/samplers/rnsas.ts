@@ -34,8 +34,9 @@
 // (the code's per-draw term of −MMD²: high when a draw's feature is near the real exposed items' and away from the
 // other draws'). The code sums the kernel over five bandwidths (sh/rns.sh: 19…23, on a pretrained GMF's features);
 // here one bandwidth `sigma` (default 1, a choice for the scale of hardneg's pooled rows). β default 0.75 (sh/rns.sh;
-// β = 0 is the ID reward alone and needs no D features). Cost of m: O(M·(B + M)·d) per G step in JS (float64):
-// ≈ 0.76 s at B = M = 2048, d = 32 (2 shared cores, load 3.4), nothing with β = 0.
+// β = 0 is the ID reward alone and needs no D features). Cost of m: O(M·(B + M)·d) per G step, in the WASM kernel
+// `gaussRowSums` on both cores (features φ rounded to f32; distances through the Gram matrix, f32; sums float64),
+// nothing with β = 0.
 // The REINFORCE surrogate over the M draws of a step,
 //   L(θ) = −(1/M) Σ_n log π(s_n | u_n, C_n) · a_n,     a_n = (r_n − β_r) + α·(e_n − β_e),
 // α default 2.5 (sh/rns.sh); the mean over draws where the code sums (Adam makes the scale immaterial up to its ε,
@@ -63,6 +64,7 @@ import { ExposurePool } from './exposurePool.js';
 import { IrganGenerator, advantages, irganReward, type GeneratorGradient } from './irgan.js';
 import type { Rng } from '../core/rng.js';
 import type { TrainView } from '../data/types.js';
+import { gaussRowSums } from '../engine/kernels/index.js';
 import { heap } from '../engine/memory.js';
 import { noGrad, tidy } from '../engine/tensor.js';
 import type { EpochContext, Negatives, SampleContext, Sampler, SamplerEntry, SamplerState, StepScores } from './types.js';
@@ -106,25 +108,28 @@ export function rnsasReward(f: number, kind: RnsAsReward): number {
 
 /**
  * Feature-matching rewards m_n = 2·[(1/B) Σ_b k(x_b, y_n) − (1/M) Σ_i k(y_i, y_n)], k(a, c) = exp(−|a − c|²/(2σ²)),
- * for features x [B × d] (real exposed items) and y [M × d] (the draws), in float64.
+ * for features x [B × d] (real exposed items) and y [M × d] (the draws): the two kernel sums per draw on the active
+ * backend (kernels `gaussRowSums`: f32 distances and exponentials on both cores, float64 sums; the JS backend in
+ * float64), the rest in float64.
  */
 export function mmdRewards(x: ArrayLike<number>, y: ArrayLike<number>, d: number, sigma: number): Float64Array {
   const B = x.length / d, M = y.length / d;
   const out = new Float64Array(M);
+  if (M === 0) return out;
   const c = 1 / (2 * sigma * sigma);
-  const k = (a: ArrayLike<number>, ao: number, n: number) => {
-    let s = 0;
-    for (let t = 0; t < d; t++) {
-      const v = a[ao + t] - y[n * d + t];
-      s += v * v;
+  const fx = heap.allocF32(Math.max(1, B * d)), fy = heap.allocF32(M * d);
+  const sx = heap.allocF32(2 * M), sy = heap.allocF32(2 * M);
+  try {
+    for (let i = 0; i < B * d; i++) fx[i] = x[i];
+    for (let i = 0; i < M * d; i++) fy[i] = y[i];
+    if (B > 0) gaussRowSums(fy, fx, M, B, d, c, sx);
+    gaussRowSums(fy, fy, M, M, d, c, sy);
+    for (let n = 0; n < M; n++) {
+      const kx = B > 0 ? (sx[2 * n] + sx[2 * n + 1]) / B : 0;
+      out[n] = 2 * (kx - (sy[2 * n] + sy[2 * n + 1]) / M);
     }
-    return Math.exp(-s * c);
-  };
-  for (let n = 0; n < M; n++) {
-    let kx = 0, ky = 0;
-    for (let b = 0; b < B; b++) kx += k(x, b * d, n);
-    for (let i = 0; i < M; i++) ky += k(y, i * d, n);
-    out[n] = 2 * ((B > 0 ? kx / B : 0) - ky / M);
+  } finally {
+    for (const v of [fx, fy, sx, sy]) heap.free(v);
   }
   return out;
 }
@@ -138,7 +143,21 @@ export interface CandidateSets {
 
 /** The candidate slots' softmax and REINFORCE gradient on an IrganGenerator's parameters. */
 export class CandidatePolicy {
+  /** float64 item-gradient accumulators, kept zero between calls (a 10 MB allocation per step on Gowalla otherwise). */
+  private scratch: { gQ: Float64Array; gb: Float64Array; seen: Uint8Array; touched: Int32Array } | null = null;
+
   constructor(readonly gen: IrganGenerator) {}
+
+  private scratchFor(I: number, d: number, slots: number) {
+    let s = this.scratch;
+    if (!s || s.gb.length !== I || s.gQ.length !== I * d) {
+      s = { gQ: new Float64Array(I * d), gb: new Float64Array(I), seen: new Uint8Array(I), touched: new Int32Array(Math.min(I, slots)) };
+      this.scratch = s;
+    } else if (s.touched.length < Math.min(I, slots)) {
+      s.touched = new Int32Array(Math.min(I, slots));
+    }
+    return s;
+  }
 
   /** π(·| u, C) over the C slots of one pair, float64, from the parameters directly. */
   slotPolicy(u: number, cands: Int32Array, o: number, C: number, out: Float64Array): void {
@@ -193,7 +212,10 @@ export class CandidatePolicy {
     const rows = Int32Array.from(new Set(users)).sort();
     const at = new Map<number, number>();
     rows.forEach((u, r) => at.set(u, r));
-    const gP = new Float64Array(rows.length * d), gQ = new Float64Array(I * d), gb = new Float64Array(I);
+    const gP = new Float64Array(rows.length * d);
+    const P = g.P, Q = g.Q;
+    const { gQ, gb, seen, touched } = this.scratchFor(I, d, N * C);
+    let nt = 0;
     const p = new Float64Array(C), dz = new Float64Array(C);
     const c0 = M > 0 ? 1 / (M * g.temperature) : 0;
     let loss = 0;
@@ -211,16 +233,28 @@ export class CandidatePolicy {
       for (let t = 0; t < C; t++) {
         const c = cands[o + t], w = dz[t];
         if (w === 0) continue;
+        if (!seen[c]) {
+          seen[c] = 1;
+          touched[nt++] = c;
+        }
+        const qo = c * d, po = u * d;
         for (let j = 0; j < d; j++) {
-          gP[r + j] += w * g.Q[c * d + j];
-          gQ[c * d + j] += w * g.P[u * d + j];
+          gP[r + j] += w * Q[qo + j];
+          gQ[qo + j] += w * P[po + j];
         }
         gb[c] += w;
       }
     }
+    // The item gradient is dense for Adam but touches at most N·C rows: copy those and clear the scratch behind.
     const hq = heap.allocF32(I * d), hb = heap.allocF32(I);
-    hq.set(gQ);
-    hb.set(gb);
+    for (let t = 0; t < nt; t++) {
+      const c = touched[t], o = c * d;
+      for (let j = 0; j < d; j++) hq[o + j] = gQ[o + j];
+      gQ.fill(0, o, o + d);
+      hb[c] = gb[c];
+      gb[c] = 0;
+      seen[c] = 0;
+    }
     return { rows, gP: Float32Array.from(gP), gQ: hq, gb: hb, loss: M > 0 ? loss / M : 0 };
   }
 
@@ -431,7 +465,7 @@ export class RnsAsSampler implements Sampler {
     }));
     const d = rows.d;
     if (q.P !== d) throw new Error(`rnsas: feature matching needs user and item rows of one width (got ${q.P} and ${d}); set beta 0`);
-    const x = new Float64Array(B * d), y = new Float64Array(items.length * d);
+    const x = new Float32Array(B * d), y = new Float32Array(items.length * d);
     for (let b = 0; b < B; b++) for (let t = 0; t < d; t++) x[b * d + t] = q.data[b * d + t] * rows.data[b * d + t];
     for (let m = 0; m < items.length; m++) {
       const b = Math.floor(m / K);

@@ -257,6 +257,13 @@ export function simgclNoise(x: Float32Array, bits: Uint32Array, rows: number, d:
   (k.simgclNoise && heap.owns(bits) ? k : jsKernels).simgclNoise!(x, bits, rows, d, eps, out);
 }
 
+/** Kernels.gaussRowSums on the active backend (the JS reference for a backend without it). */
+export function gaussRowSums(a: Float32Array, b: Float32Array, rows: number, cols: number, d: number, c: number,
+  out: Float32Array): void {
+  const k = kernels();
+  (k.gaussRowSums ? k : jsKernels).gaussRowSums!(a, b, rows, cols, d, c, out);
+}
+
 export type { Kernels, CsrMatrix, AdamHyper } from './types.js';
 export type { KernelSet, KernelSetRequest } from './wasm.js';
 export { jsKernels } from './js.js';

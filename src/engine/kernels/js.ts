@@ -193,6 +193,23 @@ function simgclNoise(x: Float32Array, bits: Uint32Array, rows: number, d: number
   }
 }
 
+/** float64 throughout (distances, Math.exp, the sum over j in order): the WASM kernel agrees to float rounding. */
+function gaussRowSums(a: Float32Array, b: Float32Array, rows: number, cols: number, d: number, c: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++) {
+      let q = 0;
+      for (let t = 0; t < d; t++) {
+        const v = a[r * d + t] - b[j * d + t];
+        q += v * v;
+      }
+      s += Math.exp(-c * q);
+    }
+    out[2 * r] = s;
+    out[2 * r + 1] = s - out[2 * r];
+  }
+}
+
 /** Four float64 partial sums over p ≡ 0..3 (mod 4), combined as s0 + s1 + (s2 + s3) (the samplers' former loop). */
 function groupDot(q: Float32Array, K: number, table: Float32Array, idx: Int32Array, R: number, M: number, d: number,
   out: Float32Array): void {
@@ -376,6 +393,7 @@ export const jsKernels: Kernels = {
   ngcfBack,
   lseRowsScaled,
   simgclNoise,
+  gaussRowSums,
   scoreTopK,
   adam,
   adamDense,

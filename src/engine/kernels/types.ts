@@ -95,6 +95,13 @@ export interface Kernels {
    * every backend (optional; `simgclNoise()` of kernels/index.ts). `bits` on the heap for WASM.
    */
   simgclNoise?(x: Float32Array, bits: Uint32Array, rows: number, d: number, eps: number, out: Float32Array): void;
+  /**
+   * Gaussian-kernel row sums S_r = Σ_j exp(−c·‖a_r − b_j‖²) for a rows×d and b cols×d, written as two floats per row
+   * (out[2r] + out[2r+1] = S_r to ≈ 2⁻⁴⁸ relative); optional (`gaussRowSums()` of kernels/index.ts). The WASM backend
+   * forms the distances through the Gram matrix in f32 (exponentials f32, sums float64), the JS reference directly in
+   * float64: they agree to float rounding, each backend bit-identical across thread counts.
+   */
+  gaussRowSums?(a: Float32Array, b: Float32Array, rows: number, cols: number, d: number, c: number, out: Float32Array): void;
 
   /**
    * For each of `nu` user rows: scores = users[u]·itemsᵀ (+ itemBias), masked items (CSR row u of `mask`, whose

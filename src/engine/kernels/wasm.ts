@@ -14,7 +14,7 @@ import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
   'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense', 'drawUniform',
   'ngcfPrep', 'ngcfAct', 'ngcfGate', 'ngcfBack', 'fillU32',
-  'lseRowsScaled', 'simgclNoise'] as const;
+  'lseRowsScaled', 'simgclNoise', 'gaussGram'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -513,6 +513,52 @@ export class WasmKernels implements Kernels {
     }
   }
 
+  /**
+   * Through the Gram matrix: ‖a_r − b_j‖² = ‖a_r‖² + ‖b_j‖² − 2·a_r·b_j with a_r·b_j from the matmul kernel ('mm',
+   * blocks of rows so the block stays ≤ 8 MiB) and the exponentials in 'gaussGram'; about 5× fewer instructions
+   * than direct differences. The cancellation costs ≈ 2⁻²⁴·(‖a‖² + ‖b‖²) in each exponent (clamped at ≥ 0).
+   */
+  gaussRowSums(a: Float32Array, b: Float32Array, rows: number, cols: number, d: number, c: number, out: Float32Array): void {
+    need('gaussRowSums', 'a', a, rows * d);
+    need('gaussRowSums', 'b', b, cols * d);
+    need('gaussRowSums', 'out', out, 2 * rows);
+    if (rows === 0) return;
+    const own: Float32Array[] = [];
+    const onHeap = (v: Float32Array, n: number): Float32Array => {
+      if (heap.owns(v)) return v;
+      const t = heap.allocF32Uninit(Math.max(1, n));
+      t.set(v.subarray(0, n));
+      own.push(t);
+      return t;
+    };
+    try {
+      const ha = onHeap(a, rows * d), hb = onHeap(b, cols * d), ho = onHeap(out, 2 * rows);
+      const an = heap.allocF32Uninit(rows), bn = heap.allocF32Uninit(Math.max(1, cols));
+      own.push(an, bn);
+      for (let r = 0; r < rows; r++) an[r] = sumSquares(ha, r * d, d);
+      for (let j = 0; j < cols; j++) bn[j] = sumSquares(hb, j * d, d);
+      if (cols > 0) {
+        const bt = heap.allocF32Uninit(d * cols);
+        own.push(bt);
+        this.par('transpose', [hb.byteOffset, cols, d, bt.byteOffset], d, 1, d * cols * NS_ROW);
+        const R = Math.max(4, Math.min(rows, Math.floor((1 << 21) / cols) & ~3));
+        const g = heap.allocF32Uninit(R * cols);
+        own.push(g);
+        for (let r0 = 0; r0 < rows; r0 += R) {
+          const rr = Math.min(R, rows - r0);
+          this.par('mm', [ha.byteOffset + r0 * d * 4, d, 1, bt.byteOffset, cols, g.byteOffset, cols, d, 0], rr, 4, rr * cols * d * NS_MADD);
+          this.par('gaussGram', [g.byteOffset, an.byteOffset + r0 * 4, bn.byteOffset, cols, c, ho.byteOffset + r0 * 8], rr, 1,
+            rr * cols * NS_ROW * 4);
+        }
+      } else {
+        ho.fill(0, 0, 2 * rows);
+      }
+      if (ho !== out) out.set(ho.subarray(0, 2 * rows));
+    } finally {
+      for (const v of own) heap.free(v);
+    }
+  }
+
   simgclNoise(x: Float32Array, bits: Uint32Array, rows: number, d: number, eps: number, out: Float32Array): void {
     need('simgclNoise', 'x', x, rows * d);
     need('simgclNoise', 'bits', bits, rows * d);
@@ -635,6 +681,13 @@ function nnzBounds(indptr: Int32Array, rows: number, t: number): number[] {
   }
   b.push(rows);
   return b;
+}
+
+/** Σ v[o..o+d)² in float64, rounded to f32. */
+function sumSquares(v: Float32Array, o: number, d: number): number {
+  let s = 0;
+  for (let t = 0; t < d; t++) s += v[o + t] * v[o + t];
+  return s;
 }
 
 function need(fn: string, name: string, v: ArrayLike<number>, n: number): void {
