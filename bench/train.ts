@@ -87,6 +87,8 @@ const CASES: Case[] = [
   // RNS-AS with 20 random exposed items per user (Gowalla has none; timing only): its generator's candidate softmax
   // and feature-matching REINFORCE step run in `observe` (timed in 'forward').
   { name: 'mf-rnsas', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'rnsas' }, lazy: false, syntheticExposure: 20 },
+  // The same without the feature matching (β 0): what is left once the O(M·(B + M)·d) MMD term is gone.
+  { name: 'mf-rnsas-b0', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'rnsas', beta: 0 }, lazy: false, syntheticExposure: 20 },
 ];
 
 const PHASES = ['sample', 'forward', 'backward', 'optim', 'total'] as const;
