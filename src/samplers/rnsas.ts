@@ -178,15 +178,20 @@ export class CandidatePolicy {
     for (let s = 0; s < C; s++) out[s] /= sum;
   }
 
-  /** K slots per pair from π (uniforms from rng, pair order, K each): slots[n·K + k] ∈ 0..C−1. */
-  drawSlots(users: Int32Array, sets: CandidateSets, K: number, rng: Rng): Int32Array {
+  /**
+   * K slots per pair from π (uniforms from rng, pair order, K each): slots[n·K + k] ∈ 0..C−1. With `probs` (N·C),
+   * the policies are kept there, so `gradient` can reuse them while the parameters have not changed.
+   */
+  drawSlots(users: Int32Array, sets: CandidateSets, K: number, rng: Rng, probs?: Float64Array): Int32Array {
     const { cands, C } = sets;
     const N = users.length;
     const uni = new Float64Array(N * K);
     for (let i = 0; i < uni.length; i++) uni[i] = rng.double();
     const out = new Int32Array(N * K);
-    const p = new Float64Array(C);
+    if (probs && probs.length < N * C) throw new RangeError('rnsas.drawSlots: probs needs C entries per pair');
+    const own = new Float64Array(C);
     for (let n = 0; n < N; n++) {
+      const p = probs ? probs.subarray(n * C, (n + 1) * C) : own;
       this.slotPolicy(users[n], cands, n * C, C, p);
       for (let k = 0; k < K; k++) {
         const t = uni[n * K + k];
@@ -203,9 +208,10 @@ export class CandidatePolicy {
 
   /**
    * The gradient of L = −(1/M) Σ_m a_m log π(slots[m] | users[m / K], C) over the M = N·K draws, and L; gQ and gb
-   * are heap views (freed by the caller through `free`).
+   * are heap views (freed by the caller through `free`). `probs`: the policies drawSlots kept, valid only while the
+   * generator has not stepped since (recomputed when absent).
    */
-  gradient(users: Int32Array, sets: CandidateSets, K: number, slots: Int32Array, adv: ArrayLike<number>): GeneratorGradient {
+  gradient(users: Int32Array, sets: CandidateSets, K: number, slots: Int32Array, adv: ArrayLike<number>, probs?: Float64Array): GeneratorGradient {
     const g = this.gen, d = g.dim, I = g.numItems, { cands, C } = sets;
     const N = users.length, M = N * K;
     if (slots.length !== M || adv.length !== M) throw new Error('rnsas.gradient: slots and advantages need K entries per pair');
@@ -216,12 +222,15 @@ export class CandidatePolicy {
     const P = g.P, Q = g.Q;
     const { gQ, gb, seen, touched } = this.scratchFor(I, d, N * C);
     let nt = 0;
-    const p = new Float64Array(C), dz = new Float64Array(C);
+    if (probs && probs.length < N * C) throw new RangeError('rnsas.gradient: probs needs C entries per pair');
+    const own = new Float64Array(C), dz = new Float64Array(C);
     const c0 = M > 0 ? 1 / (M * g.temperature) : 0;
     let loss = 0;
     for (let n = 0; n < N; n++) {
       const u = users[n], o = n * C;
-      this.slotPolicy(u, cands, o, C, p);
+      let p: Float64Array = own;
+      if (probs) p = probs.subarray(o, o + C);
+      else this.slotPolicy(u, cands, o, C, p);
       dz.fill(0);
       for (let k = 0; k < K; k++) {
         const m = n * K + k, a = adv[m], s = slots[m];
@@ -266,8 +275,8 @@ export class CandidatePolicy {
   }
 
   /** One Adam step on L; returns L before the step. */
-  update(users: Int32Array, sets: CandidateSets, K: number, slots: Int32Array, adv: ArrayLike<number>): number {
-    const gr = this.gradient(users, sets, K, slots, adv);
+  update(users: Int32Array, sets: CandidateSets, K: number, slots: Int32Array, adv: ArrayLike<number>, probs?: Float64Array): number {
+    const gr = this.gradient(users, sets, K, slots, adv, probs);
     try {
       this.gen.apply(gr);
     } finally {
@@ -317,7 +326,7 @@ export class RnsAsSampler implements Sampler {
   private pool: ExposurePool | null = null;
   private poolTrain: unknown = null;
   /** The step's candidate sets and drawn slots, kept from `sample` to `observe`. */
-  private pending: { items: Int32Array; sets: CandidateSets; slots: Int32Array } | null = null;
+  private pending: { items: Int32Array; sets: CandidateSets; slots: Int32Array; probs: Float64Array; steps: number } | null = null;
   /** D steps observed; the current epoch's reward sums and draw count; the previous epoch's means ('epoch'). */
   private observed = 0;
   private sumR = 0;
@@ -398,11 +407,12 @@ export class RnsAsSampler implements Sampler {
     this.genFor(ctx.data, ctx.rng);
     const pool = this.poolFor(ctx.data);
     const sets = drawCandidateSets(pool, ctx.users, this.candidates, this.exposedCandidates, ctx.rng, ctx.data.numUsers);
-    const slots = this.policy!.drawSlots(ctx.users, sets, this.k, ctx.rng);
+    const probs = new Float64Array(ctx.users.length * this.candidates);
+    const slots = this.policy!.drawSlots(ctx.users, sets, this.k, ctx.rng, probs);
     const K = this.k, C = this.candidates;
     const items = new Int32Array(slots.length);
     for (let m = 0; m < slots.length; m++) items[m] = sets.cands[Math.floor(m / K) * C + slots[m]];
-    this.pending = { items, sets, slots };
+    this.pending = { items, sets, slots, probs, steps: this.gen!.steps };
     return { kind: 'items', items, k: K };
   }
 
@@ -445,7 +455,8 @@ export class RnsAsSampler implements Sampler {
     this.lastExposedShare = M ? sid / M : NaN;
     this.lastMeanMatching = mm && M ? mm.reduce((a, x) => a + x, 0) / M : NaN;
     this.genFor(ctx.data, ctx.rng);
-    this.lastLoss = this.policy!.update(ctx.users, p.sets, K, p.slots, adv);
+    // The kept policies hold while G has not stepped since `sample` (always, unless a caller interleaves).
+    this.lastLoss = this.policy!.update(ctx.users, p.sets, K, p.slots, adv, this.gen!.steps === p.steps ? p.probs : undefined);
   }
 
   /** The draws' feature-matching rewards: D's features of one real exposed item per pair vs of the draws. */

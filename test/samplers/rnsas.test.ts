@@ -10,6 +10,7 @@ import type { Dataset, TrainView } from '../../src/data/types.js';
 import { IrganGenerator, advantages } from '../../src/samplers/irgan.js';
 import { CandidatePolicy, RnsAsSampler, drawCandidateSets, mmdRewards, rnsasReward, type CandidateSets } from '../../src/samplers/rnsas.js';
 import { tidy } from '../../src/engine/tensor.js';
+import { heap } from '../../src/engine/memory.js';
 import { checkGeneratorGradient } from '../encoders/fixtures.js';
 import { ExposurePool, createSampler } from '../../src/samplers/index.js';
 import type { SampleContext } from '../../src/samplers/types.js';
@@ -292,4 +293,25 @@ test('rnsas: identical at 1 and 2 threads (one epoch, dataset with exposure)', a
 test('rnsas: a killed run resumes bit-identical', async () => {
   await resumesBitIdentical({ name: 'rnsas', dim: 8, candidates: 8, exposedCandidates: 2 }, { dim: 8 }, true);
   await resumesBitIdentical({ name: 'rnsas', dim: 8, candidates: 6, baseline: 'batch', reward: 'log', gEvery: 2, beta: 0 }, { dim: 8 }, true);
+});
+
+test('rnsas: the policies drawSlots keeps give gradient the same numbers as recomputing them', () => {
+  const g = genWith(0.7), pol = new CandidatePolicy(g);
+  const pool = new ExposurePool(view());
+  const users = Int32Array.of(0, 1, 2, 0, 1);
+  const rng = Rng.stream(5, 'sampler');
+  const C = 4, K = 2;
+  const sets = drawCandidateSets(pool, users, C, 1, rng, 4);
+  const probs = new Float64Array(users.length * C);
+  const slots = pol.drawSlots(users, sets, K, Rng.stream(6, 'sampler'), probs);
+  assert.deepEqual(pol.drawSlots(users, sets, K, Rng.stream(6, 'sampler')), slots);
+  const adv = Float64Array.from({ length: slots.length }, (_, m) => (m % 3) - 1);
+  const a = pol.gradient(users, sets, K, slots, adv, probs), b = pol.gradient(users, sets, K, slots, adv);
+  assert.equal(a.loss, b.loss);
+  assert.deepEqual(Array.from(a.gP), Array.from(b.gP));
+  assert.deepEqual(Array.from(a.gQ), Array.from(b.gQ));
+  assert.deepEqual(Array.from(a.gb), Array.from(b.gb));
+  assert.ok(a.gQ.some((x) => x !== 0), 'a gradient that is not all zero');
+  assert.throws(() => pol.gradient(users, sets, K, slots, adv, new Float64Array(3)), /probs/);
+  for (const v of [a.gQ, a.gb, b.gQ, b.gb]) heap.free(v);
 });
