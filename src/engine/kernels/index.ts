@@ -236,17 +236,21 @@ export function lseRowsScaled(x: Float32Array, rows: number, C: number, s: numbe
   (k.lseRowsScaled ? k : jsKernels).lseRowsScaled!(x, rows, C, s, probs, stats);
 }
 
-/** out[r] += (alpha·coef[r])·src[r] for rows×d: WasmKernels.scaleRows on both cores, a JS loop on other backends. */
+/**
+ * out[r] += (alpha·coef[r])·src[r] for rows×d (`accumulate` false: out[r] = …, for a fresh uninitialised buffer):
+ * WasmKernels.scaleRows on both cores, a JS loop on other backends.
+ */
 export function addScaledRows(src: Float32Array, coef: Float32Array, rows: number, d: number, out: Float32Array,
-  alpha: number): void {
+  alpha: number, accumulate = true): void {
   const k = kernels() as Partial<WasmKernels>;
   if (typeof k.scaleRows === 'function') {
-    k.scaleRows(src, coef, rows, d, out, alpha, true);
+    k.scaleRows(src, coef, rows, d, out, alpha, accumulate);
     return;
   }
   for (let i = 0; i < rows; i++) {
     const o = i * d, c = alpha * coef[i];
-    for (let j = 0; j < d; j++) out[o + j] += c * src[o + j];
+    if (accumulate) for (let j = 0; j < d; j++) out[o + j] += c * src[o + j];
+    else for (let j = 0; j < d; j++) out[o + j] = c * src[o + j];
   }
 }
 

@@ -143,8 +143,10 @@ export function logSumExpScaledRows(a: Tensor, s: number): Tensor {
     heap.free(stats);
   }
   return recordOp(out, [a], (g) => {
-    // d lse_r / d a[r, j] = s · softmax_j: ga[r] += (s · g[r]) · probs[r].
-    addScaledRows(probs, g, R, C, a._gradBuffer(), s);
+    // d lse_r / d a[r, j] = s · softmax_j: ga[r] += (s · g[r]) · probs[r]; a fresh grad is stored, not zeroed and
+    // added to (this B×B buffer's zero-fill was a tenth of a SimGCL step).
+    const { buf, accumulate } = a._gradTarget();
+    addScaledRows(probs, g, R, C, buf, s, accumulate);
   });
 }
 
