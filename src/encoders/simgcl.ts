@@ -24,6 +24,7 @@ import type { Dataset } from '../data/types.js';
 import { add, gatherRows, l2NormalizeRows, logSumExpScaledRows, matmulABt, mean, meanOf, rowDot, scale, spmm, sub } from '../engine/ops.js';
 import { fillRngU32, simgclNoise } from '../engine/kernels/index.js';
 import { heap } from '../engine/memory.js';
+import { empty } from '../engine/ops/record.js';
 import type { Parameter } from '../engine/param.js';
 import { Tensor } from '../engine/tensor.js';
 import type { CsrMatrix } from '../engine/kernels/types.js';
@@ -109,7 +110,7 @@ export class SimGclEncoder extends GraphEncoder {
       const p = spmm(this.adjacency, e, this.adjacency);
       // sign(p) ⊙ u/‖u‖·ε per row, u ~ U(0,1)^d: the Rng.float() draws in order, drawn in bulk (fillRngU32) and
       // turned into noise by the simgclNoise kernel on both cores, bit for bit the per-element JS loop.
-      const noise = Tensor.zeros(p.shape);
+      const noise = empty(p.shape); // simgclNoise writes every element
       const raw = heap.allocF32Uninit(p.size);
       try {
         const bits = new Uint32Array(raw.buffer, raw.byteOffset, p.size);

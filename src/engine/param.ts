@@ -175,8 +175,9 @@ export class Parameter extends Tensor {
     if (n <= cap) return;
     const newCap = Math.min(this.rows, Math.max(n, cap * 2, 64));
     const d = this.cols;
-    const rows = heap.allocI32(newCap);
-    const vals = heap.allocF32(newCap * d);
+    // Uninitialised: every slot below nRows is copied or written before it is read.
+    const rows = heap.allocI32Uninit(newCap);
+    const vals = heap.allocF32Uninit(newCap * d);
     if (this.sRows) {
       rows.set(this.sRows.subarray(0, this.nRows));
       vals.set(this.sVals!.subarray(0, this.nRows * d));
