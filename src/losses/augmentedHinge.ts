@@ -4,6 +4,8 @@
 // averaged over the batch's pairs (eq. 5 sums over pairs; the mean keeps the scale independent of the batch size,
 // a constant factor). With k = 1 it is the per-pair sigmoid hinge max(0, σ(s⁻) − σ(s⁺) + γ) (losses.ts
 // sigmoidHinge, the released code's loss for every k).
+// With bounded scores (unit-norm PinSage rows) and hard negatives both sigmoids saturate at 1 and the loss stays at
+// γ/k with a vanishing gradient (measured: docs/architecture.md, RecNS); the per-pair sigmoidHinge does not.
 import { addScalar, hinge, mean, scale, sigmoid, sub, sumRows } from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { LossFn } from './types.js';
