@@ -46,3 +46,15 @@ test('gaussRowSums: hand values, brute force, JS reference, 1 vs 2 threads (d an
     for (let w = 1; w < outs.length; w += 2) assert.deepEqual(outs[w], outs[w + 1], `${d}×${cols}: 1 vs 2 threads (set ${w >> 1})`);
   }
 });
+
+test('gaussRowSums: no columns gives zero sums, no rows writes nothing, short arrays are refused', () => {
+  for (const K of [jsKernels, ...backends]) {
+    const out = heap.allocF32(4).fill(7);
+    K.gaussRowSums!(Float32Array.of(1, 2, 3, 4), new Float32Array(0), 2, 0, 2, 0.5, out);
+    assert.deepEqual(Array.from(out), [0, 0, 0, 0], K.name);
+    const keep = heap.allocF32(2).fill(7);
+    K.gaussRowSums!(new Float32Array(0), Float32Array.of(1, 2), 0, 1, 2, 0.5, keep);
+    assert.deepEqual(Array.from(keep), [7, 7], K.name);
+  }
+  for (const K of backends) assert.throws(() => K.gaussRowSums!(Float32Array.of(1), Float32Array.of(1, 2), 1, 2, 1, 0.5, new Float32Array(1)), /out/);
+});
