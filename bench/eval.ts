@@ -1,11 +1,13 @@
-// `npm run bench -- eval [--reps 5] [--threads 2] [--dim 64] [--block N] [--no-torch] [--json]`
+// `npm run bench -- eval [--reps 5] [--rounds 3] [--threads 2] [--dim 64] [--block N] [--no-torch] [--json]`
 //
 // Full-ranking evaluation of every Gowalla user (29,858 users × 40,981 items, LightGCN split): seeded random
 // 64-dim embeddings, training items masked, top-20, Recall@20 / NDCG@20 — hardneg's evaluateFullRanking against
 // PyTorch's torch.mm + masked topk (bench/torch/eval.py) on the same arrays and thread count, in one run. hardneg is
 // timed with each WASM kernel build usable here (simd, and fma where it validates; --kernels simd|fma for one). Prints
 // median ms of each, the ratios (target: ours ≤ 2× PyTorch; with FMA ≥ 1.5× faster), and checks that every build
-// agrees with PyTorch and with the others on the metric values.
+// agrees with PyTorch and with the others on the metric values. The two sides alternate in `--rounds` rounds (each
+// build's reps, then PyTorch's reps, per round), so a change of machine load during the run falls on both; the
+// medians pool every round's samples, and the per-round ratios are printed beside them.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ import { loadLightGcn } from '../src/data/index.js';
 import { evaluateFullRanking } from '../src/evaluation/fullRanking.js';
 import { sharedData, hasSharedData } from '../test/helpers/paths.js';
 import {
-  detectTorch, envReport, flagValue, fmtMs, formatEnv, formatTable, hasFlag, intFlag, ratio, runPythonJson, timeIt,
+  detectTorch, envReport, flagValue, fmtMs, formatEnv, formatTable, hasFlag, intFlag, median, ratio, runPythonJson, summarise, timeIt,
 } from './lib/index.js';
 
 interface TorchOut {
@@ -54,26 +56,21 @@ export async function main(argv: string[]): Promise<number> {
   const opts = { split: 'test' as const, ks: [K], metrics: ['recall', 'ndcg'] as const, blockSize: block };
 
   const only = flagValue(argv, 'kernels') as KernelSet | undefined;
+  const rounds = intFlag(argv, 'rounds', 3);
   const sets: KernelSet[] = only ? [only] : fmaKernelsStatus().ok ? ['simd', 'fma'] : ['simd'];
-  const bySet = new Map<KernelSet, { ours: ReturnType<typeof timeIt>; res: ReturnType<typeof evaluateFullRanking> }>();
-  for (const set of sets) {
-    setKernelSet(set);
-    let r = evaluateFullRanking(emb, ds, opts);
-    const t = timeIt(() => { r = evaluateFullRanking(emb, ds, opts); }, { reps, warmup: 1 });
-    bySet.set(set, { ours: t, res: r });
-  }
-  setKernelSet('auto');
+  const samplesBySet = new Map<KernelSet, number[]>(sets.map((k) => [k, []]));
+  const resBySet = new Map<KernelSet, ReturnType<typeof evaluateFullRanking>>();
   const best = sets[sets.length - 1]!;
-  const { ours, res } = bySet.get(best)!;
 
-  let torchOut: TorchOut | null = null;
   let torchNote = '';
   const py = hasFlag(argv, 'no-torch') ? null : detectTorch();
   if (hasFlag(argv, 'no-torch')) torchNote = 'skipped (--no-torch)';
   else if (!py || !py.torch) torchNote = `PyTorch unavailable${py?.reason ? `: ${py.reason}` : ''}`;
-  else {
-    const tmp = mkdtempSync(join(tmpdir(), 'hardneg-bench-eval-'));
-    try {
+  const tmp = py?.torch ? mkdtempSync(join(tmpdir(), 'hardneg-bench-eval-')) : null;
+  const torchRounds: TorchOut[] = [];
+  const perRound: { round: number; oursMs: number; torchCoreMs: number | null }[] = [];
+  try {
+    if (tmp) {
       const put = (name: string, a: Float32Array | Int32Array) => writeFileSync(join(tmp, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       put('users.f32', users);
       put('items.f32', items);
@@ -82,13 +79,39 @@ export async function main(argv: string[]): Promise<number> {
       put('test_indptr.i32', ds.test.indptr);
       put('test_indices.i32', ds.test.indices);
       writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ numUsers: ds.numUsers, numItems: ds.numItems, dim }));
-      const script = fileURLToPath(new URL('../../bench/torch/eval.py', import.meta.url));
-      torchOut = runPythonJson<TorchOut>(py.python, script, [tmp, '--threads', String(threads), '--k', String(K), '--reps', String(reps)],
-        { env: { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) } });
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
     }
+    for (let round = 1; round <= rounds; round++) {
+      let oursRound = NaN;
+      for (const set of sets) {
+        setKernelSet(set);
+        let r = evaluateFullRanking(emb, ds, opts);
+        const t = timeIt(() => { r = evaluateFullRanking(emb, ds, opts); }, { reps, warmup: 1 });
+        samplesBySet.get(set)!.push(...t.samples);
+        resBySet.set(set, r);
+        if (set === best) oursRound = t.medianMs;
+      }
+      setKernelSet('auto');
+      let torchCore: number | null = null;
+      if (tmp && py) {
+        const script = fileURLToPath(new URL('../../bench/torch/eval.py', import.meta.url));
+        const out = runPythonJson<TorchOut>(py.python, script, [tmp, '--threads', String(threads), '--k', String(K), '--reps', String(reps)],
+          { env: { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) } });
+        torchRounds.push(out);
+        torchCore = out.coreMs;
+      }
+      perRound.push({ round, oursMs: oursRound, torchCoreMs: torchCore });
+    }
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
+  const bySet = new Map([...samplesBySet].map(([k, v]) => [k, { ours: summarise(v), res: resBySet.get(k)! }]));
+  const { ours, res } = bySet.get(best)!;
+  // PyTorch's medians over every round's samples (one run's figures when rounds = 1).
+  const torchOut: TorchOut | null = torchRounds.length === 0 ? null : {
+    ...torchRounds[0]!,
+    coreSamples: torchRounds.flatMap((t) => t.coreSamples), fullSamples: torchRounds.flatMap((t) => t.fullSamples),
+    coreMs: median(torchRounds.flatMap((t) => t.coreSamples)), fullMs: median(torchRounds.flatMap((t) => t.fullSamples)),
+  };
 
   const recall = res.metrics[`recall@${K}`];
   const ndcg = res.metrics[`ndcg@${K}`];
@@ -99,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
   const ratioCore = torchOut ? ours.medianMs / torchOut.coreMs : null;
   const ratioFull = torchOut ? ours.medianMs / torchOut.fullMs : null;
   const report = {
-    bench: 'eval', env, backend, threads, dim, k: K, block: block ?? 'default', reps,
+    bench: 'eval', env, backend, threads, dim, k: K, block: block ?? 'default', reps, rounds, perRound,
     dataset: { name: 'gowalla', users: ds.numUsers, items: ds.numItems, train: ds.train.indices.length, test: ds.test.indices.length, loadMs },
     ours: { ...ours, kernels: best, recall, ndcg, usersEvaluated: res.usersEvaluated, usersSkipped: res.usersSkipped },
     bySet: Object.fromEntries([...bySet].map(([k, v]) => [k, { medianMs: v.ours.medianMs, samples: v.ours.samples,
@@ -129,6 +152,8 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`${set}: ours / torch(mm+mask+topk) = ${(1 / sp).toFixed(2)} of its time, ${sp.toFixed(2)}× faster ` +
           `(target ≤ 2× its time${set === 'fma' ? '; FMA target ≥ 1.5× faster: ' + (sp >= 1.5 ? 'met' : 'NOT met') : ''})`);
       }
+      console.log(`per round, torch(mm+mask+topk) / ours (${best}): ` +
+        perRound.map((r) => r.torchCoreMs === null ? '-' : (r.torchCoreMs / r.oursMs).toFixed(2) + '×').join(', '));
       console.log(`ours (${best}) / torch(with metrics) = ${ratioFull!.toFixed(2)}; metrics agree with torch: ${agree ? 'yes' : 'NO'}; ` +
         `kernel sets agree: ${setsAgree ? 'yes' : 'NO'}; load average at start ${env.loadAvg1}`);
     } else {
