@@ -156,7 +156,6 @@ export interface GeneratorGradient {
   loss: number;
 }
 
-/** G: an MF with a softmax policy over the catalogue, chunked over users; its parameters live on the engine heap. */
 /** ε·x/‖x‖ for each of the n rows of x (n × d); a zero row stays zero. */
 function unitRows(x: Float32Array, n: number, d: number, eps: number): Float32Array {
   const out = new Float32Array(n * d);
@@ -170,6 +169,7 @@ function unitRows(x: Float32Array, n: number, d: number, eps: number): Float32Ar
   return out;
 }
 
+/** G: an MF with a softmax policy over the catalogue, chunked over users; its parameters live on the engine heap. */
 export class IrganGenerator {
   readonly numUsers: number;
   readonly numItems: number;

@@ -117,19 +117,14 @@ export function mmdRewards(x: ArrayLike<number>, y: ArrayLike<number>, d: number
   const out = new Float64Array(M);
   if (M === 0) return out;
   const c = 1 / (2 * sigma * sigma);
-  const fx = heap.allocF32(Math.max(1, B * d)), fy = heap.allocF32(M * d);
-  const sx = heap.allocF32(2 * M), sy = heap.allocF32(2 * M);
-  try {
-    for (let i = 0; i < B * d; i++) fx[i] = x[i];
-    for (let i = 0; i < M * d; i++) fy[i] = y[i];
-    if (B > 0) gaussRowSums(fy, fx, M, B, d, c, sx);
-    gaussRowSums(fy, fy, M, M, d, c, sy);
-    for (let n = 0; n < M; n++) {
-      const kx = B > 0 ? (sx[2 * n] + sx[2 * n + 1]) / B : 0;
-      out[n] = 2 * (kx - (sy[2 * n] + sy[2 * n + 1]) / M);
-    }
-  } finally {
-    for (const v of [fx, fy, sx, sy]) heap.free(v);
+  const f32 = (v: ArrayLike<number>): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v));
+  const fy = f32(y);
+  const sx = new Float32Array(2 * M), sy = new Float32Array(2 * M);
+  if (B > 0) gaussRowSums(fy, f32(x), M, B, d, c, sx);
+  gaussRowSums(fy, fy, M, M, d, c, sy);
+  for (let n = 0; n < M; n++) {
+    const kx = B > 0 ? (sx[2 * n] + sx[2 * n + 1]) / B : 0;
+    out[n] = 2 * (kx - (sy[2 * n] + sy[2 * n + 1]) / M);
   }
   return out;
 }

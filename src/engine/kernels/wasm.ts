@@ -523,39 +523,27 @@ export class WasmKernels implements Kernels {
     need('gaussRowSums', 'b', b, cols * d);
     need('gaussRowSums', 'out', out, 2 * rows);
     if (rows === 0) return;
-    const own: Float32Array[] = [];
-    const onHeap = (v: Float32Array, n: number): Float32Array => {
-      if (heap.owns(v)) return v;
-      const t = heap.allocF32Uninit(Math.max(1, n));
-      t.set(v.subarray(0, n));
-      own.push(t);
-      return t;
-    };
+    if (cols === 0) {
+      out.fill(0, 0, 2 * rows);
+      return;
+    }
+    const an = heap.allocF32Uninit(rows), bn = heap.allocF32Uninit(cols), bt = heap.allocF32Uninit(d * cols);
+    const R = Math.max(4, Math.min(rows, Math.floor((1 << 21) / cols) & ~3));
+    const g = heap.allocF32Uninit(R * cols);
     try {
-      const ha = onHeap(a, rows * d), hb = onHeap(b, cols * d), ho = onHeap(out, 2 * rows);
-      const an = heap.allocF32Uninit(rows), bn = heap.allocF32Uninit(Math.max(1, cols));
-      own.push(an, bn);
-      for (let r = 0; r < rows; r++) an[r] = sumSquares(ha, r * d, d);
-      for (let j = 0; j < cols; j++) bn[j] = sumSquares(hb, j * d, d);
-      if (cols > 0) {
-        const bt = heap.allocF32Uninit(d * cols);
-        own.push(bt);
-        this.par('transpose', [hb.byteOffset, cols, d, bt.byteOffset], d, 1, d * cols * NS_ROW);
-        const R = Math.max(4, Math.min(rows, Math.floor((1 << 21) / cols) & ~3));
-        const g = heap.allocF32Uninit(R * cols);
-        own.push(g);
-        for (let r0 = 0; r0 < rows; r0 += R) {
-          const rr = Math.min(R, rows - r0);
-          this.par('mm', [ha.byteOffset + r0 * d * 4, d, 1, bt.byteOffset, cols, g.byteOffset, cols, d, 0], rr, 4, rr * cols * d * NS_MADD);
-          this.par('gaussGram', [g.byteOffset, an.byteOffset + r0 * 4, bn.byteOffset, cols, c, ho.byteOffset + r0 * 8], rr, 1,
-            rr * cols * NS_ROW * 4);
-        }
-      } else {
-        ho.fill(0, 0, 2 * rows);
+      for (let r = 0; r < rows; r++) an[r] = sumSquares(a, r * d, d);
+      for (let j = 0; j < cols; j++) bn[j] = sumSquares(b, j * d, d);
+      const pa = this.p(a, false), pb = this.p(b, false), po = this.p(out, true);
+      this.par('transpose', [pb, cols, d, bt.byteOffset], d, 1, d * cols * NS_ROW);
+      for (let r0 = 0; r0 < rows; r0 += R) {
+        const rr = Math.min(R, rows - r0);
+        this.par('mm', [pa + r0 * d * 4, d, 1, bt.byteOffset, cols, g.byteOffset, cols, d, 0], rr, 4, rr * cols * d * NS_MADD);
+        this.par('gaussGram', [g.byteOffset, an.byteOffset + r0 * 4, bn.byteOffset, cols, c, po + r0 * 8], rr, 1,
+          rr * cols * NS_ROW * 4);
       }
-      if (ho !== out) out.set(ho.subarray(0, 2 * rows));
     } finally {
-      for (const v of own) heap.free(v);
+      for (const v of [an, bn, bt, g]) heap.free(v);
+      this.done();
     }
   }
 
