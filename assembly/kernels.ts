@@ -1344,3 +1344,105 @@ export function gaussGram(g: usize, an: usize, bn: usize, cols: i32, c: f32, out
     store<f32>(out + (<usize>r << 3), <f32>(s - <f64>hi), 4);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// A generator MF's candidate logits and REINFORCE scatter (RNS-AS, samplers/rnsas.ts). Float64 throughout, no FMA
+// in either build (an f32·f32 product is exact in float64; every add and f64 multiply rounds as the JS reference's),
+// so both builds and the JS reference (kernels/js.ts) agree bit for bit.
+
+/**
+ * z[n·C + s] = b[c] + Σ_k P[u, k]·Q[c, k] for pairs n in [r0, r1), c = cands[n·C + s], u = users[n]: each logit one
+ * sequential float64 sum over k starting from the bias, four candidates interleaved.
+ */
+export function genScores(P: usize, Q: usize, b: usize, users: usize, cands: usize, C: i32, d: i32, out: usize,
+  r0: i32, r1: i32, tid: i32): void {
+  const rowB = <usize>d << 2;
+  for (let n = r0; n < r1; n++) {
+    const pu = P + <usize>load<i32>(users + (<usize>n << 2)) * rowB;
+    const pc = cands + (<usize>n * <usize>C << 2);
+    const po = out + (<usize>n * <usize>C << 3);
+    let s = 0;
+    for (; s + 4 <= C; s += 4) {
+      const c0 = load<i32>(pc + (<usize>s << 2)), c1 = load<i32>(pc + (<usize>s << 2), 4);
+      const c2 = load<i32>(pc + (<usize>s << 2), 8), c3 = load<i32>(pc + (<usize>s << 2), 12);
+      const q0 = Q + <usize>c0 * rowB, q1 = Q + <usize>c1 * rowB, q2 = Q + <usize>c2 * rowB, q3 = Q + <usize>c3 * rowB;
+      let z0 = <f64>load<f32>(b + (<usize>c0 << 2)), z1 = <f64>load<f32>(b + (<usize>c1 << 2));
+      let z2 = <f64>load<f32>(b + (<usize>c2 << 2)), z3 = <f64>load<f32>(b + (<usize>c3 << 2));
+      for (let j: usize = 0; j < rowB; j += 4) {
+        const p = <f64>load<f32>(pu + j);
+        z0 += p * <f64>load<f32>(q0 + j);
+        z1 += p * <f64>load<f32>(q1 + j);
+        z2 += p * <f64>load<f32>(q2 + j);
+        z3 += p * <f64>load<f32>(q3 + j);
+      }
+      store<f64>(po + (<usize>s << 3), z0);
+      store<f64>(po + (<usize>s << 3), z1, 8);
+      store<f64>(po + (<usize>s << 3), z2, 16);
+      store<f64>(po + (<usize>s << 3), z3, 24);
+    }
+    for (; s < C; s++) {
+      const c0 = load<i32>(pc + (<usize>s << 2));
+      const q0 = Q + <usize>c0 * rowB;
+      let z0 = <f64>load<f32>(b + (<usize>c0 << 2));
+      for (let j: usize = 0; j < rowB; j += 4) z0 += <f64>load<f32>(pu + j) * <f64>load<f32>(q0 + j);
+      store<f64>(po + (<usize>s << 3), z0);
+    }
+  }
+}
+
+/**
+ * The scatter of logit gradients dz [N × C] (float64) onto a generator MF, pairs in order, slots in order, zero
+ * weights skipped: gP[rowOf[n], :] += w·Q[c, :], gQ[c, :] += w·P[u, :], gb[c] += w (gP, gQ, gb float64; gQ and gb
+ * scratch that is zero on entry and left zero), each touched item listed once in `touched` (seen: an i32 per item,
+ * zero on entry and on exit). Then every touched row goes to hq / hb as float32. Returns the number of touched items.
+ * Single-threaded: the float64 sums follow pair order.
+ */
+export function genGrad(P: usize, Q: usize, users: usize, rowOf: usize, cands: usize, dz: usize, N: i32, C: i32, d: i32,
+  gP: usize, gQ: usize, gb: usize, seen: usize, touched: usize, hq: usize, hb: usize): i32 {
+  const rowB = <usize>d << 2, rowD = <usize>d << 3;
+  const d2 = <usize>(d & ~1) << 3;
+  let nt = 0;
+  for (let n = 0; n < N; n++) {
+    const pu = P + <usize>load<i32>(users + (<usize>n << 2)) * rowB;
+    const gu = gP + <usize>load<i32>(rowOf + (<usize>n << 2)) * rowD;
+    for (let t = 0; t < C; t++) {
+      const k = <usize>n * <usize>C + <usize>t;
+      const w = load<f64>(dz + (k << 3));
+      if (w == 0) continue;
+      const c = load<i32>(cands + (k << 2));
+      const ps = seen + (<usize>c << 2);
+      if (load<i32>(ps) == 0) {
+        store<i32>(ps, 1);
+        store<i32>(touched + (<usize>nt << 2), c);
+        nt++;
+      }
+      const qc = Q + <usize>c * rowB, gq = gQ + <usize>c * rowD;
+      const wv = f64x2.splat(w);
+      let j: usize = 0, jf: usize = 0;
+      for (; j < d2; j += 16, jf += 8) {
+        const qv = f64x2.promote_low_f32x4(v128.load64_zero(qc + jf));
+        const pv = f64x2.promote_low_f32x4(v128.load64_zero(pu + jf));
+        v128.store(gu + j, f64x2.add(v128.load(gu + j), f64x2.mul(wv, qv)));
+        v128.store(gq + j, f64x2.add(v128.load(gq + j), f64x2.mul(wv, pv)));
+      }
+      for (; j < rowD; j += 8, jf += 4) {
+        store<f64>(gu + j, load<f64>(gu + j) + w * <f64>load<f32>(qc + jf));
+        store<f64>(gq + j, load<f64>(gq + j) + w * <f64>load<f32>(pu + jf));
+      }
+      const pb = gb + (<usize>c << 3);
+      store<f64>(pb, load<f64>(pb) + w);
+    }
+  }
+  for (let t = 0; t < nt; t++) {
+    const c = load<i32>(touched + (<usize>t << 2));
+    const gq = gQ + <usize>c * rowD, oq = hq + <usize>c * rowB;
+    for (let j: usize = 0, jf: usize = 0; j < rowD; j += 8, jf += 4) {
+      store<f32>(oq + jf, <f32>load<f64>(gq + j));
+      store<f64>(gq + j, 0);
+    }
+    store<f32>(hb + (<usize>c << 2), <f32>load<f64>(gb + (<usize>c << 3)));
+    store<f64>(gb + (<usize>c << 3), 0);
+    store<i32>(seen + (<usize>c << 2), 0);
+  }
+  return nt;
+}

@@ -1,7 +1,7 @@
 // The engine's heap: one shared WebAssembly.Memory that holds every tensor's numbers, so WASM SIMD kernels
 // on every worker thread read and write tensors in place, with no copies between JS, WASM and threads.
 //
-// Allocation is explicit (allocF32 / allocI32 / free); `tidy` scopes in tensor.ts free step temporaries, and a
+// Allocation is explicit (allocF32 / allocI32 / allocF64 / free); `tidy` scopes in tensor.ts free step temporaries, and a
 // FinalizationRegistry returns anything forgotten to the free lists when its view is garbage-collected.
 // Blocks are 64-byte aligned (cache line, SIMD). Small blocks use power-of-two size classes; large blocks
 // (> 64 KiB) are rounded to 64 KiB and reused by exact size, which suits training loops that allocate the
@@ -59,6 +59,15 @@ export class Heap {
     return view;
   }
 
+  /** A Float64Array of n zeros on the heap (blocks are 64-byte aligned, so kernels may load it as f64). */
+  allocF64(n: number): Float64Array {
+    const b = this.take(elements(n) * 8);
+    const view = new Float64Array(this.memory.buffer, b.offset, n);
+    this.track(view, b);
+    this.zero(view);
+    return view;
+  }
+
   /** An Int32Array of n zeros on the heap. */
   allocI32(n: number): Int32Array {
     const b = this.take(elements(n) * 4);
@@ -76,7 +85,7 @@ export class Heap {
     return view;
   }
 
-  /** Returns a view from allocF32/allocI32 to the heap. Freeing twice or freeing a sub-view throws. */
+  /** Returns a view from allocF32/allocI32/allocF64 to the heap. Freeing twice or freeing a sub-view throws. */
   free(view: ArrayBufferView): void {
     const b = this.blocks.get(view);
     if (!b) throw new Error('heap.free: not a view returned by allocF32/allocI32 (sub-views cannot be freed)');
@@ -90,7 +99,7 @@ export class Heap {
    * Sets every byte of `view` to zero. Heap views of 4 KiB or more use WASM `memory.fill` when a WASM backend has
    * registered it: `TypedArray.fill` on a shared buffer runs element by element, about 3–10× slower.
    */
-  zero(view: Float32Array | Int32Array): void {
+  zero(view: Float32Array | Int32Array | Float64Array): void {
     if (this.bulkZero !== null && view.byteLength >= 4096 && this.owns(view)) this.bulkZero(view.byteOffset, view.byteLength);
     else view.fill(0);
   }

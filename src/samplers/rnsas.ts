@@ -44,8 +44,10 @@
 // every draw G was trained on (0 in the first epoch); 'batch': the step's means; 'none': 0.
 // Gradient (z = g/T): ∂L/∂g(u_n, c_{n,s}) = (1/(N·T)) · a_n · (π(s) − 1[s = s_n]) per slot (a candidate drawn
 // twice is two slots), then ∂L/∂p_u = Σ ∂L/∂g · q_c, ∂L/∂q_c = Σ ∂L/∂g · p_u, ∂L/∂b_c = Σ ∂L/∂g, accumulated in
-// float64 in pair order (no kernels: the result does not depend on the thread count), then one Adam step through
-// IrganGenerator.apply (lazy on the step's users, dense on items and bias, as IRGAN).
+// float64 in pair order (the kernel `genGrad`, one thread: the result does not depend on the thread count), then one
+// Adam step through IrganGenerator.apply (lazy on the step's users, dense on items and bias, as IRGAN). The logits
+// g(u, c) of every candidate are the kernel `genScores` (float64 sums, both cores); the softmax and the slot draws
+// stay in JS. Both kernels are float64 without FMA, so every backend and kernel set gives the same bits.
 //
 // Alternation: `sample` builds the candidate sets and draws; the trainer scores the draws with D and calls
 // `observe` (before D's own update, with the scores the loss used: the code computes the reward in the same
@@ -64,7 +66,7 @@ import { ExposurePool } from './exposurePool.js';
 import { IrganGenerator, advantages, irganReward, type GeneratorGradient } from './irgan.js';
 import type { Rng } from '../core/rng.js';
 import type { TrainView } from '../data/types.js';
-import { gaussRowSums } from '../engine/kernels/index.js';
+import { gaussRowSums, genGrad, genScores } from '../engine/kernels/index.js';
 import { heap } from '../engine/memory.js';
 import { noGrad, tidy } from '../engine/tensor.js';
 import type { EpochContext, Negatives, SampleContext, Sampler, SamplerEntry, SamplerState, StepScores } from './types.js';
@@ -129,6 +131,16 @@ export function mmdRewards(x: ArrayLike<number>, y: ArrayLike<number>, d: number
   return out;
 }
 
+/** x[o … o + n) ← softmax in place, given their max mx: exp(x − mx) / Σ, the sum in order. */
+function softmaxInPlace(x: Float64Array, o: number, n: number, mx: number): void {
+  let sum = 0;
+  for (let s = o; s < o + n; s++) {
+    x[s] = Math.exp(x[s] - mx);
+    sum += x[s];
+  }
+  for (let s = o; s < o + n; s++) x[s] /= sum;
+}
+
 /** One step's candidate sets: cands[n·C + s], and whether each candidate is an exposed item of its pair's user. */
 export interface CandidateSets {
   cands: Int32Array;
@@ -138,23 +150,28 @@ export interface CandidateSets {
 
 /** The candidate slots' softmax and REINFORCE gradient on an IrganGenerator's parameters. */
 export class CandidatePolicy {
-  /** float64 item-gradient accumulators, kept zero between calls (a 10 MB allocation per step on Gowalla otherwise). */
-  private scratch: { gQ: Float64Array; gb: Float64Array; seen: Uint8Array; touched: Int32Array } | null = null;
+  /**
+   * float64 item-gradient accumulators on the engine heap, kept zero between calls (a 10 MB allocation per step on
+   * Gowalla otherwise), and the per-item marks of the items a step touched.
+   */
+  private scratch: { gQ: Float64Array; gb: Float64Array; seen: Int32Array; touched: Int32Array } | null = null;
 
   constructor(readonly gen: IrganGenerator) {}
 
   private scratchFor(I: number, d: number, slots: number) {
     let s = this.scratch;
     if (!s || s.gb.length !== I || s.gQ.length !== I * d) {
-      s = { gQ: new Float64Array(I * d), gb: new Float64Array(I), seen: new Uint8Array(I), touched: new Int32Array(Math.min(I, slots)) };
+      if (s) for (const v of [s.gQ, s.gb, s.seen, s.touched]) heap.free(v);
+      s = { gQ: heap.allocF64(I * d), gb: heap.allocF64(I), seen: heap.allocI32(I), touched: heap.allocI32(Math.min(I, slots)) };
       this.scratch = s;
     } else if (s.touched.length < Math.min(I, slots)) {
-      s.touched = new Int32Array(Math.min(I, slots));
+      heap.free(s.touched);
+      s.touched = heap.allocI32(Math.min(I, slots));
     }
     return s;
   }
 
-  /** π(·| u, C) over the C slots of one pair, float64, from the parameters directly. */
+  /** π(·| u, C) over the C slots of one pair, float64, from the parameters directly (the reference of `policies`). */
   slotPolicy(u: number, cands: Int32Array, o: number, C: number, out: Float64Array): void {
     const g = this.gen, d = g.dim, invT = 1 / g.temperature;
     let mx = -Infinity;
@@ -165,12 +182,26 @@ export class CandidatePolicy {
       out[s] = z * invT;
       if (out[s] > mx) mx = out[s];
     }
-    let sum = 0;
-    for (let s = 0; s < C; s++) {
-      out[s] = Math.exp(out[s] - mx);
-      sum += out[s];
+    softmaxInPlace(out, 0, C, mx);
+  }
+
+  /**
+   * π(·| u_n, C_n) of every pair into out[n·C …]: the logits from the kernel `genScores` (the same float64 sums as
+   * slotPolicy, on both cores), the softmax here, bit for bit slotPolicy's.
+   */
+  policies(users: Int32Array, sets: CandidateSets, out: Float64Array): void {
+    const g = this.gen, { cands, C } = sets, N = users.length, invT = 1 / g.temperature;
+    if (out.length < N * C) throw new RangeError('rnsas.policies: out needs C entries per pair');
+    genScores(g.P, g.Q, g.b, users, cands, N, C, g.dim, out);
+    for (let n = 0; n < N; n++) {
+      const o = n * C;
+      let mx = -Infinity;
+      for (let s = o; s < o + C; s++) {
+        out[s] *= invT;
+        if (out[s] > mx) mx = out[s];
+      }
+      softmaxInPlace(out, o, C, mx);
     }
-    for (let s = 0; s < C; s++) out[s] /= sum;
   }
 
   /**
@@ -178,21 +209,21 @@ export class CandidatePolicy {
    * the policies are kept there, so `gradient` can reuse them while the parameters have not changed.
    */
   drawSlots(users: Int32Array, sets: CandidateSets, K: number, rng: Rng, probs?: Float64Array): Int32Array {
-    const { cands, C } = sets;
+    const { C } = sets;
     const N = users.length;
     const uni = new Float64Array(N * K);
     for (let i = 0; i < uni.length; i++) uni[i] = rng.double();
     const out = new Int32Array(N * K);
     if (probs && probs.length < N * C) throw new RangeError('rnsas.drawSlots: probs needs C entries per pair');
-    const own = new Float64Array(C);
+    const p = probs ?? new Float64Array(N * C);
+    this.policies(users, sets, p);
     for (let n = 0; n < N; n++) {
-      const p = probs ? probs.subarray(n * C, (n + 1) * C) : own;
-      this.slotPolicy(users[n], cands, n * C, C, p);
+      const o = n * C;
       for (let k = 0; k < K; k++) {
         const t = uni[n * K + k];
         let acc = 0, s = 0;
         for (; s < C - 1; s++) {
-          acc += p[s];
+          acc += p[o + s];
           if (t < acc) break;
         }
         out[n * K + k] = s;
@@ -204,61 +235,42 @@ export class CandidatePolicy {
   /**
    * The gradient of L = −(1/M) Σ_m a_m log π(slots[m] | users[m / K], C) over the M = N·K draws, and L; gQ and gb
    * are heap views (freed by the caller through `free`). `probs`: the policies drawSlots kept, valid only while the
-   * generator has not stepped since (recomputed when absent).
+   * generator has not stepped since (recomputed when absent). The scatter onto the parameters is the kernel
+   * `genGrad` (float64 in pair order, one thread: the result does not depend on the thread count).
    */
   gradient(users: Int32Array, sets: CandidateSets, K: number, slots: Int32Array, adv: ArrayLike<number>, probs?: Float64Array): GeneratorGradient {
     const g = this.gen, d = g.dim, I = g.numItems, { cands, C } = sets;
     const N = users.length, M = N * K;
     if (slots.length !== M || adv.length !== M) throw new Error('rnsas.gradient: slots and advantages need K entries per pair');
+    if (probs && probs.length < N * C) throw new RangeError('rnsas.gradient: probs needs C entries per pair');
     const rows = Int32Array.from(new Set(users)).sort();
     const at = new Map<number, number>();
     rows.forEach((u, r) => at.set(u, r));
-    const gP = new Float64Array(rows.length * d);
-    const P = g.P, Q = g.Q;
-    const { gQ, gb, seen, touched } = this.scratchFor(I, d, N * C);
-    let nt = 0;
-    if (probs && probs.length < N * C) throw new RangeError('rnsas.gradient: probs needs C entries per pair');
-    const own = new Float64Array(C), dz = new Float64Array(C);
+    const rowOf = new Int32Array(N);
+    for (let n = 0; n < N; n++) rowOf[n] = at.get(users[n])!;
+    let p = probs;
+    if (!p) {
+      p = new Float64Array(N * C);
+      this.policies(users, sets, p);
+    }
+    const dz = new Float64Array(N * C);
     const c0 = M > 0 ? 1 / (M * g.temperature) : 0;
     let loss = 0;
     for (let n = 0; n < N; n++) {
-      const u = users[n], o = n * C;
-      let p: Float64Array = own;
-      if (probs) p = probs.subarray(o, o + C);
-      else this.slotPolicy(u, cands, o, C, p);
-      dz.fill(0);
+      const o = n * C;
       for (let k = 0; k < K; k++) {
         const m = n * K + k, a = adv[m], s = slots[m];
-        loss -= a * Math.log(p[s]);
-        for (let t = 0; t < C; t++) dz[t] += c0 * a * p[t];
-        dz[s] -= c0 * a;
-      }
-      const r = at.get(u)! * d;
-      for (let t = 0; t < C; t++) {
-        const c = cands[o + t], w = dz[t];
-        if (w === 0) continue;
-        if (!seen[c]) {
-          seen[c] = 1;
-          touched[nt++] = c;
-        }
-        const qo = c * d, po = u * d;
-        for (let j = 0; j < d; j++) {
-          gP[r + j] += w * Q[qo + j];
-          gQ[qo + j] += w * P[po + j];
-        }
-        gb[c] += w;
+        loss -= a * Math.log(p[o + s]);
+        for (let t = 0; t < C; t++) dz[o + t] += c0 * a * p[o + t];
+        dz[o + s] -= c0 * a;
       }
     }
-    // The item gradient is dense for Adam but touches at most N·C rows: copy those and clear the scratch behind.
+    const { gQ, gb, seen, touched } = this.scratchFor(I, d, N * C);
+    const gP = new Float64Array(rows.length * d);
+    // The item gradient is dense for Adam but touches at most N·C rows: the kernel copies those and clears the
+    // scratch behind.
     const hq = heap.allocF32(I * d), hb = heap.allocF32(I);
-    for (let t = 0; t < nt; t++) {
-      const c = touched[t], o = c * d;
-      for (let j = 0; j < d; j++) hq[o + j] = gQ[o + j];
-      gQ.fill(0, o, o + d);
-      hb[c] = gb[c];
-      gb[c] = 0;
-      seen[c] = 0;
-    }
+    genGrad(g.P, g.Q, users, rowOf, cands, dz, N, C, d, gP, gQ, gb, seen, touched, hq, hb);
     return { rows, gP: Float32Array.from(gP), gQ: hq, gb: hb, loss: M > 0 ? loss / M : 0 };
   }
 

@@ -268,6 +268,22 @@ export function gaussRowSums(a: Float32Array, b: Float32Array, rows: number, col
   (k.gaussRowSums ? k : jsKernels).gaussRowSums!(a, b, rows, cols, d, c, out);
 }
 
+/** Kernels.genScores on the active backend (the JS reference for a backend without it). */
+export function genScores(P: Float32Array, Q: Float32Array, b: Float32Array, users: Int32Array, cands: Int32Array,
+  N: number, C: number, d: number, out: Float64Array): void {
+  const k = kernels();
+  (k.genScores ? k : jsKernels).genScores!(P, Q, b, users, cands, N, C, d, out);
+}
+
+/** Kernels.genGrad on the active backend (the JS reference for a backend without it or with off-heap scratch). */
+export function genGrad(P: Float32Array, Q: Float32Array, users: Int32Array, rowOf: Int32Array, cands: Int32Array,
+  dz: Float64Array, N: number, C: number, d: number, gP: Float64Array, gQ: Float64Array, gb: Float64Array,
+  seen: Int32Array, touched: Int32Array, hq: Float32Array, hb: Float32Array): number {
+  const k = kernels();
+  const use = k.genGrad && heap.owns(gQ) && heap.owns(gb) && heap.owns(seen) ? k : jsKernels;
+  return use.genGrad!(P, Q, users, rowOf, cands, dz, N, C, d, gP, gQ, gb, seen, touched, hq, hb);
+}
+
 export type { Kernels, CsrMatrix, AdamHyper } from './types.js';
 export type { KernelSet, KernelSetRequest } from './wasm.js';
 export { jsKernels } from './js.js';

@@ -210,6 +210,53 @@ function gaussRowSums(a: Float32Array, b: Float32Array, rows: number, cols: numb
   }
 }
 
+/** The reference of the WASM kernel (assembly/kernels.ts `genScores`): float64, bias first, k in order. */
+function genScores(P: Float32Array, Q: Float32Array, b: Float32Array, users: Int32Array, cands: Int32Array, N: number,
+  C: number, d: number, out: Float64Array): void {
+  for (let n = 0; n < N; n++) {
+    const po = users[n] * d;
+    for (let s = 0; s < C; s++) {
+      const c = cands[n * C + s], qo = c * d;
+      let z = b[c];
+      for (let k = 0; k < d; k++) z += P[po + k] * Q[qo + k];
+      out[n * C + s] = z;
+    }
+  }
+}
+
+/** The reference of the WASM kernel `genGrad` (see Kernels.genGrad). */
+function genGrad(P: Float32Array, Q: Float32Array, users: Int32Array, rowOf: Int32Array, cands: Int32Array,
+  dz: Float64Array, N: number, C: number, d: number, gP: Float64Array, gQ: Float64Array, gb: Float64Array,
+  seen: Int32Array, touched: Int32Array, hq: Float32Array, hb: Float32Array): number {
+  let nt = 0;
+  for (let n = 0; n < N; n++) {
+    const po = users[n] * d, r = rowOf[n] * d;
+    for (let t = 0; t < C; t++) {
+      const w = dz[n * C + t];
+      if (w === 0) continue;
+      const c = cands[n * C + t], qo = c * d;
+      if (!seen[c]) {
+        seen[c] = 1;
+        touched[nt++] = c;
+      }
+      for (let j = 0; j < d; j++) {
+        gP[r + j] += w * Q[qo + j];
+        gQ[qo + j] += w * P[po + j];
+      }
+      gb[c] += w;
+    }
+  }
+  for (let t = 0; t < nt; t++) {
+    const c = touched[t], o = c * d;
+    for (let j = 0; j < d; j++) hq[o + j] = gQ[o + j];
+    gQ.fill(0, o, o + d);
+    hb[c] = gb[c];
+    gb[c] = 0;
+    seen[c] = 0;
+  }
+  return nt;
+}
+
 /** Four float64 partial sums over p ≡ 0..3 (mod 4), combined as s0 + s1 + (s2 + s3) (the samplers' former loop). */
 function groupDot(q: Float32Array, K: number, table: Float32Array, idx: Int32Array, R: number, M: number, d: number,
   out: Float32Array): void {
@@ -394,6 +441,8 @@ export const jsKernels: Kernels = {
   lseRowsScaled,
   simgclNoise,
   gaussRowSums,
+  genScores,
+  genGrad,
   scoreTopK,
   adam,
   adamDense,

@@ -102,6 +102,23 @@ export interface Kernels {
    * float64: they agree to float rounding, each backend bit-identical across thread counts.
    */
   gaussRowSums?(a: Float32Array, b: Float32Array, rows: number, cols: number, d: number, c: number, out: Float32Array): void;
+  /**
+   * A generator MF's candidate logits (RNS-AS): out[n·C + s] = b[c] + Σ_k P[u, k]·Q[c, k] with u = users[n],
+   * c = cands[n·C + s], one sequential float64 sum over k starting from the bias; bit for bit in every backend
+   * (optional; `genScores()` of kernels/index.ts).
+   */
+  genScores?(P: Float32Array, Q: Float32Array, b: Float32Array, users: Int32Array, cands: Int32Array, N: number, C: number,
+    d: number, out: Float64Array): void;
+  /**
+   * The REINFORCE scatter of logit gradients dz [N × C] onto a generator MF, pairs then slots in order, zero weights
+   * skipped: gP[rowOf[n]] += w·Q[c], gQ[c] += w·P[users[n]], gb[c] += w in float64; gQ, gb (float64) and seen (one
+   * int per item) are scratch, zero on entry and left zero; each touched item is listed once in `touched` and its
+   * rows written to hq / hb as float32 (other entries untouched). Returns the number of touched items. Bit for bit in
+   * every backend (optional; `genGrad()` of kernels/index.ts; the WASM backend needs gQ, gb, seen on the heap).
+   */
+  genGrad?(P: Float32Array, Q: Float32Array, users: Int32Array, rowOf: Int32Array, cands: Int32Array, dz: Float64Array,
+    N: number, C: number, d: number, gP: Float64Array, gQ: Float64Array, gb: Float64Array, seen: Int32Array,
+    touched: Int32Array, hq: Float32Array, hb: Float32Array): number;
 
   /**
    * For each of `nu` user rows: scores = users[u]·itemsᵀ (+ itemBias), masked items (CSR row u of `mask`, whose

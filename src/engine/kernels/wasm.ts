@@ -14,7 +14,7 @@ import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
   'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense', 'drawUniform',
   'ngcfPrep', 'ngcfAct', 'ngcfGate', 'ngcfBack', 'fillU32',
-  'lseRowsScaled', 'simgclNoise', 'gaussGram'] as const;
+  'lseRowsScaled', 'simgclNoise', 'gaussGram', 'genScores', 'genGrad'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -105,7 +105,7 @@ export function resolveKernelSet(req: KernelSetRequest): { set: KernelSet; reaso
   return st.ok ? { set: 'fma', reason: null } : { set: 'simd', reason: st.reason };
 }
 
-type View = Float32Array | Int32Array;
+type View = Float32Array | Int32Array | Float64Array;
 
 export interface WasmKernelOptions {
   /** Estimated single-thread ns below which a kernel stays on the calling thread (default 250 µs); tests set 0. */
@@ -186,7 +186,8 @@ export class WasmKernels implements Kernels {
   /** Heap byte offset of `v`, staging a copy when it is not on the heap (copied back after when `back`). */
   private p(v: View, back: boolean): number {
     if (heap.owns(v)) return v.byteOffset;
-    const tmp = v instanceof Float32Array ? heap.allocF32(v.length) : heap.allocI32(v.length);
+    const tmp = v instanceof Float32Array ? heap.allocF32(v.length) : v instanceof Float64Array ? heap.allocF64(v.length)
+      : heap.allocI32(v.length);
     tmp.set(v as never);
     this.staged.push({ tmp, orig: v, back });
     return tmp.byteOffset;
@@ -543,6 +544,47 @@ export class WasmKernels implements Kernels {
       }
     } finally {
       for (const v of [an, bn, bt, g]) heap.free(v);
+      this.done();
+    }
+  }
+
+  genScores(P: Float32Array, Q: Float32Array, b: Float32Array, users: Int32Array, cands: Int32Array, N: number, C: number,
+    d: number, out: Float64Array): void {
+    need('genScores', 'users', users, N);
+    need('genScores', 'cands', cands, N * C);
+    need('genScores', 'out', out, N * C);
+    const I = Math.min(b.length, Math.floor(Q.length / Math.max(d, 1)));
+    checkIndices('genScores', users, N, Math.floor(P.length / Math.max(d, 1)));
+    checkIndices('genScores', cands, N * C, I);
+    try {
+      this.par('genScores', [this.p(P, false), this.p(Q, false), this.p(b, false), this.p(users, false), this.p(cands, false),
+        C, d, this.p(out, true)], N, 1, N * C * d * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  genGrad(P: Float32Array, Q: Float32Array, users: Int32Array, rowOf: Int32Array, cands: Int32Array, dz: Float64Array,
+    N: number, C: number, d: number, gP: Float64Array, gQ: Float64Array, gb: Float64Array, seen: Int32Array,
+    touched: Int32Array, hq: Float32Array, hb: Float32Array): number {
+    need('genGrad', 'users', users, N);
+    need('genGrad', 'rowOf', rowOf, N);
+    need('genGrad', 'cands', cands, N * C);
+    need('genGrad', 'dz', dz, N * C);
+    const I = Math.min(gb.length, seen.length, hb.length, Math.floor(Math.min(Q.length, gQ.length, hq.length) / Math.max(d, 1)));
+    need('genGrad', 'touched', touched, Math.min(I, N * C));
+    checkIndices('genGrad', users, N, Math.floor(P.length / Math.max(d, 1)));
+    checkIndices('genGrad', rowOf, N, Math.floor(gP.length / Math.max(d, 1)));
+    checkIndices('genGrad', cands, N * C, I);
+    for (const [name, v] of [['gQ', gQ], ['gb', gb], ['seen', seen]] as const) {
+      if (!heap.owns(v)) throw new Error(`genGrad: '${name}' must live on the engine heap (zeroed scratch kept between calls)`);
+    }
+    try {
+      const f = this.fns[OP.genGrad] as unknown as (...a: number[]) => number;
+      return f(this.p(P, false), this.p(Q, false), this.p(users, false), this.p(rowOf, false), this.p(cands, false),
+        this.p(dz, false), N, C, d, this.p(gP, true), gQ.byteOffset, gb.byteOffset, seen.byteOffset, this.p(touched, true),
+        this.p(hq, true), this.p(hb, true));
+    } finally {
       this.done();
     }
   }
