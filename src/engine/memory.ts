@@ -3,15 +3,20 @@
 //
 // Allocation is explicit (allocF32 / allocI32 / allocF64 / free); `tidy` scopes in tensor.ts free step temporaries, and a
 // FinalizationRegistry returns anything forgotten to the free lists when its view is garbage-collected.
-// Blocks are 64-byte aligned (cache line, SIMD). Small blocks use power-of-two size classes; large blocks
-// (> 64 KiB) are rounded to 64 KiB and reused by exact size, which suits training loops that allocate the
-// same shapes every step. Freed memory is never returned to the OS (WebAssembly memories cannot shrink).
+// Blocks are 64-byte aligned (cache line, SIMD). Small blocks use power-of-two size classes, carved from 64 KiB
+// slabs so they never sit between large blocks; large blocks (> 64 KiB) are rounded to 64 KiB and placed best-fit
+// (an exact fit first, which suits training loops that allocate the same shapes every step), a larger free range is
+// split, and freed ranges coalesce with their free neighbours (and with the top of the heap). Exact-size reuse
+// alone let workloads whose shapes change every step (PinSage's computation trees) grow the heap to 4 GiB with
+// under 1 GiB live. Freed memory is never returned to the OS (WebAssembly memories cannot shrink).
 
 export const PAGE_BYTES = 65536;
 const ALIGN = 64;
 /** Bytes below this offset are left to the WASM modules' own static data (they use none at run time). */
 const HEAP_BASE = 1 << 20;
 const SMALL_LIMIT = 65536;
+/** Small blocks are cut from slabs of this size (a multiple of every small class). */
+const SLAB_BYTES = 65536;
 /** wasm32 addresses at most 4 GiB. */
 const MAX_PAGES = 65536;
 
@@ -24,8 +29,11 @@ interface Block {
 export class Heap {
   readonly memory: WebAssembly.Memory;
   private top = HEAP_BASE;
+  /** Free small blocks by size class. */
   private readonly small = new Map<number, number[]>();
-  private readonly large = new Map<number, number[]>();
+  /** Free large ranges: start → bytes, and end → start (for coalescing). None ends at `top`. */
+  private readonly freeStart = new Map<number, number>();
+  private readonly freeEnd = new Map<number, number>();
   private readonly blocks = new WeakMap<ArrayBufferView, Block>();
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b));
@@ -138,30 +146,77 @@ export class Heap {
       throw new RangeError(`hardneg engine heap: ${(requested / 2 ** 30).toFixed(2)} GiB requested, above the 4 GiB wasm32 limit`);
     }
     const bytes = blockSize(Math.max(requested, 1));
-    const lists = bytes <= SMALL_LIMIT ? this.small : this.large;
-    const free = lists.get(bytes);
-    let offset: number;
-    if (free && free.length > 0) {
-      offset = free.pop()!;
-    } else {
-      offset = this.top;
-      // Grow first: if the memory cannot grow, `top` is unchanged and the heap stays usable.
-      this.ensure(offset + bytes);
-      this.top = offset + bytes;
-    }
+    const offset = bytes <= SMALL_LIMIT ? this.takeSmall(bytes) : this.takeLarge(bytes);
     this.liveBytes += bytes;
     if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
     return { offset, bytes, live: true };
+  }
+
+  /** A block of a small class: a freed one, else a new slab of SLAB_BYTES cut into blocks of the class. */
+  private takeSmall(bytes: number): number {
+    let free = this.small.get(bytes);
+    if (!free) this.small.set(bytes, (free = []));
+    if (free.length === 0) {
+      const slab = this.takeLarge(SLAB_BYTES);
+      // Pushed in reverse so blocks are handed out in address order.
+      for (let o = slab + SLAB_BYTES - bytes; o >= slab; o -= bytes) free.push(o);
+    }
+    return free.pop()!;
+  }
+
+  /** A large range: the smallest free range that fits (exact fits first, lowest offset on ties), else the top. */
+  private takeLarge(bytes: number): number {
+    let best = -1, bestBytes = Infinity;
+    for (const [start, size] of this.freeStart) {
+      if (size >= bytes && (size < bestBytes || (size === bestBytes && start < best))) {
+        best = start;
+        bestBytes = size;
+        if (size === bytes) break;
+      }
+    }
+    if (best >= 0) {
+      this.unlinkFree(best, bestBytes);
+      if (bestBytes > bytes) this.linkFree(best + bytes, bestBytes - bytes);
+      return best;
+    }
+    const offset = this.top;
+    // Grow first: if the memory cannot grow, `top` is unchanged and the heap stays usable.
+    this.ensure(offset + bytes);
+    this.top = offset + bytes;
+    return offset;
+  }
+
+  private linkFree(start: number, bytes: number): void {
+    this.freeStart.set(start, bytes);
+    this.freeEnd.set(start + bytes, start);
+  }
+
+  private unlinkFree(start: number, bytes: number): void {
+    this.freeStart.delete(start);
+    this.freeEnd.delete(start + bytes);
   }
 
   private release(b: Block): void {
     if (!b.live) return;
     b.live = false;
     this.liveBytes -= b.bytes;
-    const lists = b.bytes <= SMALL_LIMIT ? this.small : this.large;
-    let free = lists.get(b.bytes);
-    if (!free) lists.set(b.bytes, (free = []));
-    free.push(b.offset);
+    if (b.bytes <= SMALL_LIMIT) {
+      this.small.get(b.bytes)!.push(b.offset);
+      return;
+    }
+    let start = b.offset, end = b.offset + b.bytes;
+    const left = this.freeEnd.get(start);
+    if (left !== undefined) {
+      this.unlinkFree(left, start - left);
+      start = left;
+    }
+    const right = this.freeStart.get(end);
+    if (right !== undefined) {
+      this.unlinkFree(end, right);
+      end += right;
+    }
+    if (end === this.top) this.top = start;
+    else this.linkFree(start, end - start);
   }
 
   private ensure(end: number): void {
