@@ -213,3 +213,9 @@ test("enmf through the real step on GMF and MF: the step's loss is the brute-for
   const bpr = createEncoder('bprmf', ds, { dim: D }, Rng.stream(5, 'init'));
   tidy(() => assert.throws(() => bpr.forward({ training: false, rng: Rng.stream(1, 'x') }).queryRows!(Tensor.zeros([1, D])), /not bilinear/));
 });
+
+test('enmf through the trainer: a run killed after a checkpoint and resumed is bit-identical (GMF, Adagrad, dropout)', async () => {
+  const { resumesBitIdentical } = await import('../samplers/stateful.js');
+  await resumesBitIdentical({ name: 'uniform' }, { name: 'gmf', dim: 8 }, false,
+    { loss: { name: 'enmf', dropout: 0.3 }, batching: 'groups', groupSize: 1, batchSize: 32, optimizer: { name: 'adagrad', lr: 0.05 }, l2: 0 });
+});

@@ -255,3 +255,10 @@ test('pris: importance-weighted BPR, weights softmax(s⁻/τ) held constant; han
   assert.equal(buildLoss({ name: 'pris', temperature: 0.5 }).name ?? 'pris', 'pris');
   assert.throws(() => pris(0), /temperature must be a positive number/);
 });
+
+test('pris through the trainer: the same run at 1 and 2 threads; a resumed run is bit-identical', async () => {
+  const { sameAtOneAndTwoThreads, resumesBitIdentical } = await import('../samplers/stateful.js');
+  const extra = { loss: { name: 'pris', temperature: 0.5 } };
+  await sameAtOneAndTwoThreads({ name: 'uniform', k: 4 }, { dim: 8 }, false, extra);
+  await resumesBitIdentical({ name: 'uniform', k: 4 }, { dim: 8 }, false, extra);
+});

@@ -1,4 +1,4 @@
-// Shared checks for stateful samplers (AOBPR, AdaSIR): a short train() run gives the same result at one and two
+// Shared checks for stateful samplers (AOBPR, AdaSIR, …) and losses (`extra`: e.g. a loss config): a short train() run gives the same result at one and two
 // kernel threads, and a run killed after a checkpoint and resumed ends bit-identical to one that ran through.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,9 +24,10 @@ function same(a: RunResult, b: RunResult, what: string): void {
 }
 
 /** One epoch at 1 and at 2 threads: identical losses, metrics and weights. */
-export async function sameAtOneAndTwoThreads(sampler: Record<string, unknown>, encoder: Record<string, unknown> = { dim: 8 }, exposure = false): Promise<void> {
+export async function sameAtOneAndTwoThreads(sampler: Record<string, unknown>, encoder: Record<string, unknown> = { dim: 8 }, exposure = false,
+  extra: Record<string, unknown> = {}): Promise<void> {
   const data = dataOf(exposure);
-  const cfg = resolveConfig(undefined, { epochs: 1, evalEvery: 1, patience: 0, ks: [10], batchSize: 128, encoder, sampler });
+  const cfg = resolveConfig(undefined, { epochs: 1, evalEvery: 1, patience: 0, ks: [10], batchSize: 128, encoder, sampler, ...extra });
   const before = backendInfo();
   try {
     setThreads(1);
@@ -42,9 +43,10 @@ export async function sameAtOneAndTwoThreads(sampler: Record<string, unknown>, e
 }
 
 /** Killed after the epoch-3 record (checkpoint after epoch 2), resumed: bit-identical to an uninterrupted run. */
-export async function resumesBitIdentical(sampler: Record<string, unknown>, encoder: Record<string, unknown> = { dim: 8 }, exposure = false): Promise<void> {
+export async function resumesBitIdentical(sampler: Record<string, unknown>, encoder: Record<string, unknown> = { dim: 8 }, exposure = false,
+  extra: Record<string, unknown> = {}): Promise<void> {
   const data = dataOf(exposure);
-  const cfg = resolveConfig(undefined, { epochs: 4, evalEvery: 2, patience: 0, ks: [10], batchSize: 128, encoder, sampler });
+  const cfg = resolveConfig(undefined, { epochs: 4, evalEvery: 2, patience: 0, ks: [10], batchSize: 128, encoder, sampler, ...extra });
   const root = mkdtempSync(join(tmpdir(), 'hn-stateful-'));
   try {
     const whole = await train(cfg, data(), { runDir: join(root, 'whole') });
