@@ -29,8 +29,11 @@ export function reproduceMarkdown(r: ReproduceResult): string {
   if (r.groups) out.push(`Groups run: ${r.groups.join(', ')} (of ${item.groups?.map((g) => g.id).join(', ')}).`);
   out.push('', `Reproduce: \`hardneg reproduce ${item.paper} ${item.id} --budget ${r.budget}${flags.join('')} ` +
     `--out ${r.outDir}\` (a rerun keeps finished runs and resumes killed ones).`, '');
-  if (item.differences.length) {
-    out.push('## Differences from the paper', '', ...item.differences.map((d) => `- ${d}`), '');
+  // The catalogued differences name the budget's dataset: say first that this run replaced it.
+  const differences = [...(r.dataset ? [`Every run used \`${JSON.stringify(r.dataset)}\` (--dataset), not the budget's ` +
+    'dataset: where a line below names that dataset, read this one'] : []), ...item.differences];
+  if (differences.length) {
+    out.push('## Differences from the paper', '', ...differences.map((d) => `- ${d}`), '');
   }
   if (r.stats) {
     out.push('## Dataset statistics (paper / ours)', '');

@@ -41,6 +41,8 @@ test('an item with a sensitivity axis: one row per value per group, numbers from
     assert.match(md, /paper recall@50 \(Gowalla\)/);
     assert.match(md, /0\.2957/, 'the paper\'s LightGCN H = 64 number is shown beside ours');
     assert.match(md, /--dataset '\{"name":"synthetic"/, 'the report says it ran on other data');
+    assert.match(md, /## Differences from the paper\n\n- Every run used `\{"name":"synthetic"[^\n]*not the budget's dataset/,
+      'and says so first among the differences, which otherwise name the budget\'s dataset');
     const html = readFileSync(join(out, 'report', 'report.html'), 'utf8');
     assert.match(html, /0\.2957/, 'the HTML report shows the paper\'s number too');
     assert.match(html, /data-chart="sensitivity-sampler-m"/, 'and the pool size as a sensitivity line');
