@@ -44,6 +44,8 @@ interface Case {
   lazy: boolean;
   /** Train with the loss the sampler prescribes (default: BPR for every case, so steps compare like for like). */
   preferredLoss?: boolean;
+  /** Train with this loss instead (a loss baseline: PRIS). */
+  loss?: Record<string, unknown> & { name: string };
   /**
    * Gowalla has no exposure records: give every user this many random non-training items as exposure (seeded), so
    * an exposure sampler (RNS-AS) can be timed at Gowalla's scale. Its accuracy there would mean nothing.
@@ -89,6 +91,8 @@ const CASES: Case[] = [
   { name: 'mf-rnsas', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'rnsas' }, lazy: false, syntheticExposure: 20 },
   // The same without the feature matching (β 0): what is left once the O(M·(B + M)·d) MMD term is gone.
   { name: 'mf-rnsas-b0', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'rnsas', beta: 0 }, lazy: false, syntheticExposure: 20 },
+  // PRIS (contrastive DNS's baseline) is a loss: importance-weighted BPR over 4 uniform negatives per pair.
+  { name: 'mf-pris', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'uniform', k: 4 }, lazy: false, loss: { name: 'pris' } },
 ];
 
 const PHASES = ['sample', 'forward', 'backward', 'optim', 'total'] as const;
@@ -136,7 +140,7 @@ export function benchCase(c: Case, data: Dataset, reps: number, warmup: number):
   const batchRng = Rng.stream(seed, 'batch');
   const dropoutRng = Rng.stream(seed, 'dropout');
   sampler.prepare?.(dataset, samplerRng);
-  const lossFn = c.preferredLoss && sampler.preferredLoss ? buildLoss(sampler.preferredLoss) : createLoss({ name: 'bpr' });
+  const lossFn = c.loss ? buildLoss(c.loss as never) : c.preferredLoss && sampler.preferredLoss ? buildLoss(sampler.preferredLoss) : createLoss({ name: 'bpr' });
   const optimizer = new Adam(encoder.parameters(), { lr: 1e-3, lazy: c.lazy });
   const l2 = 1e-4;
   const batcher = interactionBatcher(dataset.train, BATCH);
