@@ -1446,3 +1446,75 @@ export function genGrad(P: usize, Q: usize, users: usize, rowOf: usize, cands: u
   }
   return nt;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Element-wise engine ops (ops/unary.ts, ops/rows.ts, param.ts), bit for bit their JS loops: where JS computes in
+// float64 and rounds once on the store (slope·x with a float64 slope), so do these; a float32 + float32 sum is the
+// same either way (float64 has more than 2·24 + 2 bits, so rounding twice is innocuous).
+
+/** out[i] = x[i] > 0 ? x[i] : f32(slope·x[i]) over elements [i0, i1). */
+export function leakyRelu(x: usize, slope: f64, out: usize, i0: i32, i1: i32, tid: i32): void {
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(out + o, v > 0 ? v : <f32>(slope * <f64>v));
+  }
+}
+
+/** ga[i] (+)= x[i] > 0 ? g[i] : slope·g[i] over elements [i0, i1), the sum in float64 and rounded once (as JS). */
+export function leakyReluBack(x: usize, g: usize, slope: f64, ga: usize, acc: i32, i0: i32, i1: i32, tid: i32): void {
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>i << 2;
+    const gv = <f64>load<f32>(g + o);
+    const t: f64 = load<f32>(x + o) > 0 ? gv : slope * gv;
+    store<f32>(ga + o, acc ? <f32>(<f64>load<f32>(ga + o) + t) : <f32>t);
+  }
+}
+
+/** dst[r·dstStride + dstOff + j] (+)= src[r·srcStride + srcOff + j] for j < width, rows [r0, r1). */
+export function copyRows(src: usize, srcStride: i32, srcOff: i32, dst: usize, dstStride: i32, dstOff: i32, width: i32,
+  acc: i32, r0: i32, r1: i32, tid: i32): void {
+  const wB = <usize>width << 2;
+  const w4 = <usize>(width & ~3) << 2;
+  for (let r = r0; r < r1; r++) {
+    const ps = src + ((<usize>r * <usize>srcStride + <usize>srcOff) << 2);
+    const pd = dst + ((<usize>r * <usize>dstStride + <usize>dstOff) << 2);
+    if (!acc) {
+      memory.copy(pd, ps, wB);
+      continue;
+    }
+    let j: usize = 0;
+    for (; j < w4; j += 16) v128.store(pd + j, f32x4.add(v128.load(pd + j), v128.load(ps + j)));
+    for (; j < wB; j += 4) store<f32>(pd + j, load<f32>(pd + j) + load<f32>(ps + j));
+  }
+}
+
+/**
+ * A row-sparse gradient's accumulation (Parameter._acceptRowGrad): for r < n in order, row t = idx[r]: a table row
+ * seen for the first time (slot[t] < 0) gets the next slot s = nRows++ (slot[t] = s, rows[s] = t) and a copy of
+ * g's row r; a row seen before adds g's row r to vals' row slot[t]. Indices are checked by the caller. Returns the
+ * new nRows. Single-threaded: slots follow the order of idx.
+ */
+export function acceptRows(idx: usize, n: i32, g: usize, d: i32, slot: usize, rows: usize, vals: usize, nRows: i32): i32 {
+  const rowB = <usize>d << 2;
+  const d4 = <usize>(d & ~3) << 2;
+  let k = nRows;
+  for (let r = 0; r < n; r++) {
+    const t = load<i32>(idx + (<usize>r << 2));
+    const pslot = slot + (<usize>t << 2);
+    let s = load<i32>(pslot);
+    const ps = g + <usize>r * rowB;
+    if (s < 0) {
+      s = k++;
+      store<i32>(pslot, s);
+      store<i32>(rows + (<usize>s << 2), t);
+      memory.copy(vals + <usize>s * rowB, ps, rowB);
+    } else {
+      const pd = vals + <usize>s * rowB;
+      let j: usize = 0;
+      for (; j < d4; j += 16) v128.store(pd + j, f32x4.add(v128.load(pd + j), v128.load(ps + j)));
+      for (; j < rowB; j += 4) store<f32>(pd + j, load<f32>(pd + j) + load<f32>(ps + j));
+    }
+  }
+  return k;
+}

@@ -7,6 +7,7 @@
 // (the row buffers grow geometrically) and reused across steps.
 
 import { heap } from './memory.js';
+import { acceptRows } from './kernels/index.js';
 import { Tensor, shapeSize, type GradTarget, type Shape } from './tensor.js';
 
 export interface ParameterOptions {
@@ -117,24 +118,15 @@ export class Parameter extends Tensor {
     if (!this.slot) this.slot = heap.allocI32(this.rows).fill(-1);
     const slot = this.slot;
     this.reserveRows(this.nRows + idx.length);
-    const rows = this.sRows!, vals = this.sVals!;
     const nTable = this.rows;
+    // Checked before anything is accumulated, so a bad index leaves the gradient as it was.
     for (let r = 0; r < idx.length; r++) {
       const row = idx[r];
-      if (row < 0 || row >= nTable) throw new RangeError(`Parameter ${this.name}: row ${row} out of range [0, ${nTable})`);
-      let s = slot[row];
-      const src = r * d;
-      if (s < 0) {
-        s = this.nRows++;
-        slot[row] = s;
-        rows[s] = row;
-        const dst = s * d;
-        for (let j = 0; j < d; j++) vals[dst + j] = g[src + j];
-      } else {
-        const dst = s * d;
-        for (let j = 0; j < d; j++) vals[dst + j] += g[src + j];
-      }
+      if (!(row >= 0 && row < nTable)) throw new RangeError(`Parameter ${this.name}: row ${row} out of range [0, ${nTable})`);
     }
+    // Kernel acceptRows (one thread: slots follow the order of idx), bit for bit the JS loop of kernels/js.ts.
+    this.nRows = acceptRows(idx, idx.length, g, d, slot, this.sRows!, this.sVals!, this.nRows);
+    this.rowGradView = null;
     return true;
   }
 

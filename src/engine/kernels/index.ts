@@ -268,6 +268,35 @@ export function gaussRowSums(a: Float32Array, b: Float32Array, rows: number, col
   (k.gaussRowSums ? k : jsKernels).gaussRowSums!(a, b, rows, cols, d, c, out);
 }
 
+/** Kernels.leakyRelu on the active backend (WASM for heap arrays; the JS loop otherwise). */
+export function leakyReluInto(x: Float32Array, n: number, slope: number, out: Float32Array): void {
+  const k = kernels();
+  (k.leakyRelu && heap.owns(x) && heap.owns(out) ? k : jsKernels).leakyRelu!(x, n, slope, out);
+}
+
+/** Kernels.leakyReluBack on the active backend (WASM for heap arrays; the JS loop otherwise). */
+export function leakyReluBackInto(x: Float32Array, g: Float32Array, n: number, slope: number, ga: Float32Array,
+  accumulate: boolean): void {
+  const k = kernels();
+  (k.leakyReluBack && heap.owns(x) && heap.owns(g) && heap.owns(ga) ? k : jsKernels).leakyReluBack!(x, g, n, slope, ga, accumulate);
+}
+
+/** Kernels.copyRows on the active backend (WASM for heap arrays; the JS loop otherwise). */
+export function copyRows(src: Float32Array, srcStride: number, srcOff: number, dst: Float32Array, dstStride: number,
+  dstOff: number, rows: number, width: number, accumulate: boolean): void {
+  const k = kernels();
+  (k.copyRows && heap.owns(src) && heap.owns(dst) ? k : jsKernels).copyRows!(src, srcStride, srcOff, dst, dstStride, dstOff,
+    rows, width, accumulate);
+}
+
+/** Kernels.acceptRows on the active backend (WASM for heap arrays; the JS loop otherwise). Indices must be checked. */
+export function acceptRows(idx: Int32Array, n: number, g: Float32Array, d: number, slot: Int32Array, rows: Int32Array,
+  vals: Float32Array, nRows: number): number {
+  const k = kernels();
+  const use = k.acceptRows && heap.owns(g) && heap.owns(slot) && heap.owns(rows) && heap.owns(vals) ? k : jsKernels;
+  return use.acceptRows!(idx, n, g, d, slot, rows, vals, nRows);
+}
+
 /** Kernels.genScores on the active backend (the JS reference for a backend without it). */
 export function genScores(P: Float32Array, Q: Float32Array, b: Float32Array, users: Int32Array, cands: Int32Array,
   N: number, C: number, d: number, out: Float64Array): void {

@@ -210,6 +210,48 @@ function gaussRowSums(a: Float32Array, b: Float32Array, rows: number, cols: numb
   }
 }
 
+/** The engine ops' own loops (ops/unary.ts leakyRelu), the reference of the WASM kernels. */
+function leakyRelu(x: Float32Array, n: number, slope: number, out: Float32Array): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    out[i] = v > 0 ? v : slope * v;
+  }
+}
+
+function leakyReluBack(x: Float32Array, g: Float32Array, n: number, slope: number, ga: Float32Array, accumulate: boolean): void {
+  if (accumulate) for (let i = 0; i < n; i++) ga[i] += x[i] > 0 ? g[i] : slope * g[i];
+  else for (let i = 0; i < n; i++) ga[i] = x[i] > 0 ? g[i] : slope * g[i];
+}
+
+function copyRows(src: Float32Array, srcStride: number, srcOff: number, dst: Float32Array, dstStride: number, dstOff: number,
+  rows: number, width: number, accumulate: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const s = r * srcStride + srcOff, d = r * dstStride + dstOff;
+    if (accumulate) for (let j = 0; j < width; j++) dst[d + j] += src[s + j];
+    else dst.set(src.subarray(s, s + width), d);
+  }
+}
+
+function acceptRows(idx: Int32Array, n: number, g: Float32Array, d: number, slot: Int32Array, rows: Int32Array,
+  vals: Float32Array, nRows: number): number {
+  for (let r = 0; r < n; r++) {
+    const row = idx[r];
+    let s = slot[row];
+    const src = r * d;
+    if (s < 0) {
+      s = nRows++;
+      slot[row] = s;
+      rows[s] = row;
+      const dst = s * d;
+      for (let j = 0; j < d; j++) vals[dst + j] = g[src + j];
+    } else {
+      const dst = s * d;
+      for (let j = 0; j < d; j++) vals[dst + j] += g[src + j];
+    }
+  }
+  return nRows;
+}
+
 /** The reference of the WASM kernel (assembly/kernels.ts `genScores`): float64, bias first, k in order. */
 function genScores(P: Float32Array, Q: Float32Array, b: Float32Array, users: Int32Array, cands: Int32Array, N: number,
   C: number, d: number, out: Float64Array): void {
@@ -443,6 +485,10 @@ export const jsKernels: Kernels = {
   gaussRowSums,
   genScores,
   genGrad,
+  leakyRelu,
+  leakyReluBack,
+  copyRows,
+  acceptRows,
   scoreTopK,
   adam,
   adamDense,

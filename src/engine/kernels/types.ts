@@ -107,6 +107,19 @@ export interface Kernels {
    * c = cands[n·C + s], one sequential float64 sum over k starting from the bias; bit for bit in every backend
    * (optional; `genScores()` of kernels/index.ts).
    */
+  /**
+   * Element-wise engine ops, bit for bit their JS loops (optional; `leakyReluRows()` etc. of kernels/index.ts):
+   * out[i] = x[i] > 0 ? x[i] : f32(slope·x[i]) over n elements; its backward ga[i] (+)= x[i] > 0 ? g[i] : slope·g[i]
+   * (float64, rounded once); strided row copies dst[r·dstStride + dstOff + j] (+)= src[r·srcStride + srcOff + j];
+   * and a row-sparse gradient's accumulation (Parameter._acceptRowGrad: slots in the order of idx, indices checked by
+   * the caller; returns the new row count).
+   */
+  leakyRelu?(x: Float32Array, n: number, slope: number, out: Float32Array): void;
+  leakyReluBack?(x: Float32Array, g: Float32Array, n: number, slope: number, ga: Float32Array, accumulate: boolean): void;
+  copyRows?(src: Float32Array, srcStride: number, srcOff: number, dst: Float32Array, dstStride: number, dstOff: number,
+    rows: number, width: number, accumulate: boolean): void;
+  acceptRows?(idx: Int32Array, n: number, g: Float32Array, d: number, slot: Int32Array, rows: Int32Array, vals: Float32Array,
+    nRows: number): number;
   genScores?(P: Float32Array, Q: Float32Array, b: Float32Array, users: Int32Array, cands: Int32Array, N: number, C: number,
     d: number, out: Float64Array): void;
   /**

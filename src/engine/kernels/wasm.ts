@@ -14,7 +14,8 @@ import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
   'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense', 'drawUniform',
   'ngcfPrep', 'ngcfAct', 'ngcfGate', 'ngcfBack', 'fillU32',
-  'lseRowsScaled', 'simgclNoise', 'gaussGram', 'genScores', 'genGrad'] as const;
+  'lseRowsScaled', 'simgclNoise', 'gaussGram', 'genScores', 'genGrad',
+  'leakyRelu', 'leakyReluBack', 'copyRows', 'acceptRows'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -544,6 +545,56 @@ export class WasmKernels implements Kernels {
       }
     } finally {
       for (const v of [an, bn, bt, g]) heap.free(v);
+      this.done();
+    }
+  }
+
+  leakyRelu(x: Float32Array, n: number, slope: number, out: Float32Array): void {
+    need('leakyRelu', 'x', x, n);
+    need('leakyRelu', 'out', out, n);
+    try {
+      this.par('leakyRelu', [this.p(x, false), slope, this.p(out, true)], n, 16, n * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  leakyReluBack(x: Float32Array, g: Float32Array, n: number, slope: number, ga: Float32Array, accumulate: boolean): void {
+    need('leakyReluBack', 'x', x, n);
+    need('leakyReluBack', 'g', g, n);
+    need('leakyReluBack', 'ga', ga, n);
+    try {
+      this.par('leakyReluBack', [this.p(x, false), this.p(g, false), slope, this.p(ga, true), accumulate ? 1 : 0], n, 16,
+        n * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  copyRows(src: Float32Array, srcStride: number, srcOff: number, dst: Float32Array, dstStride: number, dstOff: number,
+    rows: number, width: number, accumulate: boolean): void {
+    if (rows <= 0 || width <= 0) return;
+    need('copyRows', 'src', src, (rows - 1) * srcStride + srcOff + width);
+    need('copyRows', 'dst', dst, (rows - 1) * dstStride + dstOff + width);
+    try {
+      this.par('copyRows', [this.p(src, false), srcStride, srcOff, this.p(dst, true), dstStride, dstOff, width,
+        accumulate ? 1 : 0], rows, 1, rows * width * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  acceptRows(idx: Int32Array, n: number, g: Float32Array, d: number, slot: Int32Array, rows: Int32Array, vals: Float32Array,
+    nRows: number): number {
+    need('acceptRows', 'idx', idx, n);
+    need('acceptRows', 'g', g, n * d);
+    checkIndices('acceptRows', idx, n, slot.length);
+    need('acceptRows', 'rows', rows, Math.min(slot.length, nRows + n));
+    need('acceptRows', 'vals', vals, Math.min(slot.length, nRows + n) * d);
+    try {
+      const f = this.fns[OP.acceptRows] as unknown as (...a: number[]) => number;
+      return f(this.p(idx, false), n, this.p(g, false), d, this.p(slot, true), this.p(rows, true), this.p(vals, true), nRows);
+    } finally {
       this.done();
     }
   }

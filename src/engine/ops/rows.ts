@@ -2,6 +2,7 @@
 
 import { Tensor, shapeSize, shapeStr, type Shape } from '../tensor.js';
 import { empty, live, recordOp } from './record.js';
+import { copyRows } from '../kernels/index.js';
 
 /** Rows [start, end) of a (a copy). */
 export function sliceRows(a: Tensor, start: number, end: number): Tensor {
@@ -47,22 +48,17 @@ export function concatCols(list: readonly Tensor[]): Tensor {
   const out = empty([R, C]);
   const y = out.data;
   let off = 0;
+  // Kernel copyRows (both cores; plain copies and float32 adds, the same bits as a JS loop).
   for (const t of list) {
-    const c = t.cols, x = t.data;
-    for (let i = 0; i < R; i++) y.set(x.subarray(i * c, i * c + c), i * C + off);
+    const c = t.cols;
+    copyRows(t.data, c, 0, y, C, off, R, c, false);
     off += c;
   }
   return recordOp(out, list.slice(), (g) => {
     let o = 0;
     for (const t of list) {
       const c = t.cols;
-      if (t.requiresGrad) {
-        const gt = t._gradBuffer();
-        for (let i = 0; i < R; i++) {
-          const src = i * C + o, dst = i * c;
-          for (let j = 0; j < c; j++) gt[dst + j] += g[src + j];
-        }
-      }
+      if (t.requiresGrad) copyRows(g, C, o, t._gradBuffer(), c, 0, R, c, true);
       o += c;
     }
   });

@@ -1,6 +1,7 @@
 // Element-wise unary ops (plain JS loops over the heap views, no per-element allocation) and dropout.
 
 import { heap } from '../memory.js';
+import { leakyReluBackInto, leakyReluInto } from '../kernels/index.js';
 import type { Rng } from '../../core/rng.js';
 import { Tensor } from '../tensor.js';
 import { addAux, empty, live, recordOp } from './record.js';
@@ -123,15 +124,12 @@ export function hinge(a: Tensor): Tensor {
 export function leakyRelu(a: Tensor, slope: number, where = 'leakyRelu'): Tensor {
   live(a, where);
   const out = empty(a.shape);
-  const x = a.data, y = out.data;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    y[i] = v > 0 ? v : slope * v;
-  }
+  const x = a.data;
+  // Kernels leakyRelu / leakyReluBack (both cores), bit for bit the JS loops of kernels/js.ts.
+  leakyReluInto(x, x.length, slope, out.data);
   return recordOp(out, [a], (g) => {
     const { buf: ga, accumulate } = a._gradTarget();
-    if (accumulate) for (let i = 0; i < g.length; i++) ga[i] += x[i] > 0 ? g[i] : slope * g[i];
-    else for (let i = 0; i < g.length; i++) ga[i] = x[i] > 0 ? g[i] : slope * g[i];
+    leakyReluBackInto(x, g, g.length, slope, ga, accumulate);
   });
 }
 
