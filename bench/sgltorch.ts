@@ -21,9 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/data/index.js';
 import { setThreads, backendInfo } from '../src/engine/kernels/index.js';
 import { resolveConfig } from '../src/experiments/presets.js';
-import { train } from '../src/experiments/run.js';
-import type { EpochRecord, EvalRecord } from '../src/training/types.js';
-import { detectTorch, envReport, flagValue, formatEnv, formatTable, hasFlag, intFlag, median, runPythonJson } from './lib/index.js';
+import { detectTorch, envReport, flagValue, formatEnv, formatTable, hasFlag, intFlag, median, runPythonJson, trainCurve } from './lib/index.js';
 
 interface RefOut {
   torch: string;
@@ -45,17 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   const config = resolveConfig('sgl', {
     batching: 'users', epochs, evalEvery: 1, patience: 0, selectOn: 'test', ks: [20], seed,
   });
-  const ours: Array<{ epoch: number; trainMs: number; recall: number; ndcg: number }> = [];
-  let lastTrainMs = 0;
-  await train(config, dataset, {
-    onEvent: (e) => {
-      if (e.type === 'epoch') lastTrainMs = (e.record as EpochRecord).seconds * 1000;
-      if (e.type === 'eval') {
-        const r = e.record as EvalRecord;
-        ours.push({ epoch: r.epoch, trainMs: lastTrainMs, recall: r.metrics['recall@20'], ndcg: r.metrics['ndcg@20'] });
-      }
-    },
-  });
+  const ours = await trainCurve(config, dataset);
 
   let refOut: RefOut | null = null;
   let note = '';

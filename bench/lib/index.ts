@@ -4,3 +4,4 @@ export * from './env.js';
 export * from './python.js';
 export * from './table.js';
 export * from './args.js';
+export * from './curve.js';
