@@ -7,6 +7,7 @@
 // its numbers. The caller returns when every chunk is done. Workers spin briefly after a job (training steps
 // issue kernels back to back), then sleep in Atomics.wait.
 import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from '../../core/workers.js';
 
 /** Int32 slots of the control block. */
 export const CTRL = {
@@ -85,7 +86,7 @@ export class WorkerPool {
     const url = new URL('./worker.js', import.meta.url);
     for (let id = 1; id < threads; id++) {
       const init: WorkerInit = { module, memory, ctrl: sab, names, id };
-      const w = new Worker(url, { workerData: init });
+      const w = new Worker(url, { workerData: init, execArgv: workerExecArgv() });
       // Idle workers sleep in Atomics.wait; they must not keep the process alive.
       w.unref();
       this.workers.push(w);
