@@ -6,8 +6,7 @@
 // the embeddings live in plain arrays and are copied onto the engine heap only for the length of a call.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from '../core/workers.js';
+import { startWorker } from '../core/workers.js';
 import type { CsrMatrix } from '../core/csr.js';
 import { heap } from '../engine/memory.js';
 import { kernels } from '../engine/kernels/index.js';
@@ -128,7 +127,7 @@ export class Model {
    */
   static loadAsync(runDir: string): Promise<Model> {
     return new Promise((resolve, reject) => {
-      const w = new Worker(new URL('./loadWorker.js', import.meta.url), { workerData: { runDir }, execArgv: workerExecArgv() });
+      const w = startWorker(new URL('./loadWorker.js', import.meta.url), { workerData: { runDir } });
       let settled = false;
       w.once('message', (m: { files?: ModelFiles; error?: { name: string; message: string; file?: string } }) => {
         settled = true;

@@ -4,15 +4,37 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { workerExecArgv } from '../../src/core/workers.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startWorker, workerExecArgv } from '../../src/core/workers.js';
 
 const KERNELS = new URL('../../src/engine/kernels/index.js', import.meta.url).href;
 
 test('workerExecArgv drops --input-type in both forms and keeps every other option', () => {
   assert.deepEqual(workerExecArgv(['--input-type=module', '--stack-size=2000', '-e', 'code']), ['--stack-size=2000', '-e', 'code']);
   assert.deepEqual(workerExecArgv(['--input-type', 'module', '--max-old-space-size=4096']), ['--max-old-space-size=4096']);
-  assert.deepEqual(workerExecArgv(['--enable-source-maps']), ['--enable-source-maps']);
-  assert.deepEqual(workerExecArgv([]), []);
+  // Without it the worker inherits as before (an explicit list is validated flag by flag; the inherited one is not).
+  assert.equal(workerExecArgv(['--enable-source-maps']), undefined);
+  assert.equal(workerExecArgv([]), undefined);
+});
+
+test('startWorker: when the filtered options are refused in a worker, it starts with none instead of failing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hn-worker-'));
+  try {
+    const file = join(dir, 'w.mjs');
+    writeFileSync(file, "import { parentPort, workerData } from 'node:worker_threads'; parentPort.postMessage(workerData * 2);\n");
+    // --secure-heap is a process-wide flag that Worker refuses in an explicit execArgv.
+    for (const argv of [['--input-type=module', '--secure-heap=0'], ['--input-type=module'], []]) {
+      const w = startWorker(pathToFileURL(file), { workerData: 21 }, argv);
+      const got = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+      assert.equal(got, 42, argv.join(' '));
+      await w.terminate();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a program run with --input-type=module -e starts the two-thread kernel pool and uses it', () => {

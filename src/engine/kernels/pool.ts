@@ -6,8 +6,8 @@
 // scheduled yet simply claims nothing and the others do its share. Which thread computes a chunk never changes
 // its numbers. The caller returns when every chunk is done. Workers spin briefly after a job (training steps
 // issue kernels back to back), then sleep in Atomics.wait.
-import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from '../../core/workers.js';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../core/workers.js';
 
 /** Int32 slots of the control block. */
 export const CTRL = {
@@ -86,7 +86,7 @@ export class WorkerPool {
     const url = new URL('./worker.js', import.meta.url);
     for (let id = 1; id < threads; id++) {
       const init: WorkerInit = { module, memory, ctrl: sab, names, id };
-      const w = new Worker(url, { workerData: init, execArgv: workerExecArgv() });
+      const w = startWorker(url, { workerData: init });
       // Idle workers sleep in Atomics.wait; they must not keep the process alive.
       w.unref();
       this.workers.push(w);
