@@ -41,7 +41,7 @@ test('a program run with --input-type=module -e starts the two-thread kernel poo
   // The pool's workers load at once; wait long enough for a refused worker to have thrown, then run a kernel.
   const code = `import * as k from ${JSON.stringify(KERNELS)};
     k.setBackend('wasm'); k.setThreads(2);
-    const ker = k.kernels();
+    k.kernels();
     await new Promise((r) => setTimeout(r, 1500));
     const d = 8, rows = 4096, table = new Float32Array(rows * d).fill(1), idx = new Int32Array(rows).map((_, i) => i);
     const out = new Float32Array(rows * d);
