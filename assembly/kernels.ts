@@ -368,7 +368,8 @@ export function scatterAdd(rows: usize, d: i32, idx: usize, n: i32, target: usiz
  * Mean pooling of gathered layer rows without the gathers: out[r] = f32((t_0[i] + t_1[i] + … + t_{L−1}[i]) · f) with
  * i = idx[r], summed in float64 in table order and rounded once, exactly ops.meanOf over gatherRows of each table
  * (zeroStart: the sum starts from +0 instead of t_0, as meanOf's loop for more than 4 tables). `tables` holds L heap
- * byte offsets (i32), one per [rows × d] table. Rows [r0, r1).
+ * byte offsets (i32), one per [rows × d] table. Rows [r0, r1). idx 0 (never a heap array: the heap starts above it)
+ * reads row r itself, which is ops.meanOf.
  */
 export function gatherMean(tables: usize, L: i32, idx: usize, d: i32, f: f64, zeroStart: i32, out: usize, r0: i32,
   r1: i32, tid: i32): void {
@@ -377,7 +378,7 @@ export function gatherMean(tables: usize, L: i32, idx: usize, d: i32, f: f64, ze
   const fv = f64x2.splat(f);
   const t0 = <usize>load<i32>(tables);
   for (let r = r0; r < r1; r++) {
-    const ro = <usize>load<i32>(idx + (<usize>r << 2)) * rowB;
+    const ro = (idx ? <usize>load<i32>(idx + (<usize>r << 2)) : <usize>r) * rowB;
     const o = out + <usize>r * rowB;
     let j: usize = 0;
     for (; j < d4; j += 16) {
@@ -1486,6 +1487,124 @@ export function copyRows(src: usize, srcStride: i32, srcOff: i32, dst: usize, ds
     let j: usize = 0;
     for (; j < w4; j += 16) v128.store(pd + j, f32x4.add(v128.load(pd + j), v128.load(ps + j)));
     for (; j < wB; j += 4) store<f32>(pd + j, load<f32>(pd + j) + load<f32>(ps + j));
+  }
+}
+
+/**
+ * ops.binaryEqual's forward, out[i] = a[i] ∘ b[i] over [i0, i1) (kind 0 +, 1 −, 2 ×, 3 ÷): float32 SIMD, the same
+ * numbers as JS's float64 operation rounded on the store (innocuous double rounding for + − × ÷ of float32s).
+ */
+export function ewBinary(kind: i32, a: usize, b: usize, out: usize, i0: i32, i1: i32, tid: i32): void {
+  let i = i0;
+  const i4 = i0 + ((i1 - i0) & ~3);
+  for (; i < i4; i += 4) {
+    const o = <usize>i << 2;
+    const x = v128.load(a + o), y = v128.load(b + o);
+    let z: v128;
+    if (kind == 0) z = f32x4.add(x, y);
+    else if (kind == 1) z = f32x4.sub(x, y);
+    else if (kind == 2) z = f32x4.mul(x, y);
+    else z = f32x4.div(x, y);
+    v128.store(out + o, z);
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(a + o), y = load<f32>(b + o);
+    store<f32>(out + o, kind == 0 ? x + y : kind == 1 ? x - y : kind == 2 ? x * y : x / y);
+  }
+}
+
+/**
+ * ops.binaryEqual's backward into one operand over [i0, i1), in float64 and rounded once on the store, as its JS
+ * loops. side 0 (the left operand a; q = b): t = [t +] g | g | g·q | g/q for kinds 0, 1, 2, 3 (the plain copy of
+ * kinds 0/1 without `acc` is left to the caller). side 1 (the right operand b; p = out, q = b for kind 3, q = a for
+ * kind 2): t = (acc ? t : +0) + g | − g | + g·q | − g·p/q.
+ */
+export function ewBinaryBack(kind: i32, side: i32, g: usize, p: usize, q: usize, t: usize, acc: i32, i0: i32, i1: i32,
+  tid: i32): void {
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>i << 2;
+    const gv = <f64>load<f32>(g + o);
+    let v: f64;
+    if (side == 0) {
+      const term: f64 = kind <= 1 ? gv : kind == 2 ? gv * <f64>load<f32>(q + o) : gv / <f64>load<f32>(q + o);
+      v = acc ? <f64>load<f32>(t + o) + term : term;
+    } else {
+      // JS: a fresh gb starts at +0, then gb += g | −= g | += g·a | −= g·out/b.
+      const base: f64 = acc ? <f64>load<f32>(t + o) : 0;
+      if (kind == 0) v = base + gv;
+      else if (kind == 1) v = base - gv;
+      else if (kind == 2) v = base + gv * <f64>load<f32>(q + o);
+      else v = base - gv * <f64>load<f32>(p + o) / <f64>load<f32>(q + o);
+    }
+    store<f32>(t + o, <f32>v);
+  }
+}
+
+/** out[i] = f32(acc ? out[i] + src[i]·f : src[i]·f) over [i0, i1), in float64 (ops.meanOf's backward). */
+export function axpyF64(src: usize, f: f64, out: usize, acc: i32, i0: i32, i1: i32, tid: i32): void {
+  const fv = f64x2.splat(f);
+  let i = i0;
+  const i4 = i0 + ((i1 - i0) & ~3);
+  for (; i < i4; i += 4) {
+    const o = <usize>i << 2;
+    let lo = f64x2.mul(loadLo(src + o), fv), hi = f64x2.mul(loadHi(src + o), fv);
+    if (acc) {
+      lo = f64x2.add(loadLo(out + o), lo);
+      hi = f64x2.add(loadHi(out + o), hi);
+    }
+    v128.store(out + o, demote4(lo, hi));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const v = <f64>load<f32>(src + o) * f;
+    store<f32>(out + o, <f32>(acc ? <f64>load<f32>(out + o) + v : v));
+  }
+}
+
+/**
+ * ops.l2NormalizeRows, rows [r0, r1) of [· × C]: ‖x_r‖ as a sequential float64 sum of squares, n = max(√s, eps)
+ * kept in norms (float64), y = f32(x / n), exactly the JS loop.
+ */
+export function l2NormRows(x: usize, C: i32, eps: f64, y: usize, norms: usize, r0: i32, r1: i32, tid: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const px = x + ((<usize>r * <usize>C) << 2), py = y + ((<usize>r * <usize>C) << 2);
+    let s: f64 = 0;
+    for (let j = 0; j < C; j++) {
+      const v = <f64>load<f32>(px + (<usize>j << 2));
+      s += v * v;
+    }
+    const n = max(Math.sqrt(s), eps);
+    store<f64>(norms + (<usize>r << 3), n);
+    for (let j = 0; j < C; j++) store<f32>(py + (<usize>j << 2), <f32>(<f64>load<f32>(px + (<usize>j << 2)) / n));
+  }
+}
+
+/**
+ * l2NormRows' backward, rows [r0, r1): a row whose g is all zeros is skipped; otherwise ga += (g − y·(y·g)) / n
+ * (y·g a sequential float64 sum), or ga += g / eps where n ≤ eps; float64, rounded once, as the JS loop.
+ */
+export function l2NormRowsBack(y: usize, g: usize, norms: usize, C: i32, eps: f64, ga: usize, r0: i32, r1: i32, tid: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const o = (<usize>r * <usize>C) << 2;
+    const py = y + o, pg = g + o, pa = ga + o;
+    let j0 = 0;
+    while (j0 < C && load<f32>(pg + (<usize>j0 << 2)) == 0) j0++;
+    if (j0 == C) continue;
+    const n = load<f64>(norms + (<usize>r << 3));
+    if (n > eps) {
+      let yg: f64 = 0;
+      for (let j = 0; j < C; j++) yg += <f64>load<f32>(py + (<usize>j << 2)) * <f64>load<f32>(pg + (<usize>j << 2));
+      for (let j = 0; j < C; j++) {
+        const k = <usize>j << 2;
+        store<f32>(pa + k, <f32>(<f64>load<f32>(pa + k) + (<f64>load<f32>(pg + k) - <f64>load<f32>(py + k) * yg) / n));
+      }
+    } else {
+      for (let j = 0; j < C; j++) {
+        const k = <usize>j << 2;
+        store<f32>(pa + k, <f32>(<f64>load<f32>(pa + k) + <f64>load<f32>(pg + k) / eps));
+      }
+    }
   }
 }
 

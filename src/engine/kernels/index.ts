@@ -268,6 +268,46 @@ export function gaussRowSums(a: Float32Array, b: Float32Array, rows: number, col
   (k.gaussRowSums ? k : jsKernels).gaussRowSums!(a, b, rows, cols, d, c, out);
 }
 
+/** Kernels.ewBinary on the active backend (WASM for heap arrays; the JS loop otherwise). */
+export function ewBinary(kind: number, a: Float32Array, b: Float32Array, n: number, out: Float32Array): void {
+  const k = kernels();
+  (k.ewBinary && heap.owns(a) && heap.owns(b) && heap.owns(out) ? k : jsKernels).ewBinary!(kind, a, b, n, out);
+}
+
+/** Kernels.ewBinaryBack on the active backend (WASM for heap arrays; the JS loop otherwise). */
+export function ewBinaryBack(kind: number, side: 0 | 1, g: Float32Array, p: Float32Array | null, q: Float32Array | null,
+  t: Float32Array, n: number, accumulate: boolean): void {
+  const k = kernels();
+  const use = k.ewBinaryBack && heap.owns(g) && heap.owns(t) && (!p || heap.owns(p)) && (!q || heap.owns(q)) ? k : jsKernels;
+  use.ewBinaryBack!(kind, side, g, p, q, t, n, accumulate);
+}
+
+/** Kernels.meanRows on the active backend (WASM for heap arrays; the JS loop otherwise). */
+export function meanRows(tables: readonly Float32Array[], n: number, out: Float32Array): void {
+  const k = kernels();
+  (k.meanRows && tables.length <= 128 && tables.every((t) => heap.owns(t)) && heap.owns(out) ? k : jsKernels).meanRows!(tables, n, out);
+}
+
+/** Kernels.axpy on the active backend (WASM for heap arrays; the JS loop otherwise). */
+export function axpy(src: Float32Array, f: number, n: number, out: Float32Array, accumulate: boolean): void {
+  const k = kernels();
+  (k.axpy && heap.owns(src) && heap.owns(out) ? k : jsKernels).axpy!(src, f, n, out, accumulate);
+}
+
+/** Kernels.l2NormRows on the active backend (WASM for heap arrays; the JS loop otherwise). */
+export function l2NormRows(x: Float32Array, R: number, C: number, eps: number, y: Float32Array, norms: Float64Array): void {
+  const k = kernels();
+  (k.l2NormRows && heap.owns(x) && heap.owns(y) && heap.owns(norms) ? k : jsKernels).l2NormRows!(x, R, C, eps, y, norms);
+}
+
+/** Kernels.l2NormRowsBack on the active backend (WASM for heap arrays; the JS loop otherwise). */
+export function l2NormRowsBack(y: Float32Array, g: Float32Array, norms: Float64Array, R: number, C: number, eps: number,
+  ga: Float32Array): void {
+  const k = kernels();
+  (k.l2NormRowsBack && heap.owns(y) && heap.owns(g) && heap.owns(norms) && heap.owns(ga) ? k : jsKernels)
+    .l2NormRowsBack!(y, g, norms, R, C, eps, ga);
+}
+
 /** Kernels.leakyRelu on the active backend (WASM for heap arrays; the JS loop otherwise). */
 export function leakyReluInto(x: Float32Array, n: number, slope: number, out: Float32Array): void {
   const k = kernels();

@@ -210,6 +210,99 @@ function gaussRowSums(a: Float32Array, b: Float32Array, rows: number, cols: numb
   }
 }
 
+/** ops.binaryEqual's loops, the reference of the WASM kernels (JS computes in float64 and rounds on the store). */
+function ewBinary(kind: number, a: Float32Array, b: Float32Array, n: number, o: Float32Array): void {
+  switch (kind) {
+    case 0: for (let i = 0; i < n; i++) o[i] = a[i] + b[i]; break;
+    case 1: for (let i = 0; i < n; i++) o[i] = a[i] - b[i]; break;
+    case 2: for (let i = 0; i < n; i++) o[i] = a[i] * b[i]; break;
+    case 3: for (let i = 0; i < n; i++) o[i] = a[i] / b[i]; break;
+    default: throw new RangeError(`ewBinary: kind ${kind}`);
+  }
+}
+
+function ewBinaryBack(kind: number, side: 0 | 1, g: Float32Array, p: Float32Array | null, q: Float32Array | null,
+  t: Float32Array, n: number, accumulate: boolean): void {
+  if (side === 0) {
+    if (accumulate) {
+      switch (kind) {
+        case 0: case 1: for (let i = 0; i < n; i++) t[i] += g[i]; break;
+        case 2: for (let i = 0; i < n; i++) t[i] += g[i] * q![i]; break;
+        case 3: for (let i = 0; i < n; i++) t[i] += g[i] / q![i]; break;
+      }
+    } else {
+      switch (kind) {
+        case 0: case 1: t.set(g.subarray(0, n)); break;
+        case 2: for (let i = 0; i < n; i++) t[i] = g[i] * q![i]; break;
+        case 3: for (let i = 0; i < n; i++) t[i] = g[i] / q![i]; break;
+      }
+    }
+    return;
+  }
+  // A fresh buffer starts from +0 so that a −g store equals the 0 − g of the accumulating form.
+  if (!accumulate) t.fill(0, 0, n);
+  switch (kind) {
+    case 0: for (let i = 0; i < n; i++) t[i] += g[i]; break;
+    case 1: for (let i = 0; i < n; i++) t[i] -= g[i]; break;
+    case 2: for (let i = 0; i < n; i++) t[i] += g[i] * q![i]; break;
+    case 3: for (let i = 0; i < n; i++) t[i] -= g[i] * p![i] / q![i]; break;
+  }
+}
+
+/** ops.meanOf's loops: summed in float64 in list order (from +0 for 1 or more than 4 tables), rounded once. */
+function meanRows(tables: readonly Float32Array[], len: number, y: Float32Array): void {
+  const n = tables.length, f = 1 / n;
+  if (n === 2) {
+    const x0 = tables[0], x1 = tables[1];
+    for (let i = 0; i < len; i++) y[i] = (x0[i] + x1[i]) * f;
+  } else if (n === 3) {
+    const x0 = tables[0], x1 = tables[1], x2 = tables[2];
+    for (let i = 0; i < len; i++) y[i] = (x0[i] + x1[i] + x2[i]) * f;
+  } else if (n === 4) {
+    const x0 = tables[0], x1 = tables[1], x2 = tables[2], x3 = tables[3];
+    for (let i = 0; i < len; i++) y[i] = (x0[i] + x1[i] + x2[i] + x3[i]) * f;
+  } else {
+    const acc = new Float64Array(len);
+    for (const x of tables) for (let i = 0; i < len; i++) acc[i] += x[i];
+    for (let i = 0; i < len; i++) y[i] = acc[i] * f;
+  }
+}
+
+function axpy(src: Float32Array, f: number, n: number, out: Float32Array, accumulate: boolean): void {
+  if (accumulate) for (let i = 0; i < n; i++) out[i] += src[i] * f;
+  else for (let i = 0; i < n; i++) out[i] = src[i] * f;
+}
+
+function l2NormRows(x: Float32Array, R: number, C: number, eps: number, y: Float32Array, norms: Float64Array): void {
+  for (let i = 0; i < R; i++) {
+    const o = i * C;
+    let s = 0;
+    for (let j = 0; j < C; j++) s += x[o + j] * x[o + j];
+    const nrm = Math.max(Math.sqrt(s), eps);
+    norms[i] = nrm;
+    for (let j = 0; j < C; j++) y[o + j] = x[o + j] / nrm;
+  }
+}
+
+function l2NormRowsBack(y: Float32Array, g: Float32Array, norms: Float64Array, R: number, C: number, eps: number,
+  ga: Float32Array): void {
+  for (let i = 0; i < R; i++) {
+    const o = i * C, nrm = norms[i];
+    // Rows with no gradient (most rows of a table read by a few gathers) add nothing: skip them.
+    let j0 = 0;
+    while (j0 < C && g[o + j0] === 0) j0++;
+    if (j0 === C) continue;
+    if (nrm > eps) {
+      // d(x/‖x‖) = (g − y·(y·g)) / ‖x‖
+      let yg = 0;
+      for (let j = 0; j < C; j++) yg += y[o + j] * g[o + j];
+      for (let j = 0; j < C; j++) ga[o + j] += (g[o + j] - y[o + j] * yg) / nrm;
+    } else {
+      for (let j = 0; j < C; j++) ga[o + j] += g[o + j] / eps;
+    }
+  }
+}
+
 /** The engine ops' own loops (ops/unary.ts leakyRelu), the reference of the WASM kernels. */
 function leakyRelu(x: Float32Array, n: number, slope: number, out: Float32Array): void {
   for (let i = 0; i < n; i++) {
@@ -485,6 +578,12 @@ export const jsKernels: Kernels = {
   gaussRowSums,
   genScores,
   genGrad,
+  ewBinary,
+  ewBinaryBack,
+  meanRows,
+  axpy,
+  l2NormRows,
+  l2NormRowsBack,
   leakyRelu,
   leakyReluBack,
   copyRows,

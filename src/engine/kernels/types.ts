@@ -114,6 +114,21 @@ export interface Kernels {
    * and a row-sparse gradient's accumulation (Parameter._acceptRowGrad: slots in the order of idx, indices checked by
    * the caller; returns the new row count).
    */
+  /**
+   * ops.binaryEqual, ops.meanOf and ops.l2NormalizeRows, bit for bit their JS loops (optional; `ewBinary()` etc.
+   * of kernels/index.ts). ewBinary: out = a ∘ b (kind 0 +, 1 −, 2 ×, 3 ÷). ewBinaryBack into the left operand
+   * (side 0: t (+)= g | g | g·q | g/q, q = b) or the right one (side 1: t = (acc ? t : +0) + g | − g | + g·q | − g·p/q,
+   * q = a for ×, p = out and q = b for ÷), float64 rounded once. meanRows: out = f32((t_0 + … + t_{L−1})·(1/L)) in
+   * float64, from +0 when L is 1 or above 4 (meanOf's loops). axpy: out = f32([out +] src·f) in float64. l2NormRows:
+   * y = x / max(‖x‖, eps) per row, norms kept; l2NormRowsBack: ga += (g − y·(y·g)) / n, rows with g = 0 skipped.
+   */
+  ewBinary?(kind: number, a: Float32Array, b: Float32Array, n: number, out: Float32Array): void;
+  ewBinaryBack?(kind: number, side: 0 | 1, g: Float32Array, p: Float32Array | null, q: Float32Array | null, t: Float32Array,
+    n: number, accumulate: boolean): void;
+  meanRows?(tables: readonly Float32Array[], n: number, out: Float32Array): void;
+  axpy?(src: Float32Array, f: number, n: number, out: Float32Array, accumulate: boolean): void;
+  l2NormRows?(x: Float32Array, R: number, C: number, eps: number, y: Float32Array, norms: Float64Array): void;
+  l2NormRowsBack?(y: Float32Array, g: Float32Array, norms: Float64Array, R: number, C: number, eps: number, ga: Float32Array): void;
   leakyRelu?(x: Float32Array, n: number, slope: number, out: Float32Array): void;
   leakyReluBack?(x: Float32Array, g: Float32Array, n: number, slope: number, ga: Float32Array, accumulate: boolean): void;
   copyRows?(src: Float32Array, srcStride: number, srcOff: number, dst: Float32Array, dstStride: number, dstOff: number,

@@ -15,7 +15,8 @@ const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'sca
   'packPanels', 'scoreTopK', 'mmDeep', 'groupDot', 'gatherMean', 'scatterAddScaled', 'scaleRowsF64', 'adamDense', 'drawUniform',
   'ngcfPrep', 'ngcfAct', 'ngcfGate', 'ngcfBack', 'fillU32',
   'lseRowsScaled', 'simgclNoise', 'gaussGram', 'genScores', 'genGrad',
-  'leakyRelu', 'leakyReluBack', 'copyRows', 'acceptRows'] as const;
+  'leakyRelu', 'leakyReluBack', 'copyRows', 'acceptRows', 'ewBinary', 'ewBinaryBack', 'axpyF64', 'l2NormRows',
+  'l2NormRowsBack'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -545,6 +546,89 @@ export class WasmKernels implements Kernels {
       }
     } finally {
       for (const v of [an, bn, bt, g]) heap.free(v);
+      this.done();
+    }
+  }
+
+  ewBinary(kind: number, a: Float32Array, b: Float32Array, n: number, out: Float32Array): void {
+    if (!(kind >= 0 && kind <= 3)) throw new RangeError(`ewBinary: kind ${kind}`);
+    need('ewBinary', 'a', a, n);
+    need('ewBinary', 'b', b, n);
+    need('ewBinary', 'out', out, n);
+    try {
+      this.par('ewBinary', [kind, this.p(a, false), this.p(b, false), this.p(out, true)], n, 16, n * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  ewBinaryBack(kind: number, side: 0 | 1, g: Float32Array, p: Float32Array | null, q: Float32Array | null, t: Float32Array,
+    n: number, accumulate: boolean): void {
+    if (!(kind >= 0 && kind <= 3)) throw new RangeError(`ewBinaryBack: kind ${kind}`);
+    need('ewBinaryBack', 'g', g, n);
+    need('ewBinaryBack', 't', t, n);
+    if (side === 0 && kind <= 1 && !accumulate) {
+      t.set(g.subarray(0, n));
+      return;
+    }
+    const needQ = kind >= 2, needP = side === 1 && kind === 3;
+    if (needQ) need('ewBinaryBack', 'q', q!, n);
+    if (needP) need('ewBinaryBack', 'p', p!, n);
+    try {
+      this.par('ewBinaryBack', [kind, side, this.p(g, false), needP ? this.p(p!, false) : 0, needQ ? this.p(q!, false) : 0,
+        this.p(t, true), accumulate ? 1 : 0], n, 16, n * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  meanRows(tables: readonly Float32Array[], n: number, out: Float32Array): void {
+    const L = tables.length;
+    if (L < 1 || L > MAX_MEAN_TABLES) throw new RangeError(`meanRows: ${L} tables (1..${MAX_MEAN_TABLES})`);
+    for (const t of tables) need('meanRows', 'table', t, n);
+    need('meanRows', 'out', out, n);
+    // gatherMean's kernel with no index (idx 0: row r itself), as one row of n elements split in rows of 4·16.
+    const d = n % 64 === 0 ? 64 : n % 16 === 0 ? 16 : n % 4 === 0 ? 4 : 1;
+    try {
+      const ptrs = (this.meanPtrs ??= heap.allocI32(MAX_MEAN_TABLES));
+      for (let k = 0; k < L; k++) ptrs[k] = this.p(tables[k]!, false);
+      this.par('gatherMean', [ptrs.byteOffset, L, 0, d, 1 / L, L === 1 || L > 4 ? 1 : 0, this.p(out, true)], n / d,
+        Math.max(1, 64 / d), n * L * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  axpy(src: Float32Array, f: number, n: number, out: Float32Array, accumulate: boolean): void {
+    need('axpy', 'src', src, n);
+    need('axpy', 'out', out, n);
+    try {
+      this.par('axpyF64', [this.p(src, false), f, this.p(out, true), accumulate ? 1 : 0], n, 16, n * NS_ROW);
+    } finally {
+      this.done();
+    }
+  }
+
+  l2NormRows(x: Float32Array, R: number, C: number, eps: number, y: Float32Array, norms: Float64Array): void {
+    need('l2NormRows', 'x', x, R * C);
+    need('l2NormRows', 'y', y, R * C);
+    need('l2NormRows', 'norms', norms, R);
+    try {
+      this.par('l2NormRows', [this.p(x, false), C, eps, this.p(y, true), this.p(norms, true)], R, 1, R * C * NS_ROW * 2);
+    } finally {
+      this.done();
+    }
+  }
+
+  l2NormRowsBack(y: Float32Array, g: Float32Array, norms: Float64Array, R: number, C: number, eps: number, ga: Float32Array): void {
+    need('l2NormRowsBack', 'y', y, R * C);
+    need('l2NormRowsBack', 'g', g, R * C);
+    need('l2NormRowsBack', 'ga', ga, R * C);
+    need('l2NormRowsBack', 'norms', norms, R);
+    try {
+      this.par('l2NormRowsBack', [this.p(y, false), this.p(g, false), this.p(norms, false), C, eps, this.p(ga, true)], R, 1,
+        R * C * NS_ROW * 2);
+    } finally {
       this.done();
     }
   }

@@ -6,6 +6,7 @@
 
 import { Tensor, shapeStr, type Shape } from '../tensor.js';
 import { asTensor, empty, live, recordOp } from './record.js';
+import { ewBinary, ewBinaryBack } from '../kernels/index.js';
 
 interface Bc {
   shape: Shape;
@@ -83,44 +84,19 @@ function binary(a0: Tensor | number, b0: Tensor | number, kind: BinKind, where: 
   });
 }
 
-/** Equal sizes (so equal shapes up to [r] vs [r, 1]): flat loops, no strides. */
+/** Equal sizes (so equal shapes up to [r] vs [r, 1]): flat loops, no strides (kernels on both cores). */
 function binaryEqual(a: Tensor, b: Tensor, kind: BinKind, shape: Shape): Tensor {
   const out = empty(shape);
-  const o = out.data, ad = a.data, bd = b.data, n = o.length;
-  switch (kind) {
-    case 0: for (let i = 0; i < n; i++) o[i] = ad[i] + bd[i]; break;
-    case 1: for (let i = 0; i < n; i++) o[i] = ad[i] - bd[i]; break;
-    case 2: for (let i = 0; i < n; i++) o[i] = ad[i] * bd[i]; break;
-    case 3: for (let i = 0; i < n; i++) o[i] = ad[i] / bd[i]; break;
-  }
+  const n = out.data.length;
+  ewBinary(kind, a.data, b.data, n, out.data);
   return recordOp(out, [a, b], (g) => {
     if (a.requiresGrad) {
       const { buf: ga, accumulate } = a._gradTarget();
-      if (accumulate) {
-        switch (kind) {
-          case 0: case 1: for (let i = 0; i < n; i++) ga[i] += g[i]; break;
-          case 2: for (let i = 0; i < n; i++) ga[i] += g[i] * bd[i]; break;
-          case 3: for (let i = 0; i < n; i++) ga[i] += g[i] / bd[i]; break;
-        }
-      } else {
-        switch (kind) {
-          case 0: case 1: ga.set(g); break;
-          case 2: for (let i = 0; i < n; i++) ga[i] = g[i] * bd[i]; break;
-          case 3: for (let i = 0; i < n; i++) ga[i] = g[i] / bd[i]; break;
-        }
-      }
+      ewBinaryBack(kind, 0, g, null, b.data, ga, n, accumulate);
     }
     if (b.requiresGrad) {
       const { buf: gb, accumulate } = b._gradTarget();
-      const od = out.data;
-      // Fresh buffers start from +0 so that a −g store equals the 0 − g of the accumulating form.
-      if (!accumulate) gb.fill(0);
-      switch (kind) {
-        case 0: for (let i = 0; i < n; i++) gb[i] += g[i]; break;
-        case 1: for (let i = 0; i < n; i++) gb[i] -= g[i]; break;
-        case 2: for (let i = 0; i < n; i++) gb[i] += g[i] * ad[i]; break;
-        case 3: for (let i = 0; i < n; i++) gb[i] -= g[i] * od[i] / bd[i]; break;
-      }
+      ewBinaryBack(kind, 1, g, out.data, kind === 2 ? a.data : b.data, gb, n, accumulate);
     }
   });
 }

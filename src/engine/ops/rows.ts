@@ -1,8 +1,9 @@
 // Shape and row-list ops: sliceRows, reshape, concatCols, meanOf (pooling), l2NormalizeRows, stopGradient.
 
 import { Tensor, shapeSize, shapeStr, type Shape } from '../tensor.js';
-import { empty, live, recordOp } from './record.js';
-import { copyRows } from '../kernels/index.js';
+import { addAux, empty, live, recordOp } from './record.js';
+import { axpy, copyRows, l2NormRows, l2NormRowsBack, meanRows } from '../kernels/index.js';
+import { heap } from '../memory.js';
 
 /** Rows [start, end) of a (a copy). */
 export function sliceRows(a: Tensor, start: number, end: number): Tensor {
@@ -75,29 +76,14 @@ export function meanOf(list: readonly Tensor[]): Tensor {
     }
   }
   const out = empty(shape);
-  const y = out.data, n = list.length, f = 1 / n, len = y.length;
-  // Summed in float64 in list order, rounded once (0 + x0 + x1 + …, as the general loop below).
-  if (n === 2) {
-    const x0 = list[0].data, x1 = list[1].data;
-    for (let i = 0; i < len; i++) y[i] = (x0[i] + x1[i]) * f;
-  } else if (n === 3) {
-    const x0 = list[0].data, x1 = list[1].data, x2 = list[2].data;
-    for (let i = 0; i < len; i++) y[i] = (x0[i] + x1[i] + x2[i]) * f;
-  } else if (n === 4) {
-    const x0 = list[0].data, x1 = list[1].data, x2 = list[2].data, x3 = list[3].data;
-    for (let i = 0; i < len; i++) y[i] = (x0[i] + x1[i] + x2[i] + x3[i]) * f;
-  } else {
-    const xs = list.map((t) => t.data);
-    const acc = new Float64Array(len);
-    for (const x of xs) for (let i = 0; i < len; i++) acc[i] += x[i];
-    for (let i = 0; i < len; i++) y[i] = acc[i] * f;
-  }
+  const f = 1 / list.length, len = out.data.length;
+  // Summed in float64 in list order, rounded once (0 + x0 + x1 + … beyond 4 tables; kernels on both cores).
+  meanRows(list.map((t) => t.data), len, out.data);
   return recordOp(out, list.slice(), (g) => {
     for (const t of list) {
       if (!t.requiresGrad) continue;
       const { buf: gt, accumulate } = t._gradTarget();
-      if (accumulate) for (let i = 0; i < g.length; i++) gt[i] += g[i] * f;
-      else for (let i = 0; i < g.length; i++) gt[i] = g[i] * f;
+      axpy(g, f, len, gt, accumulate);
     }
   });
 }
@@ -107,33 +93,11 @@ export function l2NormalizeRows(a: Tensor, eps = 1e-12): Tensor {
   live(a, 'l2NormalizeRows');
   const R = a.rows, C = a.cols;
   const out = empty(a.shape);
-  const norms = new Float64Array(R); // one per row, kept for backward
-  const x = a.data, y = out.data;
-  for (let i = 0; i < R; i++) {
-    const o = i * C;
-    let s = 0;
-    for (let j = 0; j < C; j++) s += x[o + j] * x[o + j];
-    const nrm = Math.max(Math.sqrt(s), eps);
-    norms[i] = nrm;
-    for (let j = 0; j < C; j++) y[o + j] = x[o + j] / nrm;
-  }
+  const norms = heap.allocF64(R); // one per row, kept for backward (freed with out)
+  addAux(out, norms);
+  l2NormRows(a.data, R, C, eps, out.data, norms);
   return recordOp(out, [a], (g) => {
-    const ga = a._gradBuffer();
-    for (let i = 0; i < R; i++) {
-      const o = i * C, nrm = norms[i];
-      // Rows with no gradient (most rows of a table read by a few gathers) add nothing: skip them.
-      let j0 = 0;
-      while (j0 < C && g[o + j0] === 0) j0++;
-      if (j0 === C) continue;
-      if (nrm > eps) {
-        // d(x/‖x‖) = (g − y·(y·g)) / ‖x‖
-        let yg = 0;
-        for (let j = 0; j < C; j++) yg += y[o + j] * g[o + j];
-        for (let j = 0; j < C; j++) ga[o + j] += (g[o + j] - y[o + j] * yg) / nrm;
-      } else {
-        for (let j = 0; j < C; j++) ga[o + j] += g[o + j] / eps;
-      }
-    }
+    l2NormRowsBack(out.data, g, norms, R, C, eps, a._gradBuffer());
   });
 }
 
