@@ -1294,20 +1294,61 @@ export function lseRowsScaled(x: usize, C: i32, s: f32, probs: usize, stats: usi
 export function simgclNoise(x: usize, bits: usize, d: i32, eps: f64, out: usize, r0: i32, r1: i32, tid: i32): void {
   const rowB = <usize>d << 2;
   const inv32: f64 = 1.0 / 4294967296.0;
-  for (let r = r0; r < r1; r++) {
+  let r = r0;
+  // Four rows' sums of squares at once: four independent float64 chains, each still summed in its row's order (the
+  // chain's add latency, not the arithmetic, bounds one row at a time).
+  for (; r + 4 <= r1; r += 4) {
+    const o = <usize>r * rowB;
+    let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
+    for (let j: usize = 0; j < rowB; j += 4) {
+      const p = bits + o + j;
+      const u0 = <f64>load<u32>(p) * inv32, u1 = <f64>load<u32>(p + rowB) * inv32;
+      const u2 = <f64>load<u32>(p + 2 * rowB) * inv32, u3 = <f64>load<u32>(p + 3 * rowB) * inv32;
+      s0 += u0 * u0;
+      s1 += u1 * u1;
+      s2 += u2 * u2;
+      s3 += u3 * u3;
+    }
+    noiseRow(x, bits, rowB, o, eps / max<f64>(sqrt<f64>(s0), 1e-12), out);
+    noiseRow(x, bits, rowB, o + rowB, eps / max<f64>(sqrt<f64>(s1), 1e-12), out);
+    noiseRow(x, bits, rowB, o + 2 * rowB, eps / max<f64>(sqrt<f64>(s2), 1e-12), out);
+    noiseRow(x, bits, rowB, o + 3 * rowB, eps / max<f64>(sqrt<f64>(s3), 1e-12), out);
+  }
+  for (; r < r1; r++) {
     const o = <usize>r * rowB;
     let s: f64 = 0;
     for (let j: usize = 0; j < rowB; j += 4) {
       const u = <f64>load<u32>(bits + o + j) * inv32;
       s += u * u;
     }
-    const f = eps / max<f64>(sqrt<f64>(s), 1e-12);
-    for (let j: usize = 0; j < rowB; j += 4) {
-      const u = <f64>load<u32>(bits + o + j) * inv32;
-      const v = <f64>load<f32>(x + o + j);
-      const sg: f64 = v > 0 ? 1.0 : v < 0 ? -1.0 : v;
-      store<f32>(out + o + j, <f32>(sg * u * f));
-    }
+    noiseRow(x, bits, rowB, o, eps / max<f64>(sqrt<f64>(s), 1e-12), out);
+  }
+}
+
+/** One row of simgclNoise given its factor f: out = f32(sign(x)·u·f), two lanes of float64 at a time. */
+// @ts-ignore: decorator
+@inline function noiseRow(x: usize, bits: usize, rowB: usize, o: usize, f: f64, out: usize): void {
+  const inv32: f64 = 1.0 / 4294967296.0;
+  const iv = f64x2.splat(inv32), fv = f64x2.splat(f), one = f64x2.splat(1), mone = f64x2.splat(-1), zero = f64x2.splat(0);
+  const r4 = rowB & ~(<usize>15);
+  let j: usize = 0;
+  for (; j < r4; j += 16) {
+    const b4 = v128.load(bits + o + j);
+    const x4 = v128.load(x + o + j);
+    const uLo = f64x2.mul(f64x2.convert_low_i32x4_u(b4), iv);
+    const uHi = f64x2.mul(f64x2.convert_low_i32x4_u(i32x4.shuffle(b4, b4, 2, 3, 0, 1)), iv);
+    const vLo = f64x2.promote_low_f32x4(x4);
+    const vHi = f64x2.promote_low_f32x4(i32x4.shuffle(x4, x4, 2, 3, 0, 1));
+    // sign(v) as the JS loop: 1, −1, or v itself (±0, NaN).
+    const sLo = v128.bitselect(one, v128.bitselect(mone, vLo, f64x2.lt(vLo, zero)), f64x2.gt(vLo, zero));
+    const sHi = v128.bitselect(one, v128.bitselect(mone, vHi, f64x2.lt(vHi, zero)), f64x2.gt(vHi, zero));
+    v128.store(out + o + j, demote4(f64x2.mul(f64x2.mul(sLo, uLo), fv), f64x2.mul(f64x2.mul(sHi, uHi), fv)));
+  }
+  for (; j < rowB; j += 4) {
+    const u = <f64>load<u32>(bits + o + j) * inv32;
+    const v = <f64>load<f32>(x + o + j);
+    const sg: f64 = v > 0 ? 1.0 : v < 0 ? -1.0 : v;
+    store<f32>(out + o + j, <f32>(sg * u * f));
   }
 }
 

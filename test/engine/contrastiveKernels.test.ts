@@ -81,8 +81,12 @@ test('lseRowsScaled: WASM at 1 and 2 threads bit for bit, and within float round
   }
 });
 
-test('simgclNoise equals the per-element loop over Rng.float() draws bit for bit (JS, WASM 1 and 2 threads)', () => {
-  const rows = 23, d = 7, eps = 0.1;
+test('simgclNoise equals the per-element loop over Rng.float() draws bit for bit (JS, WASM 1 and 2 threads; rows of 7 and 64)', () => {
+  for (const [rows, d] of [[23, 7], [9, 64]]) simgclNoiseCase(rows, d);
+});
+
+function simgclNoiseCase(rows: number, d: number): void {
+  const eps = 0.1;
   const x = heap.allocF32(rows * d);
   x.set(rand(rows * d, 5));
   x[3] = 0;
@@ -106,6 +110,6 @@ test('simgclNoise equals the per-element loop over Rng.float() draws bit for bit
   for (const K of [jsKernels, w1, w2]) {
     const out = heap.allocF32(rows * d);
     K.simgclNoise!(x, bits, rows, d, eps, out);
-    for (let i = 0; i < out.length; i++) if (!Object.is(out[i], want[i])) assert.fail(`${K.name}×${K.threads} element ${i}: ${out[i]} vs ${want[i]}`);
+    for (let i = 0; i < out.length; i++) if (!Object.is(out[i], want[i])) assert.fail(`${K.name}×${K.threads} ${rows}×${d} element ${i}: ${out[i]} vs ${want[i]}`);
   }
-});
+}
