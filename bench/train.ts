@@ -68,6 +68,9 @@ const CASES: Case[] = [
     name: 'ngcf-code-dins64', encoder: { name: 'ngcf', dim: 64, layers: 3, variant: 'code', messageDropout: 0 },
     sampler: { name: 'dins', m: 64, beta: 2, variant: 'code' }, lazy: false,
   },
+  // The contrastive backbones with SELFRec's settings (2 layers; their InfoNCE terms ride on the same step).
+  { name: 'simgcl-uniform', encoder: { name: 'simgcl', dim: 64, layers: 2 }, sampler: { name: 'uniform' }, lazy: false },
+  { name: 'sgl-uniform', encoder: { name: 'sgl', dim: 64, layers: 2, denominator: 'joint' }, sampler: { name: 'uniform' }, lazy: false },
   // The baselines on MF, for the "≤ 3× an MF + DNS (M 64) step" check (same optimiser and loss as mf-dns64).
   { name: 'mf-popularity', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'popularity' }, lazy: false },
   { name: 'mf-aobpr', encoder: { name: 'mf', dim: 64 }, sampler: { name: 'aobpr' }, lazy: false },
