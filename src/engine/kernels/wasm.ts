@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { heap } from '../memory.js';
 import { MAX_CHUNKS, WorkerPool } from './pool.js';
+import { applyJump, jumpPolynomial } from '../../core/rngJump.js';
 import type { AdamHyper, CsrMatrix, Kernels } from './types.js';
 
 const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'scaleRows', 'adam', 'adamRows',
@@ -16,7 +17,7 @@ const NAMES = ['mm', 'transpose', 'spmm', 'gather', 'scatterAdd', 'rowDot', 'sca
   'ngcfPrep', 'ngcfAct', 'ngcfGate', 'ngcfBack', 'fillU32',
   'lseRowsScaled', 'simgclNoise', 'gaussGram', 'genScores', 'genGrad',
   'leakyRelu', 'leakyReluBack', 'copyRows', 'acceptRows', 'ewBinary', 'ewBinaryBack', 'axpyF64', 'l2NormRows',
-  'l2NormRowsBack'] as const;
+  'l2NormRowsBack', 'fillU32Chunks'] as const;
 type Name = (typeof NAMES)[number];
 const OP: Record<Name, number> = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 type Fn = (...a: number[]) => void;
@@ -31,6 +32,9 @@ const NS_MADD = 0.05; // register-blocked matmul / scoring, per multiply-add
 const NS_SPMM = 0.15; // per non-zero × column
 const NS_ROW = 0.2; // gather, scatter-add, rowDot, scaleRows, transpose, packing: per element
 const NS_ADAM = 0.7; // per parameter
+const NS_RNG = 1.0; // xoshiro128** words: a serial chain per stream
+/** Parallel stream fills cut chunks of at least this many words (each chunk start costs a 128-step jump). */
+const FILL_CHUNK_MIN = 16384;
 const CHUNKS_PER_THREAD = 4;
 /** Reductions at least this long (and ≥ 4·m) take the reduction-blocked matmul (assembly mmDeep). */
 const DEEP_K = 1024;
@@ -743,10 +747,42 @@ export class WasmKernels implements Kernels {
    */
   fillU32(state: Int32Array, out: Uint32Array): void {
     if (!heap.owns(out)) throw new Error("fillU32: 'out' must live on the engine heap");
+    const n = out.length;
+    if (this.pool && n * NS_RNG >= this.minParallelWork && n >= 2 * FILL_CHUNK_MIN) {
+      this.fillU32Parallel(state, out);
+      return;
+    }
     const st = (this.rngState ??= heap.allocI32(4));
     st.set(state.subarray(0, 4));
-    (this.fns[OP.fillU32] as Fn)(st.byteOffset, out.byteOffset, out.length);
+    (this.fns[OP.fillU32] as Fn)(st.byteOffset, out.byteOffset, n);
     state.set(st);
+  }
+
+  /**
+   * The same words on every thread: the stream cut in chunks whose start states come from jump-ahead (one jump
+   * polynomial for the chunk length, applied chunk after chunk), each chunk filled where a thread claims it.
+   */
+  private fillU32Parallel(state: Int32Array, out: Uint32Array): void {
+    const n = out.length;
+    const chunks = Math.min(MAX_CHUNKS, this.threads * CHUNKS_PER_THREAD, Math.floor(n / FILL_CHUNK_MIN));
+    const chunk = Math.ceil(n / chunks);
+    const count = Math.ceil(n / chunk);
+    const starts = heap.allocI32(4 * count), ends = heap.allocI32(4 * count);
+    try {
+      const poly = jumpPolynomial(chunk);
+      let s: ArrayLike<number> = Uint32Array.from(state.subarray(0, 4), (x) => x >>> 0);
+      for (let j = 0; j < count; j++) {
+        for (let w = 0; w < 4; w++) starts[4 * j + w] = s[w] | 0;
+        if (j + 1 < count) s = applyJump(s, poly);
+      }
+      const bounds = [0];
+      for (let j = 1; j <= count; j++) bounds.push(Math.min(n, j * chunk));
+      this.par('fillU32Chunks', [starts.byteOffset, ends.byteOffset, out.byteOffset, chunk], n, chunk, n * NS_RNG, bounds);
+      state.set(ends.subarray(4 * (count - 1), 4 * count));
+    } finally {
+      heap.free(starts);
+      heap.free(ends);
+    }
   }
 
   /**

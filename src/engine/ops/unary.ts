@@ -1,7 +1,7 @@
 // Element-wise unary ops (plain JS loops over the heap views, no per-element allocation) and dropout.
 
 import { heap } from '../memory.js';
-import { leakyReluBackInto, leakyReluInto } from '../kernels/index.js';
+import { fillRngU32, leakyReluBackInto, leakyReluInto } from '../kernels/index.js';
 import type { Rng } from '../../core/rng.js';
 import { Tensor } from '../tensor.js';
 import { addAux, empty, live, recordOp } from './record.js';
@@ -213,7 +213,7 @@ export function dropout(a: Tensor, p: number, rng: Rng, training: boolean): Tens
   const x = a.data, y = out.data;
   // rng.float() < p  ⇔  u32 / 2³² < p  ⇔  u32 < p·2³² (exact): the same draws, in bulk.
   const bits = new Uint32Array(mask.buffer, mask.byteOffset, mask.length);
-  rng.fillU32(bits);
+  fillRngU32(rng, bits);
   const cut = p * 4294967296;
   for (let i = 0; i < x.length; i++) {
     const m = bits[i] < cut ? 0 : keepScale;
