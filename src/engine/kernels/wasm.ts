@@ -138,6 +138,7 @@ export class WasmKernels implements Kernels {
   private meanPtrs: Int32Array | null = null;
   private rngState: Int32Array | null = null;
   private drawMask: Int32Array | null = null;
+  private jumpCache: { k: number; poly: Uint32Array } | null = null;
 
   constructor(threads: number, opts: WasmKernelOptions = {}) {
     this.minParallelWork = opts.minParallelWork ?? PAR_MIN_NS;
@@ -591,7 +592,7 @@ export class WasmKernels implements Kernels {
     if (L < 1 || L > MAX_MEAN_TABLES) throw new RangeError(`meanRows: ${L} tables (1..${MAX_MEAN_TABLES})`);
     for (const t of tables) need('meanRows', 'table', t, n);
     need('meanRows', 'out', out, n);
-    // gatherMean's kernel with no index (idx 0: row r itself), as one row of n elements split in rows of 4·16.
+    // gatherMean's kernel with no index (idx 0: row r itself), the n elements taken as rows of d (a divisor of n).
     const d = n % 64 === 0 ? 64 : n % 16 === 0 ? 16 : n % 4 === 0 ? 4 : 1;
     try {
       const ptrs = (this.meanPtrs ??= heap.allocI32(MAX_MEAN_TABLES));
@@ -769,7 +770,9 @@ export class WasmKernels implements Kernels {
     const count = Math.ceil(n / chunk);
     const starts = heap.allocI32(4 * count), ends = heap.allocI32(4 * count);
     try {
-      const poly = jumpPolynomial(chunk);
+      // Fills repeat their sizes step after step (the same tables): keep the last chunk length's polynomial.
+      if (this.jumpCache?.k !== chunk) this.jumpCache = { k: chunk, poly: jumpPolynomial(chunk) };
+      const poly = this.jumpCache.poly;
       let s: ArrayLike<number> = Uint32Array.from(state.subarray(0, 4), (x) => x >>> 0);
       for (let j = 0; j < count; j++) {
         for (let w = 0; w < 4; w++) starts[4 * j + w] = s[w] | 0;
