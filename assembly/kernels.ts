@@ -1201,32 +1201,12 @@ export function ngcfBack(gF: usize, gP: usize, side: usize, e: usize, d: i32, gS
  * numbers Rng.fillU32 draws (core/rng.ts), for bulk masks (dropout). On the calling thread: the stream is sequential.
  */
 export function fillU32(state: usize, out: usize, n: i32): void {
-  let s0 = load<u32>(state), s1 = load<u32>(state, 4), s2 = load<u32>(state, 8), s3 = load<u32>(state, 12);
-  const end = out + (<usize>n << 2);
-  for (let o = out; o < end; o += 4) {
-    store<u32>(o, rotl<u32>(s1 * 5, 7) * 9);
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl<u32>(s3, 11);
-  }
-  store<u32>(state, s0);
-  store<u32>(state, s1, 4);
-  store<u32>(state, s2, 8);
-  store<u32>(state, s3, 12);
+  xoshiroFill(state, state, out, 0, n);
 }
 
-/**
- * fillU32 split in chunks of `chunk` words: words [i0, i1) of the stream (i0 a multiple of chunk) from chunk
- * i0/chunk's start state (states + 16·j, four words, computed by jump-ahead: core/rngJump.ts); its end state goes
- * to ends + 16·j. Every chunk gives the words the one-thread fill gives at those positions.
- */
-export function fillU32Chunks(states: usize, ends: usize, out: usize, chunk: i32, i0: i32, i1: i32, tid: i32): void {
-  const j = <usize>(i0 / chunk);
-  const st = states + (j << 4);
+/** Words [i0, i1) of out from the xoshiro128** state at st (four u32 words); the end state goes to en. */
+// @ts-ignore: decorator
+@inline function xoshiroFill(st: usize, en: usize, out: usize, i0: i32, i1: i32): void {
   let s0 = load<u32>(st), s1 = load<u32>(st, 4), s2 = load<u32>(st, 8), s3 = load<u32>(st, 12);
   const end = out + (<usize>i1 << 2);
   for (let o = out + (<usize>i0 << 2); o < end; o += 4) {
@@ -1239,11 +1219,20 @@ export function fillU32Chunks(states: usize, ends: usize, out: usize, chunk: i32
     s2 ^= t;
     s3 = rotl<u32>(s3, 11);
   }
-  const en = ends + (j << 4);
   store<u32>(en, s0);
   store<u32>(en, s1, 4);
   store<u32>(en, s2, 8);
   store<u32>(en, s3, 12);
+}
+
+/**
+ * fillU32 split in chunks of `chunk` words: words [i0, i1) of the stream (i0 a multiple of chunk) from chunk
+ * i0/chunk's start state (states + 16·j, four words, computed by jump-ahead: core/rngJump.ts); its end state goes
+ * to ends + 16·j. Every chunk gives the words the one-thread fill gives at those positions.
+ */
+export function fillU32Chunks(states: usize, ends: usize, out: usize, chunk: i32, i0: i32, i1: i32, tid: i32): void {
+  const j = <usize>(i0 / chunk);
+  xoshiroFill(states + (j << 4), ends + (j << 4), out, i0, i1);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
