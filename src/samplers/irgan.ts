@@ -56,7 +56,7 @@ import { excludedOf } from './candidates.js';
 import type { Rng } from '../core/rng.js';
 import type { CsrMatrix, TrainView } from '../data/types.js';
 import { heap } from '../engine/memory.js';
-import { kernels } from '../engine/kernels/index.js';
+import { addScaledRows, copyRows, kernels, lseRowsScaled } from '../engine/kernels/index.js';
 import type { AdamHyper } from '../engine/kernels/types.js';
 import type { EpochContext, Negatives, SampleContext, Sampler, SamplerEntry, SamplerState, StepScores } from './types.js';
 
@@ -191,7 +191,13 @@ export class IrganGenerator {
   readonly adversarial: { eps: number; weight: number } | null;
   private readonly chunkRows: number;
   private readonly buf: Float32Array;
-  private readonly pc: Float32Array;
+  /** d + 1 rounded up to 4: the width of the bias-augmented rows [p, 1, 0…] and [q, b, 0…]. */
+  private readonly dimA: number;
+  private readonly pa: Float32Array;
+  private readonly qa: Float32Array;
+  private readonly gQA: Float32Array;
+  private readonly stats: Float32Array;
+  private readonly coef: Float32Array;
   private readonly gPc: Float32Array;
   private readonly gQ: Float32Array;
   private readonly gb: Float32Array;
@@ -222,7 +228,13 @@ export class IrganGenerator {
     }
     this.chunkRows = Math.max(1, Math.floor((o.chunkFloats ?? CHUNK_FLOATS) / Math.max(1, numItems)));
     this.buf = heap.allocF32(this.chunkRows * numItems);
-    this.pc = heap.allocF32(this.chunkRows * d);
+    this.dimA = (d + 4) & ~3;
+    this.pa = heap.allocF32(this.chunkRows * this.dimA);
+    for (let r = 0; r < this.chunkRows; r++) this.pa[r * this.dimA + d] = 1;
+    this.qa = heap.allocF32(numItems * this.dimA);
+    this.gQA = heap.allocF32(numItems * this.dimA);
+    this.stats = heap.allocF32(2 * this.chunkRows);
+    this.coef = heap.allocF32(this.chunkRows);
     this.gPc = heap.allocF32(this.chunkRows * d);
     this.gQ = heap.allocF32(numItems * d);
     this.gb = heap.allocF32(numItems);
@@ -237,37 +249,36 @@ export class IrganGenerator {
   private forChunks(rows: Int32Array, excluded: CsrMatrix | null, lse: Float64Array,
     fn: (c: number, n: number, buf: Float32Array) => void): void {
     const I = this.numItems;
-    const d = this.dim;
+    const d = this.dim, dA = this.dimA;
     const K = kernels();
     const invT = 1 / this.temperature;
+    // [Q, b, 0…] so the chunk's logits g = p·q + b come out of one matmul with [p, 1, 0…] rows.
+    copyRows(this.Q, d, 0, this.qa, dA, 0, I, d, false);
+    for (let j = 0; j < I; j++) this.qa[j * dA + d] = this.b[j];
     for (let c = 0; c < rows.length; c += this.chunkRows) {
       const n = Math.min(this.chunkRows, rows.length - c);
       const idx = rows.subarray(c, c + n);
-      const pc = this.pc.subarray(0, n * d);
-      for (let r = 0; r < n; r++) pc.set(this.P.subarray(idx[r] * d, idx[r] * d + d), r * d);
+      for (let r = 0; r < n; r++) this.pa.set(this.P.subarray(idx[r] * d, idx[r] * d + d), r * dA);
       const z = this.buf.subarray(0, n * I);
-      K.matmul(this.pc, this.Q, this.buf, n, d, I, false, true, false);
-      for (let r = 0; r < n; r++) {
-        const o = r * I;
-        for (let j = 0; j < I; j++) z[o + j] = (z[o + j] + this.b[j]) * invT;
-        if (excluded) {
-          const u = idx[r];
+      K.matmul(this.pa.subarray(0, n * dA), this.qa, z, n, dA, I, false, true, false);
+      if (excluded) {
+        for (let r = 0; r < n; r++) {
+          const u = idx[r], o = r * I;
           for (let e = excluded.indptr[u]; e < excluded.indptr[u + 1]; e++) z[o + excluded.indices[e]] = -Infinity;
         }
-        let mx = -Infinity;
-        for (let j = 0; j < I; j++) if (z[o + j] > mx) mx = z[o + j];
-        if (mx === -Infinity) throw new Error(`irgan: user ${idx[r]} has no item outside its training positives`);
-        // The row is rewritten in place as w_j = exp(z_j − max), then as p(j) = w_j / Σ w (0 on excluded items):
-        // one exp per item.
-        let s = 0;
-        for (let j = 0; j < I; j++) {
-          const w = Math.exp(z[o + j] - mx);
-          z[o + j] = w;
-          s += w;
+      }
+      // The softmax of z/T per row in the kernels (f32 exponentials, both cores), in place.
+      const st = this.stats.subarray(0, 2 * n);
+      lseRowsScaled(z, n, I, invT, z, st);
+      for (let r = 0; r < n; r++) {
+        const m = st[2 * r], s = st[2 * r + 1];
+        if (!(s > 0)) throw new Error(`irgan: user ${idx[r]} has no item outside its training positives`);
+        lse[c + r] = m + Math.log(s);
+        // Excluded items: exactly 0 (the kernel's clamped exponential leaves ~1e-38 / Σ there).
+        if (excluded) {
+          const u = idx[r], o = r * I;
+          for (let e = excluded.indptr[u]; e < excluded.indptr[u + 1]; e++) z[o + excluded.indices[e]] = 0;
         }
-        lse[c + r] = mx + Math.log(s);
-        const inv = 1 / s;
-        for (let j = 0; j < I; j++) z[o + j] *= inv;
       }
       fn(c, n, this.buf);
     }
@@ -396,34 +407,35 @@ export class IrganGenerator {
     const A = new Float64Array(rows.length);
     for (let n = 0; n < N; n++) A[slot[n]] += adv[n];
     const gP = new Float32Array(rows.length * d);
-    const gb64 = new Float64Array(I);
-    this.gQ.fill(0);
     const c0 = 1 / (N * this.temperature);
     const lse = new Float64Array(rows.length);
     // Draw entries by chunk row, to add S_uj and read log p of the drawn items.
     const byRow: number[][] = rows.length ? Array.from({ length: rows.length }, () => []) : [];
     for (let n = 0; n < N; n++) byRow[slot[n]].push(n);
     let loss = 0;
+    const dA = this.dimA;
     this.forChunks(rows, excluded, lse, (c, n, buf) => {
       for (let r = 0; r < n; r++) {
         const o = r * I;
-        const Au = A[c + r];
         for (const e of byRow[c + r]) {
           const p = buf[o + items[e]];
           loss -= Math.log(p > 0 ? p : Number.MIN_VALUE) * adv[e];
         }
-        // ∂L/∂g = c0 · (A_u p − S_u·): first A_u p, then the draws' −a_n at their items (entry order).
-        for (let j = 0; j < I; j++) buf[o + j] = c0 * Au * buf[o + j];
-        for (const e of byRow[c + r]) buf[o + items[e]] -= c0 * adv[e];
-        for (let j = 0; j < I; j++) gb64[j] += buf[o + j];
+        this.coef[r] = c0 * A[c + r];
       }
+      // ∂L/∂g = c0 · (A_u p − S_u·): first A_u p (in place, in the kernels), then the draws' −a_n at their items.
+      const G = buf.subarray(0, n * I);
+      addScaledRows(G, this.coef.subarray(0, n), n, I, G, 1, false);
+      for (let r = 0; r < n; r++) for (const e of byRow[c + r]) G[r * I + items[e]] -= c0 * adv[e];
       const gPc = this.gPc.subarray(0, n * d);
-      K.matmul(this.buf, this.Q, this.gPc, n, I, d, false, false, false);
+      K.matmul(G, this.Q, gPc, n, I, d, false, false, false);
       gP.set(gPc, c * d);
-      // gQ += Gcᵀ · Pc (pc still holds the chunk's user rows).
-      K.matmul(this.buf, this.pc, this.gQ, I, n, d, true, false, c > 0);
+      // [gQ, gb] += Gcᵀ · [Pc, 1] (pa still holds the chunk's augmented user rows): the bias gradient is the ones column.
+      K.matmul(G, this.pa.subarray(0, n * dA), this.gQA, I, n, dA, true, false, c > 0);
     });
-    for (let j = 0; j < I; j++) this.gb[j] = gb64[j];
+    if (rows.length === 0) this.gQA.fill(0);
+    copyRows(this.gQA, dA, 0, this.gQ, d, 0, I, d, false);
+    for (let j = 0; j < I; j++) this.gb[j] = this.gQA[j * dA + d];
     return { rows, gP, gQ: this.gQ, gb: this.gb, loss: N > 0 ? loss / N : 0 };
   }
 
