@@ -23,10 +23,12 @@
 //
 // Computation: the softmax needs every item for each user, so the batch's distinct users are processed in chunks
 // of rows with rows × |I| ≤ `CHUNK_FLOATS` (4 Mi floats, 16 MB; Gowalla's 41k items → ~100 users a chunk): the
-// chunk's logits are one engine matmul (P_c · Qᵀ), the softmax runs in float64 per row, draws are inverse-CDF
-// draws on the row's cumulative weights, and the gradient is two more matmuls per chunk (G_c · Q and G_cᵀ · P_c,
-// the latter accumulated over chunks). No B × |I| matrix is ever held. The kernels are bit-identical at any thread
-// count, and every uniform is drawn from the run's 'sampler' stream in pair order before any chunk is processed.
+// chunk's logits are one engine matmul of the bias-augmented rows [p_u, 1] · [q_j, b_j]ᵀ, the softmax of z/T is the
+// kernels' `lseRowsScaled` (f32 exponentials, max-shifted, rows split across both cores), draws are inverse-CDF
+// draws on the row's cumulative weights (float64), and the gradient is the kernels' row scaling plus two more
+// matmuls per chunk (G_c · Q and G_cᵀ · [P_c, 1], the latter accumulated over chunks; its ones column is the bias
+// gradient). No B × |I| matrix is ever held. The kernels are bit-identical at any thread count, and every uniform
+// is drawn from the run's 'sampler' stream in pair order before any chunk is processed.
 //
 // Alternation (choices; docs/architecture.md). `schedule: 'step'` (default): `sample` draws K negatives per pair
 // from p_θ; the trainer scores them with D and calls `observe` (before D's own backward and update, with the scores
@@ -244,7 +246,7 @@ export class IrganGenerator {
   /**
    * Runs `fn(c, r, row)` for the policy rows of the distinct users `rows` (ascending), chunk by chunk: `row` is
    * p_θ(·|rows[c + r]) as float32 in buf[r·I …], with 0 on excluded items; `lse[c + r]` receives the row's
-   * log-normaliser max z + log Σ exp(z − max) over the allowed items (float64). `pc` holds the chunk's user rows.
+   * log-normaliser max z + log Σ exp(z − max) over the allowed items. `pa` holds the chunk's augmented user rows.
    */
   private forChunks(rows: Int32Array, excluded: CsrMatrix | null, lse: Float64Array,
     fn: (c: number, n: number, buf: Float32Array) => void): void {
